@@ -1,0 +1,166 @@
+import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
+import type { CrmContext } from '../../core/ports/crm-adapter.port';
+import { createHubSpotClient, HubSpotRequestError, toCrmError } from './hubspot-client';
+
+/**
+ * Scopes Tandem asks for. Contacts read/write: upsert contacts and log SMS communications on them;
+ * contacts schema read/write: create Tandem's property group and properties on install.
+ */
+export const HUBSPOT_SCOPES = ['oauth', 'crm.objects.contacts.read', 'crm.objects.contacts.write', 'crm.schemas.contacts.read', 'crm.schemas.contacts.write'] as const;
+
+/** Refresh an access token when it expires within this window. */
+export const REFRESH_MARGIN_MS = 5 * 60 * 1000;
+
+/** Install state is accepted for this long after the admin clicked "Connect HubSpot". */
+const STATE_MAX_AGE_MS = 15 * 60 * 1000;
+
+/** What a tenant's HubSpot integration config holds (encrypted at rest by the store). */
+export interface HubSpotIntegrationConfig {
+  /** Private-app token for a single portal: never expires, never refreshed. */
+  privateAppToken?: string;
+  accessToken?: string;
+  refreshToken?: string;
+  /** Epoch milliseconds when `accessToken` stops working. */
+  expiresAt?: number;
+  [key: string]: unknown;
+}
+
+export interface HubSpotTokenSet {
+  accessToken: string;
+  refreshToken: string;
+  expiresAt: number;
+}
+
+export interface HubSpotOAuthOptions {
+  clientId?: string;
+  clientSecret?: string;
+  /** `${PUBLIC_URL}/hubspot/oauth/callback`; must equal a redirect URL in app-hsmeta.json. */
+  redirectUri?: string;
+  /** Single-portal fallback when a tenant's config has no tokens of its own. */
+  privateAppToken?: string;
+  /** API base URL (tests, demos against a local fake). */
+  basePath?: string;
+  /** Where the browser goes to grant access. */
+  authorizeBaseUrl?: string;
+  now?: () => number;
+}
+
+/**
+ * OAuth for the public (multi-portal) app and the private-app token for a single portal.
+ * `getAccessToken(ctx)` is what the CRM adapter calls before every call chain.
+ */
+export class HubSpotOAuth {
+  private readonly now: () => number;
+  /** One refresh at a time per tenant: concurrent syncs share it. */
+  private readonly inflight = new Map<string, Promise<string>>();
+
+  constructor(private readonly opts: HubSpotOAuthOptions) {
+    this.now = opts.now ?? Date.now;
+  }
+
+  /** The URL to send an installing admin to. `state` should come from {@link createInstallState}. */
+  authorizeUrl(state: string): string {
+    const { clientId, redirectUri } = this.requireApp();
+    const url = new URL(this.opts.authorizeBaseUrl ?? 'https://app.hubspot.com/oauth/authorize');
+    url.searchParams.set('client_id', clientId);
+    url.searchParams.set('redirect_uri', redirectUri);
+    url.searchParams.set('scope', HUBSPOT_SCOPES.join(' '));
+    url.searchParams.set('state', state);
+    return url.toString();
+  }
+
+  /** Exchanges the `code` HubSpot redirected back with for tokens, and learns which portal installed. */
+  async exchangeCode(code: string): Promise<HubSpotTokenSet & { portalId: string }> {
+    if (!code) throw new HubSpotRequestError('The OAuth callback has no code.', 400);
+    const { clientId, clientSecret, redirectUri } = this.requireApp();
+    const client = createHubSpotClient({ basePath: this.opts.basePath });
+    const issuedAt = this.now();
+    let tokens;
+    try {
+      tokens = await client.oauth.tokensApi.create('authorization_code', code, redirectUri, clientId, clientSecret);
+    } catch (err) {
+      throw toCrmError(err, 'exchanging the OAuth code');
+    }
+    let info;
+    try {
+      info = await client.oauth.accessTokensApi.get(tokens.accessToken);
+    } catch (err) {
+      throw toCrmError(err, 'reading the installing portal');
+    }
+    return { accessToken: tokens.accessToken, refreshToken: tokens.refreshToken, expiresAt: issuedAt + tokens.expiresIn * 1000, portalId: String(info.hubId) };
+  }
+
+  /** Trades a refresh token for a fresh access token. */
+  async refresh(refreshToken: string): Promise<HubSpotTokenSet> {
+    const { clientId, clientSecret } = this.requireApp();
+    const client = createHubSpotClient({ basePath: this.opts.basePath });
+    const issuedAt = this.now();
+    try {
+      const tokens = await client.oauth.tokensApi.create('refresh_token', undefined, undefined, clientId, clientSecret, refreshToken);
+      return { accessToken: tokens.accessToken, refreshToken: tokens.refreshToken || refreshToken, expiresAt: issuedAt + tokens.expiresIn * 1000 };
+    } catch (err) {
+      const mapped = toCrmError(err, 'refreshing the access token');
+      if (mapped instanceof HubSpotRequestError) {
+        // 400 invalid_grant: the app was uninstalled or the token revoked. Retrying will not help.
+        throw new HubSpotRequestError('HubSpot refused the refresh token: reconnect HubSpot in Tandem settings.', mapped.status);
+      }
+      throw mapped;
+    }
+  }
+
+  /**
+   * A working access token for this tenant: the private-app token, or the OAuth access token, refreshed
+   * (and persisted through `ctx.saveConfig`) when it expires within five minutes.
+   */
+  async getAccessToken(ctx: CrmContext): Promise<string> {
+    const config = ctx.config as HubSpotIntegrationConfig;
+    if (typeof config.privateAppToken === 'string' && config.privateAppToken) return config.privateAppToken;
+    if (typeof config.accessToken === 'string' && config.accessToken && typeof config.expiresAt === 'number' && config.expiresAt - this.now() > REFRESH_MARGIN_MS) {
+      return config.accessToken;
+    }
+    if (typeof config.refreshToken === 'string' && config.refreshToken) {
+      const running = this.inflight.get(ctx.tenantId);
+      if (running) return running;
+      const refreshToken = config.refreshToken;
+      const job = (async () => {
+        const tokens = await this.refresh(refreshToken);
+        await ctx.saveConfig({ ...ctx.config, accessToken: tokens.accessToken, refreshToken: tokens.refreshToken, expiresAt: tokens.expiresAt });
+        return tokens.accessToken;
+      })().finally(() => this.inflight.delete(ctx.tenantId));
+      this.inflight.set(ctx.tenantId, job);
+      return job;
+    }
+    if (this.opts.privateAppToken) return this.opts.privateAppToken;
+    throw new HubSpotRequestError('HubSpot is not connected for this workspace: install the app or set a private app token.', null);
+  }
+
+  private requireApp(): { clientId: string; clientSecret: string; redirectUri: string } {
+    const { clientId, clientSecret, redirectUri } = this.opts;
+    if (!clientId || !clientSecret || !redirectUri) {
+      throw new HubSpotRequestError('HubSpot OAuth needs hubspot.clientId, hubspot.clientSecret and a public URL.', null);
+    }
+    return { clientId, clientSecret, redirectUri };
+  }
+}
+
+/**
+ * Signs the tenant into the OAuth `state` so the callback knows who installed, and a forged or old state
+ * is refused. Format: `<tenantId>.<issuedAtMs>.<nonce>.<hmac>` (base64url).
+ */
+export function createInstallState(secret: string, tenantId: string, nowMs = Date.now()): string {
+  const payload = `${Buffer.from(tenantId).toString('base64url')}.${nowMs}.${randomBytes(9).toString('base64url')}`;
+  return `${payload}.${createHmac('sha256', secret).update(payload).digest('base64url')}`;
+}
+
+/** Returns the tenant id from a state made by {@link createInstallState}, or null when forged or expired. */
+export function verifyInstallState(secret: string, state: string, nowMs = Date.now()): string | null {
+  const parts = state.split('.');
+  if (parts.length !== 4) return null;
+  const payload = parts.slice(0, 3).join('.');
+  const expected = Buffer.from(createHmac('sha256', secret).update(payload).digest('base64url'));
+  const given = Buffer.from(parts[3]);
+  if (expected.length !== given.length || !timingSafeEqual(expected, given)) return null;
+  const issuedAt = Number(parts[1]);
+  if (!Number.isSafeInteger(issuedAt) || nowMs - issuedAt > STATE_MAX_AGE_MS || issuedAt - nowMs > 60_000) return null;
+  return Buffer.from(parts[0], 'base64url').toString('utf8') || null;
+}
