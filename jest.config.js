@@ -27,6 +27,7 @@ module.exports = {
     '<rootDir>/connectors/salesforce/node_modules/',
     '<rootDir>/dist/',
   ],
+  globalSetup: '<rootDir>/test/global-setup.ts',
   setupFiles: ['<rootDir>/test/setup-env.ts'],
   setupFilesAfterEnv: ['<rootDir>/test/setup-after-env.ts'],
   testTimeout: 30000,

@@ -5,7 +5,10 @@
 export interface QueuedJob {
   /** Outbox event id: a deterministic job id, so a re-dispatch collapses onto the same job. */
   id: string;
+  /** The handler this job is for. */
   name: string;
+  /** Named queue (e.g. `sms`, `ai`, `crm`): each has its own workers and concurrency. */
+  queue: string;
 }
 
 export type JobDispatcher = (job: QueuedJob) => Promise<void>;
@@ -14,8 +17,8 @@ export interface JobQueue {
   readonly kind: 'bullmq' | 'in-process';
   /** Hand jobs to workers. Must not throw for duplicates. */
   enqueue(jobs: QueuedJob[]): Promise<void>;
-  /** Start consuming: `dispatch` is called for each job, at most `concurrency` at once. */
-  consume(dispatch: JobDispatcher, concurrency: number): Promise<void>;
+  /** Start consuming a named queue: `dispatch` is called for each job, at most `concurrency` at once. */
+  consume(queue: string, dispatch: JobDispatcher, concurrency: number): Promise<void>;
   /** Jobs waiting or running (for /metrics). */
   depth(): Promise<number>;
   /** Stop taking jobs and wait for the ones in flight. */

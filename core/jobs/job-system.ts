@@ -1,0 +1,107 @@
+import type { JobQueue } from '../ports/job-queue.port';
+import type { Store } from '../store/data-source';
+import { affected, rows } from '../store/sql';
+import { JobRegistry } from './job-registry';
+import { JobRunner, type JobRunnerOptions } from './job-runner';
+import { Outbox } from './outbox';
+import { OutboxRelay, type RelayOptions } from './outbox-relay';
+
+export interface DeadJob {
+  id: string;
+  topic: string;
+  eventType: string;
+  attempts: number;
+  lastError: string | null;
+  createdAt: string;
+}
+
+export interface JobSystemOptions {
+  store: Store;
+  queue: JobQueue;
+  relay?: RelayOptions;
+  runner?: JobRunnerOptions;
+  /** Jobs run at once per named queue in this process. */
+  concurrency?: number;
+}
+
+/**
+ * Outbox + relay + queue + runner, wired. A process with role `api` runs the relay only; `worker` runs
+ * relay and consumers; `all` (the embedded default) runs both.
+ */
+export class JobSystem {
+  readonly registry = new JobRegistry();
+  readonly outbox = new Outbox(this.registry);
+  readonly relay: OutboxRelay;
+  readonly runner: JobRunner;
+  private consuming = false;
+
+  constructor(private readonly options: JobSystemOptions) {
+    this.relay = new OutboxRelay(options.store, options.queue, options.relay);
+    this.runner = new JobRunner(options.store, this.registry, options.runner);
+    this.outbox.onPublished(() => this.relay.kick());
+  }
+
+  get queue(): JobQueue {
+    return this.options.queue;
+  }
+
+  async start(opts: { relay: boolean; worker: boolean }): Promise<void> {
+    if (this.options.queue.kind === 'in-process') {
+      // Single process owns the embedded store: leases from a previous run belong to a dead process.
+      await this.relay.releaseAllLeases();
+    }
+    if (opts.worker && !this.consuming) {
+      this.consuming = true;
+      for (const name of this.registry.queues()) {
+        await this.options.queue.consume(name, (job) => this.runner.run(job).then(() => undefined), this.options.concurrency ?? 16);
+      }
+    }
+    if (opts.relay) this.relay.start();
+  }
+
+  /** Stop dispatching, then let jobs in flight finish (graceful shutdown). */
+  async stop(): Promise<void> {
+    await this.relay.stop();
+    await this.options.queue.close();
+  }
+
+  /** Pending outbox rows (queue depth as the record sees it). */
+  async backlog(): Promise<number> {
+    const r = await this.options.store.system((m) => rows<{ n: string }>(m, `SELECT count(*)::text AS n FROM outbox WHERE status = 'pending'`));
+    return Number(r[0]?.n ?? 0);
+  }
+
+  async deadLetters(tenantId: string, limit = 100): Promise<DeadJob[]> {
+    const r = await this.options.store.tenant(tenantId, (m) =>
+      rows<{ id: string; topic: string; event_type: string; attempts: number; last_error: string | null; created_at: Date }>(
+        m,
+        `SELECT id::text AS id, topic, event_type, attempts, last_error, created_at FROM outbox
+          WHERE status = 'dead' ORDER BY id DESC LIMIT $1`,
+        [limit],
+      ),
+    );
+    return r.map((x) => ({
+      id: x.id,
+      topic: x.topic,
+      eventType: x.event_type,
+      attempts: x.attempts,
+      lastError: x.last_error,
+      createdAt: new Date(x.created_at).toISOString(),
+    }));
+  }
+
+  /** Puts a dead job back in line with a fresh attempt budget. Returns false if it was not dead. */
+  async retryDead(tenantId: string, id: string): Promise<boolean> {
+    if (!/^\d+$/.test(id)) return false;
+    const n = await this.options.store.tenant(tenantId, (m) =>
+      affected(
+        m,
+        `UPDATE outbox SET status = 'pending', attempts = 0, available_at = now(), dispatched_at = NULL
+          WHERE id = $1 AND status = 'dead'`,
+        [id],
+      ),
+    );
+    if (n > 0) this.relay.kick();
+    return n > 0;
+  }
+}

@@ -1,0 +1,61 @@
+import type { EntityManager } from 'typeorm';
+import type { JobRegistry } from './job-registry';
+
+export interface OutboxEvent {
+  type: string;
+  tenantId: string | null;
+  payload: Record<string, unknown>;
+  /** Run no earlier than this (quiet hours, follow-ups). Defaults to now. */
+  availableAt?: Date;
+  /** Only for these handlers (e.g. a retry of one CRM adapter); default: every subscriber. */
+  only?: string[];
+}
+
+/**
+ * Writes events in the caller's transaction: the state change and the work it causes commit together
+ * or not at all. One row per subscribed handler, so each integration retries on its own.
+ */
+export class Outbox {
+  private listeners: Array<() => void> = [];
+
+  constructor(private readonly registry: JobRegistry) {}
+
+  async publish(m: EntityManager, events: OutboxEvent[]): Promise<number> {
+    const rows: unknown[][] = [];
+    for (const event of events) {
+      for (const handler of this.registry.subscribers(event.type)) {
+        if (event.only && !event.only.includes(handler.name)) continue;
+        rows.push([
+          event.tenantId,
+          handler.name,
+          handler.queue,
+          event.type,
+          JSON.stringify(event.payload),
+          handler.maxAttempts ?? 8,
+          event.availableAt ?? null,
+        ]);
+      }
+    }
+    if (rows.length === 0) return 0;
+    const params: unknown[] = [];
+    const values = rows.map((row) => {
+      const base = params.length;
+      params.push(...row);
+      return `($${base + 1}, $${base + 2}, $${base + 3}, $${base + 4}, $${base + 5}::jsonb, $${base + 6}, coalesce($${base + 7}::timestamptz, now()))`;
+    });
+    await m.query(
+      `INSERT INTO outbox (tenant_id, topic, queue, event_type, payload, max_attempts, available_at) VALUES ${values.join(', ')}`,
+      params,
+    );
+    return rows.length;
+  }
+
+  /** Called after a commit that published events: lets the relay dispatch at once instead of on its next poll. */
+  onPublished(listener: () => void): void {
+    this.listeners.push(listener);
+  }
+
+  notifyCommitted(): void {
+    for (const l of this.listeners) l();
+  }
+}

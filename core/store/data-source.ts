@@ -1,0 +1,108 @@
+import 'reflect-metadata';
+import { mkdirSync } from 'node:fs';
+import { DataSource, type EntityManager } from 'typeorm';
+import { ALL_ENTITIES } from './entities';
+import { InitialSchema1764500000000 } from './migrations/0001-initial-schema';
+import { createPGliteSerialPoolClass } from './pglite-serial-pool';
+
+export const MIGRATIONS = [InitialSchema1764500000000];
+
+export interface StoreOptions {
+  /** PostgreSQL URL. When absent, Tandem runs on embedded PGlite in `dataDir`. */
+  databaseUrl?: string;
+  /** PGlite data directory; `memory://` (or undefined with no databaseUrl) keeps it in memory. */
+  dataDir?: string;
+  poolSize?: number;
+}
+
+/**
+ * The persistence boundary. Every tenant-scoped read or write goes through `tenant()`, which runs a
+ * transaction as the `tandem_app` role with `app.current_tenant` set, so row-level security applies
+ * even when a query forgets its tenant filter. `system()` is for the few cross-tenant jobs.
+ */
+export interface Store {
+  readonly kind: 'postgres' | 'pglite';
+  readonly dataSource: DataSource;
+  tenant<T>(tenantId: string, work: (m: EntityManager) => Promise<T>): Promise<T>;
+  system<T>(work: (m: EntityManager) => Promise<T>): Promise<T>;
+  migrate(): Promise<string[]>;
+  ping(): Promise<boolean>;
+  close(): Promise<void>;
+}
+
+const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+export function isUuid(value: unknown): value is string {
+  return typeof value === 'string' && UUID_RE.test(value);
+}
+
+/** Opens the store: PostgreSQL when a URL is given, embedded PGlite otherwise. */
+export async function openStore(options: StoreOptions): Promise<Store> {
+  let pglite: import('@electric-sql/pglite').PGlite | null = null;
+  let dataSource: DataSource;
+  if (options.databaseUrl) {
+    dataSource = new DataSource({
+      type: 'postgres',
+      url: options.databaseUrl,
+      entities: ALL_ENTITIES,
+      migrations: MIGRATIONS,
+      synchronize: false,
+      migrationsTransactionMode: 'each',
+      poolSize: options.poolSize ?? 20,
+      connectTimeoutMS: 5000,
+      applicationName: 'tandem',
+    });
+  } else {
+    const { PGlite } = await import('@electric-sql/pglite');
+    const dir = options.dataDir && options.dataDir !== 'memory://' ? options.dataDir : undefined;
+    if (dir) mkdirSync(dir, { recursive: true });
+    pglite = await PGlite.create(dir ? { dataDir: dir } : {});
+    const Pool = createPGliteSerialPoolClass(pglite);
+    dataSource = new DataSource({
+      type: 'postgres',
+      driver: { Pool },
+      entities: ALL_ENTITIES,
+      migrations: MIGRATIONS,
+      synchronize: false,
+      migrationsTransactionMode: 'each',
+      installExtensions: false,
+      uuidExtension: 'pgcrypto',
+    });
+  }
+  await dataSource.initialize();
+
+  const scoped = <T>(role: 'tandem_app' | 'tandem_system', tenantId: string, work: (m: EntityManager) => Promise<T>) =>
+    dataSource.transaction(async (m) => {
+      await m.query(`SELECT set_config('role', $1, true), set_config('app.current_tenant', $2, true)`, [role, tenantId]);
+      return work(m);
+    });
+
+  return {
+    kind: pglite ? 'pglite' : 'postgres',
+    dataSource,
+    tenant(tenantId, work) {
+      // A malformed id would make the RLS cast fail loudly; refuse it here with a clear message instead.
+      if (!isUuid(tenantId)) return Promise.reject(new Error(`invalid tenant id`));
+      return scoped('tandem_app', tenantId, work);
+    },
+    system(work) {
+      return scoped('tandem_system', '', work);
+    },
+    async migrate() {
+      const ran = await dataSource.runMigrations({ transaction: 'each' });
+      return ran.map((m) => m.name);
+    },
+    async ping() {
+      try {
+        await dataSource.query('SELECT 1');
+        return true;
+      } catch {
+        return false;
+      }
+    },
+    async close() {
+      if (dataSource.isInitialized) await dataSource.destroy();
+      if (pglite) await pglite.close();
+    },
+  };
+}

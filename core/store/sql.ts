@@ -1,0 +1,26 @@
+import type { EntityManager } from 'typeorm';
+
+/**
+ * Runs SQL and returns its rows. TypeORM shapes UPDATE/DELETE ... RETURNING results as
+ * `[rows, affectedCount]`; this hides that so callers always get rows.
+ */
+export async function rows<T = Record<string, unknown>>(m: EntityManager, sql: string, params: unknown[] = []): Promise<T[]> {
+  const result: unknown = await m.query(sql, params);
+  if (Array.isArray(result) && result.length === 2 && Array.isArray(result[0]) && typeof result[1] === 'number') {
+    return result[0] as T[];
+  }
+  return result as T[];
+}
+
+/** Runs an UPDATE/DELETE and returns how many rows it changed. */
+export async function affected(m: EntityManager, sql: string, params: unknown[] = []): Promise<number> {
+  const result: unknown = await m.query(sql, params);
+  if (Array.isArray(result) && result.length === 2 && typeof result[1] === 'number') return result[1];
+  return Array.isArray(result) ? result.length : 0;
+}
+
+/** First row or null. */
+export async function one<T = Record<string, unknown>>(m: EntityManager, sql: string, params: unknown[] = []): Promise<T | null> {
+  const r = await rows<T>(m, sql, params);
+  return r[0] ?? null;
+}

@@ -1,0 +1,110 @@
+import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import type { Role } from '../domain/types';
+import { TandemError } from '../errors/tandem-error';
+import type { Store } from '../store/data-source';
+import { one, rows } from '../store/sql';
+
+/** Keys look like `tdm_<prefix>_<secret>`: the prefix finds the row, only the secret's SHA-256 is kept. */
+const KEY_RE = /^tdm_([a-z0-9]{10})_([A-Za-z0-9_-]{32,64})$/;
+
+export interface ApiPrincipal {
+  tenantId: string;
+  keyId: string;
+  role: Role;
+  agentId: string | null;
+  name: string;
+}
+
+export interface ApiKeyInfo {
+  id: string;
+  name: string;
+  prefix: string;
+  role: Role;
+  agentId: string | null;
+  lastUsedAt: string | null;
+  revokedAt: string | null;
+  createdAt: string;
+}
+
+const digest = (secret: string) => createHash('sha256').update(secret).digest('hex');
+
+/** Makes a new random key. The full key is returned once and never stored. */
+export function generateApiKey(): { key: string; prefix: string; hash: string } {
+  const prefix = randomBytes(8).toString('hex').slice(0, 10);
+  const secret = randomBytes(32).toString('base64url');
+  return { key: `tdm_${prefix}_${secret}`, prefix, hash: digest(secret) };
+}
+
+export class ApiKeyService {
+  constructor(private readonly store: Store) {}
+
+  async create(tenantId: string, input: { name: string; role: Role; agentId?: string | null }): Promise<{ key: string; info: ApiKeyInfo }> {
+    const { key, prefix, hash } = generateApiKey();
+    const row = await this.store.tenant(tenantId, (m) =>
+      one<RawKey>(
+        m,
+        `INSERT INTO api_keys (tenant_id, name, prefix, hash, role, agent_id) VALUES ($1, $2, $3, $4, $5, $6) RETURNING *`,
+        [tenantId, input.name, prefix, hash, input.role, input.agentId ?? null],
+      ),
+    );
+    return { key, info: toInfo(row!) };
+  }
+
+  async list(tenantId: string): Promise<ApiKeyInfo[]> {
+    const r = await this.store.tenant(tenantId, (m) => rows<RawKey>(m, `SELECT * FROM api_keys ORDER BY created_at`));
+    return r.map(toInfo);
+  }
+
+  async revoke(tenantId: string, keyId: string): Promise<ApiKeyInfo> {
+    const row = await this.store.tenant(tenantId, (m) =>
+      one<RawKey>(m, `UPDATE api_keys SET revoked_at = coalesce(revoked_at, now()) WHERE id = $1 RETURNING *`, [keyId]),
+    );
+    if (!row) throw new TandemError('api_key.not_found', 'API key not found', 404);
+    return toInfo(row);
+  }
+
+  /** Resolves a presented key to its tenant and role, or null. Constant-time on the secret. */
+  async authenticate(presented: string): Promise<ApiPrincipal | null> {
+    const match = KEY_RE.exec(presented.trim());
+    if (!match) return null;
+    const [, prefix, secret] = match;
+    const row = await this.store.system((m) =>
+      one<RawKey>(m, `SELECT * FROM api_keys WHERE prefix = $1 AND revoked_at IS NULL`, [prefix]),
+    );
+    if (!row) return null;
+    const a = Buffer.from(digest(secret!), 'hex');
+    const b = Buffer.from(row.hash, 'hex');
+    if (a.length !== b.length || !timingSafeEqual(a, b)) return null;
+    // Last-used is a hint for admins; never block a request on it.
+    void this.store
+      .system((m) => m.query(`UPDATE api_keys SET last_used_at = now() WHERE id = $1 AND (last_used_at IS NULL OR last_used_at < now() - interval '1 minute')`, [row.id]))
+      .catch(() => undefined);
+    return { tenantId: row.tenant_id, keyId: row.id, role: row.role, agentId: row.agent_id, name: row.name };
+  }
+}
+
+interface RawKey {
+  id: string;
+  tenant_id: string;
+  name: string;
+  prefix: string;
+  hash: string;
+  role: Role;
+  agent_id: string | null;
+  last_used_at: Date | null;
+  revoked_at: Date | null;
+  created_at: Date;
+}
+
+function toInfo(r: RawKey): ApiKeyInfo {
+  return {
+    id: r.id,
+    name: r.name,
+    prefix: `tdm_${r.prefix}`,
+    role: r.role,
+    agentId: r.agent_id,
+    lastUsedAt: r.last_used_at ? new Date(r.last_used_at).toISOString() : null,
+    revokedAt: r.revoked_at ? new Date(r.revoked_at).toISOString() : null,
+    createdAt: new Date(r.created_at).toISOString(),
+  };
+}

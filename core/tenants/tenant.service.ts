@@ -1,0 +1,83 @@
+import type { Role } from '../domain/types';
+import { TandemError } from '../errors/tandem-error';
+import type { Store } from '../store/data-source';
+import { one, rows } from '../store/sql';
+import { ApiKeyService, type ApiKeyInfo } from './api-key.service';
+import { resolveSettings, tenantSettingsSchema, type TenantSettings } from './tenant-settings';
+
+export interface TenantRecord {
+  id: string;
+  name: string;
+  settings: TenantSettings;
+  createdAt: string;
+}
+
+export class TenantService {
+  constructor(
+    private readonly store: Store,
+    private readonly apiKeys: ApiKeyService,
+  ) {}
+
+  /** Creates a tenant, its first admin agent, and an admin API key (returned once). */
+  async create(input: { name: string; settings?: Partial<TenantSettings>; adminName?: string; adminEmail?: string | null }): Promise<{
+    tenant: TenantRecord;
+    apiKey: string;
+    apiKeyInfo: ApiKeyInfo;
+  }> {
+    const settings = tenantSettingsSchema.parse({ businessName: input.name, ...(input.settings ?? {}) });
+    const tenant = await this.store.system(async (m) => {
+      const t = await one<RawTenant>(m, `INSERT INTO tenants (name, settings) VALUES ($1, $2::jsonb) RETURNING *`, [
+        input.name,
+        JSON.stringify(settings),
+      ]);
+      await m.query(`INSERT INTO agents (tenant_id, name, email, role) VALUES ($1, $2, $3, 'admin')`, [
+        t!.id,
+        input.adminName ?? 'Admin',
+        input.adminEmail ?? null,
+      ]);
+      return t!;
+    });
+    const { key, info } = await this.apiKeys.create(tenant.id, { name: 'First admin key', role: 'admin' as Role });
+    return { tenant: toRecord(tenant), apiKey: key, apiKeyInfo: info };
+  }
+
+  async get(tenantId: string): Promise<TenantRecord> {
+    const t = await this.store.tenant(tenantId, (m) => one<RawTenant>(m, `SELECT * FROM tenants WHERE id = $1`, [tenantId]));
+    if (!t) throw new TandemError('tenant.not_found', 'Tenant not found', 404);
+    return toRecord(t);
+  }
+
+  async updateSettings(tenantId: string, patch: Partial<TenantSettings>): Promise<TenantRecord> {
+    return this.store.tenant(tenantId, async (m) => {
+      const t = await one<RawTenant>(m, `SELECT * FROM tenants WHERE id = $1 FOR UPDATE`, [tenantId]);
+      if (!t) throw new TandemError('tenant.not_found', 'Tenant not found', 404);
+      const merged = tenantSettingsSchema.safeParse({ ...resolveSettings(t.settings), ...patch });
+      if (!merged.success) {
+        throw new TandemError('settings.invalid', 'Some settings are not valid', 422, {
+          fields: Object.fromEntries(merged.error.issues.map((i) => [i.path.join('.'), i.message])),
+        });
+      }
+      const updated = await one<RawTenant>(m, `UPDATE tenants SET settings = $2::jsonb, updated_at = now() WHERE id = $1 RETURNING *`, [
+        tenantId,
+        JSON.stringify(merged.data),
+      ]);
+      return toRecord(updated!);
+    });
+  }
+
+  async list(): Promise<TenantRecord[]> {
+    const r = await this.store.system((m) => rows<RawTenant>(m, `SELECT * FROM tenants ORDER BY created_at`));
+    return r.map(toRecord);
+  }
+}
+
+interface RawTenant {
+  id: string;
+  name: string;
+  settings: unknown;
+  created_at: Date;
+}
+
+function toRecord(t: RawTenant): TenantRecord {
+  return { id: t.id, name: t.name, settings: resolveSettings(t.settings), createdAt: new Date(t.created_at).toISOString() };
+}
