@@ -1,0 +1,326 @@
+import nock from 'nock';
+import { CrmRetryableError, type CrmContext, type CrmLeadSnapshot, type CrmMessageSnapshot } from '../../../core/ports/crm-adapter.port';
+import { maskPhone, SalesforceApiError, SalesforceCrmAdapter } from './salesforce.crm-adapter';
+
+const INSTANCE = 'https://acme.my.salesforce.com';
+const API = '/services/data/v62.0';
+const SF_LEAD_ID = '00Q5g00000AbCdEEAV';
+
+function buildLead(overrides: Partial<CrmLeadSnapshot> = {}): CrmLeadSnapshot {
+  return {
+    id: 'lead_01',
+    tenantId: 'tenant_a',
+    firstName: 'Dana',
+    lastName: 'Reyes',
+    email: 'dana@example.com',
+    phone: '+14155550142',
+    tag: 'HOT',
+    score: 82,
+    mode: 'ai',
+    optedOut: false,
+    source: 'Website form',
+    company: 'Reyes Roofing',
+    externalId: null,
+    ...overrides,
+  };
+}
+
+function buildMessage(overrides: Partial<CrmMessageSnapshot> = {}): CrmMessageSnapshot {
+  return {
+    id: 'msg_02',
+    direction: 'in',
+    author: 'lead',
+    body: 'Yes, this week please. Budget around $20k.',
+    status: 'received',
+    createdAt: '2025-05-01T16:03:10.000Z',
+    ...overrides,
+  };
+}
+
+function buildCtx(config: Record<string, unknown> = {}) {
+  const saved: Array<Record<string, unknown>> = [];
+  const ctx: CrmContext = {
+    tenantId: 'tenant_a',
+    config: { instanceUrl: INSTANCE, clientId: '3MVG9-consumer-key', clientSecret: 'consumer-secret', accessToken: 'token-old', ...config },
+    saveConfig: async (next) => {
+      saved.push(next);
+    },
+  };
+  return { ctx, saved };
+}
+
+const adapter = () => new SalesforceCrmAdapter({ limitBackoffMs: 900_000, serverBackoffMs: 30_000 });
+
+describe('SalesforceCrmAdapter.upsertLead', () => {
+  it('creates the Lead by Tandem_Lead_Id__c with the fields Tandem owns', async () => {
+    const { ctx } = buildCtx();
+    const scope = nock(INSTANCE, { reqheaders: { authorization: 'Bearer token-old', 'content-type': 'application/json' } })
+      .patch(`${API}/sobjects/Lead/Tandem_Lead_Id__c/lead_01`, {
+        Rating: 'Hot',
+        Tandem_Score__c: 82,
+        Tandem_Tag__c: 'HOT',
+        MobilePhone: '+14155550142',
+        Tandem_SMS_Opt_Out__c: false,
+        FirstName: 'Dana',
+        LastName: 'Reyes',
+        Company: 'Reyes Roofing',
+        Email: 'dana@example.com',
+        LeadSource: 'Website form',
+      })
+      .reply(201, { id: SF_LEAD_ID, success: true, errors: [], created: true });
+
+    await expect(adapter().upsertLead(ctx, buildLead())).resolves.toEqual({ externalId: SF_LEAD_ID });
+    expect(scope.isDone()).toBe(true);
+  });
+
+  it('fills the required LastName and Company on the first sync when the lead gave none', async () => {
+    const { ctx } = buildCtx();
+    let sent: Record<string, unknown> = {};
+    const scope = nock(INSTANCE)
+      .patch(`${API}/sobjects/Lead/Tandem_Lead_Id__c/lead_01`, (body) => {
+        sent = body;
+        return true;
+      })
+      .reply(201, { id: SF_LEAD_ID, success: true, errors: [], created: true });
+
+    await adapter().upsertLead(ctx, buildLead({ firstName: null, lastName: null, company: null, email: null, source: null, tag: 'COLD', score: 12 }));
+    expect(scope.isDone()).toBe(true);
+    expect(sent).toEqual({
+      Rating: 'Cold',
+      Tandem_Score__c: 12,
+      Tandem_Tag__c: 'COLD',
+      MobilePhone: '+14155550142',
+      Tandem_SMS_Opt_Out__c: false,
+      LastName: '+1 ••• 0142',
+      Company: '[not provided]',
+    });
+  });
+
+  it('never overwrites a rep-edited LastName/Company with placeholders on later syncs', async () => {
+    const { ctx } = buildCtx();
+    let sent: Record<string, unknown> = {};
+    nock(INSTANCE)
+      .patch(`${API}/sobjects/Lead/Tandem_Lead_Id__c/lead_01`, (body) => {
+        sent = body;
+        return true;
+      })
+      .reply(200, { id: SF_LEAD_ID, success: true, errors: [], created: false });
+
+    await adapter().upsertLead(ctx, buildLead({ lastName: null, company: null, externalId: SF_LEAD_ID, tag: 'WARM' }));
+    expect(sent).not.toHaveProperty('LastName');
+    expect(sent).not.toHaveProperty('Company');
+    expect(sent.Rating).toBe('Warm');
+  });
+
+  it("writes opt-out to the org's configured SMS field, never HasOptedOutOfEmail", async () => {
+    const { ctx } = buildCtx({ smsOptOutField: 'et4ae5__HasOptedOutOfMobile__c' });
+    let sent: Record<string, unknown> = {};
+    nock(INSTANCE)
+      .patch(`${API}/sobjects/Lead/Tandem_Lead_Id__c/lead_01`, (body) => {
+        sent = body;
+        return true;
+      })
+      .reply(201, { id: SF_LEAD_ID, success: true, errors: [], created: true });
+
+    await adapter().upsertLead(ctx, buildLead({ optedOut: true }));
+    expect(sent.et4ae5__HasOptedOutOfMobile__c).toBe(true);
+    expect(sent).not.toHaveProperty('Tandem_SMS_Opt_Out__c');
+    expect(sent).not.toHaveProperty('HasOptedOutOfEmail');
+  });
+
+  it('refuses an opt-out field name that is not an API name', async () => {
+    const { ctx } = buildCtx({ smsOptOutField: 'Opt Out; DROP' });
+    await expect(adapter().upsertLead(ctx, buildLead())).rejects.toThrow(/smsOptOutField must be a field API name/);
+  });
+
+  it('reads the id back when an old-style update answers 204', async () => {
+    const { ctx } = buildCtx();
+    const scope = nock(INSTANCE)
+      .patch(`${API}/sobjects/Lead/Tandem_Lead_Id__c/lead_01`)
+      .reply(204)
+      .get(`${API}/sobjects/Lead/Tandem_Lead_Id__c/lead_01`)
+      .query({ fields: 'Id' })
+      .reply(200, { attributes: { type: 'Lead' }, Id: SF_LEAD_ID });
+    await expect(adapter().upsertLead(ctx, buildLead({ externalId: SF_LEAD_ID }))).resolves.toEqual({ externalId: SF_LEAD_ID });
+    expect(scope.isDone()).toBe(true);
+  });
+
+  it('escapes the Tandem lead id in the path', async () => {
+    const { ctx } = buildCtx();
+    const scope = nock(INSTANCE)
+      .patch(`${API}/sobjects/Lead/Tandem_Lead_Id__c/a%2Fb%3Fc`)
+      .reply(201, { id: SF_LEAD_ID, success: true, errors: [], created: true });
+    await adapter().upsertLead(ctx, buildLead({ id: 'a/b?c' }));
+    expect(scope.isDone()).toBe(true);
+  });
+});
+
+describe('SalesforceCrmAdapter.logMessage', () => {
+  it.each([
+    ['in', 'SMS received'],
+    ['out', 'SMS sent'],
+  ] as const)('logs a %s text as a completed Task on the Lead (%s)', async (direction, subject) => {
+    const { ctx } = buildCtx();
+    const scope = nock(INSTANCE, { reqheaders: { authorization: 'Bearer token-old' } })
+      .post(`${API}/sobjects/Task`, {
+        WhoId: SF_LEAD_ID,
+        Subject: subject,
+        Description: 'Yes, this week please. Budget around $20k.',
+        Status: 'Completed',
+        Priority: 'Normal',
+        ActivityDate: '2025-05-01',
+        TaskSubtype: 'Task',
+      })
+      .reply(201, { id: '00T5g00000QwErTEAV', success: true, errors: [] });
+
+    await adapter().logMessage(ctx, { ...buildLead(), externalId: SF_LEAD_ID }, buildMessage({ direction }));
+    expect(scope.isDone()).toBe(true);
+  });
+});
+
+describe('SalesforceCrmAdapter tokens', () => {
+  it('on a 401 gets a new token by client credentials, saves it, and retries once', async () => {
+    const { ctx, saved } = buildCtx();
+    const scope = nock(INSTANCE)
+      .patch(`${API}/sobjects/Lead/Tandem_Lead_Id__c/lead_01`)
+      .matchHeader('authorization', 'Bearer token-old')
+      .reply(401, [{ message: 'Session expired or invalid', errorCode: 'INVALID_SESSION_ID' }])
+      .post('/services/oauth2/token', 'grant_type=client_credentials&client_id=3MVG9-consumer-key&client_secret=consumer-secret')
+      .matchHeader('content-type', 'application/x-www-form-urlencoded')
+      .reply(200, {
+        access_token: 'token-new',
+        signature: 'c2lnbmF0dXJl',
+        scope: 'api',
+        instance_url: 'https://acme2.my.salesforce.com',
+        id: 'https://login.salesforce.com/id/00D5g000004XyZ1EAK/0055g00000XyZabAAB',
+        token_type: 'Bearer',
+        issued_at: '1746115390000',
+      });
+    const retry = nock('https://acme2.my.salesforce.com')
+      .patch(`${API}/sobjects/Lead/Tandem_Lead_Id__c/lead_01`)
+      .matchHeader('authorization', 'Bearer token-new')
+      .reply(200, { id: SF_LEAD_ID, success: true, errors: [], created: false });
+
+    await expect(adapter().upsertLead(ctx, buildLead())).resolves.toEqual({ externalId: SF_LEAD_ID });
+    expect(scope.isDone()).toBe(true);
+    expect(retry.isDone()).toBe(true);
+    expect(saved).toHaveLength(1);
+    expect(saved[0]).toMatchObject({ accessToken: 'token-new', instanceUrl: 'https://acme2.my.salesforce.com', tokenIssuedAt: '2025-05-01T16:03:10.000Z', clientSecret: 'consumer-secret' });
+  });
+
+  it('uses the refresh token grant when the install has one', async () => {
+    const { ctx, saved } = buildCtx({ accessToken: undefined, refreshToken: 'refresh-1' });
+    const scope = nock(INSTANCE)
+      .post('/services/oauth2/token', 'grant_type=refresh_token&refresh_token=refresh-1&client_id=3MVG9-consumer-key&client_secret=consumer-secret')
+      .reply(200, { access_token: 'token-r', instance_url: INSTANCE, token_type: 'Bearer', issued_at: '1746115390000' })
+      .post(`${API}/sobjects/Task`)
+      .matchHeader('authorization', 'Bearer token-r')
+      .reply(201, { id: '00T5g00000QwErTEAV', success: true, errors: [] });
+    await adapter().logMessage(ctx, { ...buildLead(), externalId: SF_LEAD_ID }, buildMessage());
+    expect(scope.isDone()).toBe(true);
+    expect(saved[0].accessToken).toBe('token-r');
+  });
+
+  it('stops after one refresh when the fresh token is refused too', async () => {
+    const { ctx } = buildCtx();
+    const scope = nock(INSTANCE)
+      .post(`${API}/sobjects/Task`)
+      .times(2)
+      .reply(401, [{ message: 'Session expired or invalid', errorCode: 'INVALID_SESSION_ID' }])
+      .post('/services/oauth2/token')
+      .once()
+      .reply(200, { access_token: 'token-new', instance_url: INSTANCE, token_type: 'Bearer', issued_at: '1746115390000' });
+    const err = await adapter()
+      .logMessage(ctx, { ...buildLead(), externalId: SF_LEAD_ID }, buildMessage())
+      .catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(SalesforceApiError);
+    expect(err).not.toBeInstanceOf(CrmRetryableError);
+    expect(scope.isDone()).toBe(true);
+  });
+
+  it('explains a refused client credentials grant without leaking the secret', async () => {
+    const { ctx } = buildCtx({ accessToken: undefined });
+    nock(INSTANCE).post('/services/oauth2/token').reply(400, { error: 'invalid_grant', error_description: 'no client credentials user enabled' });
+    const err = (await adapter()
+      .upsertLead(ctx, buildLead())
+      .catch((e: unknown) => e)) as Error;
+    expect(err).toBeInstanceOf(SalesforceApiError);
+    expect(err.message).toMatch(/invalid_grant: no client credentials user enabled/);
+    expect(err.message).not.toContain('consumer-secret');
+  });
+});
+
+describe('SalesforceCrmAdapter failures', () => {
+  it('turns REQUEST_LIMIT_EXCEEDED into a retryable error with a long back-off', async () => {
+    const { ctx } = buildCtx();
+    nock(INSTANCE)
+      .patch(`${API}/sobjects/Lead/Tandem_Lead_Id__c/lead_01`)
+      .reply(403, [{ message: 'TotalRequests Limit exceeded.', errorCode: 'REQUEST_LIMIT_EXCEEDED' }]);
+    const err = (await adapter()
+      .upsertLead(ctx, buildLead())
+      .catch((e: unknown) => e)) as CrmRetryableError;
+    expect(err).toBeInstanceOf(CrmRetryableError);
+    expect(err.retryAfterMs).toBe(900_000);
+    expect(err.message).toContain('REQUEST_LIMIT_EXCEEDED');
+  });
+
+  it.each([500, 502, 503])('turns %i into a retryable error, honouring Retry-After', async (status) => {
+    const { ctx } = buildCtx();
+    nock(INSTANCE).post(`${API}/sobjects/Task`).reply(status, [{ message: 'down', errorCode: 'SERVER_UNAVAILABLE' }], { 'Retry-After': '120' });
+    const err = (await adapter()
+      .logMessage(ctx, { ...buildLead(), externalId: SF_LEAD_ID }, buildMessage())
+      .catch((e: unknown) => e)) as CrmRetryableError;
+    expect(err).toBeInstanceOf(CrmRetryableError);
+    expect(err.retryAfterMs).toBe(120_000);
+  });
+
+  it('turns a 5xx without Retry-After into the default back-off', async () => {
+    const { ctx } = buildCtx();
+    nock(INSTANCE).post(`${API}/sobjects/Task`).reply(500, 'oops');
+    const err = (await adapter()
+      .logMessage(ctx, { ...buildLead(), externalId: SF_LEAD_ID }, buildMessage())
+      .catch((e: unknown) => e)) as CrmRetryableError;
+    expect(err).toBeInstanceOf(CrmRetryableError);
+    expect(err.retryAfterMs).toBe(30_000);
+  });
+
+  it('treats a network failure as retryable', async () => {
+    const { ctx } = buildCtx();
+    nock(INSTANCE).post(`${API}/sobjects/Task`).replyWithError({ code: 'ECONNRESET', message: 'socket hang up' });
+    await expect(adapter().logMessage(ctx, { ...buildLead(), externalId: SF_LEAD_ID }, buildMessage())).rejects.toBeInstanceOf(CrmRetryableError);
+  });
+
+  it('dead-letters a validation refusal with the Salesforce error code and fields', async () => {
+    const { ctx } = buildCtx();
+    nock(INSTANCE)
+      .patch(`${API}/sobjects/Lead/Tandem_Lead_Id__c/lead_01`)
+      .reply(400, [{ message: 'Rating: bad value for restricted picklist field: Hot', errorCode: 'INVALID_OR_NULL_FOR_RESTRICTED_PICKLIST', fields: ['Rating'] }]);
+    const err = (await adapter()
+      .upsertLead(ctx, buildLead())
+      .catch((e: unknown) => e)) as SalesforceApiError;
+    expect(err).toBeInstanceOf(SalesforceApiError);
+    expect(err).not.toBeInstanceOf(CrmRetryableError);
+    expect(err.errorCode).toBe('INVALID_OR_NULL_FOR_RESTRICTED_PICKLIST');
+    expect(err.message).toContain('[Rating]');
+  });
+
+  it('uses the configured base URL instead of the org instance (local fakes)', async () => {
+    const { ctx } = buildCtx();
+    const scope = nock('http://127.0.0.1:4010').post(`${API}/sobjects/Task`).reply(201, { id: '00T', success: true, errors: [] });
+    await new SalesforceCrmAdapter({ baseUrl: 'http://127.0.0.1:4010/' }).logMessage(ctx, { ...buildLead(), externalId: SF_LEAD_ID }, buildMessage());
+    expect(scope.isDone()).toBe(true);
+  });
+
+  it('refuses a config without an https instance URL', async () => {
+    const { ctx } = buildCtx({ instanceUrl: 'http://acme.my.salesforce.com' });
+    await expect(adapter().upsertLead(ctx, buildLead())).rejects.toThrow(/https instanceUrl/);
+  });
+});
+
+describe('maskPhone', () => {
+  it('keeps the country code and last four digits only', () => {
+    expect(maskPhone('+14155550142')).toBe('+1 ••• 0142');
+    expect(maskPhone('+447700900123')).toBe('+44 ••• 0123');
+    expect(maskPhone('12')).toBeNull();
+  });
+});

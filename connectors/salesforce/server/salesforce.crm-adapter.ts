@@ -1,0 +1,316 @@
+import { parsePhoneNumberFromString } from 'libphonenumber-js';
+import { z } from 'zod';
+import {
+  CrmRetryableError,
+  type CrmAdapter,
+  type CrmContext,
+  type CrmLeadSnapshot,
+  type CrmMessageSnapshot,
+} from '../../../core/ports/crm-adapter.port';
+import type { SalesforceLogger } from './salesforce.routes';
+
+/** Pinned so a Salesforce release never changes what Tandem sends or reads. */
+export const SALESFORCE_API_VERSION = 'v62.0';
+export const DEFAULT_SMS_OPT_OUT_FIELD = 'Tandem_SMS_Opt_Out__c';
+/** The Lead external-id field Tandem upserts by (Text(64), External ID, Unique). */
+export const TANDEM_LEAD_ID_FIELD = 'Tandem_Lead_Id__c';
+
+const API_NAME = /^[A-Za-z][A-Za-z0-9_]{0,79}$/;
+
+/**
+ * The tenant's Salesforce integration config (`engine.integrations` kind `salesforce`).
+ * `clientId` / `clientSecret` are the External Client App's consumer key and secret with the client
+ * credentials flow enabled; the token fields are written back by the adapter.
+ */
+export const salesforceIntegrationConfigSchema = z.object({
+  instanceUrl: z.url({ protocol: /^https$/, error: 'must be an https instanceUrl like https://acme.my.salesforce.com' }).optional(),
+  clientId: z.string().min(1).optional(),
+  clientSecret: z.string().min(1).optional(),
+  accessToken: z.string().min(1).optional(),
+  /** Only for installs authorised by a user flow; client credentials has no refresh token. */
+  refreshToken: z.string().min(1).optional(),
+  tokenIssuedAt: z.string().optional(),
+  smsOptOutField: z.string().regex(API_NAME, 'smsOptOutField must be a field API name like Tandem_SMS_Opt_Out__c').optional(),
+  orgKeySha256: z.string().optional(),
+});
+export type SalesforceIntegrationConfig = z.infer<typeof salesforceIntegrationConfigSchema>;
+
+export interface SalesforceCrmAdapterOptions {
+  /** Overrides every org's instance URL (local fakes, tests, demos). */
+  baseUrl?: string;
+  apiVersion?: string;
+  logger?: SalesforceLogger;
+  fetch?: typeof fetch;
+  timeoutMs?: number;
+  /** Back-off when the org's daily API limit is spent (REQUEST_LIMIT_EXCEEDED). */
+  limitBackoffMs?: number;
+  /** Back-off for 5xx and network failures without a Retry-After. */
+  serverBackoffMs?: number;
+}
+
+/** A Salesforce refusal that retrying will not fix (bad field, validation rule, converted lead ...). */
+export class SalesforceApiError extends Error {
+  constructor(message: string, readonly status: number, readonly errorCode: string | null) {
+    super(message);
+    this.name = 'SalesforceApiError';
+  }
+}
+
+interface SalesforceErrorItem {
+  errorCode?: string;
+  message?: string;
+  fields?: string[];
+}
+
+interface RequestInitLite {
+  method: 'GET' | 'POST' | 'PATCH';
+  body?: unknown;
+}
+
+const RATING: Record<CrmLeadSnapshot['tag'], string> = { HOT: 'Hot', WARM: 'Warm', COLD: 'Cold' };
+
+/**
+ * Keeps Salesforce Leads current over the REST API: upserts the Lead by `Tandem_Lead_Id__c` and logs each
+ * text as a completed Task. Authenticates with the OAuth 2.0 client credentials flow of the org's External
+ * Client App; a 401 gets one fresh token and one retry. Limits and 5xx become `CrmRetryableError`.
+ */
+export class SalesforceCrmAdapter implements CrmAdapter {
+  readonly provider = 'salesforce' as const;
+  private readonly apiVersion: string;
+  private readonly fetchImpl: typeof fetch;
+  private readonly timeoutMs: number;
+  private readonly limitBackoffMs: number;
+  private readonly serverBackoffMs: number;
+
+  constructor(private readonly options: SalesforceCrmAdapterOptions = {}) {
+    this.apiVersion = options.apiVersion ?? SALESFORCE_API_VERSION;
+    this.fetchImpl = options.fetch ?? fetch;
+    this.timeoutMs = options.timeoutMs ?? 15_000;
+    this.limitBackoffMs = options.limitBackoffMs ?? 15 * 60_000;
+    this.serverBackoffMs = options.serverBackoffMs ?? 30_000;
+  }
+
+  /** Creates or updates the Lead; returns its Salesforce id. */
+  async upsertLead(ctx: CrmContext, lead: CrmLeadSnapshot): Promise<{ externalId: string }> {
+    const session = new SalesforceSession(this, ctx);
+    const path = `/sobjects/Lead/${TANDEM_LEAD_ID_FIELD}/${encodeURIComponent(lead.id)}`;
+    const res = await session.call(path, { method: 'PATCH', body: this.leadFields(ctx, lead) });
+    const id = (res.body as { id?: unknown } | null)?.id;
+    if (typeof id === 'string' && id.length > 0) return { externalId: id };
+    // Before API v46 an update answered 204 with no body: read the id back.
+    const read = await session.call(`${path}?fields=Id`, { method: 'GET' });
+    const readId = (read.body as { Id?: unknown } | null)?.Id;
+    if (typeof readId !== 'string') throw new SalesforceApiError('Salesforce did not return the Lead id', read.status, null);
+    return { externalId: readId };
+  }
+
+  /** Logs one text as a completed Task on the Lead. */
+  async logMessage(ctx: CrmContext, lead: CrmLeadSnapshot & { externalId: string }, message: CrmMessageSnapshot): Promise<void> {
+    const session = new SalesforceSession(this, ctx);
+    await session.call('/sobjects/Task', {
+      method: 'POST',
+      body: {
+        WhoId: lead.externalId,
+        Subject: message.direction === 'in' ? 'SMS received' : 'SMS sent',
+        // Task.Description holds 32k; an SMS never comes close.
+        Description: message.body,
+        Status: 'Completed',
+        Priority: 'Normal',
+        ActivityDate: message.createdAt.slice(0, 10),
+        TaskSubtype: 'Task',
+      },
+    });
+  }
+
+  /**
+   * The Lead fields Tandem owns. Unknown values are left out rather than blanked, so a rep's edits in
+   * Salesforce survive; the required LastName/Company get placeholders only on the first sync.
+   */
+  leadFields(ctx: CrmContext, lead: CrmLeadSnapshot): Record<string, unknown> {
+    const config = parseConfig(ctx.config);
+    const optOutField = config.smsOptOutField ?? DEFAULT_SMS_OPT_OUT_FIELD;
+    const firstSync = lead.externalId === null;
+    const fields: Record<string, unknown> = {
+      Rating: RATING[lead.tag],
+      Tandem_Score__c: lead.score,
+      Tandem_Tag__c: lead.tag,
+      MobilePhone: lead.phone,
+      [optOutField]: lead.optedOut,
+    };
+    if (lead.firstName) fields.FirstName = lead.firstName.slice(0, 40);
+    if (lead.lastName) fields.LastName = lead.lastName.slice(0, 80);
+    else if (firstSync) fields.LastName = maskPhone(lead.phone) ?? 'Unknown';
+    if (lead.company) fields.Company = lead.company.slice(0, 255);
+    else if (firstSync) fields.Company = '[not provided]';
+    if (lead.email) fields.Email = lead.email;
+    if (lead.source) fields.LeadSource = lead.source.slice(0, 40);
+    return fields;
+  }
+
+  /** @internal */
+  get settings() {
+    return {
+      apiVersion: this.apiVersion,
+      baseUrl: this.options.baseUrl?.replace(/\/+$/, ''),
+      fetch: this.fetchImpl,
+      timeoutMs: this.timeoutMs,
+      limitBackoffMs: this.limitBackoffMs,
+      serverBackoffMs: this.serverBackoffMs,
+      logger: this.options.logger,
+    };
+  }
+}
+
+/** One job's view of an org: its config (kept current across a token refresh) and its calls. */
+class SalesforceSession {
+  private config: Record<string, unknown>;
+
+  constructor(private readonly adapter: SalesforceCrmAdapter, private readonly ctx: CrmContext) {
+    this.config = { ...ctx.config };
+  }
+
+  async call(path: string, init: RequestInitLite): Promise<{ status: number; body: unknown }> {
+    if (typeof this.config.accessToken !== 'string' || this.config.accessToken.length === 0) {
+      await this.refreshToken();
+    }
+    let res = await this.send(path, init);
+    if (res.status === 401) {
+      // Sessions expire on the org's timeout: one fresh token, one retry.
+      await this.refreshToken();
+      res = await this.send(path, init);
+      if (res.status === 401) {
+        throw new SalesforceApiError('Salesforce refused the fresh access token (401). Check the External Client App policies and its run-as user.', 401, 'INVALID_SESSION_ID');
+      }
+    }
+    return this.check(res, `${init.method} ${path.split('?')[0]}`);
+  }
+
+  private instanceUrl(): string {
+    const { baseUrl } = this.adapter.settings;
+    if (baseUrl) return baseUrl;
+    const url = this.config.instanceUrl;
+    if (typeof url !== 'string' || !/^https:\/\//.test(url)) {
+      throw new SalesforceApiError('The Salesforce integration has no https instanceUrl (e.g. https://acme.my.salesforce.com).', 0, 'CONFIG');
+    }
+    return url.replace(/\/+$/, '');
+  }
+
+  private async send(path: string, init: RequestInitLite): Promise<{ status: number; body: unknown; headers: Headers }> {
+    const { apiVersion } = this.adapter.settings;
+    const url = `${this.instanceUrl()}/services/data/${apiVersion}${path}`;
+    const headers: Record<string, string> = {
+      Authorization: `Bearer ${String(this.config.accessToken)}`,
+      Accept: 'application/json',
+    };
+    if (init.body !== undefined) headers['Content-Type'] = 'application/json';
+    return this.fetchJson(url, { method: init.method, headers, body: init.body === undefined ? undefined : JSON.stringify(init.body) });
+  }
+
+  private async fetchJson(url: string, init: RequestInit): Promise<{ status: number; body: unknown; headers: Headers }> {
+    const { fetch: fetchImpl, timeoutMs, serverBackoffMs } = this.adapter.settings;
+    let response: Response;
+    try {
+      response = await fetchImpl(url, { ...init, signal: AbortSignal.timeout(timeoutMs) });
+    } catch (err) {
+      const reason = err instanceof Error ? err.name : 'unknown';
+      throw new CrmRetryableError(`Salesforce unreachable (${reason})`, serverBackoffMs);
+    }
+    const text = await response.text();
+    let body: unknown = null;
+    if (text.length > 0) {
+      try {
+        body = JSON.parse(text);
+      } catch {
+        body = text;
+      }
+    }
+    return { status: response.status, body, headers: response.headers };
+  }
+
+  private check(res: { status: number; body: unknown; headers: Headers }, what: string): { status: number; body: unknown } {
+    const { limitBackoffMs, serverBackoffMs } = this.adapter.settings;
+    if (res.status >= 200 && res.status < 300) return res;
+    const first = firstError(res.body);
+    const retryAfter = retryAfterMs(res.headers.get('retry-after'));
+    if (first?.errorCode === 'REQUEST_LIMIT_EXCEEDED') {
+      throw new CrmRetryableError(`Salesforce API limit reached on ${what} (REQUEST_LIMIT_EXCEEDED)`, retryAfter ?? limitBackoffMs);
+    }
+    if (res.status === 429 || res.status >= 500 || first?.errorCode === 'UNABLE_TO_LOCK_ROW' || first?.errorCode === 'SERVER_UNAVAILABLE') {
+      throw new CrmRetryableError(`Salesforce ${res.status} on ${what}${first?.errorCode ? ` (${first.errorCode})` : ''}`, retryAfter ?? serverBackoffMs);
+    }
+    if (res.status === 300) {
+      throw new SalesforceApiError(`More than one Lead has this ${TANDEM_LEAD_ID_FIELD}: make the field Unique`, 300, 'MULTIPLE_CHOICES');
+    }
+    // Salesforce messages name fields and rules, never the values we sent: safe to carry.
+    const detail = first ? `${first.errorCode ?? 'ERROR'}: ${first.message ?? ''}${first.fields?.length ? ` [${first.fields.join(', ')}]` : ''}` : `HTTP ${res.status}`;
+    throw new SalesforceApiError(`Salesforce refused ${what}: ${detail}`, res.status, first?.errorCode ?? null);
+  }
+
+  /** Client credentials (or refresh token, for user-authorised installs) → a new access token, saved. */
+  private async refreshToken(): Promise<void> {
+    const config = parseConfig(this.config);
+    if (!config.clientId || !config.clientSecret) {
+      throw new SalesforceApiError('The Salesforce integration needs the External Client App consumer key and secret (clientId, clientSecret).', 0, 'CONFIG');
+    }
+    const form = new URLSearchParams(
+      config.refreshToken
+        ? { grant_type: 'refresh_token', refresh_token: config.refreshToken, client_id: config.clientId, client_secret: config.clientSecret }
+        : { grant_type: 'client_credentials', client_id: config.clientId, client_secret: config.clientSecret },
+    );
+    const res = await this.fetchJson(`${this.instanceUrl()}/services/oauth2/token`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/x-www-form-urlencoded', Accept: 'application/json' },
+      body: form.toString(),
+    });
+    if (res.status >= 500 || res.status === 429) {
+      throw new CrmRetryableError(`Salesforce token endpoint answered ${res.status}`, retryAfterMs(res.headers.get('retry-after')) ?? this.adapter.settings.serverBackoffMs);
+    }
+    const body = (res.body ?? {}) as { access_token?: unknown; instance_url?: unknown; issued_at?: unknown; error?: unknown; error_description?: unknown };
+    if (res.status !== 200 || typeof body.access_token !== 'string') {
+      const code = typeof body.error === 'string' ? body.error : `HTTP ${res.status}`;
+      const description = typeof body.error_description === 'string' ? body.error_description : '';
+      throw new SalesforceApiError(`Salesforce token request refused (${code}${description ? `: ${description}` : ''}). Check the consumer key/secret and that the client credentials flow has a run-as user.`, res.status, code);
+    }
+    const next: Record<string, unknown> = {
+      ...this.config,
+      accessToken: body.access_token,
+      tokenIssuedAt: typeof body.issued_at === 'string' ? new Date(Number(body.issued_at)).toISOString() : new Date().toISOString(),
+    };
+    if (typeof body.instance_url === 'string' && /^https:\/\//.test(body.instance_url)) next.instanceUrl = body.instance_url;
+    this.config = next;
+    await this.ctx.saveConfig(next);
+    this.adapter.settings.logger?.info({ tenantId: this.ctx.tenantId }, 'salesforce access token refreshed');
+  }
+}
+
+function parseConfig(config: Record<string, unknown>): SalesforceIntegrationConfig {
+  const parsed = salesforceIntegrationConfigSchema.safeParse(config);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    throw new SalesforceApiError(`Salesforce integration config is invalid: ${issue.path.join('.')}: ${issue.message}`, 0, 'CONFIG');
+  }
+  return parsed.data;
+}
+
+function firstError(body: unknown): SalesforceErrorItem | null {
+  if (Array.isArray(body) && body.length > 0 && typeof body[0] === 'object') return body[0] as SalesforceErrorItem;
+  if (body && typeof body === 'object' && 'errorCode' in body) return body as SalesforceErrorItem;
+  return null;
+}
+
+function retryAfterMs(header: string | null): number | null {
+  if (!header) return null;
+  const seconds = Number(header);
+  if (Number.isFinite(seconds) && seconds >= 0) return seconds * 1000;
+  const at = Date.parse(header);
+  return Number.isNaN(at) ? null : Math.max(0, at - Date.now());
+}
+
+/** "+1 ••• 0142": enough for a rep to recognise the lead, never the full number (LastName is widely visible). */
+export function maskPhone(phone: string): string | null {
+  const parsed = parsePhoneNumberFromString(phone);
+  const digits = phone.replace(/\D/g, '');
+  if (digits.length < 4) return null;
+  const last4 = digits.slice(-4);
+  return parsed ? `+${parsed.countryCallingCode} ••• ${last4}` : `••• ${last4}`;
+}
