@@ -10,7 +10,8 @@ export interface BullMqOptions {
 }
 
 /**
- * BullMQ on Redis as the transport between the outbox relay and workers. Job ids are outbox ids, so a
+ * BullMQ on Redis as the transport between the outbox relay and workers. Job ids derive from outbox ids
+ * (`ob-<id>`: BullMQ refuses integer-like custom ids), so a
  * re-dispatch of a row still in Redis collapses onto the existing job. Redis here keeps nothing on
  * disk; the outbox lease re-dispatches whatever a Redis restart loses.
  */
@@ -49,7 +50,7 @@ export class BullMqJobQueue implements JobQueue {
           list.map((job) => ({
             name: job.name,
             data: {},
-            opts: { jobId: job.id, removeOnComplete: true, removeOnFail: true, attempts: 1 },
+            opts: { jobId: `ob-${job.id}`, removeOnComplete: true, removeOnFail: true, attempts: 1 },
           })),
         ),
       ),
@@ -63,7 +64,7 @@ export class BullMqJobQueue implements JobQueue {
     const worker = new Worker(
       queue,
       async (job) => {
-        await dispatch({ id: job.id!, name: job.name, queue });
+        await dispatch({ id: job.id!.replace(/^ob-/, ''), name: job.name, queue });
       },
       { connection, concurrency, prefix: this.prefix, stalledInterval: 5000, maxStalledCount: 5 },
     );

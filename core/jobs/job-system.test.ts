@@ -1,0 +1,128 @@
+import { createTestQueue, eventually } from '../../test/helpers/test-queue';
+import { openTestStore } from '../../test/helpers/test-store';
+import type { Store } from '../store/data-source';
+import { one, rows } from '../store/sql';
+import type { DomainEvent } from './job-registry';
+import { JobSystem } from './job-system';
+
+describe(`job system (${process.env.REDIS_URL ? 'BullMQ on Redis' : 'in-process'})`, () => {
+  let store: Store;
+  let jobs: JobSystem;
+  let tenantId: string;
+  const seen: DomainEvent[] = [];
+  let failuresLeft = 0;
+
+  beforeAll(async () => {
+    store = await openTestStore();
+    tenantId = (await store.system((m) => one<{ id: string }>(m, `INSERT INTO tenants (name) VALUES ('T') RETURNING id`)))!.id;
+    jobs = new JobSystem({ store, queue: createTestQueue(), relay: { pollMs: 50, leaseMs: 2000 }, runner: { backoffMs: () => 30 } });
+    jobs.registry.register({
+      name: 'test.record',
+      queue: 'test',
+      events: ['thing.happened'],
+      maxAttempts: 3,
+      async handle(event, ctx) {
+        if (event.payload.fail === 'always' || (event.payload.fail === 'twice' && failuresLeft-- > 0)) {
+          throw new Error('boom');
+        }
+        // The effect and the completion commit together: a rerun can never apply it twice.
+        await store.tenant(event.tenantId!, async (m) => {
+          await m.query(`INSERT INTO notes (tenant_id, conversation_id, author_name, surface, body)
+                         SELECT $1, c.id, 'job', 'system', $2 FROM conversations c WHERE c.tenant_id = $1 LIMIT 1`, [event.tenantId, event.id]);
+          await ctx.complete(m);
+        });
+        seen.push(event);
+      },
+    });
+    await store.tenant(tenantId, async (m) => {
+      const lead = await one<{ id: string }>(m, `INSERT INTO leads (tenant_id, phone) VALUES ($1, '+14155550100') RETURNING id`, [tenantId]);
+      await m.query(`INSERT INTO conversations (tenant_id, lead_id) VALUES ($1, $2)`, [tenantId, lead!.id]);
+    });
+    await jobs.start({ relay: true, worker: true });
+  });
+  afterAll(async () => {
+    await jobs.stop();
+    await store.close();
+  });
+
+  const publish = (payload: Record<string, unknown>, commit = true) =>
+    store
+      .tenant(tenantId, async (m) => {
+        await jobs.outbox.publish(m, [{ type: 'thing.happened', tenantId, payload }]);
+        if (!commit) throw new Error('rollback');
+      })
+      .then(() => jobs.outbox.notifyCommitted())
+      .catch((e: Error) => {
+        if (e.message !== 'rollback') throw e;
+      });
+
+  const statusOf = async (marker: string) =>
+    (await store.system((m) => one<{ status: string; attempts: number }>(m, `SELECT status, attempts FROM outbox WHERE payload->>'marker' = $1`, [marker])))!;
+
+  it('delivers a committed event to its handler exactly once', async () => {
+    await publish({ marker: 'once' });
+    await eventually(async () => (await statusOf('once')).status === 'done');
+    expect(seen.filter((e) => e.payload.marker === 'once')).toHaveLength(1);
+  });
+
+  it('writes nothing when the transaction rolls back', async () => {
+    await publish({ marker: 'rolled-back' }, false);
+    const r = await store.system((m) => rows(m, `SELECT id FROM outbox WHERE payload->>'marker' = 'rolled-back'`));
+    expect(r).toEqual([]);
+  });
+
+  it('retries a failing job with back-off until it succeeds', async () => {
+    failuresLeft = 2;
+    await publish({ marker: 'flaky', fail: 'twice' });
+    await eventually(async () => (await statusOf('flaky')).status === 'done');
+    expect(await statusOf('flaky')).toEqual({ status: 'done', attempts: 3 });
+  });
+
+  it('dead-letters after max attempts, lists it for the tenant, and runs it again on retry', async () => {
+    await publish({ marker: 'doomed', fail: 'always' });
+    await eventually(async () => (await statusOf('doomed')).status === 'dead');
+    const dead = await jobs.deadLetters(tenantId);
+    const entry = dead.find((d) => d.topic === 'test.record')!;
+    expect(entry).toMatchObject({ eventType: 'thing.happened', attempts: 3, lastError: 'boom' });
+    const other = (await store.system((m) => one<{ id: string }>(m, `INSERT INTO tenants (name) VALUES ('Other') RETURNING id`)))!.id;
+    expect(await jobs.deadLetters(other)).toEqual([]);
+    expect(await jobs.retryDead(other, entry.id)).toBe(false);
+    await store.system((m) => m.query(`UPDATE outbox SET payload = jsonb_set(payload, '{fail}', '"no"') WHERE id = $1`, [entry.id]));
+    expect(await jobs.retryDead(tenantId, entry.id)).toBe(true);
+    await eventually(async () => (await statusOf('doomed')).status === 'done');
+  });
+
+  it('treats a redelivered job as a no-op', async () => {
+    await publish({ marker: 'dup' });
+    await eventually(async () => (await statusOf('dup')).status === 'done');
+    const id = (await store.system((m) => one<{ id: string }>(m, `SELECT id::text AS id FROM outbox WHERE payload->>'marker' = 'dup'`)))!.id;
+    expect(await jobs.runner.run({ id, name: 'test.record', queue: 'test' })).toBe('skipped');
+    const notes = await store.tenant(tenantId, (m) => rows(m, `SELECT id FROM notes WHERE body = $1`, [id]));
+    expect(notes).toHaveLength(1);
+  });
+
+  it('lets only one of two concurrent runs of the same job complete', async () => {
+    await jobs.relay.stop();
+    await publish({ marker: 'race' });
+    const id = (await store.system((m) => one<{ id: string }>(m, `SELECT id::text AS id FROM outbox WHERE payload->>'marker' = 'race'`)))!.id;
+    const outcomes = await Promise.all([
+      jobs.runner.run({ id, name: 'test.record', queue: 'test' }),
+      jobs.runner.run({ id, name: 'test.record', queue: 'test' }),
+    ]);
+    expect(outcomes.filter((o) => o === 'completed').length).toBeLessThanOrEqual(1);
+    const notes = await store.tenant(tenantId, (m) => rows(m, `SELECT id FROM notes WHERE body = $1`, [id]));
+    expect(notes).toHaveLength(1);
+    jobs.relay.start();
+  });
+
+  it('holds a delayed event until it is due', async () => {
+    const at = new Date(Date.now() + 600);
+    await store.tenant(tenantId, (m) => jobs.outbox.publish(m, [{ type: 'thing.happened', tenantId, payload: { marker: 'later' }, availableAt: at }]));
+    jobs.outbox.notifyCommitted();
+    await new Promise((r) => setTimeout(r, 250));
+    expect((await statusOf('later')).status).toBe('pending');
+    await eventually(async () => (await statusOf('later')).status === 'done');
+    const done = seen.find((e) => e.payload.marker === 'later');
+    expect(done).toBeDefined();
+  });
+});
