@@ -1,19 +1,64 @@
 import * as http from 'node:http';
 import * as https from 'node:https';
 import { Client } from '@hubspot/api-client';
+import type { RequestContext, ResponseContext } from '@hubspot/api-client/lib/codegen/crm/contacts';
 import { CrmRetryableError } from '../../core/ports/crm-adapter.port';
 
 export const HUBSPOT_API_BASE = 'https://api.hubapi.com';
 
 /**
- * A HubSpot API client for one call chain. Retries are off on purpose: core owns retries, back-off and
- * dead letters, so a 429 or 5xx surfaces at once as a {@link CrmRetryableError}. Sockets are not kept alive
- * (short-lived clients; nock in tests hangs on keep-alive sockets).
+ * Per-call options every API method takes as its last argument; see {@link createHubSpotClient}. Each
+ * generated module declares its own (structurally equal, nominally distinct) options type, so the value
+ * is typed `never` to fit them all.
  */
-export function createHubSpotClient(opts: { accessToken?: string; basePath?: string }): Client {
+export type HubSpotCallOptions = never;
+
+/**
+ * A HubSpot API client for one call chain, and the options to pass as the last argument of every call.
+ * Why per call: in @hubspot/api-client 13.5 the generated APIs apply configured middleware (including the
+ * `httpAgent`) only when call-time options are given. The options add: no keep-alive sockets (short-lived
+ * clients; nock hangs on keep-alive sockets) and a status-preserving error for non-JSON error bodies.
+ * Retries are off on purpose: core owns retries, back-off and dead letters, so a 429 or 5xx surfaces at
+ * once as a {@link CrmRetryableError}.
+ */
+export function createHubSpotClient(opts: { accessToken?: string; basePath?: string }): { client: Client; call: HubSpotCallOptions } {
   const basePath = (opts.basePath ?? HUBSPOT_API_BASE).replace(/\/+$/, '');
-  const httpAgent = basePath.startsWith('http://') ? new http.Agent({ keepAlive: false }) : new https.Agent({ keepAlive: false });
-  return new Client({ accessToken: opts.accessToken, basePath, httpAgent, numberOfApiCallRetries: 0 });
+  const agent = basePath.startsWith('http://') ? new http.Agent({ keepAlive: false }) : new https.Agent({ keepAlive: false });
+  const client = new Client({ accessToken: opts.accessToken, basePath, httpAgent: agent, numberOfApiCallRetries: 0 });
+  const middleware = {
+    pre: async (ctx: RequestContext) => {
+      ctx.setAgent(agent);
+      return ctx;
+    },
+    post: (ctx: ResponseContext) => keepStatusOfNonJsonErrors(ctx),
+  };
+  const call = { middleware: [middleware], middlewareMergeStrategy: 'append' as const };
+  return { client, call: call as HubSpotCallOptions };
+}
+
+/** An HTTP error whose body was not JSON (a proxy's 502 page): shaped like the client's `ApiException`. */
+export class HubSpotHttpError extends Error {
+  constructor(
+    readonly code: number,
+    readonly headers: Record<string, string>,
+    readonly body: { message: string },
+  ) {
+    super(`HubSpot answered ${code}: ${body.message}`);
+    this.name = 'HubSpotHttpError';
+  }
+}
+
+/**
+ * The generated client throws a bare "Cannot parse content" error, losing the status, when an error
+ * response is not JSON. Catch those first so a 502 from a proxy is still seen as a 502 (retryable).
+ */
+async function keepStatusOfNonJsonErrors(res: ResponseContext): Promise<ResponseContext> {
+  const contentType = res.headers['content-type'] ?? '';
+  if (res.httpStatusCode >= 400 && !/json/i.test(contentType)) {
+    const text = await res.body.text().catch(() => '');
+    throw new HubSpotHttpError(res.httpStatusCode, res.headers, { message: text.slice(0, 200) || 'no body' });
+  }
+  return res;
 }
 
 /** HubSpot's API errors (`ApiException` of the generated client) carry the HTTP status in `code`. */

@@ -4,6 +4,9 @@ import { CrmRetryableError } from '../../core/ports/crm-adapter.port';
 import { HubSpotRequestError } from './hubspot-client';
 import { createInstallState, HubSpotOAuth, verifyInstallState } from './hubspot-oauth';
 
+// nock patches Node's shared http module; undo it so the next test file in this worker gets a clean nock.
+afterAll(() => nock.restore());
+
 const API = 'https://api.hubapi.com';
 const NOW = 1_764_000_000_000;
 const app = { clientId: 'cid-123', clientSecret: 'csecret-456', redirectUri: 'https://tandem.example.com/hubspot/oauth/callback', now: () => NOW };

@@ -73,17 +73,17 @@ export class HubSpotOAuth {
   async exchangeCode(code: string): Promise<HubSpotTokenSet & { portalId: string }> {
     if (!code) throw new HubSpotRequestError('The OAuth callback has no code.', 400);
     const { clientId, clientSecret, redirectUri } = this.requireApp();
-    const client = createHubSpotClient({ basePath: this.opts.basePath });
+    const { client, call } = createHubSpotClient({ basePath: this.opts.basePath });
     const issuedAt = this.now();
     let tokens;
     try {
-      tokens = await client.oauth.tokensApi.create('authorization_code', code, redirectUri, clientId, clientSecret);
+      tokens = await client.oauth.tokensApi.create('authorization_code', code, redirectUri, clientId, clientSecret, undefined, call);
     } catch (err) {
       throw toCrmError(err, 'exchanging the OAuth code');
     }
     let info;
     try {
-      info = await client.oauth.accessTokensApi.get(tokens.accessToken);
+      info = await client.oauth.accessTokensApi.get(tokens.accessToken, call);
     } catch (err) {
       throw toCrmError(err, 'reading the installing portal');
     }
@@ -93,10 +93,10 @@ export class HubSpotOAuth {
   /** Trades a refresh token for a fresh access token. */
   async refresh(refreshToken: string): Promise<HubSpotTokenSet> {
     const { clientId, clientSecret } = this.requireApp();
-    const client = createHubSpotClient({ basePath: this.opts.basePath });
+    const { client, call } = createHubSpotClient({ basePath: this.opts.basePath });
     const issuedAt = this.now();
     try {
-      const tokens = await client.oauth.tokensApi.create('refresh_token', undefined, undefined, clientId, clientSecret, refreshToken);
+      const tokens = await client.oauth.tokensApi.create('refresh_token', undefined, undefined, clientId, clientSecret, refreshToken, call);
       return { accessToken: tokens.accessToken, refreshToken: tokens.refreshToken || refreshToken, expiresAt: issuedAt + tokens.expiresIn * 1000 };
     } catch (err) {
       const mapped = toCrmError(err, 'refreshing the access token');

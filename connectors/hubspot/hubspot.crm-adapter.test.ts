@@ -1,0 +1,310 @@
+import nock from 'nock';
+import type { CrmContext, CrmLeadSnapshot, CrmMessageSnapshot } from '../../core/ports/crm-adapter.port';
+import { CrmRetryableError } from '../../core/ports/crm-adapter.port';
+import { HubSpotRequestError } from './hubspot-client';
+import { HubSpotOAuth } from './hubspot-oauth';
+import { HubSpotCrmAdapter, TANDEM_CONTACT_PROPERTIES } from './hubspot.crm-adapter';
+
+// nock patches Node's shared http module; undo it so the next test file in this worker gets a clean nock.
+afterAll(() => nock.restore());
+
+const API = 'https://api.hubapi.com';
+const NOW = 1_764_000_000_000;
+
+function buildLead(overrides: Partial<CrmLeadSnapshot> = {}): CrmLeadSnapshot {
+  return {
+    id: 'lead_1',
+    tenantId: 't1',
+    firstName: 'Ana',
+    lastName: 'Lima',
+    email: 'ana@example.com',
+    phone: '+14155550142',
+    tag: 'HOT',
+    score: 82,
+    mode: 'ai',
+    optedOut: false,
+    source: 'website',
+    company: null,
+    externalId: null,
+    ...overrides,
+  };
+}
+
+function ctx(config: Record<string, unknown> = { privateAppToken: 'pat-1' }): CrmContext & { saved: Record<string, unknown>[] } {
+  const saved: Record<string, unknown>[] = [];
+  return { tenantId: 't1', config, saved, saveConfig: async (c) => void saved.push(c) };
+}
+
+const adapter = (opts: Partial<ConstructorParameters<typeof HubSpotCrmAdapter>[0]> = {}) =>
+  new HubSpotCrmAdapter({ tokens: new HubSpotOAuth({ clientId: 'cid', clientSecret: 'cs', redirectUri: 'https://t.example.com/cb', now: () => NOW }), ...opts });
+
+const expectedProps = {
+  phone: '+14155550142',
+  email: 'ana@example.com',
+  firstname: 'Ana',
+  lastname: 'Lima',
+  hs_lead_status: 'IN_PROGRESS',
+  tandem_score: '82',
+  tandem_tag: 'HOT',
+  tandem_mode: 'ai',
+  tandem_opted_out: 'false',
+};
+
+const searchBody = {
+  filterGroups: [
+    { filters: [{ propertyName: 'email', operator: 'EQ', value: 'ana@example.com' }] },
+    { filters: [{ propertyName: 'phone', operator: 'EQ', value: '+14155550142' }] },
+  ],
+  properties: ['email', 'phone'],
+  limit: 10,
+};
+
+const contact = (id: string, email: string | null, phone: string | null) => ({
+  id,
+  properties: { email, phone, hs_object_id: id },
+  createdAt: '2025-01-01T00:00:00.000Z',
+  updatedAt: '2025-01-01T00:00:00.000Z',
+  archived: false,
+});
+
+describe('HubSpotCrmAdapter.upsertLead', () => {
+  it('creates a contact when neither email nor phone matches', async () => {
+    // `connection: close` proves our non-keep-alive agent reached the request (13.5 drops configured agents).
+    const scope = nock(API, { reqheaders: { authorization: 'Bearer pat-1', connection: 'close' } })
+      .post('/crm/v3/objects/contacts/search', searchBody)
+      .reply(200, { total: 0, results: [] })
+      .post('/crm/v3/objects/contacts', { properties: expectedProps, associations: [] })
+      .reply(201, contact('901', 'ana@example.com', '+14155550142'));
+
+    await expect(adapter().upsertLead(ctx(), buildLead())).resolves.toEqual({ externalId: '901' });
+    expect(scope.isDone()).toBe(true);
+  });
+
+  it('updates the email match in preference to a phone match', async () => {
+    const scope = nock(API)
+      .post('/crm/v3/objects/contacts/search', searchBody)
+      .reply(200, { total: 2, results: [contact('555', null, '+14155550142'), contact('777', 'ANA@example.com', null)] })
+      .patch('/crm/v3/objects/contacts/777', { properties: expectedProps })
+      .reply(200, contact('777', 'ana@example.com', '+14155550142'));
+
+    await expect(adapter().upsertLead(ctx(), buildLead())).resolves.toEqual({ externalId: '777' });
+    expect(scope.isDone()).toBe(true);
+  });
+
+  it('falls back to phone when the lead has no email, and never blanks fields it does not know', async () => {
+    const { email: _e, firstname: _f, lastname: _l, ...withoutUnknowns } = expectedProps;
+    const scope = nock(API)
+      .post('/crm/v3/objects/contacts/search', { ...searchBody, filterGroups: [searchBody.filterGroups[1]] })
+      .reply(200, { total: 1, results: [contact('555', null, '+14155550142')] })
+      .patch('/crm/v3/objects/contacts/555', { properties: { ...withoutUnknowns, hs_lead_status: 'ATTEMPTED_TO_CONTACT', tandem_tag: 'COLD', tandem_score: '12' } })
+      .reply(200, contact('555', null, '+14155550142'));
+
+    await adapter().upsertLead(ctx(), buildLead({ email: null, firstName: null, lastName: null, tag: 'COLD', score: 12 }));
+    expect(scope.isDone()).toBe(true);
+  });
+
+  it('updates the linked contact directly, and searches again when it was deleted or merged', async () => {
+    const direct = nock(API).patch('/crm/v3/objects/contacts/901', { properties: { ...expectedProps, tandem_mode: 'human', tandem_opted_out: 'true' } }).reply(200, contact('901', 'ana@example.com', null));
+    await expect(adapter().upsertLead(ctx(), buildLead({ externalId: '901', mode: 'human', optedOut: true }))).resolves.toEqual({ externalId: '901' });
+    expect(direct.isDone()).toBe(true);
+
+    const relinked = nock(API)
+      .patch('/crm/v3/objects/contacts/901')
+      .reply(404, { status: 'error', message: 'resource not found', category: 'OBJECT_NOT_FOUND' })
+      .post('/crm/v3/objects/contacts/search', searchBody)
+      .reply(200, { total: 1, results: [contact('950', 'ana@example.com', null)] })
+      .patch('/crm/v3/objects/contacts/950')
+      .reply(200, contact('950', 'ana@example.com', null));
+    await expect(adapter().upsertLead(ctx(), buildLead({ externalId: '901' }))).resolves.toEqual({ externalId: '950' });
+    expect(relinked.isDone()).toBe(true);
+  });
+
+  it('recovers from a create race (409 names the existing contact)', async () => {
+    const scope = nock(API)
+      .post('/crm/v3/objects/contacts/search')
+      .reply(200, { total: 0, results: [] })
+      .post('/crm/v3/objects/contacts')
+      .reply(409, { status: 'error', message: 'Contact already exists. Existing ID: 4242', category: 'CONFLICT' })
+      .patch('/crm/v3/objects/contacts/4242', { properties: expectedProps })
+      .reply(200, contact('4242', 'ana@example.com', null));
+    await expect(adapter().upsertLead(ctx(), buildLead())).resolves.toEqual({ externalId: '4242' });
+    expect(scope.isDone()).toBe(true);
+  });
+
+  it('writes a custom lead-status map, or none at all', async () => {
+    const custom = nock(API)
+      .patch('/crm/v3/objects/contacts/1', (body: { properties: Record<string, string> }) => body.properties.hs_lead_status === 'HOT_LEAD')
+      .reply(200, contact('1', null, null));
+    await adapter({ leadStatusByTag: { HOT: 'HOT_LEAD', WARM: 'W', COLD: 'C' } }).upsertLead(ctx(), buildLead({ externalId: '1' }));
+    expect(custom.isDone()).toBe(true);
+
+    const none = nock(API)
+      .patch('/crm/v3/objects/contacts/1', (body: { properties: Record<string, string> }) => !('hs_lead_status' in body.properties))
+      .reply(200, contact('1', null, null));
+    await adapter({ leadStatusByTag: null }).upsertLead(ctx(), buildLead({ externalId: '1' }));
+    expect(none.isDone()).toBe(true);
+  });
+
+  it('turns a 429 into CrmRetryableError carrying Retry-After', async () => {
+    nock(API)
+      .post('/crm/v3/objects/contacts/search')
+      .reply(429, { status: 'error', message: 'You have reached your secondly limit.', category: 'RATE_LIMITS', policyName: 'SECONDLY' }, { 'Retry-After': '2' });
+    const err = await adapter().upsertLead(ctx(), buildLead()).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(CrmRetryableError);
+    expect((err as CrmRetryableError).retryAfterMs).toBe(2000);
+  });
+
+  it('uses the rate-limit interval header when there is no Retry-After, and treats 5xx as retryable', async () => {
+    nock(API)
+      .patch('/crm/v3/objects/contacts/1')
+      .reply(429, { status: 'error', message: 'ten secondly rolling', policyName: 'TEN_SECONDLY_ROLLING' }, { 'X-HubSpot-RateLimit-Interval-Milliseconds': '10000' });
+    const limited = await adapter().upsertLead(ctx(), buildLead({ externalId: '1' })).catch((e: unknown) => e);
+    expect((limited as CrmRetryableError).retryAfterMs).toBe(10_000);
+
+    nock(API).patch('/crm/v3/objects/contacts/1').reply(502, 'Bad gateway');
+    await expect(adapter().upsertLead(ctx(), buildLead({ externalId: '1' }))).rejects.toBeInstanceOf(CrmRetryableError);
+  });
+
+  it('a 400 (bad property value) is not retryable and says what HubSpot said', async () => {
+    nock(API).patch('/crm/v3/objects/contacts/1').reply(400, { status: 'error', message: 'Property values were not valid: hs_lead_status', category: 'VALIDATION_ERROR' });
+    const err = await adapter().upsertLead(ctx(), buildLead({ externalId: '1' })).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(HubSpotRequestError);
+    expect((err as Error).message).toContain('Property values were not valid: hs_lead_status');
+  });
+
+  it('refreshes an expiring OAuth token first, persists it, and calls with the new token', async () => {
+    const scope = nock(API)
+      .post('/oauth/v1/token', { grant_type: 'refresh_token', client_id: 'cid', client_secret: 'cs', refresh_token: 'rt-1' })
+      .reply(200, { token_type: 'bearer', access_token: 'at-new', refresh_token: 'rt-1', expires_in: 1800 })
+      .patch('/crm/v3/objects/contacts/901')
+      .matchHeader('authorization', 'Bearer at-new')
+      .reply(200, contact('901', null, null));
+    const c = ctx({ accessToken: 'at-old', refreshToken: 'rt-1', expiresAt: NOW + 60_000 });
+    await adapter().upsertLead(c, buildLead({ externalId: '901' }));
+    expect(scope.isDone()).toBe(true);
+    expect(c.saved).toEqual([{ accessToken: 'at-new', refreshToken: 'rt-1', expiresAt: NOW + 1_800_000 }]);
+  });
+});
+
+describe('HubSpotCrmAdapter.logMessage', () => {
+  const message = (overrides: Partial<CrmMessageSnapshot> = {}): CrmMessageSnapshot => ({
+    id: 'm2',
+    direction: 'in',
+    author: 'lead',
+    body: 'Can I get a quote this week?',
+    status: 'received',
+    createdAt: '2025-11-20T10:05:00.000Z',
+    ...overrides,
+  });
+
+  it('creates an SMS communication associated with the contact (type 81) in one call', async () => {
+    const scope = nock(API, { reqheaders: { authorization: 'Bearer pat-1' } })
+      .post('/crm/v3/objects/communications', {
+        properties: {
+          hs_communication_channel_type: 'SMS',
+          hs_communication_logged_from: 'CRM',
+          hs_communication_body: 'SMS from the lead:\nCan I get a quote this week?',
+          hs_timestamp: '2025-11-20T10:05:00.000Z',
+        },
+        associations: [{ to: { id: '901' }, types: [{ associationCategory: 'HUBSPOT_DEFINED', associationTypeId: 81 }] }],
+      })
+      .reply(201, { id: 'comm_1', properties: {}, createdAt: '2025-11-20T10:05:01.000Z', updatedAt: '2025-11-20T10:05:01.000Z', archived: false });
+    await adapter().logMessage(ctx(), { ...buildLead(), externalId: '901' }, message());
+    expect(scope.isDone()).toBe(true);
+  });
+
+  it('labels outbound AI texts and delivery failures', async () => {
+    const scope = nock(API)
+      .post('/crm/v3/objects/communications', (b: { properties: Record<string, string> }) => b.properties.hs_communication_body === 'SMS sent by Tandem AI — undelivered:\nHi Ana!')
+      .reply(201, { id: 'comm_2', properties: {}, createdAt: 'x', updatedAt: 'x', archived: false });
+    await adapter().logMessage(ctx(), { ...buildLead(), externalId: '901' }, message({ direction: 'out', author: 'ai', body: 'Hi Ana!', status: 'undelivered' }));
+    expect(scope.isDone()).toBe(true);
+  });
+
+  it('a 429 while logging is retryable', async () => {
+    nock(API).post('/crm/v3/objects/communications').reply(429, { status: 'error', message: 'limit' }, { 'Retry-After': '1' });
+    await expect(adapter().logMessage(ctx(), { ...buildLead(), externalId: '901' }, message())).rejects.toMatchObject({ name: 'CrmRetryableError', retryAfterMs: 1000 });
+  });
+});
+
+describe('HubSpotCrmAdapter.ensureProperties', () => {
+  it('creates the group and only the missing properties (batch read, batch create)', async () => {
+    const missing = TANDEM_CONTACT_PROPERTIES.filter((p) => p.name !== 'tandem_score');
+    const scope = nock(API)
+      .get('/crm/v3/properties/contacts/groups/tandem')
+      .reply(404, { status: 'error', message: 'group not found', category: 'OBJECT_NOT_FOUND' })
+      .post('/crm/v3/properties/contacts/groups', { name: 'tandem', label: 'Tandem', displayOrder: -1 })
+      .reply(201, { name: 'tandem', label: 'Tandem', displayOrder: -1, archived: false })
+      .post('/crm/v3/properties/contacts/batch/read', { archived: false, inputs: TANDEM_CONTACT_PROPERTIES.map((p) => ({ name: p.name })) })
+      .reply(207, {
+        status: 'COMPLETE',
+        results: [{ name: 'tandem_score', label: 'Tandem score', type: 'number', fieldType: 'number', groupName: 'tandem', description: '', options: [] }],
+        errors: [{ status: 'error', category: 'OBJECT_NOT_FOUND', message: 'not found' }],
+        startedAt: '2025-11-20T10:00:00.000Z',
+        completedAt: '2025-11-20T10:00:00.100Z',
+      })
+      .post('/crm/v3/properties/contacts/batch/create', {
+        inputs: [
+          {
+            name: 'tandem_tag',
+            label: 'Tandem tag',
+            description: 'HOT, WARM or COLD, from the Tandem SMS conversation.',
+            groupName: 'tandem',
+            type: 'enumeration',
+            fieldType: 'select',
+            options: [
+              { label: 'Hot', value: 'HOT', displayOrder: 0, hidden: false },
+              { label: 'Warm', value: 'WARM', displayOrder: 1, hidden: false },
+              { label: 'Cold', value: 'COLD', displayOrder: 2, hidden: false },
+            ],
+            formField: false,
+          },
+          {
+            name: 'tandem_mode',
+            label: 'Tandem mode',
+            description: 'Who is texting this contact: the AI or a person who took over.',
+            groupName: 'tandem',
+            type: 'enumeration',
+            fieldType: 'select',
+            options: [
+              { label: 'AI', value: 'ai', displayOrder: 0, hidden: false },
+              { label: 'Human', value: 'human', displayOrder: 1, hidden: false },
+            ],
+            formField: false,
+          },
+          {
+            name: 'tandem_opted_out',
+            label: 'Tandem SMS opt-out',
+            description: 'The contact opted out of texts (STOP or similar). Tandem will not text them.',
+            groupName: 'tandem',
+            type: 'bool',
+            fieldType: 'booleancheckbox',
+            options: [
+              { label: 'Yes', value: 'true', displayOrder: 0, hidden: false },
+              { label: 'No', value: 'false', displayOrder: 1, hidden: false },
+            ],
+            formField: false,
+          },
+        ],
+      })
+      .reply(201, { status: 'COMPLETE', results: [], startedAt: '2025-11-20T10:00:00.000Z', completedAt: '2025-11-20T10:00:00.100Z' });
+
+    await expect(adapter().ensureProperties(ctx())).resolves.toEqual({ created: missing.map((p) => p.name) });
+    expect(scope.isDone()).toBe(true);
+  });
+
+  it('does nothing more when everything exists', async () => {
+    const scope = nock(API)
+      .get('/crm/v3/properties/contacts/groups/tandem')
+      .reply(200, { name: 'tandem', label: 'Tandem', displayOrder: -1, archived: false })
+      .post('/crm/v3/properties/contacts/batch/read')
+      .reply(200, {
+        status: 'COMPLETE',
+        results: TANDEM_CONTACT_PROPERTIES.map((p) => ({ name: p.name, label: p.label, type: p.type, fieldType: p.fieldType, groupName: 'tandem', description: '', options: [] })),
+        startedAt: '2025-11-20T10:00:00.000Z',
+        completedAt: '2025-11-20T10:00:00.100Z',
+      });
+    await expect(adapter().ensureProperties(ctx())).resolves.toEqual({ created: [] });
+    expect(scope.isDone()).toBe(true);
+  });
+});

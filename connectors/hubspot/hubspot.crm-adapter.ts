@@ -1,0 +1,240 @@
+import type { FilterGroup, FilterOperatorEnum } from '@hubspot/api-client/lib/codegen/crm/contacts';
+import type { AssociationSpecAssociationCategoryEnum } from '@hubspot/api-client/lib/codegen/crm/objects/communications';
+import type { PropertyCreate, PropertyCreateFieldTypeEnum, PropertyCreateTypeEnum } from '@hubspot/api-client/lib/codegen/crm/properties';
+import type { CrmAdapter, CrmContext, CrmLeadSnapshot, CrmMessageSnapshot } from '../../core/ports/crm-adapter.port';
+import { createHubSpotClient, hubSpotMessage, hubSpotStatus, toCrmError } from './hubspot-client';
+
+type HubSpotApi = ReturnType<typeof createHubSpotClient>;
+
+/** Where Tandem's own contact properties live in HubSpot's property settings. */
+export const TANDEM_PROPERTY_GROUP = { name: 'tandem', label: 'Tandem', displayOrder: -1 } as const;
+
+/** HubSpot-defined association type: communication → contact. */
+export const COMMUNICATION_TO_CONTACT_ASSOCIATION_TYPE_ID = 81;
+
+type Tag = CrmLeadSnapshot['tag'];
+
+/**
+ * Tandem tag → HubSpot's default `hs_lead_status` options (NEW, OPEN, IN_PROGRESS, OPEN_DEAL, UNQUALIFIED,
+ * ATTEMPTED_TO_CONTACT, CONNECTED, BAD_TIMING):
+ * - HOT → IN_PROGRESS: buying signals; a salesperson should be working it now.
+ * - WARM → OPEN: engaged, still being nurtured.
+ * - COLD → ATTEMPTED_TO_CONTACT: texted, no buying signal yet.
+ * Opt-out does not change the status (it is a channel preference, not a disqualification): it is carried
+ * by `tandem_opted_out`. OPEN_DEAL, UNQUALIFIED and BAD_TIMING stay human decisions. Portals with custom
+ * options pass their own map, or `null` to never write the status.
+ */
+export const DEFAULT_LEAD_STATUS_BY_TAG: Readonly<Record<Tag, string>> = { HOT: 'IN_PROGRESS', WARM: 'OPEN', COLD: 'ATTEMPTED_TO_CONTACT' };
+
+const option = (label: string, value: string, displayOrder: number) => ({ label, value, displayOrder, hidden: false });
+
+/** Tandem's contact properties, created by {@link HubSpotCrmAdapter.ensureProperties} on install. */
+export const TANDEM_CONTACT_PROPERTIES: PropertyCreate[] = [
+  {
+    name: 'tandem_score',
+    label: 'Tandem score',
+    description: 'Lead score (0–100) from the Tandem SMS conversation.',
+    groupName: TANDEM_PROPERTY_GROUP.name,
+    type: 'number' as PropertyCreateTypeEnum,
+    fieldType: 'number' as PropertyCreateFieldTypeEnum,
+    formField: false,
+  },
+  {
+    name: 'tandem_tag',
+    label: 'Tandem tag',
+    description: 'HOT, WARM or COLD, from the Tandem SMS conversation.',
+    groupName: TANDEM_PROPERTY_GROUP.name,
+    type: 'enumeration' as PropertyCreateTypeEnum,
+    fieldType: 'select' as PropertyCreateFieldTypeEnum,
+    options: [option('Hot', 'HOT', 0), option('Warm', 'WARM', 1), option('Cold', 'COLD', 2)],
+    formField: false,
+  },
+  {
+    name: 'tandem_mode',
+    label: 'Tandem mode',
+    description: 'Who is texting this contact: the AI or a person who took over.',
+    groupName: TANDEM_PROPERTY_GROUP.name,
+    type: 'enumeration' as PropertyCreateTypeEnum,
+    fieldType: 'select' as PropertyCreateFieldTypeEnum,
+    options: [option('AI', 'ai', 0), option('Human', 'human', 1)],
+    formField: false,
+  },
+  {
+    name: 'tandem_opted_out',
+    label: 'Tandem SMS opt-out',
+    description: 'The contact opted out of texts (STOP or similar). Tandem will not text them.',
+    groupName: TANDEM_PROPERTY_GROUP.name,
+    type: 'bool' as PropertyCreateTypeEnum,
+    fieldType: 'booleancheckbox' as PropertyCreateFieldTypeEnum,
+    options: [option('Yes', 'true', 0), option('No', 'false', 1)],
+    formField: false,
+  },
+];
+
+/** Anything that hands out a working access token for a tenant (see `HubSpotOAuth`). */
+export interface HubSpotTokenSource {
+  getAccessToken(ctx: CrmContext): Promise<string>;
+}
+
+export interface HubSpotCrmAdapterOptions {
+  tokens: HubSpotTokenSource;
+  /** API base URL; defaults to https://api.hubapi.com. */
+  basePath?: string;
+  /** Tag → `hs_lead_status`; `null` leaves the status alone. */
+  leadStatusByTag?: Readonly<Record<Tag, string>> | null;
+}
+
+/**
+ * Keeps HubSpot current through `@hubspot/api-client`: one contact per lead (matched by stored id, else
+ * email, else phone), Tandem's properties and lead status on it, and every text on its timeline as an SMS
+ * Communication. Retries belong to core: 429 and 5xx surface as `CrmRetryableError` with HubSpot's wait.
+ */
+export class HubSpotCrmAdapter implements CrmAdapter {
+  readonly provider = 'hubspot' as const;
+  private readonly leadStatusByTag: Readonly<Record<Tag, string>> | null;
+
+  constructor(private readonly opts: HubSpotCrmAdapterOptions) {
+    this.leadStatusByTag = opts.leadStatusByTag === undefined ? DEFAULT_LEAD_STATUS_BY_TAG : opts.leadStatusByTag;
+  }
+
+  /** Creates or updates the lead's contact and returns its id (`hs_object_id`). */
+  async upsertLead(ctx: CrmContext, lead: CrmLeadSnapshot): Promise<{ externalId: string }> {
+    const api = await this.api(ctx);
+    const properties = this.contactProperties(lead);
+
+    if (lead.externalId) {
+      // 404: the contact was deleted or merged away since the last sync; find or create it again.
+      if (await this.updateContact(api, lead.externalId, properties, { missingOk: true })) return { externalId: lead.externalId };
+    }
+
+    const existingId = await this.findContactId(api, lead);
+    if (existingId) {
+      await this.updateContact(api, existingId, properties);
+      return { externalId: existingId };
+    }
+
+    try {
+      const created = await api.client.crm.contacts.basicApi.create({ properties, associations: [] }, api.call);
+      return { externalId: created.id };
+    } catch (err) {
+      // Someone created the same email between our search and create: HubSpot names the existing contact.
+      const racedId = hubSpotStatus(err) === 409 ? /Existing ID:\s*(\d+)/i.exec(hubSpotMessage(err))?.[1] : undefined;
+      if (!racedId) throw toCrmError(err, 'creating a contact');
+      await this.updateContact(api, racedId, properties);
+      return { externalId: racedId };
+    }
+  }
+
+  /** Logs one text on the contact timeline as a Communication (channel SMS) associated with the contact. */
+  async logMessage(ctx: CrmContext, lead: CrmLeadSnapshot & { externalId: string }, message: CrmMessageSnapshot): Promise<void> {
+    const api = await this.api(ctx);
+    try {
+      await api.client.crm.objects.communications.basicApi.create(
+        {
+        properties: {
+          hs_communication_channel_type: 'SMS',
+          hs_communication_logged_from: 'CRM',
+          hs_communication_body: communicationBody(message),
+          hs_timestamp: new Date(message.createdAt).toISOString(),
+        },
+        associations: [
+          {
+            to: { id: lead.externalId },
+            types: [{ associationCategory: 'HUBSPOT_DEFINED' as AssociationSpecAssociationCategoryEnum, associationTypeId: COMMUNICATION_TO_CONTACT_ASSOCIATION_TYPE_ID }],
+          },
+        ],
+      },
+        api.call,
+      );
+    } catch (err) {
+      throw toCrmError(err, 'logging an SMS on the contact timeline');
+    }
+  }
+
+  /**
+   * Creates the Tandem property group and any missing Tandem contact properties (one batch read, one batch
+   * create). Safe to run on every install and start.
+   */
+  async ensureProperties(ctx: CrmContext): Promise<{ created: string[] }> {
+    const api = await this.api(ctx);
+    try {
+      await api.client.crm.properties.groupsApi.getByName('contacts', TANDEM_PROPERTY_GROUP.name, api.call);
+    } catch (err) {
+      if (hubSpotStatus(err) !== 404) throw toCrmError(err, 'reading the Tandem property group');
+      try {
+        await api.client.crm.properties.groupsApi.create('contacts', { ...TANDEM_PROPERTY_GROUP }, api.call);
+      } catch (createErr) {
+        if (hubSpotStatus(createErr) !== 409) throw toCrmError(createErr, 'creating the Tandem property group');
+      }
+    }
+
+    let existing: Set<string>;
+    try {
+      const read = await api.client.crm.properties.batchApi.read('contacts', { archived: false, inputs: TANDEM_CONTACT_PROPERTIES.map((p) => ({ name: p.name })) }, api.call);
+      existing = new Set(read.results.map((p) => p.name));
+    } catch (err) {
+      throw toCrmError(err, 'reading Tandem contact properties');
+    }
+    const missing = TANDEM_CONTACT_PROPERTIES.filter((p) => !existing.has(p.name));
+    if (missing.length === 0) return { created: [] };
+    try {
+      await api.client.crm.properties.batchApi.create('contacts', { inputs: missing }, api.call);
+    } catch (err) {
+      throw toCrmError(err, 'creating Tandem contact properties');
+    }
+    return { created: missing.map((p) => p.name) };
+  }
+
+  private async api(ctx: CrmContext): Promise<HubSpotApi> {
+    const accessToken = await this.opts.tokens.getAccessToken(ctx);
+    return createHubSpotClient({ accessToken, basePath: this.opts.basePath });
+  }
+
+  /** Only what Tandem knows: blank names or emails never wipe what a rep typed in HubSpot. */
+  private contactProperties(lead: CrmLeadSnapshot): Record<string, string> {
+    const props: Record<string, string> = {
+      phone: lead.phone,
+      tandem_score: String(lead.score),
+      tandem_tag: lead.tag,
+      tandem_mode: lead.mode,
+      tandem_opted_out: String(lead.optedOut),
+    };
+    if (lead.email) props.email = lead.email;
+    if (lead.firstName) props.firstname = lead.firstName;
+    if (lead.lastName) props.lastname = lead.lastName;
+    if (lead.company) props.company = lead.company;
+    if (this.leadStatusByTag) props.hs_lead_status = this.leadStatusByTag[lead.tag];
+    return props;
+  }
+
+  private async updateContact(api: HubSpotApi, id: string, properties: Record<string, string>, opts: { missingOk?: boolean } = {}): Promise<boolean> {
+    try {
+      await api.client.crm.contacts.basicApi.update(id, { properties }, undefined, api.call);
+      return true;
+    } catch (err) {
+      if (opts.missingOk && hubSpotStatus(err) === 404) return false;
+      throw toCrmError(err, 'updating a contact');
+    }
+  }
+
+  /** One search (HubSpot ORs filter groups): email match wins, else phone match. */
+  private async findContactId(api: HubSpotApi, lead: CrmLeadSnapshot): Promise<string | null> {
+    const eq = (propertyName: string, value: string): FilterGroup => ({ filters: [{ propertyName, operator: 'EQ' as FilterOperatorEnum, value }] });
+    const filterGroups = [...(lead.email ? [eq('email', lead.email)] : []), eq('phone', lead.phone)];
+    try {
+      const found = await api.client.crm.contacts.searchApi.doSearch({ filterGroups, properties: ['email', 'phone'], limit: 10 }, api.call);
+      const email = lead.email?.toLowerCase();
+      const byEmail = email ? found.results.find((c) => c.properties.email?.toLowerCase() === email) : undefined;
+      return (byEmail ?? found.results[0])?.id ?? null;
+    } catch (err) {
+      throw toCrmError(err, 'searching contacts');
+    }
+  }
+}
+
+/** A timeline entry a rep can read at a glance: who, which way, and the text. */
+function communicationBody(message: CrmMessageSnapshot): string {
+  const who = message.direction === 'in' ? 'from the lead' : message.author === 'ai' ? 'sent by Tandem AI' : message.author === 'agent' ? 'sent by an agent' : `sent (${message.author})`;
+  const problem = ['failed', 'undelivered', 'blocked'].includes(message.status) ? ` — ${message.status}` : '';
+  return `SMS ${who}${problem}:\n${message.body}`;
+}
