@@ -1,0 +1,414 @@
+import { LightningElement, api } from 'lwc';
+import getConversation from '@salesforce/apex/TandemConversationController.getConversation';
+import act from '@salesforce/apex/TandemConversationController.act';
+
+const TAG_VARIANT = { HOT: 'slds-theme_error', WARM: 'slds-theme_warning', COLD: 'slds-theme_shade' };
+const AUTHOR_LABEL = { lead: 'Lead', ai: 'AI', agent: 'Agent', system: 'Tandem' };
+const STATUS_LABEL = {
+    received: 'Received',
+    queued: 'Queued',
+    deferred: 'Deferred (quiet hours)',
+    sending: 'Sending',
+    sent: 'Sent',
+    delivered: 'Delivered',
+    undelivered: 'Not delivered',
+    failed: 'Failed',
+    blocked: 'Blocked by compliance'
+};
+const FAILED_STATUSES = new Set(['undelivered', 'failed', 'blocked']);
+const CONSENT_LABEL = { granted: 'Consent granted', revoked: 'Consent revoked', none: 'No consent on file' };
+const CONSENT_SOURCE = {
+    form: 'web form',
+    keyword: 'keyword',
+    natural_language: 'reply',
+    agent: 'agent',
+    carrier_error: 'carrier',
+    api: 'API'
+};
+const SURFACE_LABEL = {
+    slack: 'Slack',
+    hubspot: 'HubSpot',
+    salesforce: 'Salesforce',
+    api: 'API',
+    console: 'Console',
+    system: 'Tandem'
+};
+const ACTION_PAST = {
+    approve: 'approved the draft',
+    edit: 'edited and sent the draft',
+    discard: 'discarded the draft',
+    takeover: 'took over',
+    handback: 'handed back to the AI',
+    send: 'sent a message',
+    note: 'added a note',
+    close: 'closed the conversation',
+    reopen: 'reopened the conversation'
+};
+const SMS_MAX = 1600;
+
+/**
+ * The Tandem conversation on a Lead record page (or in the Tandem tab, where the agent picks a Lead).
+ * It renders the engine's ConversationView and offers exactly `view.allowedActions`.
+ */
+export default class TandemConversation extends LightningElement {
+    @api recordId;
+
+    view = null;
+    loading = false;
+    loaded = false;
+    busy = false;
+    errorMessage = null;
+    notice = null;
+    editing = false;
+    editText = '';
+    messageText = '';
+    noteText = '';
+    pickedLeadId = null;
+
+    connectedCallback() {
+        if (this.leadId) {
+            this.load();
+        }
+    }
+
+    get leadId() {
+        return this.recordId || this.pickedLeadId;
+    }
+
+    get isTabMode() {
+        return !this.recordId;
+    }
+
+    get showPicker() {
+        return this.isTabMode;
+    }
+
+    get showEmpty() {
+        return this.loaded && !this.loading && !this.errorMessage && !this.view;
+    }
+
+    get showView() {
+        return !!this.view;
+    }
+
+    get refreshDisabled() {
+        return !this.leadId || this.loading || this.busy;
+    }
+
+    // ---- lead summary -------------------------------------------------------------------------------
+
+    get lead() {
+        return this.view ? this.view.lead : null;
+    }
+
+    get tagLabel() {
+        return `${this.lead.tag} · ${this.lead.score}`;
+    }
+
+    get tagClass() {
+        return TAG_VARIANT[this.lead.tag] || 'slds-theme_shade';
+    }
+
+    get modeLabel() {
+        return this.view.mode === 'human' ? 'Human mode' : 'AI mode';
+    }
+
+    get statusLabel() {
+        const status = this.view.status;
+        if (status === 'needs_human') return 'Needs a human';
+        return status === 'closed' ? 'Closed' : 'Open';
+    }
+
+    get autonomyLabel() {
+        return `Autonomy: ${this.view.autonomy}`;
+    }
+
+    get assigneeLabel() {
+        return this.view.assignee ? `Assigned to ${this.view.assignee.name}` : null;
+    }
+
+    get signals() {
+        return (this.lead.signals || []).map((signal) => ({
+            ...signal,
+            pointsLabel: signal.points > 0 ? `+${signal.points}` : `${signal.points}`
+        }));
+    }
+
+    get hasSignals() {
+        return this.signals.length > 0;
+    }
+
+    get consentLabel() {
+        const consent = this.lead.consent;
+        const base = CONSENT_LABEL[consent.state] || consent.state;
+        return consent.source ? `${base} (${CONSENT_SOURCE[consent.source] || consent.source})` : base;
+    }
+
+    get consentAt() {
+        return this.lead.consent.at;
+    }
+
+    get optedOut() {
+        return this.view.flags.optedOut || this.lead.optedOut;
+    }
+
+    get quietHours() {
+        return this.view.flags.quietHours;
+    }
+
+    get needsHuman() {
+        return this.view.flags.needsHuman;
+    }
+
+    get crmSyncFailed() {
+        return this.view.flags.crmSyncFailed;
+    }
+
+    get lastDecisionLabel() {
+        const decision = this.view.lastDecision;
+        if (!decision) return null;
+        const what = ACTION_PAST[decision.action] || decision.action;
+        return `${decision.actorName} ${what} from ${SURFACE_LABEL[decision.surface] || decision.surface}`;
+    }
+
+    get lastDecisionAt() {
+        return this.view.lastDecision ? this.view.lastDecision.at : null;
+    }
+
+    // ---- conversation -------------------------------------------------------------------------------
+
+    get messages() {
+        return this.view.messages.map((message) => {
+            const outbound = message.direction === 'out';
+            const author = message.authorName || AUTHOR_LABEL[message.author] || message.author;
+            let status = STATUS_LABEL[message.status] || message.status;
+            if (message.errorCode) status = `${status} (${message.errorCode})`;
+            return {
+                ...message,
+                authorLabel: outbound ? `${author} → lead` : author,
+                statusLabel: status,
+                failed: FAILED_STATUSES.has(message.status),
+                itemClass: `slds-chat-listitem ${outbound ? 'slds-chat-listitem_outbound' : 'slds-chat-listitem_inbound'}`,
+                bubbleClass: `slds-chat-message__text ${outbound ? 'slds-chat-message__text_outbound' : 'slds-chat-message__text_inbound'}`,
+                statusClass: FAILED_STATUSES.has(message.status) ? 'slds-text-color_error' : 'slds-text-color_weak'
+            };
+        });
+    }
+
+    get hasMessages() {
+        return this.view.messages.length > 0;
+    }
+
+    get draft() {
+        const draft = this.view.draft;
+        return draft && draft.status === 'pending' ? draft : null;
+    }
+
+    get confidenceLabel() {
+        return `Confidence ${Math.round(this.draft.confidence * 100)}%`;
+    }
+
+    get heldByLabel() {
+        return this.draft.heldBy.length ? `Held by: ${this.draft.heldBy.join(', ')}` : null;
+    }
+
+    get notes() {
+        return this.view.notes.map((note) => ({
+            ...note,
+            byline: `${note.authorName} · ${SURFACE_LABEL[note.surface] || note.surface}`
+        }));
+    }
+
+    get hasNotes() {
+        return this.view.notes.length > 0;
+    }
+
+    // ---- allowed actions (buttons shown = view.allowedActions) ---------------------------------------
+
+    allowed(type) {
+        return !!this.view && this.view.allowedActions.includes(type);
+    }
+
+    get canApprove() {
+        return !!this.draft && this.allowed('approve');
+    }
+
+    get canEdit() {
+        return !!this.draft && this.allowed('edit');
+    }
+
+    get canDiscard() {
+        return !!this.draft && this.allowed('discard');
+    }
+
+    get canTakeover() {
+        return this.allowed('takeover');
+    }
+
+    get canHandback() {
+        return this.allowed('handback');
+    }
+
+    get canClose() {
+        return this.allowed('close');
+    }
+
+    get canReopen() {
+        return this.allowed('reopen');
+    }
+
+    get canSend() {
+        return this.allowed('send');
+    }
+
+    get canNote() {
+        return this.allowed('note');
+    }
+
+    get hasModeActions() {
+        return this.canTakeover || this.canHandback || this.canClose || this.canReopen;
+    }
+
+    get sendDisabled() {
+        return this.busy || !this.messageText.trim() || this.messageText.length > SMS_MAX;
+    }
+
+    get editSendDisabled() {
+        return this.busy || !this.editText.trim() || this.editText.length > SMS_MAX;
+    }
+
+    get noteDisabled() {
+        return this.busy || !this.noteText.trim();
+    }
+
+    get messageCounter() {
+        return `${this.messageText.length}/${SMS_MAX}`;
+    }
+
+    get smsMax() {
+        return SMS_MAX;
+    }
+
+    // ---- handlers ------------------------------------------------------------------------------------
+
+    handleRefresh() {
+        this.notice = null;
+        this.load();
+    }
+
+    handleLeadPicked(event) {
+        this.pickedLeadId = event.detail ? event.detail.recordId : null;
+        this.view = null;
+        this.loaded = false;
+        this.errorMessage = null;
+        if (this.pickedLeadId) this.load();
+    }
+
+    handleSimpleAction(event) {
+        this.run(event.currentTarget.dataset.action, null);
+    }
+
+    handleStartEdit() {
+        this.editText = this.draft.body;
+        this.editing = true;
+    }
+
+    handleCancelEdit() {
+        this.editing = false;
+        this.editText = '';
+    }
+
+    handleEditChange(event) {
+        this.editText = event.detail.value || '';
+    }
+
+    handleSendEdited() {
+        this.run('edit', this.editText.trim()).then((ok) => {
+            if (ok) {
+                this.editing = false;
+                this.editText = '';
+            }
+        });
+    }
+
+    handleMessageChange(event) {
+        this.messageText = event.detail.value || '';
+    }
+
+    handleSend() {
+        this.run('send', this.messageText.trim()).then((ok) => {
+            if (ok) this.messageText = '';
+        });
+    }
+
+    handleNoteChange(event) {
+        this.noteText = event.detail.value || '';
+    }
+
+    handleAddNote() {
+        this.run('note', this.noteText.trim()).then((ok) => {
+            if (ok) this.noteText = '';
+        });
+    }
+
+    // ---- Apex ----------------------------------------------------------------------------------------
+
+    async load() {
+        this.loading = true;
+        this.errorMessage = null;
+        try {
+            const body = JSON.parse(await getConversation({ leadId: this.leadId }));
+            this.view = body.conversation || null;
+        } catch (error) {
+            this.view = null;
+            this.errorMessage = readError(error).message;
+        } finally {
+            this.loading = false;
+            this.loaded = true;
+        }
+    }
+
+    /** Runs one action with the version this view was rendered from. Resolves true on success. */
+    async run(type, text) {
+        if (!this.view || this.busy) return false;
+        this.busy = true;
+        this.notice = null;
+        try {
+            const body = JSON.parse(
+                await act({ conversationId: this.view.id, type, version: this.view.version, text })
+            );
+            this.view = body.conversation;
+            return true;
+        } catch (error) {
+            const problem = readError(error);
+            if (problem.conversation) {
+                // Someone acted first (409): show what they did instead of failing.
+                this.view = problem.conversation;
+                this.editing = false;
+                this.notice = `${problem.message} The conversation was refreshed.`;
+            } else {
+                this.notice = problem.message;
+            }
+            return false;
+        } finally {
+            this.busy = false;
+        }
+    }
+}
+
+/** Apex errors carry a JSON message `{ code, message, conversation? }` from TandemConversationController. */
+function readError(error) {
+    const raw = error && error.body && typeof error.body.message === 'string' ? error.body.message : null;
+    if (raw) {
+        try {
+            const parsed = JSON.parse(raw);
+            if (parsed && typeof parsed.message === 'string') {
+                return { code: parsed.code, message: parsed.message, conversation: parsed.conversation || null };
+            }
+        } catch (e) {
+            return { code: null, message: raw, conversation: null };
+        }
+        return { code: null, message: raw, conversation: null };
+    }
+    return { code: null, message: 'Tandem could not be reached. Try again.', conversation: null };
+}
