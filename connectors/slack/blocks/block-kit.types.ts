@@ -1,0 +1,7 @@
+import type { types } from '@slack/bolt';
+
+// Block Kit types through Bolt's re-export, so the connector depends only on the packages it declares.
+export type KnownBlock = types.KnownBlock;
+export type ActionsBlock = types.ActionsBlock;
+export type Button = types.Button;
+export type ModalView = types.ModalView;

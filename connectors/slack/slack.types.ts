@@ -1,0 +1,56 @@
+import type express from 'express';
+import type { EngineCommon } from '../../core/engine/engine.types';
+import type { SlackInstallationStore } from './stores/installation.store';
+import type { SlackMessageStore } from './stores/message.store';
+import type { SeenStore } from './stores/seen.store';
+
+/** Slack settings from the server's typed config. */
+export interface SlackConfig {
+  /** The app's signing secret: every request from Slack is checked against it. */
+  signingSecret: string;
+  /** Single-workspace mode: a bot token from the app's settings page instead of OAuth installs. */
+  botToken?: string;
+  /** Multi-workspace OAuth: needs clientId, clientSecret and stateSecret. */
+  clientId?: string;
+  clientSecret?: string;
+  /** Signs the OAuth state and the tenant install links. */
+  stateSecret?: string;
+  /** Web API base URL (default https://slack.com/api/); point it at a fake in tests and demos. */
+  apiUrl?: string;
+  /** Default channel for tenants that have not picked one. */
+  channelId?: string;
+  /** Single-workspace mode: the tenant this workspace serves when no integration record binds it. */
+  tenantId?: string;
+}
+
+/** The structured logger the server hands over (pino-compatible subset). */
+export interface SlackLogger {
+  debug(obj: object, msg?: string): void;
+  info(obj: object, msg?: string): void;
+  warn(obj: object, msg?: string): void;
+  error(obj: object, msg?: string): void;
+}
+
+export interface SlackStores {
+  installations: SlackInstallationStore;
+  messages: SlackMessageStore;
+  seen: SeenStore;
+}
+
+/** What the server passes to `slackConnector.register`. */
+export interface SlackConnectorContext {
+  app: express.Application;
+  engine: EngineCommon;
+  config: { publicUrl: string; slack: SlackConfig };
+  logger: SlackLogger;
+  stores: SlackStores;
+}
+
+/** Per-tenant settings, kept in the tenant's `slack` integration record config. */
+export interface SlackTenantSettings {
+  channelId: string | null;
+  /** Thread replies from the agent who took over go to the lead (off: every thread reply is a note). */
+  threadRepliesSendToLead: boolean;
+  /** Who an escalation pings when nobody is assigned. */
+  escalationMention: 'channel' | 'here' | 'none';
+}

@@ -1,0 +1,103 @@
+import type { EngineCommon } from '../../../core/engine/engine.types';
+
+/** What Tandem keeps of one Slack workspace install (OAuth v2, bot token only). */
+export interface SlackInstallation {
+  teamId: string;
+  teamName: string | null;
+  enterpriseId: string | null;
+  appId: string | null;
+  botToken: string;
+  botId: string;
+  botUserId: string;
+  scopes: string[];
+  /** The Slack user who installed the app. */
+  installerUserId: string | null;
+  installedAt: string;
+}
+
+/** A tenant's link to a workspace. `installation` is null in single-workspace mode (token from config). */
+export interface SlackBinding {
+  tenantId: string;
+  teamId: string;
+  installation: SlackInstallation | null;
+}
+
+/**
+ * Installations per tenant. The implementation encrypts the bot token at rest. The engine-backed one
+ * below keeps it in the tenant's `slack` integration record (encrypted by the integrations store).
+ */
+export interface SlackInstallationStore {
+  save(tenantId: string, installation: SlackInstallation): Promise<void>;
+  findByTeam(teamId: string): Promise<SlackBinding | null>;
+  findByTenant(tenantId: string): Promise<SlackBinding | null>;
+  /** Forget a workspace (app uninstalled / tokens revoked). */
+  delete(teamId: string): Promise<void>;
+}
+
+/** In-memory implementation for tests. */
+export class InMemorySlackInstallationStore implements SlackInstallationStore {
+  private readonly byTenant = new Map<string, SlackBinding>();
+
+  async save(tenantId: string, installation: SlackInstallation): Promise<void> {
+    // One workspace belongs to one tenant: a re-install elsewhere moves it.
+    for (const [t, b] of this.byTenant) if (b.teamId === installation.teamId && t !== tenantId) this.byTenant.delete(t);
+    this.byTenant.set(tenantId, { tenantId, teamId: installation.teamId, installation });
+  }
+
+  /** Single-workspace mode: bind a tenant to a team without an OAuth installation. */
+  bind(tenantId: string, teamId: string): void {
+    this.byTenant.set(tenantId, { tenantId, teamId, installation: null });
+  }
+
+  async findByTeam(teamId: string): Promise<SlackBinding | null> {
+    for (const b of this.byTenant.values()) if (b.teamId === teamId) return b;
+    return null;
+  }
+
+  async findByTenant(tenantId: string): Promise<SlackBinding | null> {
+    return this.byTenant.get(tenantId) ?? null;
+  }
+
+  async delete(teamId: string): Promise<void> {
+    for (const [t, b] of this.byTenant) if (b.teamId === teamId) this.byTenant.delete(t);
+  }
+}
+
+/**
+ * Backs installations with the tenant's `slack` integration record: externalId = team id,
+ * config.installation = the installation (the integrations store encrypts it), other config keys
+ * (channelId, threadRepliesSendToLead, ...) are kept as they are.
+ */
+export class EngineSlackInstallationStore implements SlackInstallationStore {
+  constructor(private readonly engine: Pick<EngineCommon, 'integrations'>) {}
+
+  async save(tenantId: string, installation: SlackInstallation): Promise<void> {
+    const existing = await this.engine.integrations.get(tenantId, 'slack');
+    await this.engine.integrations.put(tenantId, 'slack', {
+      externalId: installation.teamId,
+      config: { ...(existing?.config ?? {}), installation },
+      enabled: true,
+    });
+  }
+
+  async findByTeam(teamId: string): Promise<SlackBinding | null> {
+    const tenantId = await this.engine.integrations.findTenant('slack', teamId);
+    if (!tenantId) return null;
+    return this.findByTenant(tenantId);
+  }
+
+  async findByTenant(tenantId: string): Promise<SlackBinding | null> {
+    const record = await this.engine.integrations.get(tenantId, 'slack');
+    if (!record || !record.enabled || !record.externalId) return null;
+    const installation = (record.config.installation as SlackInstallation | undefined) ?? null;
+    return { tenantId, teamId: record.externalId, installation };
+  }
+
+  async delete(teamId: string): Promise<void> {
+    const tenantId = await this.engine.integrations.findTenant('slack', teamId);
+    if (!tenantId) return;
+    const existing = await this.engine.integrations.get(tenantId, 'slack');
+    const { installation: _dropped, ...rest } = existing?.config ?? {};
+    await this.engine.integrations.put(tenantId, 'slack', { externalId: teamId, config: rest, enabled: false });
+  }
+}
