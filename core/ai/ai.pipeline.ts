@@ -147,6 +147,8 @@ export function createAiPipeline(options: AiPipelineOptions): AiPipeline {
     const priorSignals = Array.isArray(input.lead?.signals) ? input.lead.signals : [];
     const stages: Record<string, unknown> = {};
     const acc: UsageAccumulator = { traces: [], budgetExhausted: false, circuitOpen: false };
+    // Which model answered each call, and why a fallback was used (filled as the calls happen).
+    stages.models = acc.traces;
 
     // 1. Input guardrail.
     const guard = checkInput(input.inbound);
@@ -302,7 +304,6 @@ export function createAiPipeline(options: AiPipelineOptions): AiPipeline {
       decision: { action: drafted.action, confidence: drafted.confidence, reason: drafted.reason },
     });
     stages.escalation = post;
-    stages.models = acc.traces;
     const decision: TurnDecision = { reply: fitted.text, action: drafted.action, reason: drafted.reason, confidence: drafted.confidence };
     let escalation: TurnOutcome['escalation'] = null;
     if (drafted.action === 'opt_out') {

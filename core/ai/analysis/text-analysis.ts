@@ -153,7 +153,7 @@ export function urgencyOf(normalized: string): Urgency {
 const ENTITY_PATTERNS: Array<{ type: EntityType; re: RegExp }> = [
   { type: 'email', re: /[\w.+-]+@[\w-]+(\.[\w-]+)+/g },
   { type: 'url', re: /\b(?:https?:\/\/|www\.)[^\s]+/gi },
-  { type: 'money', re: /(?:[$€£]\s?\d[\d,]*(?:\.\d+)?\s?[km]?|\b\d[\d,]*(?:\.\d+)?\s?(?:usd|dollars?|bucks|eur|euros?|pesos)\b)/gi },
+  { type: 'money', re: /(?:[$€£]\s?\d+(?:,\d{3})*(?:\.\d+)?(?:\s?[km]\b)?|\b\d+(?:,\d{3})*(?:\.\d+)?\s?(?:usd|dollars?|bucks|eur|euros?|pesos)\b)/gi },
   { type: 'phone', re: /(?:\+?\d[\s.-]?)?(?:\(\d{3}\)|\b\d{3})[\s.-]?\d{3}[\s.-]?\d{4}\b/g },
   {
     type: 'date',

@@ -13,7 +13,7 @@ export interface OutputGuardrailContext {
 }
 
 const MONEY_RE =
-  /(?:[$€£]\s?\d[\d,]*(?:\.\d+)?(?:\s?[km]\b)?|\b\d[\d,]*(?:\.\d+)?\s?(?:usd|dollars?|bucks|eur|euros?|gbp|pounds|pesos|cents)\b|\b\d+(?:\.\d+)?\s?%\s?(?:off|discount|descuento))/gi;
+  /(?:[$€£]\s?\d+(?:,\d{3})*(?:\.\d+)?(?:\s?[km]\b)?|\b\d+(?:,\d{3})*(?:\.\d+)?\s?(?:usd|dollars?|bucks|eur|euros?|gbp|pounds|pesos|cents)\b|\b\d+(?:\.\d+)?\s?%\s?(?:off|discount|descuento))/gi;
 
 const POLICY_RE =
   /\b(money[- ]back|guarantee[ds]?|guaranty|warrant(y|ies)|full refund|refundable|refunds?|free (trial|shipping|delivery|installation|estimates?|consultations?|cancellation|quotes?)|no (contract|commitment|obligation|hidden fees|setup fees?)|cancel (at )?any ?time|price match(ing)?|lifetime|same[- ]day|24\/7|garantia|reembolso|envio gratis)\b/g;
@@ -30,7 +30,7 @@ const CARD_RE = /\b(?:\d[ -]?){13,19}\b/g;
 /** Numbers in a text as canonical strings ("1,200.00" → "1200"). */
 function numbersIn(text: string): Set<string> {
   const out = new Set<string>();
-  for (const m of text.matchAll(/\d[\d,]*(?:\.\d+)?/g)) out.add(canonicalNumber(m[0]));
+  for (const m of text.matchAll(/\d+(?:,\d{3})*(?:\.\d+)?/g)) out.add(canonicalNumber(m[0]));
   return out;
 }
 
@@ -44,7 +44,7 @@ export function unsupportedPrices(reply: string, knowledgeText: string): string[
   const known = numbersIn(knowledgeText);
   const out: string[] = [];
   for (const m of reply.matchAll(MONEY_RE)) {
-    const number = m[0].match(/\d[\d,]*(?:\.\d+)?/);
+    const number = m[0].match(/\d+(?:,\d{3})*(?:\.\d+)?/);
     if (number && !known.has(canonicalNumber(number[0]))) out.push(m[0].trim());
   }
   return out;

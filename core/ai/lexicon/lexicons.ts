@@ -175,7 +175,7 @@ export const STOPWORDS: Record<string, string[]> = {
 
 export const POSITIVE_WORDS = /\b(great|awesome|amazing|excellent|perfect|love|loved|lovely|wonderful|fantastic|good|nice|happy|glad|excited|thanks|thank you|thx|appreciate|appreciated|sounds good|cool|sweet|interested|helpful|genial|perfecto|excelente|gracias|buenisimo|encantado|encantada|super|merci|danke|grazie|obrigado)\b/g;
 
-export const NEGATIVE_WORDS = /\b(bad|terrible|awful|horrible|worst|hate|hated|angry|upset|frustrated|frustrating|annoyed|annoying|disappointed|disappointing|useless|ridiculous|unacceptable|scam|rude|mad|furious|pissed|sucks|garbage|trash|waste|outraged|disgusted|never again|fed up|sick of|unhappy|poor|slow|late|wrong|broken|molesto|molesta|enojado|enojada|pesimo|malo|mala|horrible|furioso)\b/g;
+export const NEGATIVE_WORDS = /\b(bad|terrible|awful|horrible|worst|hate|hated|angry|upset|frustrated|frustrating|annoyed|annoying|disappointed|disappointing|useless|ridiculous|unacceptable|scam|rude|mad|furious|pissed|sucks|garbage|trash|waste|outraged|disgusted|disaster|nightmare|livid|mess|never again|fed up|sick of|unhappy|poor|slow|late|wrong|broken|molesto|molesta|enojado|enojada|pesimo|malo|mala|horrible|furioso)\b/g;
 
 /** Negators flip the sentiment of the next one to three words ("not happy", "not bad"). */
 export const NEGATORS = /\b(not|no|never|isn'?t|wasn'?t|don'?t|didn'?t|doesn'?t|hardly|nada|nunca)\b/;
