@@ -1,0 +1,97 @@
+import type { AgentIdentity, AgentRecord } from '../engine/engine.types';
+import type { Role } from '../domain/types';
+import { TandemError } from '../errors/tandem-error';
+import type { Store } from '../store/data-source';
+import { one, rows } from '../store/sql';
+
+interface RawAgent {
+  id: string;
+  tenant_id: string;
+  name: string;
+  email: string | null;
+  role: Role;
+  slack_user_id: string | null;
+  hubspot_user_id: string | null;
+  salesforce_user_id: string | null;
+}
+
+const toRecord = (a: RawAgent): AgentRecord => ({
+  id: a.id,
+  tenantId: a.tenant_id,
+  name: a.name,
+  email: a.email,
+  role: a.role,
+  slackUserId: a.slack_user_id,
+  hubspotUserId: a.hubspot_user_id,
+  salesforceUserId: a.salesforce_user_id,
+});
+
+export interface AgentInput {
+  name: string;
+  email?: string | null;
+  role?: Role;
+  slackUserId?: string | null;
+  hubspotUserId?: string | null;
+  salesforceUserId?: string | null;
+}
+
+/** Agents and their platform identities. */
+export class AgentService {
+  constructor(private readonly store: Store) {}
+
+  /**
+   * Maps a platform identity to an agent: the platform's own user id first, then a verified email.
+   * A match by email links the platform id to the agent, so the next lookup is direct.
+   */
+  async resolve(tenantId: string, identity: AgentIdentity): Promise<AgentRecord | null> {
+    return this.store.tenant(tenantId, async (m) => {
+      const byPlatform: Array<[keyof AgentIdentity, string]> = [
+        ['slackUserId', 'slack_user_id'],
+        ['hubspotUserId', 'hubspot_user_id'],
+        ['salesforceUserId', 'salesforce_user_id'],
+      ];
+      for (const [key, column] of byPlatform) {
+        const value = identity[key];
+        if (!value) continue;
+        const a = await one<RawAgent>(m, `SELECT * FROM agents WHERE ${column} = $1`, [value]);
+        if (a) return toRecord(a);
+      }
+      if (!identity.email) return null;
+      const a = await one<RawAgent>(m, `SELECT * FROM agents WHERE lower(email) = lower($1)`, [identity.email]);
+      if (!a) return null;
+      for (const [key, column] of byPlatform) {
+        const value = identity[key];
+        if (value) await m.query(`UPDATE agents SET ${column} = $2 WHERE id = $1 AND ${column} IS NULL`, [a.id, value]);
+      }
+      return toRecord((await one<RawAgent>(m, `SELECT * FROM agents WHERE id = $1`, [a.id]))!);
+    });
+  }
+
+  async list(tenantId: string): Promise<AgentRecord[]> {
+    return (await this.store.tenant(tenantId, (m) => rows<RawAgent>(m, `SELECT * FROM agents ORDER BY created_at`))).map(toRecord);
+  }
+
+  async get(tenantId: string, agentId: string): Promise<AgentRecord | null> {
+    const a = await this.store.tenant(tenantId, (m) => one<RawAgent>(m, `SELECT * FROM agents WHERE id = $1`, [agentId]));
+    return a ? toRecord(a) : null;
+  }
+
+  async create(tenantId: string, input: AgentInput): Promise<AgentRecord> {
+    try {
+      const a = await this.store.tenant(tenantId, (m) =>
+        one<RawAgent>(
+          m,
+          `INSERT INTO agents (tenant_id, name, email, role, slack_user_id, hubspot_user_id, salesforce_user_id)
+           VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING *`,
+          [tenantId, input.name, input.email ?? null, input.role ?? 'agent', input.slackUserId ?? null, input.hubspotUserId ?? null, input.salesforceUserId ?? null],
+        ),
+      );
+      return toRecord(a!);
+    } catch (err) {
+      if (/duplicate key|unique/i.test(String((err as Error).message))) {
+        throw new TandemError('agent.duplicate', 'An agent with this email or platform identity already exists', 409);
+      }
+      throw err;
+    }
+  }
+}

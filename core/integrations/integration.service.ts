@@ -1,0 +1,74 @@
+import type { IntegrationRecord } from '../engine/engine.types';
+import type { IntegrationKind } from '../domain/types';
+import type { Store } from '../store/data-source';
+import type { SecretBox } from '../store/secret-box';
+import { one, rows } from '../store/sql';
+
+interface RawIntegration {
+  kind: IntegrationKind;
+  external_id: string | null;
+  config_ciphertext: string;
+  enabled: boolean;
+  updated_at: Date;
+}
+
+export interface IntegrationStatus {
+  kind: IntegrationKind;
+  connected: boolean;
+  enabled: boolean;
+  externalId: string | null;
+  updatedAt: string | null;
+}
+
+export const INTEGRATION_KINDS: IntegrationKind[] = ['twilio', 'slack', 'hubspot', 'salesforce', 'openai'];
+
+/** Per-tenant platform connections. Secrets are sealed with AES-256-GCM before they touch the database. */
+export class IntegrationService {
+  constructor(
+    private readonly store: Store,
+    private readonly box: SecretBox,
+  ) {}
+
+  async get(tenantId: string, kind: IntegrationKind): Promise<IntegrationRecord | null> {
+    const r = await this.store.tenant(tenantId, (m) => one<RawIntegration>(m, `SELECT * FROM integrations WHERE kind = $1`, [kind]));
+    return r ? { kind: r.kind, externalId: r.external_id, enabled: r.enabled, config: this.box.openJson(r.config_ciphertext) } : null;
+  }
+
+  async put(tenantId: string, kind: IntegrationKind, record: Omit<IntegrationRecord, 'kind'>): Promise<void> {
+    await this.store.tenant(tenantId, (m) =>
+      m.query(
+        `INSERT INTO integrations (tenant_id, kind, external_id, config_ciphertext, enabled) VALUES ($1, $2, $3, $4, $5)
+         ON CONFLICT (tenant_id, kind) DO UPDATE SET external_id = excluded.external_id, config_ciphertext = excluded.config_ciphertext,
+           enabled = excluded.enabled, updated_at = now()`,
+        [tenantId, kind, record.externalId, this.box.sealJson(record.config), record.enabled],
+      ),
+    );
+  }
+
+  async remove(tenantId: string, kind: IntegrationKind): Promise<void> {
+    await this.store.tenant(tenantId, (m) => m.query(`DELETE FROM integrations WHERE kind = $1`, [kind]));
+  }
+
+  /** Which tenant installed this platform account? Cross-tenant by nature, so it runs as the system. */
+  async findTenant(kind: IntegrationKind, externalId: string): Promise<string | null> {
+    const r = await this.store.system((m) =>
+      one<{ tenant_id: string }>(m, `SELECT tenant_id FROM integrations WHERE kind = $1 AND external_id = $2 AND enabled`, [kind, externalId]),
+    );
+    return r?.tenant_id ?? null;
+  }
+
+  /** Connection state per kind, without secrets (for the console and /readyz-style pages). */
+  async status(tenantId: string): Promise<IntegrationStatus[]> {
+    const r = await this.store.tenant(tenantId, (m) => rows<RawIntegration>(m, `SELECT kind, external_id, enabled, updated_at, '' AS config_ciphertext FROM integrations`));
+    return INTEGRATION_KINDS.map((kind) => {
+      const x = r.find((i) => i.kind === kind);
+      return {
+        kind,
+        connected: Boolean(x),
+        enabled: x?.enabled ?? false,
+        externalId: x?.external_id ?? null,
+        updatedAt: x ? new Date(x.updated_at).toISOString() : null,
+      };
+    });
+  }
+}

@@ -1,0 +1,110 @@
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { join, resolve } from 'node:path';
+import { z } from 'zod';
+import { SecretBox } from '../core/index';
+
+/**
+ * The one place that reads process.env. Everything is optional: with nothing set, Tandem runs on its
+ * embedded default (PGlite in ./.tandem, in-process queue, console SMS, offline AI).
+ */
+const optionalUrl = z.preprocess((v) => (typeof v === 'string' && v.trim() === '' ? undefined : v), z.string().trim().url().optional());
+
+const envSchema = z.object({
+  PORT: z.coerce.number().int().min(0).max(65535).default(3000),
+  HOST: z.string().default('0.0.0.0'),
+  PUBLIC_URL: optionalUrl,
+  DATABASE_URL: optionalUrl,
+  REDIS_URL: optionalUrl,
+  TANDEM_DATA_DIR: z.string().default('./.tandem'),
+  TANDEM_SECRET_KEY: z.string().optional(),
+  TANDEM_ADMIN_TOKEN: z.string().min(16, 'TANDEM_ADMIN_TOKEN must be at least 16 characters').optional(),
+  TANDEM_DEMO: z.enum(['auto', 'on', 'off']).default('auto'),
+  TANDEM_TRUST_PROXY: z.string().default('loopback'),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  OPENAI_API_KEY: z.string().optional(),
+  OPENAI_BASE_URL: optionalUrl,
+  OPENAI_MODEL_CLASSIFY: z.string().default('gpt-4o-mini'),
+  OPENAI_MODEL_REPLY: z.string().default('gpt-4o'),
+  OPENAI_DAILY_TOKEN_BUDGET: z.coerce.number().int().min(0).default(200_000),
+  TWILIO_API_BASE_URL: optionalUrl,
+  SLACK_SIGNING_SECRET: z.string().optional(),
+  SLACK_BOT_TOKEN: z.string().optional(),
+  SLACK_CLIENT_ID: z.string().optional(),
+  SLACK_CLIENT_SECRET: z.string().optional(),
+  SLACK_STATE_SECRET: z.string().optional(),
+  SLACK_API_URL: optionalUrl,
+  HUBSPOT_CLIENT_ID: z.string().optional(),
+  HUBSPOT_CLIENT_SECRET: z.string().optional(),
+  HUBSPOT_BASE_PATH: optionalUrl,
+  SALESFORCE_LOGIN_URL: optionalUrl,
+});
+
+export type Env = z.infer<typeof envSchema>;
+
+export interface TandemConfig {
+  env: Env;
+  port: number;
+  host: string;
+  publicUrl: string;
+  databaseUrl?: string;
+  redisUrl?: string;
+  dataDir: string;
+  secretKey: Buffer;
+  /** Embedded default: PGlite, in-process queue, console SMS, demo tenant. */
+  embedded: boolean;
+  demo: boolean;
+}
+
+/** A configuration problem, reported as one clear line at start-up. */
+export class ConfigError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'ConfigError';
+  }
+}
+
+/** Validates the environment. Throws ConfigError with a one-line message naming the variable. */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): TandemConfig {
+  const parsed = envSchema.safeParse(env);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]!;
+    throw new ConfigError(`invalid configuration: ${issue.path.join('.')}: ${issue.message}`);
+  }
+  const e = parsed.data;
+  const dataDir = resolve(e.TANDEM_DATA_DIR);
+  const embedded = !e.DATABASE_URL;
+  let secretKey: Buffer;
+  try {
+    secretKey = e.TANDEM_SECRET_KEY ? SecretBox.parseKey(e.TANDEM_SECRET_KEY) : embeddedSecretKey(dataDir, embedded);
+  } catch (err) {
+    throw new ConfigError(`invalid configuration: TANDEM_SECRET_KEY: ${(err as Error).message}`);
+  }
+  const publicUrl = (e.PUBLIC_URL ?? `http://localhost:${e.PORT}`).replace(/\/+$/, '');
+  return {
+    env: e,
+    port: e.PORT,
+    host: e.HOST,
+    publicUrl,
+    databaseUrl: e.DATABASE_URL,
+    redisUrl: e.REDIS_URL,
+    dataDir,
+    secretKey,
+    embedded,
+    demo: e.TANDEM_DEMO === 'on' || (e.TANDEM_DEMO === 'auto' && embedded),
+  };
+}
+
+/**
+ * The embedded default keeps its own key in the data directory so a first run needs no setup.
+ * With PostgreSQL the key must be given: secrets must not depend on one machine's disk.
+ */
+function embeddedSecretKey(dataDir: string, embedded: boolean): Buffer {
+  if (!embedded) throw new Error('is required when DATABASE_URL is set (64 hex characters; e.g. `openssl rand -hex 32`)');
+  const file = join(dataDir, 'secret.key');
+  if (existsSync(file)) return SecretBox.parseKey(readFileSync(file, 'utf8'));
+  mkdirSync(dataDir, { recursive: true });
+  const key = randomBytes(32);
+  writeFileSync(file, key.toString('hex'), { mode: 0o600 });
+  return key;
+}
