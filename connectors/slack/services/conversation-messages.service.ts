@@ -24,18 +24,21 @@ export class ConversationMessageService {
     private readonly logger: SlackLogger,
   ) {}
 
-  /** Posts the conversation message in `channel` unless one exists; returns where it lives. */
-  async ensure(client: WebClient, tenantId: string, channel: string, view: ConversationView, mention: string | null): Promise<SlackMessageRef> {
+  /**
+   * Posts the conversation message in `channel` unless one exists; returns where it lives and whether
+   * it was just created (if not, the caller updates it with its view).
+   */
+  async ensure(client: WebClient, tenantId: string, channel: string, view: ConversationView, mention: string | null): Promise<{ ref: SlackMessageRef; created: boolean }> {
     return this.pacer.run(channel, async () => {
       // Checked inside the channel queue so two events for one conversation cannot post twice.
       const existing = await this.messages.get(tenantId, view.id);
-      if (existing) return existing;
+      if (existing) return { ref: existing, created: false };
       const message = buildConversationMessage(view, { mention });
       const result = await client.chat.postMessage({ channel, text: message.text, blocks: message.blocks, unfurl_links: false, unfurl_media: false });
       const ref: SlackMessageRef = { tenantId, conversationId: view.id, channel: result.channel ?? channel, ts: result.ts as string };
       await this.messages.save(ref);
       this.logger.info({ tenantId, conversationId: view.id, channel: ref.channel }, 'slack conversation message posted');
-      return ref;
+      return { ref, created: true };
     });
   }
 

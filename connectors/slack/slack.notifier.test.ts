@@ -1,0 +1,171 @@
+import { buildConversationMessage } from './blocks/conversation-message.blocks';
+import { blockedThreadText, escalationThreadText, inboundThreadText, noteThreadText } from './blocks/thread.blocks';
+import { buildMessage, buildView } from './test-support/build-view';
+import { BOT_TOKEN, CHANNEL, createHarness, mockAuthTest, TEAM_ID, TENANT_ID, type Harness } from './test-support/harness';
+import { buildAgent } from './test-support/fake-engine';
+
+const TS = '1700000000.000100';
+const escalated = () =>
+  buildView({ status: 'needs_human', draft: null, flags: { needsHuman: true, quietHours: false, optedOut: false, crmSyncFailed: false }, allowedActions: ['takeover', 'send', 'note', 'close'] });
+
+function harness(): Harness {
+  const h = createHarness();
+  expect(h.engine.notifiers).toEqual([h.handle.notifier]);
+  return h;
+}
+
+describe('SlackNotifier', () => {
+  it('needs_decision posts one message in the tenant channel and remembers it', async () => {
+    const h = harness();
+    const scope = h.slack.expect('chat.postMessage', { channel: CHANNEL, ts: TS });
+    const view = buildView();
+    await h.handle.notifier.notify({ type: 'conversation.needs_decision', tenantId: TENANT_ID, view, reason: 'copilot' });
+    expect(scope.isDone()).toBe(true);
+    const expected = buildConversationMessage(view);
+    expect(h.slack.bodies('chat.postMessage')).toEqual([
+      { channel: CHANNEL, text: expected.text, blocks: expected.blocks, unfurl_links: 'false', unfurl_media: 'false' },
+    ]);
+    expect(h.slack.calls[0].authorization).toBe(`Bearer ${BOT_TOKEN}`);
+    expect(await h.stores.messages.get(TENANT_ID, 'conv-1')).toEqual({ tenantId: TENANT_ID, conversationId: 'conv-1', channel: CHANNEL, ts: TS });
+  });
+
+  it('a second needs_decision for the same conversation updates instead of posting again', async () => {
+    const h = harness();
+    h.slack.expect('chat.postMessage', { channel: CHANNEL, ts: TS });
+    h.slack.expect('chat.update', { channel: CHANNEL, ts: TS });
+    await Promise.all([
+      h.handle.notifier.notify({ type: 'conversation.needs_decision', tenantId: TENANT_ID, view: buildView(), reason: 'copilot' }),
+      h.handle.notifier.notify({ type: 'conversation.needs_decision', tenantId: TENANT_ID, view: buildView({ version: 4 }), reason: 'copilot' }),
+    ]);
+    expect(h.slack.methods()).toEqual(['chat.postMessage', 'chat.update']);
+    // The later view (version 4) is what the message shows.
+    expect(JSON.stringify(h.slack.bodies('chat.update')[0].blocks)).toContain('\\"v\\":4');
+  });
+
+  it('an escalation pings <!here> by default, and the assignee by Slack id once known', async () => {
+    const h = harness();
+    h.slack.expect('chat.postMessage', { channel: CHANNEL, ts: TS });
+    await h.handle.notifier.notify({ type: 'conversation.needs_decision', tenantId: TENANT_ID, view: escalated(), reason: 'angry lead' });
+    expect(h.slack.bodies('chat.postMessage')[0].text).toBe('Tandem: <!here> Jane Doe needs a person');
+
+    // Dana acted from Slack earlier, so Tandem knows her Slack id.
+    h.handle.deps.identity.remember(TENANT_ID, 'agent-1', 'U0DANA');
+    h.slack.expect('chat.update');
+    h.slack.expect('chat.postMessage', { ts: '1700000000.000200' });
+    const assigned = { ...escalated(), version: 4, assignee: { agentId: 'agent-1', name: 'Dana Agent' } };
+    await h.handle.notifier.notify({ type: 'conversation.needs_decision', tenantId: TENANT_ID, view: assigned, reason: 'asked for a manager' });
+    expect(h.slack.bodies('chat.update')[0].text).toBe('Tandem: <@U0DANA> Jane Doe needs a person');
+    // Edits do not notify: the ping goes into the thread.
+    expect(h.slack.bodies('chat.postMessage')[1]).toEqual({
+      channel: CHANNEL,
+      thread_ts: TS,
+      text: escalationThreadText('<@U0DANA>', 'asked for a manager'),
+      unfurl_links: 'false',
+      unfurl_media: 'false',
+    });
+  });
+
+  it('uses <!channel> when the tenant asks for it', async () => {
+    const h = harness();
+    await h.engine.integrations.put(TENANT_ID, 'slack', { externalId: TEAM_ID, config: { escalationMention: 'channel', channelId: 'C0OTHER' }, enabled: true });
+    h.slack.expect('chat.postMessage', { channel: 'C0OTHER', ts: TS });
+    await h.handle.notifier.notify({ type: 'conversation.needs_decision', tenantId: TENANT_ID, view: escalated(), reason: 'x' });
+    expect(h.slack.bodies('chat.postMessage')[0]).toMatchObject({ channel: 'C0OTHER', text: 'Tandem: <!channel> Jane Doe needs a person' });
+  });
+
+  it('changed (a decision on any surface) updates the stored message', async () => {
+    const h = harness();
+    await h.stores.messages.save({ tenantId: TENANT_ID, conversationId: 'conv-1', channel: CHANNEL, ts: TS });
+    h.slack.expect('chat.update');
+    const view = buildView({ version: 4, draft: null, lastDecision: { action: 'approve', actorName: 'Sam', surface: 'hubspot', at: '2025-06-01T18:00:00.000Z' } });
+    await h.handle.notifier.notify({ type: 'conversation.changed', tenantId: TENANT_ID, view });
+    const expected = buildConversationMessage(view);
+    expect(h.slack.bodies('chat.update')).toEqual([{ channel: CHANNEL, ts: TS, text: expected.text, blocks: expected.blocks }]);
+  });
+
+  it('changed without a Slack message posts nothing', async () => {
+    const h = harness();
+    await h.handle.notifier.notify({ type: 'conversation.changed', tenantId: TENANT_ID, view: buildView() });
+    expect(h.slack.calls).toHaveLength(0);
+  });
+
+  it('a message that was deleted in Slack is forgotten; the next decision posts a fresh one', async () => {
+    const h = harness();
+    await h.stores.messages.save({ tenantId: TENANT_ID, conversationId: 'conv-1', channel: CHANNEL, ts: TS });
+    h.slack.expect('chat.update', { ok: false, error: 'message_not_found' });
+    h.slack.expect('chat.postMessage', { channel: CHANNEL, ts: '1700000009.000900' });
+    await h.handle.notifier.notify({ type: 'conversation.needs_decision', tenantId: TENANT_ID, view: buildView(), reason: 'copilot' });
+    expect(h.slack.methods()).toEqual(['chat.update', 'chat.postMessage']);
+    expect((await h.stores.messages.get(TENANT_ID, 'conv-1'))?.ts).toBe('1700000009.000900');
+  });
+
+  it('message.inbound goes into the thread and refreshes the message', async () => {
+    const h = harness();
+    await h.stores.messages.save({ tenantId: TENANT_ID, conversationId: 'conv-1', channel: CHANNEL, ts: TS });
+    h.slack.expect('chat.postMessage', { ts: '1700000001.000001' });
+    h.slack.expect('chat.update');
+    const message = buildMessage({ id: 'm9', body: 'Can we talk tomorrow?' });
+    await h.handle.notifier.notify({ type: 'message.inbound', tenantId: TENANT_ID, view: buildView({ messages: [message] }), message });
+    expect(h.slack.bodies('chat.postMessage')).toEqual([
+      { channel: CHANNEL, thread_ts: TS, text: inboundThreadText('Jane Doe', message), unfurl_links: 'false', unfurl_media: 'false' },
+    ]);
+    expect(h.slack.methods()).toEqual(['chat.postMessage', 'chat.update']);
+  });
+
+  it('note.added from another surface goes into the thread; notes written in Slack are not echoed', async () => {
+    const h = harness();
+    await h.stores.messages.save({ tenantId: TENANT_ID, conversationId: 'conv-1', channel: CHANNEL, ts: TS });
+    h.slack.expect('chat.postMessage', { ts: '1700000001.000001' });
+    const note = { id: 'n1', authorName: 'Sam', surface: 'hubspot' as const, body: 'Called her', createdAt: '2025-06-01T18:00:00.000Z' };
+    await h.handle.notifier.notify({ type: 'note.added', tenantId: TENANT_ID, view: buildView(), note });
+    await h.handle.notifier.notify({ type: 'note.added', tenantId: TENANT_ID, view: buildView(), note: { ...note, id: 'n2', surface: 'slack' } });
+    expect(h.slack.bodies('chat.postMessage')).toEqual([{ channel: CHANNEL, thread_ts: TS, text: noteThreadText(note), unfurl_links: 'false', unfurl_media: 'false' }]);
+  });
+
+  it('send.blocked is explained in the thread (posting the message first if needed)', async () => {
+    const h = harness();
+    h.slack.expect('chat.postMessage', { channel: CHANNEL, ts: TS });
+    h.slack.expect('chat.postMessage', { ts: '1700000001.000001' });
+    await h.handle.notifier.notify({ type: 'send.blocked', tenantId: TENANT_ID, view: buildView(), reason: "quiet hours in the lead's time zone until 08:00" });
+    expect(h.slack.bodies('chat.postMessage')[1]).toEqual({
+      channel: CHANNEL,
+      thread_ts: TS,
+      text: blockedThreadText("quiet hours in the lead's time zone until 08:00"),
+      unfurl_links: 'false',
+      unfurl_media: 'false',
+    });
+  });
+
+  it('honours a 429 Retry-After from chat.postMessage and then posts', async () => {
+    const h = harness();
+    h.slack.expect('chat.postMessage', {}, 429, { 'Retry-After': '1' });
+    h.slack.expect('chat.postMessage', { channel: CHANNEL, ts: TS });
+    const started = Date.now();
+    await h.handle.notifier.notify({ type: 'conversation.needs_decision', tenantId: TENANT_ID, view: buildView(), reason: 'copilot' });
+    expect(Date.now() - started).toBeGreaterThanOrEqual(950);
+    expect(h.slack.methods()).toEqual(['chat.postMessage', 'chat.postMessage']);
+    expect(await h.stores.messages.get(TENANT_ID, 'conv-1')).not.toBeNull();
+  });
+
+  it('does nothing for a tenant without Slack, and uses each OAuth tenant its own token', async () => {
+    const h = createHarness({ botToken: undefined, tenantId: undefined, clientId: 'cid', clientSecret: 'csec', stateSecret: 'ssec' }, { singleWorkspace: false });
+    await h.handle.notifier.notify({ type: 'conversation.needs_decision', tenantId: 'tenant-nobody', view: buildView(), reason: 'x' });
+    expect(h.slack.calls).toHaveLength(0);
+    await h.stores.installations.save('tenant-2', {
+      teamId: 'T2', teamName: null, enterpriseId: null, appId: null, botToken: 'xoxb-tenant-2', botId: 'B2', botUserId: 'U2', scopes: [], installerUserId: null, installedAt: '',
+    });
+    h.slack.expect('chat.postMessage', { channel: CHANNEL, ts: TS });
+    await h.handle.notifier.notify({ type: 'conversation.needs_decision', tenantId: 'tenant-2', view: buildView(), reason: 'x' });
+    expect(h.slack.calls[0].authorization).toBe('Bearer xoxb-tenant-2');
+  });
+
+  it('never logs the bot token or the full phone number', async () => {
+    const h = harness();
+    mockAuthTest();
+    h.engine.agentsList.push(buildAgent());
+    h.slack.expect('chat.postMessage', { channel: CHANNEL, ts: TS });
+    await h.handle.notifier.notify({ type: 'conversation.needs_decision', tenantId: TENANT_ID, view: buildView(), reason: 'x' });
+    expect(h.logger.text()).not.toContain(BOT_TOKEN);
+    expect(h.logger.text()).not.toContain('+14155550142');
+  });
+});
