@@ -1,0 +1,272 @@
+import { useState } from 'react';
+import {
+  Alert,
+  Button,
+  ButtonRow,
+  Divider,
+  EmptyState,
+  ErrorState,
+  Flex,
+  Heading,
+  LoadingSpinner,
+  StatusTag,
+  Tag,
+  Text,
+  TextArea,
+} from '@hubspot/ui-extensions';
+import type { CardConversationResponse, StartBlockedReason } from './tandem-api';
+import type { ConversationView, MessageView } from './types/conversation-view';
+import type { MessageStatus, Tag as LeadTag } from './types/types';
+import { useTandemConversation, type TandemConversation } from './useTandemConversation';
+
+const TAG_VARIANT: Record<LeadTag, 'error' | 'warning' | 'info'> = { HOT: 'error', WARM: 'warning', COLD: 'info' };
+
+const STATUS_VARIANT: Record<MessageStatus, 'danger' | 'warning' | 'info' | 'success' | 'default'> = {
+  received: 'default',
+  queued: 'default',
+  deferred: 'warning',
+  sending: 'info',
+  sent: 'info',
+  delivered: 'success',
+  undelivered: 'danger',
+  failed: 'danger',
+  blocked: 'danger',
+};
+
+const WHY_NOT_START: Record<StartBlockedReason, string> = {
+  no_lead: 'This contact has not come through a Tandem form, so there is no SMS consent on record. Tandem only texts people who opted in.',
+  no_consent: 'There is no SMS consent on record for this contact. Tandem only texts people who opted in.',
+  opted_out: 'This contact opted out of texts. Tandem will not text them.',
+  not_supported: 'A conversation starts when the contact submits a Tandem form with SMS consent.',
+};
+
+/** The Tandem card on a HubSpot contact. All data comes from {@link useTandemConversation}. */
+export function TandemConversationCard() {
+  const api = useTandemConversation();
+  const { state } = api;
+
+  if (state.status === 'loading') return <LoadingSpinner testId="tandem-loading" label="Loading the Tandem conversation" layout="centered" />;
+
+  if (state.status === 'error') {
+    return (
+      <ErrorState testId="tandem-error" title="Tandem is unavailable">
+        <Text>{state.message}</Text>
+        <Button testId="tandem-retry" onClick={() => void api.refresh()} disabled={api.busy}>
+          Try again
+        </Button>
+      </ErrorState>
+    );
+  }
+
+  const { conversation } = state.data;
+  return (
+    <Flex direction="column" gap="sm">
+      {api.notice ? (
+        <Alert testId="tandem-notice" title={api.notice.title} variant={api.notice.variant}>
+          {api.notice.message}
+        </Alert>
+      ) : null}
+      {conversation ? <Conversation view={conversation} api={api} /> : <NoConversation data={state.data} api={api} />}
+      <Button testId="tandem-refresh" variant="transparent" size="sm" onClick={() => void api.refresh()} disabled={api.busy}>
+        Refresh
+      </Button>
+    </Flex>
+  );
+}
+
+function NoConversation({ data, api }: { data: CardConversationResponse; api: TandemConversation }) {
+  return (
+    <EmptyState testId="tandem-empty" title="No Tandem conversation yet" layout="vertical">
+      {data.canStart ? (
+        <Button testId="tandem-start" variant="primary" onClick={() => void api.start()} disabled={api.busy}>
+          Start conversation
+        </Button>
+      ) : (
+        <Text testId="tandem-start-blocked">{WHY_NOT_START[data.startBlockedReason ?? 'not_supported']}</Text>
+      )}
+    </EmptyState>
+  );
+}
+
+function Conversation({ view, api }: { view: ConversationView; api: TandemConversation }) {
+  const allowed = new Set(view.allowedActions);
+  const [editing, setEditing] = useState(false);
+  const [editText, setEditText] = useState('');
+  const [sendText, setSendText] = useState('');
+  const [noteText, setNoteText] = useState('');
+  const { lead } = view;
+  const pendingDraft = view.draft && view.draft.status === 'pending' ? view.draft : null;
+
+  return (
+    <Flex direction="column" gap="sm">
+      <Flex direction="row" gap="xs" align="center" wrap="wrap">
+        <Tag testId="tandem-tag" variant={TAG_VARIANT[lead.tag]}>
+          {lead.tag}
+        </Tag>
+        <Text testId="tandem-score" format={{ fontWeight: 'demibold' }}>{`Score ${lead.score}`}</Text>
+        <StatusTag testId="tandem-mode" variant={view.mode === 'human' ? 'warning' : 'info'}>
+          {view.mode === 'human' ? `Human${view.assignee ? `: ${view.assignee.name}` : ''}` : 'AI'}
+        </StatusTag>
+        {view.flags.needsHuman ? (
+          <StatusTag testId="tandem-needs-human" variant="danger">
+            Needs a human
+          </StatusTag>
+        ) : null}
+      </Flex>
+
+      {lead.signals.length > 0 ? (
+        <Flex testId="tandem-signals" direction="column" gap="flush">
+          {lead.signals.map((s) => (
+            <Text key={s.code} variant="microcopy">{`${s.label} (${s.points >= 0 ? '+' : ''}${s.points})`}</Text>
+          ))}
+        </Flex>
+      ) : null}
+
+      {lead.optedOut ? (
+        <Alert testId="tandem-opted-out" title="Opted out of texts" variant="danger">
+          Nothing will be sent to this number.
+        </Alert>
+      ) : (
+        <Text testId="tandem-consent" variant="microcopy">
+          {lead.consent.state === 'granted'
+            ? `SMS consent: given${lead.consent.source ? ` via ${lead.consent.source.replace('_', ' ')}` : ''}${lead.consent.at ? ` on ${lead.consent.at.slice(0, 10)}` : ''}`
+            : 'SMS consent: none on record'}
+        </Text>
+      )}
+      {view.flags.quietHours ? (
+        <Alert testId="tandem-quiet-hours" title="Quiet hours" variant="info">
+          {`It is outside texting hours for the lead (${lead.timezone}); sends wait until morning.`}
+        </Alert>
+      ) : null}
+      {view.flags.crmSyncFailed ? (
+        <Alert testId="tandem-crm-sync" title="HubSpot sync failed" variant="warning">
+          The last update to this contact did not reach HubSpot; Tandem will retry.
+        </Alert>
+      ) : null}
+
+      <Divider />
+      <Heading>Conversation</Heading>
+      {view.messages.length === 0 ? <Text variant="microcopy">No messages yet.</Text> : null}
+      {view.messages.map((m) => (
+        <Message key={m.id} message={m} />
+      ))}
+
+      {pendingDraft ? (
+        <Flex testId="tandem-draft-box" direction="column" gap="xs">
+          <Divider />
+          <Heading>Suggested reply</Heading>
+          <Text testId="tandem-draft">{pendingDraft.body}</Text>
+          <Text variant="microcopy">{pendingDraft.reason}</Text>
+          {editing ? (
+            <>
+              <TextArea testId="tandem-edit-text" label="Edit the reply" name="tandem-edit" value={editText} onChange={setEditText} maxLength={1600} />
+              <ButtonRow>
+                <Button testId="tandem-edit-send" variant="primary" disabled={api.busy || !editText.trim()} onClick={() => void api.act('edit', editText.trim()).then(() => setEditing(false))}>
+                  Send edited reply
+                </Button>
+                <Button testId="tandem-edit-cancel" onClick={() => setEditing(false)}>
+                  Cancel
+                </Button>
+              </ButtonRow>
+            </>
+          ) : (
+            <ButtonRow>
+              {allowed.has('approve') ? (
+                <Button testId="tandem-approve" variant="primary" disabled={api.busy} onClick={() => void api.act('approve')}>
+                  Approve & send
+                </Button>
+              ) : null}
+              {allowed.has('edit') ? (
+                <Button
+                  testId="tandem-edit"
+                  disabled={api.busy}
+                  onClick={() => {
+                    setEditText(pendingDraft.body);
+                    setEditing(true);
+                  }}
+                >
+                  Edit & send
+                </Button>
+              ) : null}
+              {allowed.has('discard') ? (
+                <Button testId="tandem-discard" variant="destructive" disabled={api.busy} onClick={() => void api.act('discard')}>
+                  Discard
+                </Button>
+              ) : null}
+            </ButtonRow>
+          )}
+        </Flex>
+      ) : null}
+
+      {view.mode === 'human' && allowed.has('send') ? (
+        <Flex direction="column" gap="xs">
+          <TextArea testId="tandem-send-text" label="Text the lead" name="tandem-send" value={sendText} onChange={setSendText} maxLength={1600} />
+          <Button
+            testId="tandem-send"
+            variant="primary"
+            disabled={api.busy || !sendText.trim()}
+            onClick={() => void api.act('send', sendText.trim()).then(() => setSendText(''))}
+          >
+            Send
+          </Button>
+        </Flex>
+      ) : null}
+
+      <ButtonRow>
+        {allowed.has('takeover') ? (
+          <Button testId="tandem-takeover" disabled={api.busy} onClick={() => void api.act('takeover')}>
+            Take over
+          </Button>
+        ) : null}
+        {allowed.has('handback') ? (
+          <Button testId="tandem-handback" disabled={api.busy} onClick={() => void api.act('handback')}>
+            Hand back to AI
+          </Button>
+        ) : null}
+        {allowed.has('close') ? (
+          <Button testId="tandem-close" disabled={api.busy} onClick={() => void api.act('close')}>
+            Close conversation
+          </Button>
+        ) : null}
+        {allowed.has('reopen') ? (
+          <Button testId="tandem-reopen" disabled={api.busy} onClick={() => void api.act('reopen')}>
+            Reopen
+          </Button>
+        ) : null}
+      </ButtonRow>
+
+      <Divider />
+      <Heading>Internal notes</Heading>
+      {view.notes.length === 0 ? <Text variant="microcopy">No notes yet.</Text> : null}
+      {view.notes.map((n) => (
+        <Text key={n.id} testId={`tandem-note-${n.id}`}>{`${n.authorName} (${n.surface}): ${n.body}`}</Text>
+      ))}
+      {allowed.has('note') ? (
+        <Flex direction="column" gap="xs">
+          <TextArea testId="tandem-note-text" label="Add an internal note (never sent to the lead)" name="tandem-note" value={noteText} onChange={setNoteText} maxLength={1600} />
+          <Button testId="tandem-add-note" disabled={api.busy || !noteText.trim()} onClick={() => void api.act('note', noteText.trim()).then(() => setNoteText(''))}>
+            Add note
+          </Button>
+        </Flex>
+      ) : null}
+    </Flex>
+  );
+}
+
+function Message({ message: m }: { message: MessageView }) {
+  const who = m.direction === 'in' ? m.authorName ?? 'Lead' : m.author === 'ai' ? 'Tandem AI' : m.authorName ?? (m.author === 'agent' ? 'Agent' : 'System');
+  return (
+    <Flex testId={`tandem-message-${m.id}`} direction="column" gap="flush">
+      <Flex direction="row" gap="xs" align="center">
+        <Text variant="microcopy" format={{ fontWeight: 'demibold' }}>{`${m.direction === 'in' ? '←' : '→'} ${who}`}</Text>
+        {m.direction === 'out' ? (
+          <StatusTag testId={`tandem-message-status-${m.id}`} variant={STATUS_VARIANT[m.status]}>
+            {m.status === 'deferred' && m.scheduledFor ? `deferred until ${m.scheduledFor.slice(11, 16)} UTC` : m.status}
+          </StatusTag>
+        ) : null}
+      </Flex>
+      <Text>{m.body}</Text>
+      {m.errorCode ? <Text variant="microcopy">{`Carrier error ${m.errorCode}`}</Text> : null}
+    </Flex>
+  );
+}

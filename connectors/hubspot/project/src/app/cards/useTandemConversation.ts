@@ -1,0 +1,129 @@
+import { useCallback, useEffect, useRef, useState } from 'react';
+import { useExtensionContext } from '@hubspot/ui-extensions';
+import { useCrmProperties } from '@hubspot/ui-extensions/crm';
+import {
+  type CardConversationResponse,
+  type ContactRef,
+  fetchCardConversation,
+  postCardAction,
+  postStartConversation,
+  TandemApiError,
+} from './tandem-api';
+import type { ConversationView } from './types/conversation-view';
+import type { ActionType } from './types/types';
+
+export type CardState =
+  | { status: 'loading' }
+  | { status: 'error'; message: string }
+  | { status: 'ready'; data: CardConversationResponse };
+
+export interface CardNotice {
+  variant: 'warning' | 'danger' | 'success';
+  title: string;
+  message: string;
+}
+
+export interface TandemConversation {
+  state: CardState;
+  /** An action or refresh is in flight: buttons show as loading/disabled. */
+  busy: boolean;
+  notice: CardNotice | null;
+  act(type: ActionType, text?: string): Promise<void>;
+  start(): Promise<void>;
+  refresh(): Promise<void>;
+  dismissNotice(): void;
+}
+
+const DRAFT_ACTIONS = new Set<ActionType>(['approve', 'edit', 'discard']);
+
+/**
+ * All of the card's data access: reads the contact's id, email and phone from the CRM record, loads the
+ * Tandem conversation through `hubspot.fetch`, and runs agent actions with the version the agent saw.
+ * A version conflict replaces the view with the fresh one and says so.
+ */
+export function useTandemConversation(): TandemConversation {
+  const context = useExtensionContext<'crm.record.sidebar'>();
+  const { properties, isLoading: crmLoading } = useCrmProperties(['hs_object_id', 'email', 'phone']);
+  const contactId = String(properties.hs_object_id || context.crm?.objectId || '');
+  const ref: ContactRef | null = crmLoading || !contactId ? null : { contactId, email: properties.email || null, phone: properties.phone || null };
+  const refKey = ref ? `${ref.contactId}|${ref.email ?? ''}|${ref.phone ?? ''}` : '';
+
+  const [state, setState] = useState<CardState>({ status: 'loading' });
+  const [busy, setBusy] = useState(false);
+  const [notice, setNotice] = useState<CardNotice | null>(null);
+  const refRef = useRef(ref);
+  refRef.current = ref;
+
+  const load = useCallback(async () => {
+    const current = refRef.current;
+    if (!current) return;
+    try {
+      const data = await fetchCardConversation(current);
+      setState({ status: 'ready', data });
+    } catch (err) {
+      setState({ status: 'error', message: err instanceof TandemApiError ? err.message : 'Could not load the Tandem conversation.' });
+    }
+  }, []);
+
+  useEffect(() => {
+    if (refKey) void load();
+  }, [refKey, load]);
+
+  const setConversation = (conversation: ConversationView) =>
+    setState((prev) => (prev.status === 'ready' ? { status: 'ready', data: { ...prev.data, conversation, canStart: false, startBlockedReason: null } } : prev));
+
+  const act = useCallback(
+    async (type: ActionType, text?: string) => {
+      if (state.status !== 'ready' || !state.data.conversation) return;
+      const view = state.data.conversation;
+      setBusy(true);
+      setNotice(null);
+      try {
+        const fresh = await postCardAction({
+          conversationId: view.id,
+          type,
+          version: view.version,
+          text,
+          draftId: DRAFT_ACTIONS.has(type) && view.draft ? view.draft.id : undefined,
+        });
+        setConversation(fresh);
+      } catch (err) {
+        const fresh = err instanceof TandemApiError ? (err.details.conversation as ConversationView | undefined) : undefined;
+        if (err instanceof TandemApiError && err.status === 409 && fresh) {
+          setConversation(fresh);
+          setNotice({ variant: 'warning', title: 'Someone acted first', message: 'This conversation changed before your action went through. Here is the latest; check it and try again if still needed.' });
+        } else {
+          setNotice({ variant: 'danger', title: 'Action failed', message: err instanceof Error ? err.message : 'The action failed.' });
+        }
+      } finally {
+        setBusy(false);
+      }
+    },
+    [state],
+  );
+
+  const start = useCallback(async () => {
+    if (state.status !== 'ready' || !state.data.lead) return;
+    setBusy(true);
+    setNotice(null);
+    try {
+      setConversation(await postStartConversation(state.data.lead.id));
+    } catch (err) {
+      setNotice({ variant: 'danger', title: 'Could not start the conversation', message: err instanceof Error ? err.message : 'Try again.' });
+    } finally {
+      setBusy(false);
+    }
+  }, [state]);
+
+  const refresh = useCallback(async () => {
+    setBusy(true);
+    setNotice(null);
+    try {
+      await load();
+    } finally {
+      setBusy(false);
+    }
+  }, [load]);
+
+  return { state, busy, notice, act, start, refresh, dismissNotice: () => setNotice(null) };
+}
