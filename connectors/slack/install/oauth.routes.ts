@@ -66,9 +66,11 @@ export function boltInstallationStore(store: SlackInstallationStore): Installati
   };
 }
 
-function page(title: string, body: string): string {
-  const esc = (s: string): string => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
-  return `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>${esc(title)}</title></head><body><main><h1>${esc(title)}</h1><p>${esc(body)}</p></main></body></html>`;
+const esc = (s: string): string => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+
+function page(title: string, body: string, link?: { href: string; text: string }): string {
+  const a = link ? `<p><a id="add-to-slack" href="${esc(link.href)}">${esc(link.text)}</a></p>` : '';
+  return `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>${esc(title)}</title></head><body><main><h1>${esc(title)}</h1><p>${esc(body)}</p>${a}</main></body></html>`;
 }
 
 /**
@@ -95,6 +97,8 @@ export function mountOAuthRoutes(
     logger: boltLogger(options.logger),
     // Our install page comes first; Slack's authorize page follows the button on it.
     directInstall: false,
+    renderHtmlForInstallPath: (url) =>
+      page('Connect Tandem to Slack', 'Tandem will post conversations that need a person in the channel you choose.', { href: url, text: 'Add to Slack' }),
   });
 
   router.get(SLACK_PATHS.install, async (req, res) => {
