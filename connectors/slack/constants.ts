@@ -1,4 +1,4 @@
-import type { ActionType } from '../../core/domain/types';
+import type { ActionType } from '../../core/index';
 
 /**
  * Identifiers shared by the Block Kit builders, the Bolt listeners and the app manifest. Change one here

@@ -1,4 +1,4 @@
-import type { AgentNotifier, NotifierEvent } from '../../core/ports/agent-notifier.port';
+import type { AgentNotifier, NotifierEvent } from '../../core/index';
 import { blockedThreadText, escalationThreadText, inboundThreadText, noteThreadText } from './blocks/thread.blocks';
 import type { SlackClientPool, WebClient } from './slack-client';
 import { mentionFor, type SlackDeps } from './services/slack-deps';

@@ -1,5 +1,5 @@
 import type express from 'express';
-import type { EngineCommon } from '../../core/engine/engine.types';
+import type { EngineCommon } from '../../core/index';
 import type { SlackInstallationStore } from './stores/installation.store';
 import type { SlackMessageStore } from './stores/message.store';
 import type { SeenStore } from './stores/seen.store';

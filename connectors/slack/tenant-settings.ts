@@ -1,4 +1,4 @@
-import type { EngineCommon } from '../../core/engine/engine.types';
+import type { EngineCommon } from '../../core/index';
 import type { SlackTenantSettings } from './slack.types';
 
 /** Reads a tenant's Slack settings from its `slack` integration record, falling back to server defaults. */

@@ -1,4 +1,4 @@
-import type { ConversationListItem } from '../../../core/engine/engine.types';
+import type { ConversationListItem } from '../../../core/index';
 import { buildConversationList, buildHelp } from './command.blocks';
 import { escapeMrkdwn, messageLink, slackDate } from './format';
 import { blockedThreadText, inboundThreadText, noteThreadText } from './thread.blocks';

@@ -1,4 +1,4 @@
-import type { ConversationListItem } from '../../../core/engine/engine.types';
+import type { ConversationListItem } from '../../../core/index';
 import { SLASH_COMMAND } from '../constants';
 import type { KnownBlock } from './block-kit.types';
 import type { SlackMessage } from './conversation-message.blocks';

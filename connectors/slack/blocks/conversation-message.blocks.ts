@@ -1,6 +1,11 @@
 import type { ActionsBlock, Button, KnownBlock } from './block-kit.types';
-import type { ConversationView, DecisionView, MessageView } from '../../../core/domain/conversation-view';
-import type { ActionType, Tag } from '../../../core/domain/types';
+import type {
+  ConversationView,
+  DecisionView,
+  MessageView,
+  ActionType,
+  Tag,
+} from '../../../core/index';
 import { ACTION_IDS, type ButtonKey } from '../constants';
 import { encodeButtonValue } from './button-value';
 import { escapeMrkdwn, quote, slackDate, surfaceLabel, truncate } from './format';

@@ -1,4 +1,4 @@
-import type { Surface } from '../../../core/domain/types';
+import type { Surface } from '../../../core/index';
 
 /**
  * Escapes text for Slack mrkdwn. Lead and agent text must never turn into `<!channel>` pings or links,

@@ -1,4 +1,4 @@
-import type { ConversationView } from '../../../core/domain/conversation-view';
+import type { ConversationView } from '../../../core/index';
 import { CALLBACK_IDS, MODAL_INPUT } from '../constants';
 import type { ModalView } from './block-kit.types';
 import { escapeMrkdwn, quote, truncate } from './format';

@@ -1,4 +1,4 @@
-import type { MessageView, NoteView } from '../../../core/domain/conversation-view';
+import type { MessageView, NoteView } from '../../../core/index';
 import { escapeMrkdwn, quote, surfaceLabel, truncate } from './format';
 
 /** Thread reply for a text from the lead. */

@@ -1,4 +1,4 @@
-import type { ConversationView } from '../../../core/domain/conversation-view';
+import type { ConversationView } from '../../../core/index';
 import { buildConversationMessage } from '../blocks/conversation-message.blocks';
 import type { ChannelPacer } from '../channel-pacer';
 import type { WebClient } from '../slack-client';

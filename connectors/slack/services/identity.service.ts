@@ -1,4 +1,4 @@
-import type { AgentRecord, EngineCommon } from '../../../core/engine/engine.types';
+import type { AgentRecord, EngineCommon } from '../../../core/index';
 import type { WebClient } from '../slack-client';
 import type { SlackLogger } from '../slack.types';
 

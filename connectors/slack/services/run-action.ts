@@ -1,6 +1,8 @@
-import type { ConversationView } from '../../../core/domain/conversation-view';
-import type { ActionType } from '../../../core/domain/types';
-import type { AgentRecord } from '../../../core/engine/engine.types';
+import type {
+  ConversationView,
+  ActionType,
+  AgentRecord,
+} from '../../../core/index';
 import { decisionLine } from '../blocks/conversation-message.blocks';
 import type { WebClient } from '../slack-client';
 import type { SlackMessageRef } from '../stores/message.store';

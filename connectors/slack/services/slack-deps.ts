@@ -1,5 +1,7 @@
-import type { ConversationView } from '../../../core/domain/conversation-view';
-import type { EngineCommon } from '../../../core/engine/engine.types';
+import type {
+  ConversationView,
+  EngineCommon,
+} from '../../../core/index';
 import { userMention } from '../blocks/format';
 import type { SlackConfig, SlackLogger, SlackStores, SlackTenantSettings } from '../slack.types';
 import type { ConversationMessageService } from './conversation-messages.service';

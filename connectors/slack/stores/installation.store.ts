@@ -1,4 +1,4 @@
-import type { EngineCommon } from '../../../core/engine/engine.types';
+import type { EngineCommon } from '../../../core/index';
 
 /** What Tandem keeps of one Slack workspace install (OAuth v2, bot token only). */
 export interface SlackInstallation {

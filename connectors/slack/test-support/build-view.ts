@@ -1,4 +1,4 @@
-import type { ConversationView, DraftView, MessageView } from '../../../core/domain/conversation-view';
+import type { ConversationView, DraftView, MessageView } from '../../../core/index';
 
 /** A conversation view with a pending AI draft in copilot mode; override what a test cares about. */
 export function buildView(overrides: Partial<ConversationView> = {}): ConversationView {

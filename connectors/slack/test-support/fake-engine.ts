@@ -1,6 +1,6 @@
-import type { ConversationView } from '../../../core/domain/conversation-view';
-import type { ActionType } from '../../../core/domain/types';
 import type {
+  ConversationView,
+  ActionType,
   ActionCommand,
   AgentIdentity,
   AgentRecord,
@@ -9,9 +9,9 @@ import type {
   EngineCommon,
   IntegrationRecord,
   Page,
-} from '../../../core/engine/engine.types';
-import type { AgentNotifier } from '../../../core/ports/agent-notifier.port';
-import type { IntegrationKind } from '../../../core/domain/types';
+  AgentNotifier,
+  IntegrationKind,
+} from '../../../core/index';
 
 /** The error shape the engine throws for a stale version. */
 export class FakeConflictError extends Error {

@@ -5,7 +5,7 @@ import { SLASH_COMMAND } from '../../constants';
 import type { WebClient } from '../../slack-client';
 import { UNKNOWN_WORKSPACE_TEXT, UNMAPPED_TEXT } from '../../services/run-action';
 import type { SlackDeps } from '../../services/slack-deps';
-import type { ConversationFilter } from '../../../../core/engine/engine.types';
+import type { ConversationFilter } from '../../../../core/index';
 
 const LISTS: Record<string, { title: string; filter: ConversationFilter }> = {
   hot: { title: 'HOT leads', filter: { tag: 'HOT', limit: 20 } },
