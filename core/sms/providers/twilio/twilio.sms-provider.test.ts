@@ -1,0 +1,204 @@
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import nock from 'nock';
+import { SmsProviderError, type OutboundSms } from '../../../ports/sms-provider.port';
+import { TwilioSmsProvider, toSmsProviderError } from './twilio.sms-provider';
+import { maskPhonesIn } from './mask';
+
+const ACCOUNT_SID = 'AC' + 'a'.repeat(32);
+const AUTH_TOKEN = 'test-auth-token';
+const SERVICE_SID = 'MG' + 'b'.repeat(32);
+const MESSAGES_PATH = `/2010-04-01/Accounts/${ACCOUNT_SID}/Messages.json`;
+
+const buildSms = (o: Partial<OutboundSms> = {}): OutboundSms => ({
+  to: '+14155550100',
+  from: null,
+  body: 'Acme Realty: Hi Sam! Reply STOP to opt out.',
+  messageId: 'msg_1',
+  statusCallbackUrl: 'https://tandem.example.com/webhooks/twilio/status',
+  ...o,
+});
+
+/** Shaped like the Messages API "create" response in Twilio's docs. */
+const messageResource = (o: Record<string, unknown> = {}) => ({
+  account_sid: ACCOUNT_SID,
+  api_version: '2010-04-01',
+  body: 'Acme Realty: Hi Sam! Reply STOP to opt out.',
+  date_created: 'Tue, 10 Jun 2025 12:00:00 +0000',
+  date_sent: null,
+  date_updated: 'Tue, 10 Jun 2025 12:00:00 +0000',
+  direction: 'outbound-api',
+  error_code: null,
+  error_message: null,
+  from: '+14155550199',
+  messaging_service_sid: null,
+  num_media: '0',
+  num_segments: '1',
+  price: null,
+  price_unit: 'USD',
+  sid: 'SM' + 'c'.repeat(32),
+  status: 'queued',
+  subresource_uris: { media: `/2010-04-01/Accounts/${ACCOUNT_SID}/Messages/SM${'c'.repeat(32)}/Media.json` },
+  to: '+14155550100',
+  uri: `/2010-04-01/Accounts/${ACCOUNT_SID}/Messages/SM${'c'.repeat(32)}.json`,
+  ...o,
+});
+
+/** Shaped like Twilio's documented REST error body. */
+const twilioError = (code: number, message: string, status: number) => ({
+  code,
+  message,
+  more_info: `https://www.twilio.com/docs/errors/${code}`,
+  status,
+});
+
+const provider = (o: Partial<ConstructorParameters<typeof TwilioSmsProvider>[0]> = {}) =>
+  new TwilioSmsProvider({ accountSid: ACCOUNT_SID, authToken: AUTH_TOKEN, fromNumber: '+14155550199', ...o });
+
+function expectMessagesPost(capture: { body?: unknown }) {
+  return nock('https://api.twilio.com')
+    .matchHeader('connection', 'close')
+    .matchHeader('content-type', 'application/x-www-form-urlencoded')
+    .post(MESSAGES_PATH, (body) => {
+      capture.body = body;
+      return true;
+    })
+    .basicAuth({ user: ACCOUNT_SID, pass: AUTH_TOKEN });
+}
+
+describe('TwilioSmsProvider.send', () => {
+  it('posts To, From, Body and StatusCallback with basic auth and returns the sid', async () => {
+    const seen: { body?: unknown } = {};
+    const scope = expectMessagesPost(seen).reply(201, messageResource());
+    const result = await provider().send(buildSms());
+    expect(seen.body).toEqual({
+      To: '+14155550100',
+      From: '+14155550199',
+      Body: 'Acme Realty: Hi Sam! Reply STOP to opt out.',
+      StatusCallback: 'https://tandem.example.com/webhooks/twilio/status',
+    });
+    expect(result).toEqual({ providerMessageId: 'SM' + 'c'.repeat(32), status: 'queued' });
+    expect(scope.isDone()).toBe(true);
+  });
+
+  it('sends through the Messaging Service when configured, with the default status callback', async () => {
+    const seen: { body?: unknown } = {};
+    const scope = expectMessagesPost(seen).reply(201, messageResource({ status: 'accepted', from: null, messaging_service_sid: SERVICE_SID }));
+    const result = await provider({ messagingServiceSid: SERVICE_SID, statusCallbackUrl: 'https://t.example.com/status' }).send(
+      buildSms({ statusCallbackUrl: null }),
+    );
+    expect(seen.body).toEqual({
+      To: '+14155550100',
+      MessagingServiceSid: SERVICE_SID,
+      Body: 'Acme Realty: Hi Sam! Reply STOP to opt out.',
+      StatusCallback: 'https://t.example.com/status',
+    });
+    expect(result.status).toBe('queued');
+    expect(scope.isDone()).toBe(true);
+  });
+
+  it('uses the text’s own sender over the Messaging Service and omits an absent callback', async () => {
+    const seen: { body?: unknown } = {};
+    expectMessagesPost(seen).reply(201, messageResource({ status: 'sent' }));
+    const result = await provider({ messagingServiceSid: SERVICE_SID }).send(buildSms({ from: '+14155550111', statusCallbackUrl: null }));
+    expect(seen.body).toEqual({ To: '+14155550100', From: '+14155550111', Body: 'Acme Realty: Hi Sam! Reply STOP to opt out.' });
+    expect(result.status).toBe('sent');
+  });
+
+  it.each([
+    ['21610 unsubscribed recipient', 400, twilioError(21610, 'Attempt to send to unsubscribed recipient', 400), '21610', false],
+    ['21211 invalid number', 400, twilioError(21211, "The 'To' number +14155550100 is not a valid phone number.", 400), '21211', false],
+    ['20003 bad credentials', 401, twilioError(20003, 'Authenticate', 401), '20003', false],
+    ['429 too many requests', 429, twilioError(20429, 'Too Many Requests', 429), '20429', true],
+    ['500 internal error', 500, twilioError(20500, 'Internal Server Error', 500), '20500', true],
+    ['503 without a JSON body', 503, '<html>Service Unavailable</html>', '503', true],
+  ])('maps %s', async (_name, status, body, code, retryable) => {
+    expectMessagesPost({}).reply(status, body as never);
+    const error = await provider().send(buildSms()).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(SmsProviderError);
+    expect(error).toMatchObject({ providerCode: code, retryable });
+    expect((error as Error).message).not.toContain('+14155550100');
+  });
+
+  it('treats a dropped connection as retryable', async () => {
+    nock('https://api.twilio.com').post(MESSAGES_PATH).replyWithError('socket hang up');
+    const error = await provider().send(buildSms()).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(SmsProviderError);
+    expect(error).toMatchObject({ providerCode: null, retryable: true });
+    expect((error as Error).message).toMatch(/unreachable: socket hang up/);
+  });
+
+  it('treats a refused connection as retryable', async () => {
+    const closed = http.createServer();
+    await new Promise<void>((resolve) => closed.listen(0, '127.0.0.1', resolve));
+    const { port } = closed.address() as AddressInfo;
+    await new Promise<void>((resolve) => closed.close(() => resolve()));
+    const error = await provider({ baseUrl: `http://127.0.0.1:${port}` }).send(buildSms()).catch((e: unknown) => e);
+    expect(error).toMatchObject({ providerCode: null, retryable: true, message: expect.stringMatching(/ECONNREFUSED/) });
+  });
+
+  it('treats a timeout as retryable', async () => {
+    const silent = http.createServer(() => undefined);
+    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+    const { port } = silent.address() as AddressInfo;
+    const error = await provider({ baseUrl: `http://127.0.0.1:${port}`, timeoutMs: 200 }).send(buildSms()).catch((e: unknown) => e);
+    silent.closeAllConnections();
+    await new Promise<void>((resolve) => silent.close(() => resolve()));
+    expect(error).toMatchObject({ providerCode: null, retryable: true, message: expect.stringMatching(/ECONNABORTED|timeout/) });
+  });
+
+  it('refuses to send without any sender', async () => {
+    const p = new TwilioSmsProvider({ accountSid: ACCOUNT_SID, authToken: AUTH_TOKEN });
+    await expect(p.send(buildSms())).rejects.toMatchObject({ retryable: false, message: expect.stringMatching(/no sender/) });
+  });
+});
+
+describe('TwilioSmsProvider with baseUrl', () => {
+  let server: http.Server;
+  let seen: { method?: string; url?: string; auth?: string; body?: string };
+
+  beforeAll(async () => {
+    server = http.createServer((req, res) => {
+      let body = '';
+      req.on('data', (chunk) => (body += chunk));
+      req.on('end', () => {
+        seen = { method: req.method, url: req.url, auth: req.headers.authorization, body };
+        res.writeHead(201, { 'content-type': 'application/json' });
+        res.end(JSON.stringify(messageResource({ sid: 'SMlocalfake' })));
+      });
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  });
+  afterAll(async () => {
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+  });
+
+  it('sends the same request to a local fake', async () => {
+    const { port } = server.address() as AddressInfo;
+    const result = await provider({ baseUrl: `http://127.0.0.1:${port}/twilio` }).send(buildSms({ statusCallbackUrl: null }));
+    expect(result.providerMessageId).toBe('SMlocalfake');
+    expect(seen.method).toBe('POST');
+    expect(seen.url).toBe(`/twilio${MESSAGES_PATH}`);
+    expect(seen.auth).toBe('Basic ' + Buffer.from(`${ACCOUNT_SID}:${AUTH_TOKEN}`).toString('base64'));
+    expect(Object.fromEntries(new URLSearchParams(seen.body))).toEqual({
+      To: '+14155550100',
+      From: '+14155550199',
+      Body: 'Acme Realty: Hi Sam! Reply STOP to opt out.',
+    });
+  });
+});
+
+describe('configuration and helpers', () => {
+  it('refuses malformed configuration with clear errors', () => {
+    expect(() => provider({ accountSid: 'nope' })).toThrow(/accountSid/);
+    expect(() => provider({ authToken: '' })).toThrow(/authToken/);
+    expect(() => provider({ messagingServiceSid: 'MG1' })).toThrow(/messagingServiceSid/);
+    expect(() => provider({ baseUrl: 'not a url' })).toThrow(/baseUrl/);
+    expect(() => provider({ baseUrl: 'ftp://x' })).toThrow(/http/);
+  });
+
+  it('masks phone numbers in error text', () => {
+    expect(maskPhonesIn("The 'To' number +1 (415) 555-0100 is not valid; code 21211")).toBe("The 'To' number ***00 is not valid; code 21211");
+    expect(toSmsProviderError(new Error('boom'))).toMatchObject({ retryable: true, providerCode: null });
+  });
+});
