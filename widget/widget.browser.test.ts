@@ -111,6 +111,7 @@ function startSite(reactBundle: string): http.Server {
     if (url.pathname === '/contact') {
       return html(page(`<p>Questions? Leave your details.</p>${tag}<p class="tf-error" id="outside">Outside text</p><button id="outside-btn">Outside</button>`));
     }
+    if (url.pathname === '/missing') return html(page(tag.replace('data-tandem-form="demo"', 'data-tandem-form="missing"')));
     if (url.pathname === '/hostile') return html(page(tag, `<style>${HOSTILE_CSS}</style>`));
     if (url.pathname === '/react') return html(page(`<div id="root" data-base="${apiUrl}"></div><script src="/react-host.js"></script>`));
     if (url.pathname === '/react-host.js') {
@@ -418,6 +419,14 @@ describe('script embed, cross-origin', () => {
     expect(await styleOf(hostile)).toEqual(expected);
     expect(expected.label.startsWith('rgb(31, 41, 51) | 16px')).toBe(true);
     await hostile.close();
+  });
+
+  it('says so, in an alert, when the form cannot be loaded', async () => {
+    const p = await browser.newPage();
+    await p.goto(`${siteUrl}/missing`);
+    await p.getByRole('alert').filter({ hasText: 'This form could not be loaded. Please refresh the page, or contact us another way.' }).waitFor();
+    expect(requests.map((r) => r.url)).toContain('/api/v1/forms/missing/public');
+    await p.close();
   });
 });
 
