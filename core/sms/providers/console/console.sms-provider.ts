@@ -1,0 +1,102 @@
+/**
+ * The embedded default SMS provider: nothing leaves the machine. Texts land on a simulated phone
+ * (SimulatedPhoneBook) and a 'delivered' status follows, through `onStatus`, the same shape the Twilio
+ * status webhook produces, so the engine handles both one way.
+ */
+import { randomUUID } from 'node:crypto';
+import { SmsProviderError, type OutboundSms, type SmsProvider, type SmsSendResult } from '../../../ports/sms-provider.port';
+import type { SmsStatusUpdate } from '../../message-status';
+import { SimulatedPhoneBook } from './simulated-phone-book';
+
+export type SmsStatusListener = (update: SmsStatusUpdate & { messageId: string }) => void | Promise<void>;
+
+export interface ConsoleSmsProviderConfig {
+  /** Shared with the server so it can stream the simulated phones; a private one by default. */
+  phoneBook?: SimulatedPhoneBook;
+  /** Sender shown on the simulated phone when the text has none. */
+  fromNumber?: string | null;
+  /** Delay before the 'delivered' status, default 0 (next tick). Always after `send` resolves. */
+  deliveryDelayMs?: number;
+  /**
+   * Numbers that act as if they had replied STOP at the carrier: sends fail like Twilio's 21610, for demos
+   * of the carrier-opt-out path.
+   */
+  unsubscribedNumbers?: Iterable<string>;
+  /** A status listener that throws is reported here instead of breaking the provider. */
+  onListenerError?: (error: unknown) => void;
+}
+
+const E164 = /^\+[1-9]\d{6,14}$/;
+
+/** SmsProvider that delivers to an in-memory simulated phone. */
+export class ConsoleSmsProvider implements SmsProvider {
+  readonly name = 'console';
+  readonly phoneBook: SimulatedPhoneBook;
+  private readonly listeners = new Set<SmsStatusListener>();
+  private readonly unsubscribed: Set<string>;
+  private readonly pending = new Set<NodeJS.Timeout>();
+
+  constructor(private readonly config: ConsoleSmsProviderConfig = {}) {
+    this.phoneBook = config.phoneBook ?? new SimulatedPhoneBook();
+    this.unsubscribed = new Set(config.unsubscribedNumbers ?? []);
+  }
+
+  /** "Sends" the text to the simulated phone; returns `SMconsole_<uuid>` and status 'sent'. */
+  async send(sms: OutboundSms): Promise<SmsSendResult> {
+    if (!E164.test(sms.to)) throw new SmsProviderError('console: recipient must be E.164', '21211', false);
+    if (typeof sms.body !== 'string' || sms.body.trim() === '') {
+      throw new SmsProviderError('console: message body is empty', '21602', false);
+    }
+    if (this.unsubscribed.has(sms.to)) {
+      throw new SmsProviderError('console: attempt to send to unsubscribed recipient', '21610', false);
+    }
+    const providerMessageId = `SMconsole_${randomUUID()}`;
+    this.phoneBook.record({
+      phone: sms.to,
+      direction: 'to_phone',
+      counterpart: sms.from ?? this.config.fromNumber ?? null,
+      body: sms.body,
+      providerMessageId,
+    });
+    this.scheduleDelivered(providerMessageId, sms.messageId);
+    return { providerMessageId, status: 'sent' };
+  }
+
+  /** Subscribes to delivery updates (like Twilio status callbacks). Returns an unsubscribe function. */
+  onStatus(listener: SmsStatusListener): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  /** Makes a number behave as carrier-unsubscribed (or not). */
+  setUnsubscribed(phone: string, unsubscribed: boolean): void {
+    if (unsubscribed) this.unsubscribed.add(phone);
+    else this.unsubscribed.delete(phone);
+  }
+
+  /** Cancels pending status events (shutdown, tests). */
+  close(): void {
+    for (const timer of this.pending) clearTimeout(timer);
+    this.pending.clear();
+  }
+
+  private scheduleDelivered(providerMessageId: string, messageId: string): void {
+    const timer = setTimeout(() => {
+      this.pending.delete(timer);
+      const update = { providerMessageId, messageId, status: 'delivered' as const, errorCode: null, at: new Date() };
+      for (const listener of [...this.listeners]) {
+        try {
+          Promise.resolve(listener(update)).catch((error) => this.reportListenerError(error));
+        } catch (error) {
+          this.reportListenerError(error);
+        }
+      }
+    }, this.config.deliveryDelayMs ?? 0);
+    timer.unref?.();
+    this.pending.add(timer);
+  }
+
+  private reportListenerError(error: unknown): void {
+    this.config.onListenerError?.(error);
+  }
+}
