@@ -194,7 +194,8 @@ describe('AI pipeline with the OpenAI-compatible model (nock at the HTTP boundar
       apiKey: 'sk-test',
       baseURL: `${BASE}/v1`,
       models: { classify: 'gpt-4o-mini', reply: 'gpt-4o' },
-      timeoutMs: 200,
+      // Generous: a loaded CI machine must not turn a mocked answer into a timeout.
+      timeoutMs: 10_000,
       maxRetries: 0,
       sleep: async () => undefined,
       ...overrides,
@@ -258,9 +259,13 @@ describe('AI pipeline with the OpenAI-compatible model (nock at the HTTP boundar
   });
 
   it('falls back on a timeout and on a 5xx', async () => {
-    nock(BASE).post('/v1/chat/completions').delay(1000).reply(200, completion(JSON.stringify(classification)));
-    nock(BASE).post('/v1/chat/completions').reply(500, { error: { message: 'The server had an error', type: 'server_error', param: null, code: null } });
-    const pipeline = createAiPipeline({ model: openAi(), clock });
+    // Matched by model, so a slow machine cannot hand the delayed answer to the second call.
+    nock(BASE)
+      .post('/v1/chat/completions', (b) => b.model === 'gpt-4o-mini')
+      .delay(2000)
+      .reply(200, completion(JSON.stringify(classification)));
+    nock(BASE).post('/v1/chat/completions', (b) => b.model === 'gpt-4o').reply(500, { error: { message: 'The server had an error', type: 'server_error', param: null, code: null } });
+    const pipeline = createAiPipeline({ model: openAi({ timeoutMs: 150 }), clock });
     const outcome = await pipeline.runTurn(buildTurn('How much does an assessment cost?'));
     const models = outcome.stages.models as Array<{ fallbackReason: string | null }>;
     expect(models.map((m) => m.fallbackReason)).toEqual(['ai.model_timeout', 'ai.model_http_error']);

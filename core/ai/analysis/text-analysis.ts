@@ -244,15 +244,27 @@ export function analyzeText(text: string): TextAnalysis {
   };
 }
 
-/** True when a legal/compliance word (or a tenant's extra word) appears as a whole word or phrase. */
+const wordPatternCache = new Map<string, RegExp | null>();
+
+function wordPattern(word: string): RegExp | null {
+  let re = wordPatternCache.get(word);
+  if (re === undefined) {
+    const w = normalizeText(word);
+    // Word forms count too: "refunded", "sues", "lawyers".
+    re = w ? new RegExp(`(^|[^a-z0-9])${w.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}(s|es|d|ed|ing)?($|[^a-z0-9])`) : null;
+    if (wordPatternCache.size > 5000) wordPatternCache.clear(); // tenants' word lists are small; bound it anyway
+    wordPatternCache.set(word, re);
+  }
+  return re;
+}
+
+/** The legal/compliance words (or a tenant's extra words) that appear as whole words or phrases. */
 export function findEscalationWords(text: string, words: readonly string[]): string[] {
   const normalized = normalizeText(text);
   const hits: string[] = [];
   for (const word of words) {
-    const w = normalizeText(word);
-    if (!w) continue;
-    const re = new RegExp(`(^|[^a-z0-9])${w.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}($|[^a-z0-9])`);
-    if (re.test(normalized)) hits.push(word);
+    const re = wordPattern(word);
+    if (re && re.test(normalized)) hits.push(word);
   }
   return hits;
 }

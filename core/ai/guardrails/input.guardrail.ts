@@ -20,6 +20,7 @@ const INJECTION_PATTERNS: Array<{ code: string; re: RegExp }> = [
     code: 'ignore_instructions',
     re: /\b(ignore|disregard|forget|override|bypass|skip|drop)\b[^.!?\n]{0,40}\b(previous|prior|above|earlier|all|any|your|the|these|those|system|original|initial)\b[^.!?\n]{0,20}\b(instructions?|prompts?|rules|directions|guidelines|directives|programming|guardrails|policies|constraints|commands|context)\b/,
   },
+  { code: 'ignore_instructions', re: /\b(ignore|disregard|forget) (the |everything |all (of )?the |all )?(above|preceding)\b|\bpwned\b/ },
   { code: 'ignore_instructions', re: /\b(ignora|olvida|omite|ignorez|oubliez|ignoriere|vergiss)\b.{0,40}\b(instrucciones|reglas|indicaciones|instructions|consignes|anweisungen|regeln)\b/ },
   {
     code: 'role_play',

@@ -1,6 +1,6 @@
 import type { KnowledgeEntry } from '../../ports/ai-pipeline.port';
 import { normalizeText } from '../analysis/text-analysis';
-import { QUERY_SYNONYMS, RETRIEVAL_STOPWORDS } from '../lexicon/lexicons';
+import { GENERIC_WORDS, QUERY_SYNONYMS, RETRIEVAL_STOPWORDS } from '../lexicon/lexicons';
 
 /** A knowledge entry with its relevance to the lead's message. */
 export interface KnowledgeHit {
@@ -19,6 +19,7 @@ function stem(word: string): string {
     ['ates', ''],
     ['ate', ''],
     ['ies', 'y'],
+    ['ed', ''],
     ['es', ''],
     ['s', ''],
   ] as const) {
@@ -34,6 +35,20 @@ function stem(word: string): string {
 export function terms(text: string): string[] {
   const words = normalizeText(text).match(/[a-z0-9$]+/g) ?? [];
   return words.filter((w) => w.length > 1 && !RETRIEVAL_STOPWORDS.has(w)).map(stem);
+}
+
+/** A question's topic words with the synonyms each may match, generic verbs and fillers dropped. */
+export function topicTerms(text: string): Array<{ term: string; alternatives: Set<string> }> {
+  const out: Array<{ term: string; alternatives: Set<string> }> = [];
+  const seen = new Set<string>();
+  for (const word of normalizeText(text).match(/[a-z0-9$]+/g) ?? []) {
+    if (word.length < 2 || RETRIEVAL_STOPWORDS.has(word) || GENERIC_WORDS.has(word)) continue;
+    const term = stem(word);
+    if (seen.has(term)) continue;
+    seen.add(term);
+    out.push({ term, alternatives: new Set([term, ...(QUERY_SYNONYMS[word] ?? []).map(stem)]) });
+  }
+  return out;
 }
 
 /** Query terms of a text with synonym expansion ("cuanto" → price, cost). */

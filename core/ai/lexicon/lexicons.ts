@@ -79,7 +79,7 @@ export const INTENT_PATTERNS: Record<Exclude<Intent, 'other'>, WeightedPattern[]
     w(/\b(terrible|awful|horrible|worst|unacceptable|disgusting|pathetic|ridiculous)\b/, 2),
     w(/\bripped off\b|\brip ?off\b|\bscam(med)?\b/, 3),
     w(/\b(very|so|extremely|really) (disappointed|unhappy|upset|frustrated|angry)\b/, 3),
-    w(/\bnever (showed up|arrived|came|called back|responded|got back)\b/, 3),
+    w(/\b(never|nobody|no one) (ever )?(showed up|arrived|came|called( me)? back|responded|got back)\b/, 3),
     w(/\b(still|been) waiting\b/, 2),
     w(/\brude\b/, 2),
     w(/\bqueja\b|\breclamo\b|\bpesimo\b|\bestafa\b/, 3),
@@ -94,6 +94,8 @@ export const INTENT_PATTERNS: Record<Exclude<Intent, 'other'>, WeightedPattern[]
     w(/\b(plan|plans|package|packages|subscription|tier)\b/, 1),
     w(/\b(buy|purchase|order|pay|payment)\b/, 2),
     w(/\bready to (buy|start|go|move forward|sign|proceed|purchase)\b/, 3),
+    w(/\b(run me|set me back|cost me|ballpark)\b/, 3),
+    w(/\b(financing|finance|monthly payments?|payment plans?|payment options?)\b/, 3),
     w(/\$\s?\d/, 1),
     w(/\b(precio|precios|costo|costos|coste|cotizacion|tarifa|tarifas|presupuesto)\b/, 3),
     w(/\bcuanto (cuesta|cuestan|vale|valen|sale|salen|cobran|es)\b/, 3),
@@ -128,7 +130,7 @@ export const INTENT_PATTERNS: Record<Exclude<Intent, 'other'>, WeightedPattern[]
     w(/\b(feature|features|functionality|capabilities)\b/, 3),
     w(/\bintegrat(e|es|ion|ions)\b/, 3),
     w(/\b(does|do|can|will) (it|this|that|your (product|service|app|software|system|plan)|the (app|product|software)) (do|have|support|work|include|handle|connect|sync|offer|come|track|send)\b/, 3),
-    w(/\bdo you (guys )?(offer|support|provide|include|do|have|handle|service|install|deliver|work)\b/, 2),
+    w(/\bdo you (guys )?(offer|support|provide|include|do|have|handle|service|install|deliver|work|take|accept)\b/, 2),
     w(/\bwork(s)? with\b|\bcompatible\b|\bsupport for\b/, 2),
     w(/\b(option|options|included|includes|come with|comes with)\b/, 1),
     w(/\b(funciona con|incluye|ofrecen|ofrece|tienen|manejan)\b/, 2),
@@ -173,7 +175,7 @@ export const STOPWORDS: Record<string, string[]> = {
   it: ['il', 'lo', 'gli', 'grazie', 'sono', 'che', 'per', 'non', 'quanto', 'costa', 'quando', 'mio', 'avete', 'una', 'di', 'e'],
 };
 
-export const POSITIVE_WORDS = /\b(great|awesome|amazing|excellent|perfect|love|loved|lovely|wonderful|fantastic|good|nice|happy|glad|excited|thanks|thank you|thx|appreciate|appreciated|sounds good|cool|sweet|interested|helpful|genial|perfecto|excelente|gracias|buenisimo|encantado|encantada|super|merci|danke|grazie|obrigado)\b/g;
+export const POSITIVE_WORDS = /\b(great|awesome|amazing|excellent|perfect|love|loved|lovely|wonderful|fantastic|good|nice|happy|glad|excited|thanks|thank you|thx|appreciate|appreciated|sounds good|cool|sweet|helpful|genial|perfecto|excelente|gracias|buenisimo|encantado|encantada|super|merci|danke|grazie|obrigado)\b/g;
 
 export const NEGATIVE_WORDS = /\b(bad|terrible|awful|horrible|worst|hate|hated|angry|upset|frustrated|frustrating|annoyed|annoying|disappointed|disappointing|useless|ridiculous|unacceptable|scam|rude|mad|furious|pissed|sucks|garbage|trash|waste|outraged|disgusted|disaster|nightmare|livid|mess|never again|fed up|sick of|unhappy|poor|slow|late|wrong|broken|molesto|molesta|enojado|enojada|pesimo|malo|mala|horrible|furioso)\b/g;
 
@@ -224,7 +226,7 @@ export const PROFANITY = /\b(f+u+c+k+\w*|shit\w*|bullshit|bitch\w*|asshole\w*|ba
 
 /** Terms an answer about X should contain, used to check that a knowledge hit can really answer. */
 export const INTENT_EVIDENCE: Partial<Record<Intent, RegExp>> = {
-  pricing: /(\$\s?\d|\d+(\.\d+)?\s?(usd|dollars?|eur|euros?|€|£|gbp)|\bprice|\bpricing|\bcost|\bfee|\bper (month|hour|visit|year|user)|\bfree\b|\bquote)/,
+  pricing: /(\$\s?\d|\d+\s?%|\bsav(e|es|ings)\b|\bbilling\b|\d+(\.\d+)?\s?(usd|dollars?|eur|euros?|€|£|gbp)|\bprice|\bpricing|\bcost|\bfee|\bper (month|hour|visit|year|user)|\bfree\b|\bquote)/,
   availability: /\b(open|hours|monday|tuesday|wednesday|thursday|friday|saturday|sunday|mon|tue|wed|thu|fri|sat|sun|weekdays?|weekends?|\d{1,2}(:\d{2})?\s?(am|pm)|available|availability|same[- ]day|within \d+|days?|weeks?)\b/,
 };
 
@@ -253,7 +255,6 @@ export const QUERY_SYNONYMS: Record<string, string[]> = {
   demo: ['demo', 'trial', 'book'],
   trial: ['trial', 'demo'],
   prueba: ['trial', 'demo'],
-  cita: ['appointment', 'book', 'booking'],
   reservar: ['book', 'booking', 'appointment'],
   book: ['book', 'booking', 'appointment', 'schedule'],
   appointment: ['appointment', 'book', 'booking', 'schedule'],
@@ -267,7 +268,39 @@ export const QUERY_SYNONYMS: Record<string, string[]> = {
   donde: ['location', 'address', 'area'],
   where: ['location', 'address', 'area'],
   area: ['area', 'service', 'serve'],
+  soon: ['within', 'day', 'book', 'schedule'],
+  sistema: ['system'],
+  sistemas: ['system'],
+  instalacion: ['install', 'installation'],
+  evaluacion: ['assessment'],
+  inspeccion: ['inspection', 'assessment'],
+  bateria: ['battery'],
+  baterias: ['battery'],
+  paneles: ['panel'],
+  seguro: ['insurance'],
+  limpieza: ['cleaning'],
+  cita: ['appointment', 'book', 'booking'],
+  monthly: ['month'],
+  payment: ['financing', 'pay', 'month'],
+  payments: ['financing', 'pay', 'month'],
+  financing: ['financing', 'finance'],
+  cheaper: ['save', 'discount', 'price'],
+  cheap: ['price', 'save', 'discount'],
+  log: ['login', 'password'],
+  login: ['login', 'password'],
+  signin: ['login', 'password'],
+  account: ['login', 'password'],
+  password: ['password', 'login'],
 };
+
+/** Verbs and fillers that carry no topic: a question's topic words are what is left. */
+export const GENERIC_WORDS = new Set([
+  'take', 'offer', 'provide', 'give', 'make', 'need', 'want', 'like', 'use', 'work', 'works', 'come', 'go', 'see', 'look',
+  'find', 'too', 'someone', 'somebody', 'out', 'guys', 'ok', 'please', 'thank', 'question', 'quick', 'long', 'tell', 'accept',
+  'does', 'did', 'doing', 'would', 'could', 'can', 'cant', 'might', 'sure', 'well', 'still', 'even', 'only', 'actually', 'yours',
+  'great', 'which', 'what', 'who', 'how', 'where', 'why', 'awesome', 'perfect', 'thanks', 'good', 'hi', 'hello', 'hey', 'yes',
+  'okay', 'sounds', 'lol', 'next', 'hola', 'buenas', 'gracias', 'quiero', 'saber',
+]);
 
 /** Words that carry no topic, ignored by knowledge retrieval. */
 export const RETRIEVAL_STOPWORDS = new Set([

@@ -1,6 +1,6 @@
 import type { LanguageModel, ModelUsage, StructuredRequest } from '../../ports/language-model.port';
 import { analyzeText, normalizeText } from '../analysis/text-analysis';
-import { expandQuery, sentencesOf, terms } from '../knowledge/knowledge-retrieval';
+import { sentencesOf, terms, topicTerms } from '../knowledge/knowledge-retrieval';
 import { INTENT_EVIDENCE, type Intent } from '../lexicon/lexicons';
 import {
   type Classification,
@@ -15,29 +15,54 @@ import { fill, openerTemplate, templateLanguage, type TemplateVars } from '../te
 
 export const OFFLINE_MODEL_NAME = 'offline-rules';
 
+const SPECIFIC_DAY =
+  /\b(today|tomorrow|tonight|(mon|tues|wednes|thurs|fri|satur|sun)day|\d{1,2}\/\d{1,2}|(jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]* \d{1,2}|hoy|manana|lunes|martes|miercoles|jueves|viernes|sabado|domingo)\b/;
+
 /** Intents whose answer is a fact the knowledge must hold. */
 const FACTUAL: ReadonlySet<Intent> = new Set(['pricing', 'availability', 'features', 'support', 'other']);
 
-/** Picks up to two knowledge sentences that answer the message; null when none does. */
+/** Extra words a sentence may match for intents whose questions rarely name the topic ("how soon?"). */
+const INTENT_SENTENCE_TERMS: Partial<Record<Intent, string[]>> = {
+  pricing: ['price', 'pricing', 'cost', 'fee', 'month', 'plan'],
+  availability: ['open', 'hour', 'available', 'availability', 'book', 'within', 'day', 'schedule'],
+};
+
+/**
+ * Picks up to two knowledge sentences that answer the message; null when none does. A sentence must cover
+ * the question's topic words (two thirds of them, synonyms allowed; for pricing and availability one third
+ * plus evidence such as an amount or opening hours), so "do you clean panels?" is not answered with the
+ * panel warranty.
+ */
 export function groundedAnswer(payload: ReplyPayload): { text: string; knowledgeIds: string[] } | null {
   const intent = payload.understanding.intent;
-  const queryTerms = new Set(expandQuery(payload.inbound));
+  const topic = topicTerms(payload.inbound);
   const evidence = INTENT_EVIDENCE[intent];
+  const intentTerms = new Set((INTENT_SENTENCE_TERMS[intent] ?? []).map((t) => terms(t)[0] ?? t));
   let chosen: { sentence: string; id: string; score: number; index: number; entryBody: string } | null = null;
   for (const entry of payload.knowledge) {
     const sentences = sentencesOf(entry.body);
     const titleTerms = new Set(terms(entry.title));
     for (let index = 0; index < sentences.length; index++) {
       const sentence = sentences[index];
-      let overlap = 0;
-      for (const t of new Set(terms(sentence))) if (queryTerms.has(t)) overlap++;
-      let titleOverlap = 0;
-      for (const t of titleTerms) if (queryTerms.has(t)) titleOverlap++;
       const hasEvidence = evidence ? evidence.test(normalizeText(sentence)) : false;
       if (evidence && !hasEvidence) continue;
-      // A sentence must share a topic word with the question (synonyms included).
-      if (overlap + titleOverlap === 0) continue;
-      const score = overlap * 2 + titleOverlap + (hasEvidence ? 2 : 0);
+      const own = new Set(terms(sentence));
+      let coveredOwn = 0;
+      let covered = 0;
+      for (const { alternatives } of topic) {
+        const alts = [...alternatives];
+        if (alts.some((a) => own.has(a))) {
+          coveredOwn++;
+          covered++;
+        } else if (alts.some((a) => titleTerms.has(a))) covered++;
+      }
+      let intentHits = 0;
+      for (const t of intentTerms) if (own.has(t)) intentHits++;
+      const coverage = topic.length === 0 ? 0 : covered / topic.length;
+      const enough = evidence ? (topic.length === 0 ? intentHits > 0 || titleTerms.size > 0 : coverage >= 0.33) : topic.length > 0 && coverage >= 0.66;
+      if (!enough) continue;
+      // The sentence's own words count more than its entry's title.
+      const score = (coveredOwn / Math.max(1, topic.length)) * 10 + coverage * 5 + intentHits + (hasEvidence ? 1 : 0);
       if (!chosen || score > chosen.score) chosen = { sentence, id: entry.id, score, index, entryBody: entry.body };
     }
   }
@@ -88,7 +113,12 @@ export function offlineReply(payload: ReplyPayload): ReplyDecision {
   if (!FACTUAL.has(intent)) return decision(fill(lang, 'acknowledge', vars), 'continue', 'Acknowledged', 0.5);
   if (intent === 'other' && !isQuestion) return decision(fill(lang, 'acknowledge', vars), 'continue', 'No question asked', 0.5);
 
+  // A statement naming a day ("Tuesday at 10 works") needs a person to confirm the booking.
+  if (!isQuestion && SPECIFIC_DAY.test(normalizeText(payload.inbound))) {
+    return decision(fill(lang, 'confirmTime', vars), 'handoff', 'Lead proposed a time: a person confirms the booking', 0.7);
+  }
   const grounded = groundedAnswer(payload);
+  if (!grounded && !isQuestion) return decision(fill(lang, 'noted', vars), 'continue', 'Statement without a question', 0.6);
   if (grounded) {
     const follow = intent === 'pricing' ? 'followPricing' : intent === 'availability' ? 'followAvailability' : 'followGeneric';
     const reply = `${fill(lang, 'answerPrefix', vars)}${ensureSentence(grounded.text)} ${fill(lang, follow, vars)}`;

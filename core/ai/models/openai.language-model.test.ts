@@ -43,7 +43,7 @@ function model(overrides: Partial<Parameters<typeof createOpenAiLanguageModel>[0
   const m = createOpenAiLanguageModel({
     apiKey: 'sk-test',
     models: { classify: 'gpt-4o-mini', reply: 'gpt-4o' },
-    timeoutMs: 2000,
+    timeoutMs: 10_000,
     maxRetries: 2,
     sleep: async (ms) => {
       sleeps.push(ms);
