@@ -1,4 +1,4 @@
-import type { ConversationView } from '../../core/domain/conversation-view';
+import type { ConversationView } from '../../core/index';
 
 /** A realistic conversation view for connector tests; override what a test cares about. */
 export function buildConversationView(overrides: Partial<ConversationView> = {}): ConversationView {

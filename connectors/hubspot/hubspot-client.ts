@@ -2,7 +2,7 @@ import * as http from 'node:http';
 import * as https from 'node:https';
 import { Client } from '@hubspot/api-client';
 import type { RequestContext, ResponseContext } from '@hubspot/api-client/lib/codegen/crm/contacts';
-import { CrmRetryableError } from '../../core/ports/crm-adapter.port';
+import { CrmRetryableError } from '../../core/index';
 
 export const HUBSPOT_API_BASE = 'https://api.hubapi.com';
 

@@ -1,6 +1,5 @@
 import express, { type Router } from 'express';
-import type { EngineCommon } from '../../core/engine/engine.types';
-import type { CrmContext } from '../../core/ports/crm-adapter.port';
+import type { EngineCommon, CrmContext } from '../../core/index';
 import type { HubSpotCrmAdapter } from './hubspot.crm-adapter';
 import { type HubSpotOAuth, verifyInstallState } from './hubspot-oauth';
 import type { HubSpotLogger } from './hubspot.routes';

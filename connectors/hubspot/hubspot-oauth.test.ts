@@ -1,10 +1,11 @@
 import nock from 'nock';
-import type { CrmContext } from '../../core/ports/crm-adapter.port';
-import { CrmRetryableError } from '../../core/ports/crm-adapter.port';
+import { CrmRetryableError, type CrmContext } from '../../core/index';
 import { HubSpotRequestError } from './hubspot-client';
 import { createInstallState, HubSpotOAuth, verifyInstallState } from './hubspot-oauth';
 
-// nock patches Node's shared http module; undo it so the next test file in this worker gets a clean nock.
+// nock patches Node's shared http module and jest reuses a worker for several files: an instance left
+// active breaks the next file's nock ("Disallowed net connect"). Let go at the end. (Every file needs
+// this: test/setup-after-env.ts should do it for all.)
 afterAll(() => nock.restore());
 
 const API = 'https://api.hubapi.com';

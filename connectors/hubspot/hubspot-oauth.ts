@@ -1,5 +1,5 @@
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
-import type { CrmContext } from '../../core/ports/crm-adapter.port';
+import type { CrmContext } from '../../core/index';
 import { createHubSpotClient, HubSpotRequestError, toCrmError } from './hubspot-client';
 
 /**

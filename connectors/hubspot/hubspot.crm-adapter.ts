@@ -1,7 +1,7 @@
 import type { FilterGroup, FilterOperatorEnum } from '@hubspot/api-client/lib/codegen/crm/contacts';
 import type { AssociationSpecAssociationCategoryEnum } from '@hubspot/api-client/lib/codegen/crm/objects/communications';
 import type { PropertyCreate, PropertyCreateFieldTypeEnum, PropertyCreateTypeEnum } from '@hubspot/api-client/lib/codegen/crm/properties';
-import type { CrmAdapter, CrmContext, CrmLeadSnapshot, CrmMessageSnapshot } from '../../core/ports/crm-adapter.port';
+import type { CrmAdapter, CrmContext, CrmLeadSnapshot, CrmMessageSnapshot } from '../../core/index';
 import { createHubSpotClient, hubSpotMessage, hubSpotStatus, toCrmError } from './hubspot-client';
 
 type HubSpotApi = ReturnType<typeof createHubSpotClient>;

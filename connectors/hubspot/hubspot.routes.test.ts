@@ -1,6 +1,6 @@
 import express from 'express';
 import request from 'supertest';
-import type { AgentRecord, EngineCommon } from '../../core/engine/engine.types';
+import type { AgentRecord, EngineCommon } from '../../core/index';
 import { buildConversationView } from './conversation-view.fixture';
 import { signHubSpotV3 } from './hubspot-signature';
 import { createHubSpotRouter, type CardLeadDirectory, type HubSpotLogger } from './hubspot.routes';

@@ -1,8 +1,6 @@
 import express, { type NextFunction, type Request, type Response, type Router } from 'express';
 import { z } from 'zod';
-import type { ConversationView } from '../../core/domain/conversation-view';
-import { ACTION_TYPES, type ConsentState, type Tag } from '../../core/domain/types';
-import type { AgentRecord, EngineCommon, LeadRef } from '../../core/engine/engine.types';
+import { ACTION_TYPES, type ConversationView, type ConsentState, type Tag, type AgentRecord, type EngineCommon, type LeadRef } from '../../core/index';
 import { verifyHubSpotSignatureV3 } from './hubspot-signature';
 
 /** The structured logger the server hands connectors (pino-compatible subset). */

@@ -1,10 +1,12 @@
 import express from 'express';
 import nock from 'nock';
 import request from 'supertest';
-import type { EngineCommon } from '../../core/engine/engine.types';
+import type { EngineCommon } from '../../core/index';
 import { hubspotConnector, HubSpotCrmAdapter } from './index';
 
-// nock patches Node's shared http module; undo it so the next test file in this worker gets a clean nock.
+// nock patches Node's shared http module and jest reuses a worker for several files: an instance left
+// active breaks the next file's nock ("Disallowed net connect"). Let go at the end. (Every file needs
+// this: test/setup-after-env.ts should do it for all.)
 afterAll(() => nock.restore());
 
 const API = 'https://api.hubapi.com';

@@ -1,5 +1,5 @@
 import type { Router } from 'express';
-import type { EngineCommon } from '../../core/engine/engine.types';
+import type { EngineCommon } from '../../core/index';
 import { createHubSpotInstallRouter } from './hubspot-install.routes';
 import { createInstallState, HubSpotOAuth } from './hubspot-oauth';
 import { HubSpotCrmAdapter } from './hubspot.crm-adapter';

@@ -1,7 +1,7 @@
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { EngineCommon } from '../../core/engine/engine.types';
+import type { EngineCommon } from '../../core/index';
 import { hubspotConnector } from '../../connectors/hubspot';
 import { HUBSPOT_SCOPES } from '../../connectors/hubspot/hubspot-oauth';
 import { normalisePublicUrl, PROJECT_DIR, renderAppConfig, renderCardConfig, writeProjectConfig } from './render';
