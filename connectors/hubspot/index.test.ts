@@ -2,7 +2,7 @@ import express from 'express';
 import nock from 'nock';
 import request from 'supertest';
 import type { EngineCommon } from '../../core/index';
-import { hubspotConnector, HubSpotCrmAdapter } from './index';
+import { hubspotConnector, HubSpotCrmAdapter, hubspotInstallUrl, resolveHubSpotConfig } from './index';
 
 // nock patches Node's shared http module and jest reuses a worker for several files: an instance left
 // active breaks the next file's nock ("Disallowed net connect"). Let go at the end. (Every file needs
@@ -25,19 +25,26 @@ function fakeEngine() {
 
 const logger = { info: jest.fn(), warn: jest.fn(), error: jest.fn() };
 
+describe('resolveHubSpotConfig', () => {
+  it('takes explicit settings over the environment', () => {
+    expect(
+      resolveHubSpotConfig({ publicUrl: 'https://x.io', hubspot: { clientId: 'explicit' }, env: { HUBSPOT_CLIENT_ID: 'env', HUBSPOT_CLIENT_SECRET: 's', HUBSPOT_BASE_PATH: 'http://127.0.0.1:9' } }),
+    ).toEqual({ clientId: 'explicit', clientSecret: 's', privateAppToken: undefined, basePath: 'http://127.0.0.1:9' });
+  });
+});
+
 describe('hubspotConnector.register', () => {
   it('registers the CRM adapter and mounts the signed card routes', async () => {
     const { engine } = fakeEngine();
     const app = express();
-    const handle = hubspotConnector.register({
+    hubspotConnector.register({
       app,
       engine: engine as unknown as EngineCommon,
-      config: { publicUrl: 'https://tandem.example.com', hubspot: { clientId: 'cid', clientSecret: 'cs' } },
+      config: { publicUrl: 'https://tandem.example.com', env: { HUBSPOT_CLIENT_ID: 'cid', HUBSPOT_CLIENT_SECRET: 'cs' } },
       logger,
     });
     expect(hubspotConnector.id).toBe('hubspot');
     expect(engine.registerCrmAdapter).toHaveBeenCalledWith(expect.any(HubSpotCrmAdapter));
-    expect(handle.adapter.provider).toBe('hubspot');
     // Mounted: an unsigned card request is refused by our router, not 404.
     const res = await request(app).get('/hubspot/card/conversation?portalId=1');
     expect(res.status).toBe(401);
@@ -46,22 +53,19 @@ describe('hubspotConnector.register', () => {
   it('with only a private-app token: adapter yes, card routes and install off', async () => {
     const { engine } = fakeEngine();
     const app = express();
-    const handle = hubspotConnector.register({ app, engine: engine as unknown as EngineCommon, config: { publicUrl: 'https://t.example.com', hubspot: { privateAppToken: 'pat' } }, logger });
+    const config = { publicUrl: 'https://t.example.com', hubspot: { privateAppToken: 'pat' } };
+    hubspotConnector.register({ app, engine: engine as unknown as EngineCommon, config, logger });
     expect(engine.registerCrmAdapter).toHaveBeenCalled();
-    expect(handle.installUrl('t1')).toBeNull();
+    expect(hubspotInstallUrl(config, 't1')).toBeNull();
     expect((await request(app).get('/hubspot/card/conversation')).status).toBe(404);
   });
 
   it('completes an install: state → tenant, code → tokens stored by portal id, properties ensured', async () => {
     const { engine, puts } = fakeEngine();
     const app = express();
-    const handle = hubspotConnector.register({
-      app,
-      engine: engine as unknown as EngineCommon,
-      config: { publicUrl: 'https://tandem.example.com/', hubspot: { clientId: 'cid', clientSecret: 'cs' } },
-      logger,
-    });
-    const url = new URL(handle.installUrl('tenant-1')!);
+    const config = { publicUrl: 'https://tandem.example.com/', hubspot: { clientId: 'cid', clientSecret: 'cs' } };
+    hubspotConnector.register({ app, engine: engine as unknown as EngineCommon, config, logger });
+    const url = new URL(hubspotInstallUrl(config, 'tenant-1')!);
     expect(url.searchParams.get('redirect_uri')).toBe('https://tandem.example.com/hubspot/oauth/callback');
     const state = url.searchParams.get('state')!;
 

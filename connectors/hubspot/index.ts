@@ -21,57 +21,77 @@ export interface HubSpotConnectorConfig {
   basePath?: string;
 }
 
+/** The server's config, or just the parts this connector reads. */
+export interface HubSpotConnectorSettings {
+  publicUrl: string;
+  /** Explicit settings win over the environment. */
+  hubspot?: HubSpotConnectorConfig;
+  env?: { HUBSPOT_CLIENT_ID?: string; HUBSPOT_CLIENT_SECRET?: string; HUBSPOT_PRIVATE_APP_TOKEN?: string; HUBSPOT_BASE_PATH?: string };
+}
+
 export interface HubSpotConnectorContext {
   /** Where routes are mounted (the Express app or a router). */
   app: Pick<Router, 'use'>;
   engine: EngineCommon;
-  config: { publicUrl: string; hubspot: HubSpotConnectorConfig };
+  config: HubSpotConnectorSettings;
   logger: HubSpotLogger;
   /** Optional until the engine can find a lead without a conversation and start one (see README). */
   leads?: CardLeadDirectory;
 }
 
-/** What `register` hands back: the adapter and, for the admin UI, the "Connect HubSpot" URL builder. */
-export interface HubSpotConnectorHandle {
-  adapter: HubSpotCrmAdapter;
-  oauth: HubSpotOAuth;
-  /** The HubSpot authorize URL for this tenant, or null without a public app configured. */
-  installUrl(tenantId: string): string | null;
+/** `config.hubspot`, else the HUBSPOT_* environment settings. */
+export function resolveHubSpotConfig(config: HubSpotConnectorSettings): HubSpotConnectorConfig {
+  const env = config.env ?? {};
+  return {
+    clientId: config.hubspot?.clientId ?? env.HUBSPOT_CLIENT_ID,
+    clientSecret: config.hubspot?.clientSecret ?? env.HUBSPOT_CLIENT_SECRET,
+    privateAppToken: config.hubspot?.privateAppToken ?? env.HUBSPOT_PRIVATE_APP_TOKEN,
+    basePath: config.hubspot?.basePath ?? env.HUBSPOT_BASE_PATH,
+  };
+}
+
+function oauthFor(config: HubSpotConnectorSettings): { oauth: HubSpotOAuth; hubspot: HubSpotConnectorConfig; base: string } {
+  const hubspot = resolveHubSpotConfig(config);
+  const base = config.publicUrl.replace(/\/+$/, '');
+  const oauth = new HubSpotOAuth({
+    clientId: hubspot.clientId,
+    clientSecret: hubspot.clientSecret,
+    redirectUri: `${base}/hubspot/oauth/callback`,
+    privateAppToken: hubspot.privateAppToken,
+    basePath: hubspot.basePath,
+  });
+  return { oauth, hubspot, base };
+}
+
+/**
+ * The "Connect HubSpot" link for a tenant's admin (HubSpot's authorize URL with a signed state naming the
+ * tenant), or null when no public app (client id and secret) is configured.
+ */
+export function hubspotInstallUrl(config: HubSpotConnectorSettings, tenantId: string): string | null {
+  const { oauth, hubspot } = oauthFor(config);
+  if (!hubspot.clientId || !hubspot.clientSecret) return null;
+  return oauth.authorizeUrl(createInstallState(hubspot.clientSecret, tenantId));
 }
 
 /**
  * The HubSpot connector: card routes (signed by HubSpot), the OAuth install callback, and the CRM adapter
- * registered with the engine. The server lists it and calls `register` once at start.
+ * registered with the engine. The server lists it and calls `register` once at start, before any JSON
+ * body parser (the card routes verify signatures over the raw body).
  */
 export const hubspotConnector = {
   id: 'hubspot' as const,
-  register(ctx: HubSpotConnectorContext): HubSpotConnectorHandle {
-    const { publicUrl, hubspot } = ctx.config;
-    const base = publicUrl.replace(/\/+$/, '');
-    const oauth = new HubSpotOAuth({
-      clientId: hubspot.clientId,
-      clientSecret: hubspot.clientSecret,
-      redirectUri: `${base}/hubspot/oauth/callback`,
-      privateAppToken: hubspot.privateAppToken,
-      basePath: hubspot.basePath,
-    });
+  register(ctx: HubSpotConnectorContext): void {
+    const { oauth, hubspot, base } = oauthFor(ctx.config);
     const adapter = new HubSpotCrmAdapter({ tokens: oauth, basePath: hubspot.basePath });
     ctx.engine.registerCrmAdapter(adapter);
 
-    if (hubspot.clientSecret) {
-      ctx.app.use(createHubSpotRouter({ engine: ctx.engine, clientSecret: hubspot.clientSecret, publicUrl: base, logger: ctx.logger, leads: ctx.leads }));
-    } else {
-      ctx.logger.warn({}, 'hubspot.clientSecret is not set: the HubSpot card routes are off (requests cannot be verified)');
+    if (!hubspot.clientSecret) {
+      ctx.logger.warn({}, 'HubSpot client secret is not set: the HubSpot card routes are off (requests cannot be verified)');
+      return;
     }
-    const canInstall = Boolean(hubspot.clientId && hubspot.clientSecret);
-    if (canInstall && hubspot.clientSecret) {
+    ctx.app.use(createHubSpotRouter({ engine: ctx.engine, clientSecret: hubspot.clientSecret, publicUrl: base, logger: ctx.logger, leads: ctx.leads }));
+    if (hubspot.clientId) {
       ctx.app.use(createHubSpotInstallRouter({ engine: ctx.engine, oauth, adapter, stateSecret: hubspot.clientSecret, logger: ctx.logger }));
     }
-
-    return {
-      adapter,
-      oauth,
-      installUrl: (tenantId) => (canInstall && hubspot.clientSecret ? oauth.authorizeUrl(createInstallState(hubspot.clientSecret, tenantId)) : null),
-    };
   },
 };

@@ -1,8 +1,7 @@
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { EngineCommon } from '../../core/index';
-import { hubspotConnector } from '../../connectors/hubspot';
+import { hubspotInstallUrl } from '../../connectors/hubspot';
 import { HUBSPOT_SCOPES } from '../../connectors/hubspot/hubspot-oauth';
 import { normalisePublicUrl, PROJECT_DIR, renderAppConfig, renderCardConfig, writeProjectConfig } from './render';
 
@@ -26,13 +25,8 @@ describe('HubSpot app config rendering', () => {
     expect(app.config.permittedUrls.fetch).toEqual(['https://crm-sms.acme.io']);
     for (const url of app.config.permittedUrls.fetch) expect(new URL(url).protocol).toBe('https:');
 
-    const handle = hubspotConnector.register({
-      app: { use: () => undefined } as never,
-      engine: { registerCrmAdapter: () => undefined } as unknown as EngineCommon,
-      config: { publicUrl: 'https://crm-sms.acme.io/', hubspot: { clientId: 'cid', clientSecret: 'cs' } },
-      logger: { info: () => undefined, warn: () => undefined, error: () => undefined },
-    });
-    const redirectUri = new URL(handle.installUrl('t1')!).searchParams.get('redirect_uri');
+    const installUrl = hubspotInstallUrl({ publicUrl: 'https://crm-sms.acme.io/', hubspot: { clientId: 'cid', clientSecret: 'cs' } }, 't1');
+    const redirectUri = new URL(installUrl!).searchParams.get('redirect_uri');
     expect(app.config.auth.redirectUrls).toEqual([redirectUri]);
     expect(app.config.auth.requiredScopes).toEqual([...HUBSPOT_SCOPES]);
   });
