@@ -1,5 +1,22 @@
+import {
+  SmsProviderError,
+  TwilioSmsProvider,
+  createAiPipeline,
+  createOfflineLanguageModel,
+  createOpenAiLanguageModel,
+  type Engine,
+  type SmsProvider,
+  type SmsProviderResolver,
+} from '../core/index';
 import type { Connector, RouteModule } from './app';
+import { loadConfig, type TandemConfig } from './config';
 import type { StartOptions } from './main';
+import { openApiRouteModule } from './openapi/openapi';
+import { conversationsRouteModule } from './routes/conversations.routes';
+import { demoPhoneRouteModule } from './routes/demo-phone.routes';
+import { eventsRouteModule } from './routes/events.routes';
+import { leadsRouteModule } from './routes/leads.routes';
+import { twilioRouteModule } from './routes/twilio.routes';
 
 /**
  * The composition root: which connectors and route modules this server runs, and how ports are wired
@@ -7,8 +24,80 @@ import type { StartOptions } from './main';
  */
 export const connectors: Connector[] = [];
 
-export const routes: RouteModule[] = [];
+export const routes: RouteModule[] = [
+  twilioRouteModule,
+  conversationsRouteModule,
+  leadsRouteModule,
+  eventsRouteModule,
+  demoPhoneRouteModule,
+  openApiRouteModule,
+];
 
-export const compose: StartOptions['compose'] = async () => {};
+interface TwilioConfig {
+  accountSid: string;
+  authToken: string;
+  messagingServiceSid?: string | null;
+  fromNumber?: string | null;
+}
+
+/**
+ * Per tenant: its Twilio integration (`{ accountSid, authToken, messagingServiceSid?, fromNumber? }`) when
+ * connected and enabled, else the fallback (the console's simulated phone in the embedded default).
+ * Providers are cached per tenant and rebuilt when the tenant's config changes.
+ */
+export function tenantSmsProviders(engine: Engine, config: TandemConfig, fallback: SmsProvider | null): SmsProviderResolver {
+  const cache = new Map<string, { key: string; provider: SmsProvider }>();
+  return async (tenantId) => {
+    const integration = await engine.integrations.get(tenantId, 'twilio');
+    if (integration?.enabled) {
+      const c = integration.config as unknown as TwilioConfig;
+      const key = JSON.stringify([c.accountSid, c.authToken, c.messagingServiceSid, c.fromNumber]);
+      let entry = cache.get(tenantId);
+      if (!entry || entry.key !== key) {
+        entry = {
+          key,
+          provider: new TwilioSmsProvider({
+            accountSid: c.accountSid,
+            authToken: c.authToken,
+            messagingServiceSid: c.messagingServiceSid ?? null,
+            fromNumber: c.fromNumber ?? null,
+            baseUrl: config.env.TWILIO_API_BASE_URL ?? null,
+            statusCallbackUrl: `${config.publicUrl}/webhooks/twilio/status`,
+          }),
+        };
+        cache.set(tenantId, entry);
+      }
+      return { provider: entry.provider, from: c.messagingServiceSid ? null : (c.fromNumber ?? null) };
+    }
+    if (!fallback) throw new SmsProviderError('No SMS provider: connect Twilio for this tenant', 'no_provider', false);
+    return { provider: fallback, from: await engine.messaging.numberFor(tenantId) };
+  };
+}
+
+/** Wires SMS providers and the AI pipeline (offline by default, OpenAI-compatible with OPENAI_API_KEY). */
+export function composeWith(config: TandemConfig, consoleProvider: SmsProvider | null = null): (engine: Engine) => void {
+  return (engine) => {
+    engine.messaging.useProviders(tenantSmsProviders(engine, config, consoleProvider));
+    const env = config.env;
+    if (env.OPENAI_API_KEY) {
+      engine.useAiPipeline(
+        createAiPipeline({
+          model: createOpenAiLanguageModel({
+            apiKey: env.OPENAI_API_KEY,
+            baseURL: env.OPENAI_BASE_URL,
+            models: { classify: env.OPENAI_MODEL_CLASSIFY, reply: env.OPENAI_MODEL_REPLY },
+            logger: engine.logger,
+          }),
+          fallback: createOfflineLanguageModel(),
+          dailyTokenBudget: env.OPENAI_DAILY_TOKEN_BUDGET,
+          clock: engine.clock,
+          logger: engine.logger,
+        }),
+      );
+    }
+  };
+}
+
+export const compose: StartOptions['compose'] = (engine) => composeWith(loadConfig())(engine);
 
 export const seedDemo: StartOptions['seedDemo'] = async () => {};

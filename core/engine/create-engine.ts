@@ -1,5 +1,6 @@
 import type { EntityManager } from 'typeorm';
 import { AgentService } from '../agents/agent.service';
+import { createConversationEngine } from '../conversations/conversation-engine';
 import { BullMqJobQueue } from '../jobs/bullmq.job-queue';
 import { InProcessJobQueue } from '../jobs/in-process.job-queue';
 import { JobSystem } from '../jobs/job-system';
@@ -69,6 +70,17 @@ export async function createEngine(config: EngineConfig) {
   const integrations = new IntegrationService(store, box);
   const crmAdapters: CrmAdapter[] = [];
   const notifiers: AgentNotifier[] = [];
+  const conversationEngine = createConversationEngine({
+    store,
+    jobs,
+    live: { publish: live.publish.bind(live) },
+    integrations,
+    crmAdapters,
+    notifiers,
+    clock,
+    logger,
+    publicUrl: config.publicUrl,
+  });
 
   /** Runs tenant work whose outbox events should be dispatched right after commit. */
   async function tenantTx<T>(tenantId: string, work: (m: EntityManager) => Promise<T>): Promise<T> {
@@ -93,12 +105,21 @@ export async function createEngine(config: EngineConfig) {
     crmAdapters,
     notifiers,
     tenantTx,
+    /** Views, agent commands and lists (EngineCommon['conversations']). */
+    conversations: conversationEngine.conversations,
+    leads: conversationEngine.leads,
+    /** SMS in (webhooks, simulated phone), delivery updates, provider wiring. */
+    messaging: conversationEngine.messaging,
+    useAiPipeline: conversationEngine.useAiPipeline,
     registerCrmAdapter(adapter: CrmAdapter) {
       if (crmAdapters.some((a) => a.provider === adapter.provider)) throw new Error(`CRM adapter ${adapter.provider} registered twice`);
       crmAdapters.push(adapter);
+      conversationEngine.addCrmAdapter(adapter);
     },
     registerNotifier(notifier: AgentNotifier) {
+      if (notifiers.some((n) => n.name === notifier.name)) throw new Error(`notifier ${notifier.name} registered twice`);
       notifiers.push(notifier);
+      conversationEngine.addNotifier(notifier);
     },
     /** Apply migrations (idempotent). */
     migrate: () => store.migrate(),

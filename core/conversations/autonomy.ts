@@ -1,0 +1,74 @@
+import type { EntityManager } from 'typeorm';
+import type { Autonomy } from '../domain/types';
+import { queueOutbound, type OutboundKind } from '../messaging/outbound';
+import { one } from '../store/sql';
+import type { ConversationDeps } from './engine-deps';
+
+export interface AiTextInput {
+  tenantId: string;
+  conversationId: string;
+  leadId: string;
+  body: string;
+  kind: Extract<OutboundKind, 'opener' | 'reply' | 'followup'>;
+  autonomy: Autonomy;
+  /** Output-guardrail violations: they hold the text for a person whatever the autonomy. */
+  violations: string[];
+  reason: string;
+  confidence: number;
+  inboundMessageId?: string | null;
+  meta?: Record<string, unknown>;
+}
+
+export type AiTextOutcome = { kind: 'queued'; messageId: string } | { kind: 'drafted'; draftId: string; asked: boolean };
+
+/**
+ * What happens to a text the AI wrote: autopilot with nothing held sends it; copilot (or any guardrail
+ * violation) makes a pending draft and asks an agent; off keeps it as a suggestion only. Runs in the
+ * caller's transaction with the conversation row locked.
+ */
+export async function deliverOrDraft(deps: ConversationDeps, m: EntityManager, input: AiTextInput): Promise<AiTextOutcome> {
+  const publish = deps.jobs.outbox.publish.bind(deps.jobs.outbox);
+  if (input.autonomy === 'autopilot' && input.violations.length === 0) {
+    const messageId = await queueOutbound(m, publish, {
+      tenantId: input.tenantId,
+      conversationId: input.conversationId,
+      leadId: input.leadId,
+      body: input.body,
+      author: 'ai',
+      authorName: 'Tandem AI',
+      kind: input.kind,
+      replyTo: input.inboundMessageId ?? null,
+      meta: input.meta,
+    });
+    await m.query(`UPDATE conversations SET updated_at = clock_timestamp() WHERE id = $1`, [input.conversationId]);
+    return { kind: 'queued', messageId };
+  }
+  await m.query(`UPDATE drafts SET status = 'superseded', updated_at = now() WHERE conversation_id = $1 AND status = 'pending'`, [input.conversationId]);
+  const draft = await one<{ id: string }>(
+    m,
+    `INSERT INTO drafts (tenant_id, conversation_id, inbound_message_id, body, reason, confidence, held_by, meta)
+     VALUES ($1, $2, $3, $4, $5, $6, $7::jsonb, $8::jsonb) RETURNING id`,
+    [
+      input.tenantId,
+      input.conversationId,
+      input.inboundMessageId ?? null,
+      input.body,
+      input.reason,
+      input.confidence,
+      JSON.stringify(input.violations),
+      JSON.stringify({ ...(input.meta ?? {}), kind: input.kind }),
+    ],
+  );
+  await m.query(`UPDATE conversations SET version = version + 1, updated_at = clock_timestamp() WHERE id = $1`, [input.conversationId]);
+  const asked = input.autonomy !== 'off' || input.violations.length > 0;
+  await publish(m, [
+    {
+      type: 'conversation.notify',
+      tenantId: input.tenantId,
+      payload: asked
+        ? { kind: 'conversation.needs_decision', conversationId: input.conversationId, reason: input.violations.length ? `Held by: ${input.violations.join(', ')}` : input.reason }
+        : { kind: 'conversation.changed', conversationId: input.conversationId },
+    },
+  ]);
+  return { kind: 'drafted', draftId: draft!.id, asked };
+}

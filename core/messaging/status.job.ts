@@ -1,0 +1,60 @@
+import type { ConversationDeps } from '../conversations/engine-deps';
+import type { MessageStatus } from '../domain/types';
+import type { JobHandler } from '../jobs/job-registry';
+import { isStatusAdvance } from '../sms/message-status';
+import { one } from '../store/sql';
+import { carrierOptOut } from './send.job';
+
+export interface StatusPayload {
+  providerMessageId: string;
+  status: MessageStatus;
+  errorCode: string | null;
+}
+
+/** A status callback that arrived before the send job stored the provider id: try again shortly. */
+class MessageNotYetKnown extends Error {
+  readonly retryAfterMs = 500;
+  constructor() {
+    super('status for a message id not stored yet');
+  }
+}
+
+/**
+ * `sms.status`: applies a delivery update. The UPDATE's condition only lets a status move forward, so
+ * callbacks out of order (Twilio does not promise order) and redeliveries never move it back. 21610 on a
+ * failed delivery opts the lead out (source carrier_error).
+ */
+export function statusJob(deps: ConversationDeps): JobHandler<StatusPayload> {
+  return {
+    name: 'sms.status',
+    queue: 'sms',
+    events: ['sms.status'],
+    maxAttempts: 6,
+    async handle(event, ctx) {
+      const tenantId = event.tenantId!;
+      const p = event.payload;
+      const changed = await deps.store.tenant(tenantId, async (m) => {
+        const msg = await one<{ id: string; status: MessageStatus; lead_id: string; conversation_id: string }>(
+          m,
+          `SELECT id, status, lead_id, conversation_id FROM messages WHERE provider_message_id = $1 FOR UPDATE`,
+          [p.providerMessageId],
+        );
+        if (!msg) throw new MessageNotYetKnown();
+        let moved = false;
+        if (isStatusAdvance(msg.status, p.status)) {
+          await m.query(`UPDATE messages SET status = $2, error_code = coalesce($3, error_code), updated_at = clock_timestamp() WHERE id = $1`, [
+            msg.id,
+            p.status,
+            p.errorCode,
+          ]);
+          moved = true;
+        }
+        if (p.errorCode === '21610') await carrierOptOut(deps, m, tenantId, msg.lead_id, msg.id);
+        await ctx.complete(m);
+        return moved ? msg : null;
+      });
+      deps.jobs.outbox.notifyCommitted();
+      if (changed) deps.live.publish({ tenantId, type: 'message.updated', conversationId: changed.conversation_id, leadId: changed.lead_id });
+    },
+  };
+}

@@ -1,0 +1,70 @@
+import express, { Router } from 'express';
+import { z } from 'zod';
+import { ACTION_TYPES, TAGS, TandemError, type Actor, type Engine } from '../../core/index';
+import type { RouteModule } from '../app';
+import { requireApiKey } from '../http/auth';
+import { parseBody } from '../http/validate';
+
+const listQuery = z.object({
+  status: z.enum(['open', 'needs_human', 'closed']).optional(),
+  mode: z.enum(['ai', 'human']).optional(),
+  tag: z.enum(TAGS).optional(),
+  needsHuman: z.enum(['true', 'false']).transform((v) => v === 'true').optional(),
+  cursor: z.string().max(500).optional(),
+  limit: z.coerce.number().int().min(1).max(100).optional(),
+});
+
+export const actionBody = z
+  .object({
+    type: z.enum(ACTION_TYPES),
+    version: z.number().int().min(1),
+    text: z.string().max(1600).optional(),
+    draftId: z.string().uuid().optional(),
+  })
+  .strict()
+  .superRefine((b, ctx) => {
+    if ((b.type === 'edit' || b.type === 'send' || b.type === 'note') && !b.text?.trim()) {
+      ctx.addIssue({ code: 'custom', path: ['text'], message: `required for "${b.type}"` });
+    }
+  });
+
+/** Validates a query string; a failure is a 422 naming each bad parameter. */
+export function parseQuery<T extends z.ZodType>(schema: T, query: unknown): z.infer<T> {
+  const r = schema.safeParse(query ?? {});
+  if (r.success) return r.data;
+  const fields: Record<string, string> = {};
+  for (const issue of r.error.issues) fields[issue.path.join('.') || '_'] = issue.message;
+  throw new TandemError('request.invalid', 'Some query parameters are not valid', 422, { fields });
+}
+
+/** `X-Tandem-Surface`: the console says so; anything else acting through the API is `api`. */
+export function surfaceOf(header: string | undefined): 'api' | 'console' {
+  if (header === undefined || header === '' || header === 'api') return 'api';
+  if (header === 'console') return 'console';
+  throw new TandemError('request.invalid', 'X-Tandem-Surface must be "api" or "console"', 422, { fields: { 'X-Tandem-Surface': 'api or console' } });
+}
+
+/** Conversations: list, one view, and agent actions with optimistic concurrency. */
+export function conversationRoutes(engine: Engine): Router {
+  const r = Router();
+  r.get('/conversations', requireApiKey(engine, 'viewer'), async (req, res) => {
+    const q = parseQuery(listQuery, req.query);
+    res.json(await engine.conversations.list(req.principal!.tenantId, q));
+  });
+  r.get('/conversations/:id', requireApiKey(engine, 'viewer'), async (req, res) => {
+    res.json({ conversation: await engine.conversations.view(req.principal!.tenantId, String(req.params.id)) });
+  });
+  r.post('/conversations/:id/actions', requireApiKey(engine, 'agent'), express.json({ limit: '16kb' }), async (req, res) => {
+    const surface = surfaceOf(req.header('x-tandem-surface'));
+    const body = parseBody(actionBody, req.body);
+    const p = req.principal!;
+    const actor: Actor = { agentId: p.agentId, name: p.name, surface };
+    const conversation = await engine.conversations.act(p.tenantId, String(req.params.id), { ...body, actor });
+    res.json({ conversation });
+  });
+  return r;
+}
+
+export const conversationsRouteModule: RouteModule = ({ api, engine }) => {
+  api.use(conversationRoutes(engine));
+};

@@ -1,0 +1,327 @@
+import nock from 'nock';
+import pino from 'pino';
+import request from 'supertest';
+import twilio from 'twilio';
+import type { Express } from 'express';
+import type { Engine } from '../../core/index';
+import {
+  createLead,
+  createTenant,
+  eventually,
+  fakeClock,
+  messagesOf,
+  openTestEngine,
+} from '../../core/conversations/test-support/engine-harness';
+import { one, rows } from '../../core/store/sql';
+import { createApp } from '../app';
+import { composeWith, routes } from '../compose';
+import { loadConfig, type TandemConfig } from '../config';
+import { Metrics } from '../http/metrics';
+import { EMPTY_TWIML } from './twilio.routes';
+
+const PUBLIC_URL = 'https://tandem.example.com';
+const ACCOUNT_SID = 'AC' + '1'.repeat(32);
+const AUTH_TOKEN = 'tenant-auth-token-1';
+const OUR_NUMBER = '+12125550100';
+const MESSAGES_PATH = `/2010-04-01/Accounts/${ACCOUNT_SID}/Messages.json`;
+
+/** Shaped like the Messages API "create" response in Twilio's docs. */
+const messageResource = (sid: string, to: string, body: string) => ({
+  account_sid: ACCOUNT_SID,
+  api_version: '2010-04-01',
+  body,
+  date_created: 'Tue, 02 Jun 2026 16:00:00 +0000',
+  date_sent: null,
+  date_updated: 'Tue, 02 Jun 2026 16:00:00 +0000',
+  direction: 'outbound-api',
+  error_code: null,
+  error_message: null,
+  from: OUR_NUMBER,
+  messaging_service_sid: null,
+  num_media: '0',
+  num_segments: '1',
+  price: null,
+  price_unit: 'USD',
+  sid,
+  status: 'queued',
+  subresource_uris: { media: `/2010-04-01/Accounts/${ACCOUNT_SID}/Messages/${sid}/Media.json` },
+  to,
+  uri: `/2010-04-01/Accounts/${ACCOUNT_SID}/Messages/${sid}.json`,
+});
+
+describe(`SMS end to end over HTTP (${process.env.DATABASE_URL ? 'PostgreSQL' : 'PGlite'})`, () => {
+  let engine: Engine;
+  let close: () => Promise<void>;
+  let app: Express;
+  let config: TandemConfig;
+  let t: Awaited<ReturnType<typeof createTenant>>;
+  let other: Awaited<ReturnType<typeof createTenant>>;
+  // 12:00 in New York: inside the federal window.
+  const clock = fakeClock('2026-06-02T16:00:00Z');
+  let sidSeq = 0;
+  const nextSid = (prefix = 'SM') => `${prefix}${(++sidSeq).toString(16).padStart(32, '0')}`;
+
+  beforeAll(async () => {
+    ({ engine, close } = await openTestEngine({ clock, publicUrl: PUBLIC_URL }));
+    config = loadConfig({ PUBLIC_URL, TANDEM_DEMO: 'on', TANDEM_SECRET_KEY: 'a'.repeat(64), LOG_LEVEL: 'silent' } as NodeJS.ProcessEnv);
+    composeWith(config)(engine);
+    t = await createTenant(engine, { name: 'Acme Homes', number: OUR_NUMBER, settings: {
+        autonomy: 'copilot',
+        knowledge: [
+          { id: 'hours', title: 'Office hours', body: 'Our office hours are 9am to 6pm, Monday to Saturday.' },
+          { id: 'viewings', title: 'Listing viewings', body: 'You can see any listing on a viewing: book one for any weekday and we confirm the time by text.' },
+        ],
+      },
+    });
+    other = await createTenant(engine, { name: 'Other Co', number: '+12125550199' });
+    await engine.integrations.put(t.tenantId, 'twilio', {
+      externalId: ACCOUNT_SID,
+      enabled: true,
+      config: { accountSid: ACCOUNT_SID, authToken: AUTH_TOKEN, fromNumber: OUR_NUMBER },
+    });
+    app = await createApp({ engine, config, logger: pino({ level: 'silent' }), metrics: new Metrics({ queue: async () => 0, outbox: async () => 0 }), routes });
+    await engine.start('all');
+  });
+  afterAll(async () => {
+    await close();
+  });
+
+  const sign = (path: string, params: Record<string, string>, token = AUTH_TOKEN) => twilio.getExpectedTwilioSignature(token, `${PUBLIC_URL}${path}`, params);
+
+  const inbound = (from: string, body: string, sid = nextSid(), token = AUTH_TOKEN) => {
+    const params = { AccountSid: ACCOUNT_SID, MessageSid: sid, SmsSid: sid, From: from, To: OUR_NUMBER, Body: body, NumMedia: '0' };
+    return request(app).post('/webhooks/twilio/sms').type('form').set('X-Twilio-Signature', sign('/webhooks/twilio/sms', params, token)).send(params);
+  };
+  const statusCallback = (sid: string, status: string, extra: Record<string, string> = {}) => {
+    const params = { AccountSid: ACCOUNT_SID, MessageSid: sid, MessageStatus: status, From: OUR_NUMBER, ...extra };
+    return request(app).post('/webhooks/twilio/status').type('form').set('X-Twilio-Signature', sign('/webhooks/twilio/status', params)).send(params);
+  };
+  const view = (key: string, id: string) => request(app).get(`/api/v1/conversations/${id}`).set('Authorization', `Bearer ${key}`);
+  const act = (key: string, id: string, body: Record<string, unknown>) =>
+    request(app).post(`/api/v1/conversations/${id}/actions`).set('Authorization', `Bearer ${key}`).send(body);
+  const conversationFor = async (phone: string) =>
+    (await engine.store.tenant(t.tenantId, (m) => one<{ id: string }>(m, `SELECT c.id FROM conversations c JOIN leads l ON l.id = c.lead_id WHERE l.phone = $1`, [phone])))!.id;
+  /** nock for one Messages.json create, capturing the exact form body. */
+  const expectTwilioSend = (capture: Array<Record<string, string>>, sid: string, to: string) =>
+    nock('https://api.twilio.com')
+      .post(MESSAGES_PATH, (body: Record<string, string>) => {
+        // Only this test's lead: a retried text from an earlier test must not satisfy it.
+        if (body.To !== to) return false;
+        capture.push(body);
+        return true;
+      })
+      .basicAuth({ user: ACCOUNT_SID, pass: AUTH_TOKEN })
+      .reply(201, (_uri, body) => {
+        const form = new URLSearchParams(body as string);
+        return messageResource(sid, form.get('To')!, form.get('Body')!);
+      });
+
+  it('inbound text → draft → approve → one Twilio call with the exact form → delivered by status callback', async () => {
+    const phone = '+12125550142';
+    await createLead(engine, t.tenantId, { phone, firstName: 'Jamie' });
+    // An earlier text so the reply is not the first one (the first would get the business name prefixed).
+    const res = await inbound(phone, 'Hi, what are your office hours?');
+    expect(res.status).toBe(200);
+    expect(res.headers['content-type']).toMatch(/text\/xml/);
+    expect(res.text).toBe(EMPTY_TWIML);
+
+    const id = await conversationFor(phone);
+    const drafted = await eventually(async () => {
+      const v = (await view(t.agentKey, id)).body.conversation;
+      return v.draft ? v : null;
+    });
+    expect(drafted.allowedActions).toEqual(expect.arrayContaining(['approve', 'edit', 'discard', 'takeover', 'send', 'note', 'close']));
+    expect(drafted.allowedActions).not.toContain('handback');
+    expect(drafted.lead.phoneMasked).toBe('+1 •••• ••• 0142');
+    expect(drafted.messages[0]).toMatchObject({ direction: 'in', author: 'lead', status: 'received' });
+
+    const sid = nextSid();
+    const sentForms: Array<Record<string, string>> = [];
+    const scope = expectTwilioSend(sentForms, sid, phone);
+    const approved = await act(t.agentKey, id, { type: 'approve', version: drafted.version });
+    expect(approved.status).toBe(200);
+    expect(approved.body.conversation.lastDecision).toMatchObject({ action: 'approve', actorName: 'Sam', surface: 'api' });
+    await eventually(() => scope.isDone());
+    const out = (await eventually(async () => (await messagesOf(engine, t.tenantId, id)).find((x) => x.direction === 'out' && x.provider_message_id === sid)))!;
+    expect(sentForms).toEqual([
+      {
+        To: phone,
+        From: OUR_NUMBER,
+        Body: out.body,
+        StatusCallback: `${PUBLIC_URL}/webhooks/twilio/status`,
+      },
+    ]);
+    // First text to this lead: it names the business and carries the opt-out notice.
+    expect(out.body).toContain('Acme Homes');
+    expect(out.body).toMatch(/Reply STOP to opt out/);
+
+    // Out of order: delivered first, then a late "sent" that must not move it back.
+    expect((await statusCallback(sid, 'delivered')).status).toBe(200);
+    await eventually(async () => (await messagesOf(engine, t.tenantId, id)).find((x) => x.id === out.id)?.status === 'delivered');
+    expect((await statusCallback(sid, 'sent')).status).toBe(200);
+    await new Promise((r) => setTimeout(r, 300));
+    expect((await messagesOf(engine, t.tenantId, id)).find((x) => x.id === out.id)?.status).toBe('delivered');
+    const audit = await engine.store.tenant(t.tenantId, (m) => rows(m, `SELECT actor_name, surface, action FROM audit_log WHERE entity_id = $1`, [id]));
+    expect(audit).toEqual([{ actor_name: 'Sam', surface: 'api', action: 'conversation.approve' }]);
+  });
+
+  it('stores a webhook delivered twice once', async () => {
+    const phone = '+12125550143';
+    const sid = nextSid();
+    const [a, b] = await Promise.all([inbound(phone, 'Is the house on Elm St still available?', sid), inbound(phone, 'Is the house on Elm St still available?', sid)]);
+    expect([a.status, b.status]).toEqual([200, 200]);
+    expect((await inbound(phone, 'Is the house on Elm St still available?', sid)).status).toBe(200);
+    const found = await engine.store.tenant(t.tenantId, (m) => rows(m, `SELECT id FROM messages WHERE provider_message_id = $1`, [sid]));
+    expect(found).toHaveLength(1);
+    const leads = await engine.store.tenant(t.tenantId, (m) => rows(m, `SELECT id FROM leads WHERE phone = $1`, [phone]));
+    expect(leads).toHaveLength(1);
+  });
+
+  it('refuses a bad or missing signature with 403 and stores nothing', async () => {
+    const phone = '+12125550144';
+    const sid = nextSid();
+    expect((await inbound(phone, 'hello', sid, 'wrong-token')).status).toBe(403);
+    const params = { AccountSid: ACCOUNT_SID, MessageSid: sid, From: phone, To: OUR_NUMBER, Body: 'hello' };
+    expect((await request(app).post('/webhooks/twilio/sms').type('form').send(params)).status).toBe(403);
+    const stored = await engine.store.system((m) => rows(m, `SELECT id FROM messages WHERE provider_message_id = $1`, [sid]));
+    expect(stored).toEqual([]);
+    const lead = await engine.store.system((m) => rows(m, `SELECT id FROM leads WHERE phone = $1`, [phone]));
+    expect(lead).toEqual([]);
+  });
+
+  it('sends one opt-out confirmation, even for a second STOP, and nothing after', async () => {
+    const phone = '+12125550145';
+    const { conversationId } = await createLead(engine, t.tenantId, { phone });
+    const sends: Array<Record<string, string>> = [];
+    const scope = expectTwilioSend(sends, nextSid(), phone);
+    expect((await inbound(phone, 'STOP')).status).toBe(200);
+    await eventually(() => scope.isDone());
+    expect((await inbound(phone, 'stop')).status).toBe(200);
+    await new Promise((r) => setTimeout(r, 400));
+    expect(sends).toHaveLength(1);
+    expect(sends[0]!.Body).toMatch(/unsubscribed/i);
+    const v = (await view(t.agentKey, conversationId)).body.conversation;
+    expect(v.flags.optedOut).toBe(true);
+    expect(v.lead.consent).toMatchObject({ state: 'revoked', source: 'keyword' });
+    expect(v.allowedActions).not.toContain('send');
+    const refused = await act(t.agentKey, conversationId, { type: 'send', version: v.version, text: 'Are you sure?' });
+    expect(refused.status).toBe(409);
+    expect(refused.body.error.code).toBe('conversation.action_not_allowed');
+  });
+
+  it('marks the lead opted out on Twilio error 21610 (carrier_error)', async () => {
+    const phone = '+12125550146';
+    const { conversationId } = await createLead(engine, t.tenantId, { phone });
+    const scope = nock('https://api.twilio.com')
+      .post(MESSAGES_PATH, (body: Record<string, string>) => body.To === phone)
+      .reply(400, { code: 21610, message: 'Attempt to send to unsubscribed recipient', more_info: 'https://www.twilio.com/docs/errors/21610', status: 400 });
+    const v = (await view(t.agentKey, conversationId)).body.conversation;
+    expect((await act(t.agentKey, conversationId, { type: 'send', version: v.version, text: 'Hi Jamie, this is Sam from Acme Homes.' })).status).toBe(200);
+    await eventually(() => scope.isDone());
+    const after = await eventually(async () => {
+      const x = (await view(t.agentKey, conversationId)).body.conversation;
+      return x.lead.optedOut ? x : null;
+    });
+    expect(after.lead.consent.source).toBe('carrier_error');
+    expect(after.messages.at(-1)).toMatchObject({ status: 'failed', errorCode: '21610' });
+  });
+
+  it('lets one of two concurrent approvals win: one send, one 409 with the fresh view', async () => {
+    const phone = '+12125550147';
+    await inbound(phone, 'Can I see the listing?');
+    const id = await conversationFor(phone);
+    const drafted = await eventually(async () => {
+      const v = (await view(t.agentKey, id)).body.conversation;
+      return v.draft ? v : null;
+    });
+    const sends: Array<Record<string, string>> = [];
+    const scope = expectTwilioSend(sends, nextSid(), phone);
+    const [a, b] = await Promise.all([
+      act(t.agentKey, id, { type: 'approve', version: drafted.version }),
+      act(t.adminKey, id, { type: 'approve', version: drafted.version }),
+    ]);
+    expect([a.status, b.status].sort()).toEqual([200, 409]);
+    const loser = a.status === 409 ? a : b;
+    expect(loser.body.error.code).toBe('conversation.version_conflict');
+    expect(loser.body.error.details.conversation.version).toBe(drafted.version + 1);
+    await eventually(() => scope.isDone());
+    await new Promise((r) => setTimeout(r, 300));
+    expect(sends).toHaveLength(1);
+  });
+
+  it("answers 404 for another tenant's conversation and for ids that are not uuids; 422 for bad bodies", async () => {
+    const { conversationId } = await createLead(engine, other.tenantId, { phone: '+12125550148' });
+    expect((await view(t.agentKey, conversationId)).status).toBe(404);
+    expect((await act(t.agentKey, conversationId, { type: 'close', version: 1 })).status).toBe(404);
+    expect((await view(t.agentKey, 'not-a-uuid')).status).toBe(404);
+    expect((await request(app).get('/api/v1/leads/123').set('Authorization', `Bearer ${t.agentKey}`)).status).toBe(404);
+    const mine = await createLead(engine, t.tenantId, { phone: '+12125550149' });
+    const bad = await act(t.agentKey, mine.conversationId, { type: 'send', version: 1 });
+    expect(bad.status).toBe(422);
+    expect(bad.body.error.details.fields).toHaveProperty('text');
+    const badType = await act(t.agentKey, mine.conversationId, { type: 'explode', version: 'x' });
+    expect(badType.status).toBe(422);
+    expect(Object.keys(badType.body.error.details.fields).sort()).toEqual(['type', 'version']);
+    const list = await request(app).get('/api/v1/conversations?status=bogus').set('Authorization', `Bearer ${t.agentKey}`);
+    expect(list.status).toBe(422);
+    const surface = await request(app)
+      .post(`/api/v1/conversations/${mine.conversationId}/actions`)
+      .set('Authorization', `Bearer ${t.agentKey}`)
+      .set('X-Tandem-Surface', 'slack')
+      .send({ type: 'note', version: 1, text: 'hi' });
+    expect(surface.status).toBe(422);
+  });
+
+  it('defers a text in quiet hours with scheduled_for, and sends it when the window opens', async () => {
+    const phone = '+12125550150';
+    const { conversationId } = await createLead(engine, t.tenantId, { phone });
+    clock.set('2026-06-03T06:30:00Z'); // 02:30 in New York
+    try {
+      const v = (await view(t.agentKey, conversationId)).body.conversation;
+      expect(v.flags.quietHours).toBe(true);
+      expect((await act(t.agentKey, conversationId, { type: 'send', version: v.version, text: 'Good morning from Acme Homes!' })).status).toBe(200);
+      const deferred = (await eventually(async () => (await messagesOf(engine, t.tenantId, conversationId)).find((x) => x.status === 'deferred')))!;
+      expect(new Date(deferred.scheduled_for!).toISOString()).toBe('2026-06-03T12:00:00.000Z');
+      const pending = await engine.store.system((m) =>
+        one<{ n: string }>(m, `SELECT count(*)::text AS n FROM outbox WHERE status = 'pending' AND topic = 'sms.send' AND payload->>'messageId' = $1 AND available_at > now() + interval '5 hours'`, [deferred.id]),
+      );
+      expect(pending!.n).toBe('1');
+      // Morning comes: move the clock and let the outbox row fall due.
+      clock.set('2026-06-03T12:05:00Z');
+      const sends: Array<Record<string, string>> = [];
+      const scope = expectTwilioSend(sends, nextSid(), phone);
+      await engine.store.system((m) => m.query(`UPDATE outbox SET available_at = now() WHERE topic = 'sms.send' AND payload->>'messageId' = $1 AND status = 'pending'`, [deferred.id]));
+      engine.jobs.relay.kick();
+      await eventually(() => scope.isDone());
+      expect(sends[0]!.Body).toContain('Good morning from Acme Homes!');
+    } finally {
+      clock.set('2026-06-02T16:00:00Z');
+    }
+  });
+
+  it('feeds the simulated phone through the same inbound path, and serves the OpenAPI description', async () => {
+    const res = await request(app).post('/api/v1/demo/phone/messages').set('Authorization', `Bearer ${t.agentKey}`).send({ from: '+12125550151', body: 'HELP' });
+    expect(res.status).toBe(201);
+    expect(res.body.keyword).toBe('help');
+    const bad = await request(app).post('/api/v1/demo/phone/messages').set('Authorization', `Bearer ${t.agentKey}`).send({ from: '12', body: '' });
+    expect(bad.status).toBe(422);
+    const doc = await request(app).get('/api/v1/openapi.json');
+    expect(doc.status).toBe(200);
+    expect(doc.body.openapi).toBe('3.1.0');
+    expect(Object.keys(doc.body.paths)).toEqual(expect.arrayContaining(['/conversations', '/conversations/{id}/actions', '/leads/{id}', '/events']));
+    expect(doc.body.components.schemas.ActionRequest.properties.type.enum).toContain('approve');
+  });
+
+  it('lists conversations with filters and cursor pagination', async () => {
+    const first = await request(app).get('/api/v1/conversations?limit=2').set('Authorization', `Bearer ${t.agentKey}`);
+    expect(first.status).toBe(200);
+    expect(first.body.items).toHaveLength(2);
+    const second = await request(app).get(`/api/v1/conversations?limit=2&cursor=${first.body.nextCursor}`).set('Authorization', `Bearer ${t.agentKey}`);
+    expect(second.status).toBe(200);
+    const ids = [...first.body.items, ...second.body.items].map((x: { id: string }) => x.id);
+    expect(new Set(ids).size).toBe(ids.length);
+    const optedOut = await request(app).get('/api/v1/leads?optedOut=true').set('Authorization', `Bearer ${t.agentKey}`);
+    expect(optedOut.body.items.length).toBeGreaterThanOrEqual(1);
+    expect(optedOut.body.items.every((l: { optedOut: boolean }) => l.optedOut)).toBe(true);
+  });
+});
