@@ -1,0 +1,75 @@
+// Lint guards the architecture first: boundaries carry a message saying why.
+import tseslint from 'typescript-eslint';
+
+const coreMustNotImport = [
+  { group: ['**/server/**', '**/server'], message: 'core/ knows nothing of the server: pass what it needs through config or ports.' },
+  { group: ['**/connectors/**'], message: 'core/ must not depend on connectors: they depend on core, through its ports.' },
+  { group: ['**/widget/**'], message: 'core/ must not depend on the widget.' },
+  { group: ['express', '@slack/*', '@hubspot/*', 'react', 'react-dom', 'preact', 'preact/*'], message: 'core/ is platform-free: Express, Slack, HubSpot and UI code live in server/, connectors/ or widget/.' },
+];
+
+const connectorMayNotReachInto = (self) => [
+  {
+    group: ['**/core/*', '**/core/**', '!**/core/index', '!**/core'],
+    message: "Connectors use core's public surface only: import from 'core/index'.",
+  },
+  { group: ['**/server/**'], message: 'Connectors get what they need from the ConnectorContext, not from server internals.' },
+  ...['hubspot', 'salesforce', 'slack']
+    .filter((c) => c !== self)
+    .map((c) => ({ group: [`**/connectors/${c}/**`, `../${c}/**`, `../${c}`], message: 'Connectors never import each other.' })),
+];
+
+export default tseslint.config(
+  {
+    ignores: [
+      '**/node_modules/**',
+      'dist/**',
+      'coverage/**',
+      '.tandem/**',
+      'widget/dist/**',
+      'server/public/**',
+      'connectors/hubspot/project/**',
+      'connectors/salesforce/force-app/**',
+      'connectors/salesforce/node_modules/**',
+      'connectors/salesforce/jest.config.js',
+      '**/*.js',
+      '**/*.mjs',
+      '**/*.cjs',
+    ],
+  },
+  {
+    files: ['**/*.ts', '**/*.tsx'],
+    languageOptions: { parser: tseslint.parser, parserOptions: { ecmaVersion: 2022, sourceType: 'module' } },
+    plugins: { '@typescript-eslint': tseslint.plugin },
+    rules: {
+      'no-debugger': 'error',
+      'no-restricted-properties': [
+        'error',
+        { object: 'describe', property: 'only', message: 'No focused tests on main.' },
+        { object: 'it', property: 'only', message: 'No focused tests on main.' },
+        { object: 'test', property: 'only', message: 'No focused tests on main.' },
+        { object: 'describe', property: 'skip', message: 'No skipped tests: finish it or say so in the issue note.' },
+        { object: 'it', property: 'skip', message: 'No skipped tests: finish it or say so in the issue note.' },
+        { object: 'test', property: 'skip', message: 'No skipped tests: finish it or say so in the issue note.' },
+      ],
+    },
+  },
+  { files: ['core/**/*.ts'], rules: { 'no-restricted-imports': ['error', { patterns: coreMustNotImport }] } },
+  { files: ['connectors/hubspot/**/*.ts', 'connectors/hubspot/**/*.tsx'], rules: { 'no-restricted-imports': ['error', { patterns: connectorMayNotReachInto('hubspot') }] } },
+  { files: ['connectors/salesforce/**/*.ts'], rules: { 'no-restricted-imports': ['error', { patterns: connectorMayNotReachInto('salesforce') }] } },
+  { files: ['connectors/slack/**/*.ts'], rules: { 'no-restricted-imports': ['error', { patterns: connectorMayNotReachInto('slack') }] } },
+  {
+    files: ['widget/**/*.ts', 'widget/**/*.tsx'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            { group: ['**/core/*', '**/core/**', '!**/core/forms/**', '!**/core/forms'], message: 'The widget imports only the shared form contracts (core/forms).' },
+            { group: ['**/server/**', '**/connectors/**'], message: 'The widget runs on customer sites: no server or connector code.' },
+          ],
+        },
+      ],
+    },
+  },
+);
