@@ -35,3 +35,4 @@ export { parseTwilioStatusCallback, mapTwilioStatus, isStatusAdvance } from './s
 export { verifyTwilioSignature } from './sms/providers/twilio/twilio-signature';
 export { TwilioSmsProvider, type TwilioSmsProviderConfig } from './sms/providers/twilio/twilio.sms-provider';
 export { createAiPipeline, createOfflineLanguageModel, createOpenAiLanguageModel } from './ai/index';
+export { AnalyticsService, parseAnalyticsRange, MAX_RANGE_DAYS, type AnalyticsOverview, type AnalyticsRange } from './analytics/analytics.service';

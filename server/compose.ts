@@ -12,6 +12,7 @@ import type { Connector, RouteModule } from './app';
 import { loadConfig, type TandemConfig } from './config';
 import type { StartOptions } from './main';
 import { openApiRouteModule } from './openapi/openapi';
+import { analyticsRouteModule } from './routes/analytics.routes';
 import { conversationsRouteModule } from './routes/conversations.routes';
 import { demoPhoneRouteModule } from './routes/demo-phone.routes';
 import { eventsRouteModule } from './routes/events.routes';
@@ -31,6 +32,7 @@ export const routes: RouteModule[] = [
   eventsRouteModule,
   demoPhoneRouteModule,
   openApiRouteModule,
+  analyticsRouteModule,
 ];
 
 interface TwilioConfig {

@@ -1,5 +1,6 @@
 import type { EntityManager } from 'typeorm';
 import { AgentService } from '../agents/agent.service';
+import { AnalyticsService } from '../analytics/analytics.service';
 import { createConversationEngine } from '../conversations/conversation-engine';
 import { BullMqJobQueue } from '../jobs/bullmq.job-queue';
 import { InProcessJobQueue } from '../jobs/in-process.job-queue';
@@ -111,6 +112,8 @@ export async function createEngine(config: EngineConfig) {
     /** SMS in (webhooks, simulated phone), delivery updates, provider wiring. */
     messaging: conversationEngine.messaging,
     useAiPipeline: conversationEngine.useAiPipeline,
+    /** Console analytics: speed to lead, response rate, who sent, decisions, leads by tag. */
+    analytics: new AnalyticsService(store),
     registerCrmAdapter(adapter: CrmAdapter) {
       if (crmAdapters.some((a) => a.provider === adapter.provider)) throw new Error(`CRM adapter ${adapter.provider} registered twice`);
       crmAdapters.push(adapter);
