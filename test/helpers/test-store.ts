@@ -2,7 +2,7 @@ import { cpSync, existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client } from 'pg';
-import { openStore, type Store } from '../../core/store/data-source';
+import { openStore, type Store, type StoreOptions } from '../../core/store/data-source';
 
 /**
  * A migrated, empty store for one test file.
@@ -44,6 +44,32 @@ export async function openTestStore(): Promise<Store & { databaseUrl?: string; d
       rmSync(dataDir, { recursive: true, force: true });
     },
   });
+}
+
+/**
+ * An empty, not yet opened database for one test: store options plus a cleanup. For code that opens
+ * its own store (the engine), so PGlite is never opened twice.
+ */
+export async function provisionTestDatabase(): Promise<{ options: StoreOptions; cleanup: () => Promise<void> }> {
+  const url = process.env.DATABASE_URL;
+  if (url) {
+    const name = `tandem_test_${process.pid}_${Math.random().toString(36).slice(2, 8)}`;
+    const admin = new Client({ connectionString: url });
+    await admin.connect();
+    await admin.query(`CREATE DATABASE ${name}`);
+    await admin.end();
+    return {
+      options: { databaseUrl: withDatabase(url, name), poolSize: 10 },
+      async cleanup() {
+        const c = new Client({ connectionString: url });
+        await c.connect();
+        await c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+        await c.end();
+      },
+    };
+  }
+  const dataDir = copyTemplate();
+  return { options: { dataDir }, cleanup: async () => rmSync(dataDir, { recursive: true, force: true }) };
 }
 
 export function withDatabase(url: string, database: string): string {

@@ -1,0 +1,47 @@
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { ConfigError, loadConfig } from './config';
+
+const dir = () => mkdtempSync(join(tmpdir(), 'tandem-config-'));
+
+describe('loadConfig', () => {
+  it('runs on the embedded default with nothing set, generating and keeping a secret key', () => {
+    const dataDir = dir();
+    const c = loadConfig({ TANDEM_DATA_DIR: dataDir });
+    expect(c).toMatchObject({ embedded: true, demo: true, port: 3000, publicUrl: 'http://localhost:3000', databaseUrl: undefined, redisUrl: undefined });
+    expect(c.secretKey).toHaveLength(32);
+    expect(readFileSync(join(dataDir, 'secret.key'), 'utf8')).toBe(c.secretKey.toString('hex'));
+    expect(loadConfig({ TANDEM_DATA_DIR: dataDir }).secretKey.equals(c.secretKey)).toBe(true);
+  });
+
+  it('requires a secret key with PostgreSQL, and turns the demo off', () => {
+    expect(() => loadConfig({ DATABASE_URL: 'postgres://x@127.0.0.1/db' })).toThrow(/TANDEM_SECRET_KEY: is required when DATABASE_URL is set/);
+    const c = loadConfig({ DATABASE_URL: 'postgres://x@127.0.0.1/db', TANDEM_SECRET_KEY: 'ab'.repeat(32) });
+    expect(c).toMatchObject({ embedded: false, demo: false });
+  });
+
+  it.each([
+    [{ PORT: 'eighty' }, /^invalid configuration: PORT: /],
+    [{ PUBLIC_URL: 'not a url' }, /^invalid configuration: PUBLIC_URL: /],
+    [{ LOG_LEVEL: 'loud' }, /^invalid configuration: LOG_LEVEL: /],
+    [{ TANDEM_ADMIN_TOKEN: 'short' }, /TANDEM_ADMIN_TOKEN must be at least 16 characters/],
+    [{ TANDEM_SECRET_KEY: 'zz' }, /^invalid configuration: TANDEM_SECRET_KEY: /],
+  ])('rejects %j with one clear line', (env, message) => {
+    let err: unknown;
+    try {
+      loadConfig({ TANDEM_DATA_DIR: dir(), ...env });
+    } catch (e) {
+      err = e;
+    }
+    expect(err).toBeInstanceOf(ConfigError);
+    expect((err as Error).message).toMatch(message);
+    expect((err as Error).message).not.toContain('\n');
+  });
+
+  it('treats empty strings as unset and trims a trailing slash from PUBLIC_URL', () => {
+    const c = loadConfig({ TANDEM_DATA_DIR: dir(), DATABASE_URL: '', PUBLIC_URL: 'https://tandem.example.com/' });
+    expect(c.embedded).toBe(true);
+    expect(c.publicUrl).toBe('https://tandem.example.com');
+  });
+});
