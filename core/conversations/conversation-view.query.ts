@@ -145,6 +145,16 @@ export async function loadLeadSummary(m: EntityManager, lead: LeadRow, settings:
  * with exactly the state it committed). Throws `conversation.not_found` for unknown or foreign ids.
  */
 export async function loadView(m: EntityManager, conversationId: string, now: Date): Promise<ConversationView> {
+  // Each statement of a READ COMMITTED transaction sees its own snapshot: if the conversation moved while
+  // the parts were read, read again, so a view never pairs a version with state from another version.
+  for (let attempt = 0; ; attempt += 1) {
+    const view = await readView(m, conversationId, now);
+    const current = await one<{ version: number }>(m, `SELECT version FROM conversations WHERE id = $1`, [conversationId]);
+    if (!current || current.version === view.version || attempt >= 4) return view;
+  }
+}
+
+async function readView(m: EntityManager, conversationId: string, now: Date): Promise<ConversationView> {
   const c = await getConversationRow(m, conversationId);
   if (!c) throw notFoundConversation();
   const lead = await getLeadRow(m, c.lead_id);
