@@ -1,4 +1,6 @@
 import {
+  ConsoleSmsProvider,
+  SimulatedPhoneBook,
   SmsProviderError,
   TwilioSmsProvider,
   createAiPipeline,
@@ -14,7 +16,7 @@ import type { StartOptions } from './main';
 import { openApiRouteModule } from './openapi/openapi';
 import { analyticsRouteModule } from './routes/analytics.routes';
 import { conversationsRouteModule } from './routes/conversations.routes';
-import { demoPhoneRouteModule } from './routes/demo-phone.routes';
+import { demoPhoneRouteModuleWith } from './routes/demo-phone.routes';
 import { eventsRouteModule } from './routes/events.routes';
 import { leadsRouteModule } from './routes/leads.routes';
 import { twilioRouteModule } from './routes/twilio.routes';
@@ -25,12 +27,15 @@ import { twilioRouteModule } from './routes/twilio.routes';
  */
 export const connectors: Connector[] = [];
 
+/** The simulated phones of the embedded default, shared by the console provider and the demo phone routes. */
+export const simulatedPhones = new SimulatedPhoneBook();
+
 export const routes: RouteModule[] = [
   twilioRouteModule,
   conversationsRouteModule,
   leadsRouteModule,
   eventsRouteModule,
-  demoPhoneRouteModule,
+  demoPhoneRouteModuleWith(simulatedPhones),
   openApiRouteModule,
   analyticsRouteModule,
 ];
@@ -76,10 +81,26 @@ export function tenantSmsProviders(engine: Engine, config: TandemConfig, fallbac
   };
 }
 
+/**
+ * The console provider for tenants without Twilio, in the embedded default and demo mode only (elsewhere a
+ * tenant without Twilio gets a clear `no_provider` failure rather than texts that silently go nowhere).
+ * Its delivery updates take the same path as Twilio status callbacks.
+ */
+export function consoleProviderFor(engine: Engine, config: TandemConfig, phoneBook = simulatedPhones): SmsProvider | null {
+  if (!config.embedded && !config.demo) return null;
+  const provider = new ConsoleSmsProvider({ phoneBook, onListenerError: (err) => engine.logger.warn({ err: String(err) }, 'console delivery update failed') });
+  provider.onStatus(async (u) => {
+    const tenantId = await engine.messaging.tenantForMessage(u.messageId);
+    if (tenantId) await engine.messaging.recordStatus(tenantId, { providerMessageId: u.providerMessageId, status: u.status, errorCode: u.errorCode });
+  });
+  return provider;
+}
+
 /** Wires SMS providers and the AI pipeline (offline by default, OpenAI-compatible with OPENAI_API_KEY). */
-export function composeWith(config: TandemConfig, consoleProvider: SmsProvider | null = null): (engine: Engine) => void {
+export function composeWith(config: TandemConfig, consoleProvider?: SmsProvider | null): (engine: Engine) => void {
   return (engine) => {
-    engine.messaging.useProviders(tenantSmsProviders(engine, config, consoleProvider));
+    const fallback = consoleProvider === undefined ? consoleProviderFor(engine, config) : consoleProvider;
+    engine.messaging.useProviders(tenantSmsProviders(engine, config, fallback));
     const env = config.env;
     if (env.OPENAI_API_KEY) {
       engine.useAiPipeline(

@@ -194,6 +194,12 @@ export function createConversationEngine(deps: ConversationDeps) {
       routeCache.set(key, { route, at: Date.now() });
       return route;
     },
+    /** The tenant that owns a Tandem message id (console delivery updates carry only that). */
+    async tenantForMessage(messageId: string): Promise<string | null> {
+      if (!isUuid(messageId)) return null;
+      const r = await deps.store.system((m) => one<{ tenant_id: string }>(m, `SELECT tenant_id FROM messages WHERE id = $1`, [messageId]));
+      return r?.tenant_id ?? null;
+    },
     /** The tenant's first number (the simulated phone texts it), or null. */
     async numberFor(tenantId: string): Promise<string | null> {
       const r = await deps.store.tenant(tenantId, (m) => one<{ e164: string }>(m, `SELECT e164 FROM phone_numbers ORDER BY created_at LIMIT 1`));

@@ -1,14 +1,17 @@
 import { randomBytes } from 'node:crypto';
 import { rmSync } from 'node:fs';
 import { Client } from 'pg';
-import { createTestQueue, eventually } from '../../../test/helpers/test-queue';
+import { createTestQueue, eventually as poll } from '../../../test/helpers/test-queue';
 import { copyTemplate, withDatabase } from '../../../test/helpers/test-store';
 import { createEngine, type Engine } from '../../engine/create-engine';
 import type { TenantSettings } from '../../tenants/tenant-settings';
 import type { OutboundSms, SmsProvider, SmsSendResult } from '../../ports/sms-provider.port';
 import { one, rows } from '../../store/sql';
 
-export { eventually };
+/** Polls until `check` gives a truthy value and returns it (typed without the falsy cases). */
+export function eventually<T>(check: () => Promise<T> | T, timeoutMs?: number): Promise<NonNullable<Exclude<T, false | '' | 0>>> {
+  return poll(check, timeoutMs) as Promise<NonNullable<Exclude<T, false | '' | 0>>>;
+}
 
 /** A mutable clock for quiet hours and follow-ups. */
 export function fakeClock(iso: string) {
