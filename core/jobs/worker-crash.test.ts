@@ -51,8 +51,9 @@ describe('a worker killed mid-job', () => {
     expect(existsSync(join(marks, 'completed'))).toBe(false);
 
     const second = startWorker();
-    await eventually(() => existsSync(join(marks, 'completed')), 60_000, 50);
-    expect(readFileSync(join(marks, 'completed'), 'utf8')).toBe(String(second.pid));
+    // Wait for the marker's content, not its existence: writeFileSync creates the file before writing it.
+    const completedBy = await eventually(() => existsSync(join(marks, 'completed')) && readFileSync(join(marks, 'completed'), 'utf8'), 60_000, 50);
+    expect(completedBy).toBe(String(second.pid));
     // Give any stray redelivery (stalled job, expired lease) time to show up before counting.
     await new Promise((r) => setTimeout(r, 2500));
     second.kill('SIGTERM');
