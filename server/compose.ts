@@ -15,6 +15,7 @@ import { loadConfig, type TandemConfig } from './config';
 import type { StartOptions } from './main';
 import { openApiRouteModule } from './openapi/openapi';
 import { analyticsRouteModule } from './routes/analytics.routes';
+import { consoleRouteModule } from './routes/console.routes';
 import { conversationsRouteModule } from './routes/conversations.routes';
 import { demoPhoneRouteModuleWith } from './routes/demo-phone.routes';
 import { eventsRouteModule } from './routes/events.routes';
@@ -38,6 +39,7 @@ export const routes: RouteModule[] = [
   demoPhoneRouteModuleWith(simulatedPhones),
   openApiRouteModule,
   analyticsRouteModule,
+  consoleRouteModule,
 ];
 
 interface TwilioConfig {

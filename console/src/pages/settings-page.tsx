@@ -1,0 +1,275 @@
+/** Tenant settings (PATCH /api/v1/settings), integrations status and dead-letter jobs with retry. */
+import { useEffect, useState } from 'react';
+import { api, errorText, fieldErrors } from '../api';
+import { describedBy, Field, formatTime } from '../components/bits';
+
+interface Knowledge {
+  id: string;
+  title: string;
+  body: string;
+}
+interface Settings {
+  autonomy: 'autopilot' | 'copilot' | 'off';
+  businessName: string;
+  brandVoice: string;
+  tone: 'friendly' | 'professional' | 'casual' | 'formal';
+  knowledge: Knowledge[];
+  quietHours: { start: string; end: string };
+  followUpCadenceDays: number[];
+}
+interface Integration {
+  kind: string;
+  connected: boolean;
+  enabled: boolean;
+  externalId: string | null;
+  updatedAt: string | null;
+}
+interface DeadJob {
+  id: string;
+  topic: string;
+  eventType: string;
+  attempts: number;
+  lastError: string | null;
+  createdAt: string;
+}
+
+const NAMES: Record<string, string> = { twilio: 'Twilio', slack: 'Slack', hubspot: 'HubSpot', salesforce: 'Salesforce', openai: 'OpenAI' };
+const AUTONOMY: Array<[Settings['autonomy'], string, string]> = [
+  ['autopilot', 'Autopilot', 'The AI texts on its own; risky replies still wait for a person.'],
+  ['copilot', 'Copilot', 'The AI drafts; a person approves, edits or discards every text.'],
+  ['off', 'Off', 'The AI only suggests; people write every text.'],
+];
+
+export function SettingsPage({ isAdmin }: { isAdmin: boolean }) {
+  const [settings, setSettings] = useState<Settings | null>(null);
+  const [cadence, setCadence] = useState('');
+  const [errors, setErrors] = useState<Record<string, string>>({});
+  const [status, setStatus] = useState<string>('');
+  const [error, setError] = useState<string | null>(null);
+  const [integrations, setIntegrations] = useState<Integration[] | null>(null);
+  const [dead, setDead] = useState<DeadJob[] | null>(null);
+  const [deadError, setDeadError] = useState<string | null>(null);
+
+  const loadDead = () =>
+    api<{ jobs: DeadJob[] }>('GET', '/jobs/dead').then(
+      (r) => setDead(r.jobs),
+      (err) => setDeadError(errorText(err)),
+    );
+
+  useEffect(() => {
+    api<{ settings: Settings }>('GET', '/settings').then(
+      (r) => {
+        setSettings(r.settings);
+        setCadence(r.settings.followUpCadenceDays.join(', '));
+      },
+      (err) => setError(errorText(err)),
+    );
+    api<{ integrations: Integration[] }>('GET', '/integrations').then(
+      (r) => setIntegrations(r.integrations),
+      (err) => setError(errorText(err)),
+    );
+    if (isAdmin) void loadDead();
+  }, [isAdmin]);
+
+  if (!settings) return <>{error ? <p role="alert" className="error">{error}</p> : <p role="status">Loading settings…</p>}</>;
+
+  const set = <K extends keyof Settings>(k: K, v: Settings[K]) => setSettings({ ...settings, [k]: v });
+  const setKnowledge = (i: number, patch: Partial<Knowledge>) => set('knowledge', settings.knowledge.map((k, j) => (j === i ? { ...k, ...patch } : k)));
+
+  const save = async () => {
+    setStatus('');
+    setErrors({});
+    const days = cadence
+      .split(/[\s,]+/)
+      .filter(Boolean)
+      .map(Number);
+    if (days.some((d) => !Number.isInteger(d) || d < 1 || d > 90)) {
+      setErrors({ followUpCadenceDays: 'Whole days from 1 to 90, separated by commas, e.g. 1, 3, 7.' });
+      return;
+    }
+    try {
+      const r = await api<{ settings: Settings }>('PATCH', '/settings', {
+        autonomy: settings.autonomy,
+        businessName: settings.businessName,
+        brandVoice: settings.brandVoice,
+        tone: settings.tone,
+        knowledge: settings.knowledge,
+        quietHours: settings.quietHours,
+        followUpCadenceDays: days,
+      });
+      setSettings(r.settings);
+      setCadence(r.settings.followUpCadenceDays.join(', '));
+      setStatus('Settings saved.');
+    } catch (err) {
+      setErrors(fieldErrors(err));
+      setStatus(`Not saved: ${errorText(err)}`);
+    }
+  };
+
+  const retry = async (id: string) => {
+    try {
+      await api('POST', `/jobs/${encodeURIComponent(id)}/retry`);
+      setStatus('Job queued again.');
+      await loadDead();
+    } catch (err) {
+      setStatus(`Retry failed: ${errorText(err)}`);
+    }
+  };
+
+  const e = (k: string) => errors[k] ?? Object.entries(errors).find(([p]) => p.startsWith(`${k}.`))?.[1];
+
+  return (
+    <div className="settings">
+      <h1>Settings</h1>
+      <p role="status" className="status-line">
+        {status}
+      </p>
+      <form
+        onSubmit={(ev) => {
+          ev.preventDefault();
+          void save();
+        }}
+      >
+        <fieldset disabled={!isAdmin}>
+          <legend>How much the AI may do</legend>
+          {!isAdmin && <p className="hint">Only admins can change settings.</p>}
+          {AUTONOMY.map(([value, label, hint]) => (
+            <label key={value} className="choice">
+              <input type="radio" name="autonomy" value={value} checked={settings.autonomy === value} onChange={() => set('autonomy', value)} />
+              <span>
+                <strong>{label}</strong> <span className="hint">{hint}</span>
+              </span>
+            </label>
+          ))}
+        </fieldset>
+        <fieldset disabled={!isAdmin}>
+          <legend>Voice</legend>
+          <Field id="s-business" label="Business name" error={e('businessName')}>
+            <input id="s-business" value={settings.businessName} maxLength={80} onChange={(ev) => set('businessName', ev.target.value)} aria-describedby={describedBy('s-business', undefined, e('businessName'))} />
+          </Field>
+          <Field id="s-voice" label="Brand voice" hint="How the AI should sound, in a sentence or two." error={e('brandVoice')}>
+            <textarea id="s-voice" value={settings.brandVoice} maxLength={500} rows={3} onChange={(ev) => set('brandVoice', ev.target.value)} aria-describedby={describedBy('s-voice', 'h', e('brandVoice'))} />
+          </Field>
+          <Field id="s-tone" label="Tone">
+            <select id="s-tone" value={settings.tone} onChange={(ev) => set('tone', ev.target.value as Settings['tone'])}>
+              <option value="friendly">Friendly</option>
+              <option value="professional">Professional</option>
+              <option value="casual">Casual</option>
+              <option value="formal">Formal</option>
+            </select>
+          </Field>
+        </fieldset>
+        <fieldset disabled={!isAdmin}>
+          <legend>Knowledge the AI may use</legend>
+          {settings.knowledge.length === 0 && <p className="hint">No entries yet. Add facts leads ask about: prices, hours, areas.</p>}
+          {settings.knowledge.map((k, i) => (
+            <div key={k.id} className="knowledge-entry">
+              <Field id={`k-title-${i}`} label={`Entry ${i + 1} title`} error={e(`knowledge.${i}.title`)}>
+                <input id={`k-title-${i}`} value={k.title} maxLength={120} onChange={(ev) => setKnowledge(i, { title: ev.target.value })} />
+              </Field>
+              <Field id={`k-body-${i}`} label={`Entry ${i + 1} text`} error={e(`knowledge.${i}.body`)}>
+                <textarea id={`k-body-${i}`} value={k.body} maxLength={2000} rows={3} onChange={(ev) => setKnowledge(i, { body: ev.target.value })} />
+              </Field>
+              <button type="button" onClick={() => set('knowledge', settings.knowledge.filter((_, j) => j !== i))}>
+                Remove entry {i + 1}
+              </button>
+            </div>
+          ))}
+          <button type="button" onClick={() => set('knowledge', [...settings.knowledge, { id: `k${Date.now().toString(36)}`, title: '', body: '' }])}>
+            Add an entry
+          </button>
+        </fieldset>
+        <fieldset disabled={!isAdmin}>
+          <legend>When to text</legend>
+          <div className="inline-fields">
+            <Field id="s-qstart" label="Texts allowed from" hint="In each lead’s own time zone." error={e('quietHours.start')}>
+              <input id="s-qstart" type="time" value={settings.quietHours.start} onChange={(ev) => set('quietHours', { ...settings.quietHours, start: ev.target.value })} aria-describedby="s-qstart-hint" />
+            </Field>
+            <Field id="s-qend" label="Texts allowed until" error={e('quietHours.end')}>
+              <input id="s-qend" type="time" value={settings.quietHours.end} onChange={(ev) => set('quietHours', { ...settings.quietHours, end: ev.target.value })} />
+            </Field>
+          </div>
+          <Field id="s-cadence" label="Follow-up cadence (days)" hint="Days of silence before each nurture text, e.g. 1, 3, 7." error={e('followUpCadenceDays')}>
+            <input id="s-cadence" value={cadence} onChange={(ev) => setCadence(ev.target.value)} inputMode="numeric" aria-describedby={describedBy('s-cadence', 'h', e('followUpCadenceDays'))} />
+          </Field>
+        </fieldset>
+        {isAdmin && (
+          <button type="submit" className="primary">
+            Save settings
+          </button>
+        )}
+      </form>
+
+      <section aria-labelledby="integrations-title">
+        <h2 id="integrations-title">Integrations</h2>
+        {integrations === null ? (
+          <p role="status">Loading…</p>
+        ) : (
+          <table>
+            <caption className="visually-hidden">Integration status</caption>
+            <thead>
+              <tr>
+                <th scope="col">Platform</th>
+                <th scope="col">Status</th>
+                <th scope="col">Account</th>
+                <th scope="col">Updated</th>
+              </tr>
+            </thead>
+            <tbody>
+              {integrations.map((i) => (
+                <tr key={i.kind}>
+                  <th scope="row">{NAMES[i.kind] ?? i.kind}</th>
+                  <td>
+                    <span className={`pill ${i.connected && i.enabled ? 'ok' : ''}`}>{i.connected ? (i.enabled ? 'Connected' : 'Paused') : 'Not connected'}</span>
+                  </td>
+                  <td>{i.externalId ?? '—'}</td>
+                  <td>{i.updatedAt ? formatTime(i.updatedAt) : '—'}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        )}
+      </section>
+
+      {isAdmin && (
+        <section aria-labelledby="dead-title">
+          <h2 id="dead-title">Failed jobs</h2>
+          {deadError && <p className="error">{deadError}</p>}
+          {dead === null ? (
+            <p role="status">Loading…</p>
+          ) : dead.length === 0 ? (
+            <p>No failed jobs. Everything that was tried went through.</p>
+          ) : (
+            <table>
+              <caption className="visually-hidden">Jobs that failed every attempt</caption>
+              <thead>
+                <tr>
+                  <th scope="col">Job</th>
+                  <th scope="col">Attempts</th>
+                  <th scope="col">Last error</th>
+                  <th scope="col">Since</th>
+                  <th scope="col">
+                    <span className="visually-hidden">Action</span>
+                  </th>
+                </tr>
+              </thead>
+              <tbody>
+                {dead.map((j) => (
+                  <tr key={j.id}>
+                    <th scope="row">{j.eventType}</th>
+                    <td>{j.attempts}</td>
+                    <td>{j.lastError ?? '—'}</td>
+                    <td>{formatTime(j.createdAt)}</td>
+                    <td>
+                      <button onClick={() => retry(j.id)}>Retry {j.eventType}</button>
+                    </td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          )}
+        </section>
+      )}
+    </div>
+  );
+}
