@@ -2,7 +2,8 @@ import type { EntityManager } from 'typeorm';
 import { isTandemError, TandemError } from '../errors/tandem-error';
 import type { QueuedJob } from '../ports/job-queue.port';
 import type { Store } from '../store/data-source';
-import { affected, one } from '../store/sql';
+import { affected, rows } from '../store/sql';
+import { MicroBatcher } from './micro-batcher';
 import type { DomainEvent, JobRegistry } from './job-registry';
 import { errorText } from './outbox-relay';
 
@@ -42,21 +43,34 @@ interface OutboxRow {
  * after `max_attempts` leaves it dead for an admin to retry.
  */
 export class JobRunner {
+  private readonly rowLoader: MicroBatcher<string, OutboxRow>;
+  private readonly completer: MicroBatcher<string, true>;
+
   constructor(
     private readonly store: Store,
     private readonly registry: JobRegistry,
     private readonly options: JobRunnerOptions = {},
-  ) {}
+  ) {
+    this.rowLoader = new MicroBatcher(async (ids) => {
+      const found = await this.store.system((m) =>
+        rows<OutboxRow>(
+          m,
+          `SELECT id::text AS id, tenant_id, topic, event_type, payload, status, attempts, max_attempts FROM outbox WHERE id = ANY($1::bigint[])`,
+          [ids],
+        ),
+      );
+      return new Map(found.map((r) => [r.id, r]));
+    });
+    this.completer = new MicroBatcher(async (ids) => {
+      await this.store.system((m) => m.query(COMPLETE_MANY_SQL, [ids]));
+      return new Map(ids.map((id) => [id, true as const]));
+    });
+  }
 
   async run(job: QueuedJob): Promise<JobOutcome> {
     const started = performance.now();
-    const row = await this.store.system((m) =>
-      one<OutboxRow>(
-        m,
-        `SELECT id::text AS id, tenant_id, topic, event_type, payload, status, attempts, max_attempts FROM outbox WHERE id = $1`,
-        [job.id],
-      ),
-    );
+    if (!/^\d+$/.test(job.id)) return this.finish(job.name, 'skipped', started);
+    const row = await this.rowLoader.load(job.id);
     if (!row || row.status !== 'pending') return this.finish(job.name, 'skipped', started);
     const handler = this.registry.get(row.topic);
     if (!handler) {
@@ -79,7 +93,7 @@ export class JobRunner {
           completedInside = true;
         },
       });
-      if (!completedInside) await this.store.system((m) => m.query(COMPLETE_SQL, [row.id]));
+      if (!completedInside) await this.completer.load(row.id);
       return this.finish(row.topic, 'completed', started);
     } catch (err) {
       if (isTandemError(err, 'job.already_done')) return this.finish(row.topic, 'skipped', started);
@@ -114,6 +128,9 @@ export class JobRunner {
     return outcome;
   }
 }
+
+const COMPLETE_MANY_SQL = `UPDATE outbox SET status = 'done', processed_at = now(), attempts = attempts + 1, dispatched_at = NULL
+                             WHERE id = ANY($1::bigint[]) AND status = 'pending'`;
 
 const COMPLETE_SQL = `UPDATE outbox SET status = 'done', processed_at = now(), attempts = attempts + 1, dispatched_at = NULL
                        WHERE id = $1 AND status = 'pending'`;
