@@ -198,8 +198,26 @@ describe('HubSpotCrmAdapter.logMessage', () => {
     ...overrides,
   });
 
-  it('creates an SMS communication associated with the contact (type 81) in one call', async () => {
+  /** The dedupe search HubSpot gets before each create (contact, exact instant, channel). */
+  const dedupeSearch = (contactId: string, createdAt: string) => ({
+    filterGroups: [
+      {
+        filters: [
+          { propertyName: 'associations.contact', operator: 'EQ', value: contactId },
+          { propertyName: 'hs_timestamp', operator: 'EQ', value: String(Date.parse(createdAt)) },
+          { propertyName: 'hs_communication_channel_type', operator: 'EQ', value: 'SMS' },
+        ],
+      },
+    ],
+    properties: ['hs_communication_body'],
+    limit: 10,
+  });
+  const communication = (id: string, body: string) => ({ id, properties: { hs_communication_body: body, hs_object_id: id }, createdAt: 'x', updatedAt: 'x', archived: false });
+
+  it('looks for the same SMS first, then creates it as a communication associated with the contact (type 81)', async () => {
     const scope = nock(API, { reqheaders: { authorization: 'Bearer pat-1' } })
+      .post('/crm/v3/objects/communications/search', dedupeSearch('901', '2025-11-20T10:05:00.000Z'))
+      .reply(200, { total: 0, results: [] })
       .post('/crm/v3/objects/communications', {
         properties: {
           hs_communication_channel_type: 'SMS',
@@ -214,16 +232,44 @@ describe('HubSpotCrmAdapter.logMessage', () => {
     expect(scope.isDone()).toBe(true);
   });
 
+  it('does not log a text twice when a retried job finds it already there (even with a newer label)', async () => {
+    const scope = nock(API)
+      .post('/crm/v3/objects/communications/search', dedupeSearch('901', '2025-11-20T10:05:00.000Z'))
+      .reply(200, { total: 2, results: [communication('c-other', 'SMS from the lead:\nsomething else'), communication('c-1', 'SMS sent by Tandem AI — failed:\nCan I get a quote this week?')] });
+    await adapter().logMessage(ctx(), { ...buildLead(), externalId: '901' }, message({ direction: 'out', author: 'ai' }));
+    expect(scope.isDone()).toBe(true);
+    // No create was attempted: nock would have refused it ("no match") and the call would have thrown.
+    expect(nock.pendingMocks()).toEqual([]);
+  });
+
+  it('creates it when the only SMS at that instant carries another text', async () => {
+    const scope = nock(API)
+      .post('/crm/v3/objects/communications/search')
+      .reply(200, { total: 1, results: [communication('c-other', 'SMS from the lead:\nCan I get a quote this week? Also Friday')] })
+      .post('/crm/v3/objects/communications')
+      .reply(201, { id: 'comm_3', properties: {}, createdAt: 'x', updatedAt: 'x', archived: false });
+    await adapter().logMessage(ctx(), { ...buildLead(), externalId: '901' }, message());
+    expect(scope.isDone()).toBe(true);
+  });
+
   it('labels outbound AI texts and delivery failures', async () => {
     const scope = nock(API)
+      .post('/crm/v3/objects/communications/search')
+      .reply(200, { total: 0, results: [] })
       .post('/crm/v3/objects/communications', (b: { properties: Record<string, string> }) => b.properties.hs_communication_body === 'SMS sent by Tandem AI — undelivered:\nHi Ana!')
       .reply(201, { id: 'comm_2', properties: {}, createdAt: 'x', updatedAt: 'x', archived: false });
     await adapter().logMessage(ctx(), { ...buildLead(), externalId: '901' }, message({ direction: 'out', author: 'ai', body: 'Hi Ana!', status: 'undelivered' }));
     expect(scope.isDone()).toBe(true);
   });
 
-  it('a 429 while logging is retryable', async () => {
-    nock(API).post('/crm/v3/objects/communications').reply(429, { status: 'error', message: 'limit' }, { 'Retry-After': '1' });
+  it('a 429 while looking or logging is retryable', async () => {
+    nock(API).post('/crm/v3/objects/communications/search').reply(429, { status: 'error', message: 'limit' }, { 'Retry-After': '3' });
+    await expect(adapter().logMessage(ctx(), { ...buildLead(), externalId: '901' }, message())).rejects.toMatchObject({ name: 'CrmRetryableError', retryAfterMs: 3000 });
+    nock(API)
+      .post('/crm/v3/objects/communications/search')
+      .reply(200, { total: 0, results: [] })
+      .post('/crm/v3/objects/communications')
+      .reply(429, { status: 'error', message: 'limit' }, { 'Retry-After': '1' });
     await expect(adapter().logMessage(ctx(), { ...buildLead(), externalId: '901' }, message())).rejects.toMatchObject({ name: 'CrmRetryableError', retryAfterMs: 1000 });
   });
 });

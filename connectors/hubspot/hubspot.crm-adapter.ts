@@ -125,9 +125,16 @@ export class HubSpotCrmAdapter implements CrmAdapter {
     }
   }
 
-  /** Logs one text on the contact timeline as a Communication (channel SMS) associated with the contact. */
+  /**
+   * Logs one text on the contact timeline as a Communication (channel SMS) associated with the contact.
+   * A retried sync job must not log the same text twice, so it first looks for the SMS it may already have
+   * logged: same contact, same `hs_timestamp` (the message's creation, to the millisecond), same text. This
+   * uses only HubSpot's own properties (no custom property, so no extra scope); HubSpot's search index lags
+   * a few seconds behind writes, so a retry within that lag can still duplicate (see README).
+   */
   async logMessage(ctx: CrmContext, lead: CrmLeadSnapshot & { externalId: string }, message: CrmMessageSnapshot): Promise<void> {
     const api = await this.api(ctx);
+    if (await this.alreadyLogged(api, lead.externalId, message)) return;
     try {
       await api.client.crm.objects.communications.basicApi.create(
         {
@@ -148,6 +155,34 @@ export class HubSpotCrmAdapter implements CrmAdapter {
       );
     } catch (err) {
       throw toCrmError(err, 'logging an SMS on the contact timeline');
+    }
+  }
+
+  /** One search on communications: this contact's SMS at this exact instant, carrying this text. */
+  private async alreadyLogged(api: HubSpotApi, contactId: string, message: CrmMessageSnapshot): Promise<boolean> {
+    const eq = (propertyName: string, value: string) => ({ propertyName, operator: 'EQ' as FilterOperatorEnum, value });
+    try {
+      const found = await api.client.crm.objects.communications.searchApi.doSearch(
+        {
+          filterGroups: [
+            {
+              filters: [
+                eq('associations.contact', contactId),
+                eq('hs_timestamp', String(Date.parse(message.createdAt))),
+                eq('hs_communication_channel_type', 'SMS'),
+              ],
+            },
+          ],
+          properties: ['hs_communication_body'],
+          limit: 10,
+        },
+        api.call,
+      );
+      // The label may differ (a delivery failure learned since); the text itself must match.
+      const suffix = `:\n${message.body}`;
+      return found.results.some((c) => (c.properties.hs_communication_body ?? '').endsWith(suffix));
+    } catch (err) {
+      throw toCrmError(err, 'looking for an SMS already logged');
     }
   }
 
