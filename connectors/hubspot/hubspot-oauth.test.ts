@@ -98,6 +98,23 @@ describe('HubSpotOAuth', () => {
     await expect(new HubSpotOAuth({ privateAppToken: 'pat-global' }).getAccessToken(ctxWith({}).ctx)).resolves.toBe('pat-global');
     await expect(new HubSpotOAuth({}).getAccessToken(ctxWith({}).ctx)).rejects.toThrow(/not connected/);
   });
+
+  it('learns the portal of a token from /account-info/v3/details; refused → 401, unreachable → retryable', async () => {
+    const scope = nock(API, { reqheaders: { authorization: 'Bearer pat-x' } })
+      .get('/account-info/v3/details')
+      .reply(200, { portalId: 62515, accountType: 'STANDARD', timeZone: 'US/Eastern', companyCurrency: 'USD', utcOffset: '-05:00' });
+    await expect(new HubSpotOAuth({}).portalForToken('pat-x')).resolves.toEqual({ portalId: '62515' });
+    expect(scope.isDone()).toBe(true);
+
+    nock(API).get('/account-info/v3/details').reply(401, { status: 'error', message: 'Authentication credentials not found.', category: 'INVALID_AUTHENTICATION' });
+    await expect(new HubSpotOAuth({}).portalForToken('pat-bad')).rejects.toMatchObject({ name: 'HubSpotRequestError', status: 401 });
+
+    nock(API).get('/account-info/v3/details').reply(200, { accountType: 'STANDARD' });
+    await expect(new HubSpotOAuth({}).portalForToken('pat-x')).rejects.toThrow('without a portalId');
+
+    // Port 9 on loopback refuses connections (nock lets loopback through).
+    await expect(new HubSpotOAuth({ basePath: 'http://127.0.0.1:9' }).portalForToken('pat-x')).rejects.toBeInstanceOf(CrmRetryableError);
+  });
 });
 
 describe('install state', () => {

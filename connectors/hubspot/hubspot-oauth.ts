@@ -1,6 +1,6 @@
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
-import type { CrmContext } from '../../core/index';
-import { createHubSpotClient, HubSpotRequestError, toCrmError } from './hubspot-client';
+import { CrmRetryableError, type CrmContext } from '../../core/index';
+import { createHubSpotClient, HUBSPOT_API_BASE, HubSpotHttpError, HubSpotRequestError, toCrmError } from './hubspot-client';
 
 /**
  * Scopes Tandem asks for. Contacts read/write: upsert contacts and log SMS communications on them;
@@ -88,6 +88,38 @@ export class HubSpotOAuth {
       throw toCrmError(err, 'reading the installing portal');
     }
     return { accessToken: tokens.accessToken, refreshToken: tokens.refreshToken, expiresAt: issuedAt + tokens.expiresIn * 1000, portalId: String(info.hubId) };
+  }
+
+  /**
+   * Which portal a private-app (or any access) token belongs to: `GET /account-info/v3/details`. Also the
+   * check that HubSpot accepts the token at all: 401 → `HubSpotRequestError` (status 401).
+   */
+  async portalForToken(accessToken: string): Promise<{ portalId: string }> {
+    const base = (this.opts.basePath ?? HUBSPOT_API_BASE).replace(/\/+$/, '');
+    let res: Response;
+    try {
+      // Plain fetch: the generated client has no account-info API, and its `apiRequest` keeps sockets alive.
+      res = await fetch(`${base}/account-info/v3/details`, { headers: { authorization: `Bearer ${accessToken}`, accept: 'application/json' } });
+    } catch (err) {
+      // undici's "fetch failed" (refused, reset, DNS): worth trying again later.
+      const cause = (err as { cause?: { code?: unknown } }).cause?.code;
+      throw new CrmRetryableError(`HubSpot unreachable while reading the account details${typeof cause === 'string' ? ` (${cause})` : ''}`);
+    }
+    const text = await res.text();
+    let body: { portalId?: unknown; message?: unknown } = {};
+    try {
+      body = JSON.parse(text) as typeof body;
+    } catch {
+      // a proxy's HTML error page: the status still says what happened
+    }
+    if (!res.ok) {
+      const headers = Object.fromEntries(res.headers.entries());
+      throw toCrmError(new HubSpotHttpError(res.status, headers, { message: typeof body.message === 'string' ? body.message : text.slice(0, 200) || 'no body' }), 'reading the account details');
+    }
+    if (typeof body.portalId !== 'number' && typeof body.portalId !== 'string') {
+      throw new HubSpotRequestError('HubSpot answered the account details without a portalId.', res.status);
+    }
+    return { portalId: String(body.portalId) };
   }
 
   /** Trades a refresh token for a fresh access token. */
