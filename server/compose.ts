@@ -21,12 +21,13 @@ import { demoPhoneRouteModuleWith } from './routes/demo-phone.routes';
 import { eventsRouteModule } from './routes/events.routes';
 import { leadsRouteModule } from './routes/leads.routes';
 import { twilioRouteModule } from './routes/twilio.routes';
+import { hubspotConnector } from '../connectors/hubspot/index';
 
 /**
  * The composition root: which connectors and route modules this server runs, and how ports are wired
  * to adapters. Connectors are listed by hand so what runs is visible in one place.
  */
-export const connectors: Connector[] = [];
+export const connectors: Connector[] = [hubspotConnector];
 
 /** The simulated phones of the embedded default, shared by the console provider and the demo phone routes. */
 export const simulatedPhones = new SimulatedPhoneBook();

@@ -37,6 +37,9 @@ const envSchema = z.object({
   HUBSPOT_CLIENT_ID: z.string().optional(),
   HUBSPOT_CLIENT_SECRET: z.string().optional(),
   HUBSPOT_BASE_PATH: optionalUrl,
+  HUBSPOT_PRIVATE_APP_TOKEN: z.string().optional(),
+  HUBSPOT_PORTAL_ID: z.string().regex(/^\d+$/, 'HUBSPOT_PORTAL_ID must be the numeric HubSpot account (portal) id').optional(),
+  HUBSPOT_TENANT_ID: z.string().uuid('HUBSPOT_TENANT_ID must be a Tandem tenant id (uuid)').optional(),
   SALESFORCE_LOGIN_URL: optionalUrl,
 });
 

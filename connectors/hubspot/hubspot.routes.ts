@@ -275,3 +275,15 @@ function errorSummary(err: unknown): Record<string, unknown> {
   if (err instanceof Error) return { name: err.name, message: err.message, code: (err as { code?: unknown }).code };
   return { value: String(err) };
 }
+
+/**
+ * Stands in for routes this server cannot serve because HubSpot is not configured: a clear 503
+ * `hubspot.not_configured` naming what is missing, instead of a 404 that looks like a wrong URL.
+ */
+export function createHubSpotNotConfiguredRouter(paths: string[], message: string): Router {
+  const router = express.Router();
+  router.use(paths, (_req: Request, res: Response) => {
+    res.status(503).json({ error: { code: 'hubspot.not_configured', message, details: {} } });
+  });
+  return router;
+}

@@ -1,8 +1,9 @@
 import express from 'express';
 import nock from 'nock';
 import request from 'supertest';
-import type { EngineCommon } from '../../core/index';
-import { hubspotConnector, HubSpotCrmAdapter, hubspotInstallUrl, resolveHubSpotConfig } from './index';
+import { hubspotConnector, HubSpotCrmAdapter, hubspotInstallUrl, resolveHubSpotConfig, type HubSpotConnectorContext } from './index';
+
+type Engine = HubSpotConnectorContext['engine'];
 
 // nock patches Node's shared http module and jest reuses a worker for several files: an instance left
 // active breaks the next file's nock ("Disallowed net connect"). Let go at the end. (Every file needs
@@ -16,20 +17,23 @@ function fakeEngine() {
   const engine = {
     registerCrmAdapter: jest.fn(),
     integrations: {
-      findTenant: jest.fn(async () => null as string | null),
+      findTenant: jest.fn(async (_kind: string, _id: string) => null as string | null),
+      get: jest.fn(async (_t: string, _kind: string) => null as { externalId: string | null; enabled: boolean; config: Record<string, unknown> } | null),
       put: jest.fn(async (...args: unknown[]) => void puts.push(args)),
     },
+    apiKeys: { authenticate: jest.fn(async () => null) },
   };
   return { engine, puts };
 }
 
 const logger = { info: jest.fn(), warn: jest.fn(), error: jest.fn() };
+beforeEach(() => jest.clearAllMocks());
 
 describe('resolveHubSpotConfig', () => {
   it('takes explicit settings over the environment', () => {
     expect(
       resolveHubSpotConfig({ publicUrl: 'https://x.io', hubspot: { clientId: 'explicit' }, env: { HUBSPOT_CLIENT_ID: 'env', HUBSPOT_CLIENT_SECRET: 's', HUBSPOT_BASE_PATH: 'http://127.0.0.1:9' } }),
-    ).toEqual({ clientId: 'explicit', clientSecret: 's', privateAppToken: undefined, basePath: 'http://127.0.0.1:9' });
+    ).toEqual({ clientId: 'explicit', clientSecret: 's', privateAppToken: undefined, portalId: undefined, tenantId: undefined, basePath: 'http://127.0.0.1:9' });
   });
 });
 
@@ -37,9 +41,9 @@ describe('hubspotConnector.register', () => {
   it('registers the CRM adapter and mounts the signed card routes', async () => {
     const { engine } = fakeEngine();
     const app = express();
-    hubspotConnector.register({
+    await hubspotConnector.register({
       app,
-      engine: engine as unknown as EngineCommon,
+      engine: engine as unknown as Engine,
       config: { publicUrl: 'https://tandem.example.com', env: { HUBSPOT_CLIENT_ID: 'cid', HUBSPOT_CLIENT_SECRET: 'cs' } },
       logger,
     });
@@ -50,21 +54,74 @@ describe('hubspotConnector.register', () => {
     expect(res.status).toBe(401);
   });
 
-  it('with only a private-app token: adapter yes, card routes and install off', async () => {
+  it('with only a private-app token: adapter yes, card routes and install answer 503 not_configured', async () => {
     const { engine } = fakeEngine();
     const app = express();
     const config = { publicUrl: 'https://t.example.com', hubspot: { privateAppToken: 'pat' } };
-    hubspotConnector.register({ app, engine: engine as unknown as EngineCommon, config, logger });
+    await hubspotConnector.register({ app, engine: engine as unknown as Engine, config, logger });
     expect(engine.registerCrmAdapter).toHaveBeenCalled();
     expect(hubspotInstallUrl(config, 't1')).toBeNull();
-    expect((await request(app).get('/hubspot/card/conversation')).status).toBe(404);
+    const card = await request(app).get('/hubspot/card/conversation');
+    expect(card.status).toBe(503);
+    expect(card.body.error).toEqual({ code: 'hubspot.not_configured', message: expect.stringContaining('HUBSPOT_CLIENT_SECRET'), details: {} });
+    const install = await request(app).get('/hubspot/oauth/callback?code=c&state=s');
+    expect(install.status).toBe(503);
+    expect(install.body.error.code).toBe('hubspot.not_configured');
+    // Token without portal and tenant: nobody uses it, and the log says so.
+    expect(engine.integrations.put).not.toHaveBeenCalled();
+    expect(logger.warn).toHaveBeenCalledWith(expect.anything(), expect.stringContaining('HUBSPOT_PORTAL_ID'));
+  });
+
+  it('with no HubSpot settings at all: starts, answers 503 on card and OAuth routes, keeps the adapter and the admin route', async () => {
+    const { engine } = fakeEngine();
+    const app = express();
+    await expect(hubspotConnector.register({ app, engine: engine as unknown as Engine, config: { publicUrl: 'http://localhost:3000', env: {} }, logger })).resolves.toBeUndefined();
+    expect(engine.registerCrmAdapter).toHaveBeenCalledWith(expect.any(HubSpotCrmAdapter));
+    for (const [method, path] of [
+      ['get', '/hubspot/card/conversation?portalId=1'],
+      ['post', '/hubspot/card/actions'],
+      ['get', '/hubspot/oauth/callback'],
+    ] as const) {
+      const res = await request(app)[method](path);
+      expect(res.status).toBe(503);
+      expect(res.body.error.code).toBe('hubspot.not_configured');
+    }
+    // The admin route is there (it needs no server settings): unauthenticated → 401, not 404.
+    const admin = await request(app).put('/api/v1/integrations/hubspot').send({ privateAppToken: 'pat-na1-x' });
+    expect(admin.status).toBe(401);
+    expect(admin.body.error.code).toBe('auth.missing_api_key');
+  });
+
+  it('single-portal mode: connects the named tenant to the portal with the token kept in the environment, ensures properties in the background', async () => {
+    const { engine, puts } = fakeEngine();
+    const app = express();
+    const TENANT = '7f6c1c1e-2b9a-4d4e-9a51-0c1f9a3c2b10';
+    const scope = nock(API, { reqheaders: { authorization: 'Bearer pat-env' } })
+      .get('/crm/v3/properties/contacts/groups/tandem')
+      .reply(200, { name: 'tandem', label: 'Tandem', displayOrder: -1, archived: false })
+      .post('/crm/v3/properties/contacts/batch/read')
+      .reply(200, { status: 'COMPLETE', results: [], startedAt: 'x', completedAt: 'x' })
+      .post('/crm/v3/properties/contacts/batch/create')
+      .reply(201, { status: 'COMPLETE', results: [], startedAt: 'x', completedAt: 'x' });
+    const env = { HUBSPOT_PRIVATE_APP_TOKEN: 'pat-env', HUBSPOT_PORTAL_ID: '62515', HUBSPOT_TENANT_ID: TENANT };
+    await hubspotConnector.register({ app, engine: engine as unknown as Engine, config: { publicUrl: 'https://t.example.com', env }, logger });
+    expect(puts).toEqual([[TENANT, 'hubspot', { externalId: '62515', config: { source: 'env' }, enabled: true }]]);
+    for (let i = 0; i < 100 && !scope.isDone(); i++) await new Promise((r) => setTimeout(r, 20));
+    expect(scope.isDone()).toBe(true);
+
+    // A portal another tenant already holds is not taken over.
+    const other = fakeEngine();
+    other.engine.integrations.findTenant.mockResolvedValueOnce('someone-else');
+    await hubspotConnector.register({ app: express(), engine: other.engine as unknown as Engine, config: { publicUrl: 'https://t.example.com', env }, logger });
+    expect(other.puts).toEqual([]);
+    expect(logger.error).toHaveBeenCalledWith({ portalId: '62515', tenantId: TENANT }, expect.stringContaining('another tenant'));
   });
 
   it('completes an install: state → tenant, code → tokens stored by portal id, properties ensured', async () => {
     const { engine, puts } = fakeEngine();
     const app = express();
     const config = { publicUrl: 'https://tandem.example.com/', hubspot: { clientId: 'cid', clientSecret: 'cs' } };
-    hubspotConnector.register({ app, engine: engine as unknown as EngineCommon, config, logger });
+    await hubspotConnector.register({ app, engine: engine as unknown as Engine, config, logger });
     const url = new URL(hubspotInstallUrl(config, 'tenant-1')!);
     expect(url.searchParams.get('redirect_uri')).toBe('https://tandem.example.com/hubspot/oauth/callback');
     const state = url.searchParams.get('state')!;
@@ -96,7 +153,7 @@ describe('hubspotConnector.register', () => {
   it('refuses a forged state without calling HubSpot', async () => {
     const { engine } = fakeEngine();
     const app = express();
-    hubspotConnector.register({ app, engine: engine as unknown as EngineCommon, config: { publicUrl: 'https://t.example.com', hubspot: { clientId: 'cid', clientSecret: 'cs' } }, logger });
+    await hubspotConnector.register({ app, engine: engine as unknown as Engine, config: { publicUrl: 'https://t.example.com', hubspot: { clientId: 'cid', clientSecret: 'cs' } }, logger });
     const res = await request(app).get('/hubspot/oauth/callback?code=c&state=a.1.b.c');
     expect(res.status).toBe(400);
     expect(engine.integrations.put).not.toHaveBeenCalled();
