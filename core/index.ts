@@ -38,3 +38,6 @@ export { createAiPipeline, createOfflineLanguageModel, createOpenAiLanguageModel
 export { AnalyticsService, parseAnalyticsRange, MAX_RANGE_DAYS, type AnalyticsOverview, type AnalyticsRange } from './analytics/analytics.service';
 export { ConsoleSmsProvider, type ConsoleSmsProviderConfig } from './sms/providers/console/console.sms-provider';
 export { SimulatedPhoneBook, type SimulatedPhoneMessage } from './sms/providers/console/simulated-phone-book';
+export { LEAD_CAPTURED, originNotAllowed, type CaptureRequest, type CaptureResult, type LeadCapturedPayload } from './capture/capture.service';
+export { formInactive, formNotFound, originAllowed, type FormRecord, type FormPolicy, type PublicFormResponse } from './capture/form.service';
+export { demoFormDefinition, type FormDefinition, type FormDefinitionInput, type PublicFormDefinition } from './forms/form-definition';

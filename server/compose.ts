@@ -21,6 +21,8 @@ import { demoPhoneRouteModuleWith } from './routes/demo-phone.routes';
 import { eventsRouteModule } from './routes/events.routes';
 import { leadsRouteModule } from './routes/leads.routes';
 import { twilioRouteModule } from './routes/twilio.routes';
+import { formsRouteModule, seedDemoCapture } from './routes/forms.routes';
+import { widgetAssetsRouteModule } from './routes/widget-assets.routes';
 import { hubspotConnector } from '../connectors/hubspot/index';
 
 /**
@@ -41,6 +43,8 @@ export const routes: RouteModule[] = [
   openApiRouteModule,
   analyticsRouteModule,
   consoleRouteModule,
+  formsRouteModule,
+  widgetAssetsRouteModule,
 ];
 
 interface TwilioConfig {
@@ -126,4 +130,7 @@ export function composeWith(config: TandemConfig, consoleProvider?: SmsProvider 
 
 export const compose: StartOptions['compose'] = (engine) => composeWith(loadConfig())(engine);
 
-export const seedDemo: StartOptions['seedDemo'] = async () => {};
+/** Fills a fresh demo tenant: the demo form (open to the local console) and a console number to text from. */
+export const seedDemo: StartOptions['seedDemo'] = async (engine, tenantId) => {
+  await seedDemoCapture(engine, tenantId);
+};

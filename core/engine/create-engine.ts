@@ -1,5 +1,7 @@
 import type { EntityManager } from 'typeorm';
 import { AgentService } from '../agents/agent.service';
+import { CaptureService } from '../capture/capture.service';
+import { FormService } from '../capture/form.service';
 import { AnalyticsService } from '../analytics/analytics.service';
 import { createConversationEngine } from '../conversations/conversation-engine';
 import { BullMqJobQueue } from '../jobs/bullmq.job-queue';
@@ -83,6 +85,9 @@ export async function createEngine(config: EngineConfig) {
     publicUrl: config.publicUrl,
   });
 
+  const forms = new FormService(store);
+  const capture = new CaptureService({ store, jobs, forms, live: { publish: live.publish.bind(live) }, clock, logger });
+
   /** Runs tenant work whose outbox events should be dispatched right after commit. */
   async function tenantTx<T>(tenantId: string, work: (m: EntityManager) => Promise<T>): Promise<T> {
     const result = await store.tenant(tenantId, work);
@@ -112,6 +117,10 @@ export async function createEngine(config: EngineConfig) {
     /** SMS in (webhooks, simulated phone), delivery updates, provider wiring. */
     messaging: conversationEngine.messaging,
     useAiPipeline: conversationEngine.useAiPipeline,
+    /** Capture forms: CRUD for staff (audited, versioned) and the public reads the widget needs. */
+    forms,
+    /** One form submission → lead, consent proof, first score, conversation and `lead.captured` (see CaptureService). */
+    capture: capture.capture.bind(capture),
     /** Console analytics: speed to lead, response rate, who sent, decisions, leads by tag. */
     analytics: new AnalyticsService(store),
     registerCrmAdapter(adapter: CrmAdapter) {
