@@ -59,6 +59,11 @@ export default tseslint.config(
   { files: ['connectors/salesforce/**/*.ts'], rules: { 'no-restricted-imports': ['error', { patterns: connectorMayNotReachInto('salesforce') }] } },
   { files: ['connectors/slack/**/*.ts'], rules: { 'no-restricted-imports': ['error', { patterns: connectorMayNotReachInto('slack') }] } },
   {
+    // Integration tests compose the real server around a connector; connector code itself may not.
+    files: ['connectors/**/*.test.ts', 'connectors/**/test-support/**/*.ts'],
+    rules: { 'no-restricted-imports': 'off' },
+  },
+  {
     files: ['widget/**/*.ts', 'widget/**/*.tsx'],
     rules: {
       'no-restricted-imports': [
