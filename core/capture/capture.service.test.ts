@@ -204,6 +204,59 @@ describe(`capture (${process.env.DATABASE_URL ? 'PostgreSQL' : 'PGlite'})`, () =
     expect(n).toHaveLength(1);
   });
 
+  /**
+   * Runs `work` in a tenant transaction held open until the returned `commit()`: on PostgreSQL a capture
+   * started meanwhile runs beside it and meets its rows only at the unique index (the race under test).
+   */
+  async function heldTransaction<T>(work: (m: import('typeorm').EntityManager) => Promise<T>) {
+    let release!: () => void;
+    let ready!: () => void;
+    const gate = new Promise<void>((r) => (release = r));
+    const started = new Promise<void>((r) => (ready = r));
+    const done = engine.store.tenant(tenantId, async (m) => {
+      const out = await work(m);
+      ready();
+      await gate;
+      return out;
+    });
+    await started;
+    return {
+      async commit() {
+        release();
+        return done;
+      },
+    };
+  }
+
+  it('a race on one idempotency key: the loser hits the unique index, runs again and answers 200 with the winner’s ids', async () => {
+    const held = await heldTransaction(async (m) => {
+      const l = await one<{ id: string }>(m, `INSERT INTO leads (tenant_id, phone) VALUES ($1, $2) RETURNING id`, [tenantId, nextPhone()]);
+      const s = await one<{ id: string }>(
+        m,
+        `INSERT INTO submissions (tenant_id, form_id, form_version, lead_id, values, consent, idempotency_key) VALUES ($1, $2, 1, $3, '{}', '{}', 'race-key') RETURNING id`,
+        [tenantId, formId, l!.id],
+      );
+      return { leadId: l!.id, submissionId: s!.id };
+    });
+    const phone = nextPhone();
+    const racing = engine.capture(formId, req(body({ phone }), { idempotencyKey: 'race-key' }));
+    await new Promise((r) => setTimeout(r, 300));
+    const winner = await held.commit();
+    await expect(racing).resolves.toMatchObject({ status: 200, duplicate: true, ...winner });
+    expect(await engine.store.tenant(tenantId, (m) => rows(m, `SELECT id FROM leads WHERE phone = $1`, [phone]))).toHaveLength(0);
+  });
+
+  it('a race with another path creating the same phone’s lead (an inbound text): the capture runs again and updates that lead', async () => {
+    const phone = nextPhone();
+    const held = await heldTransaction((m) => one<{ id: string }>(m, `INSERT INTO leads (tenant_id, phone) VALUES ($1, $2) RETURNING id`, [tenantId, phone]));
+    const racing = engine.capture(formId, req(body({ phone })));
+    await new Promise((r) => setTimeout(r, 300));
+    const inbound = await held.commit();
+    const r = await racing;
+    expect(r).toMatchObject({ status: 201, leadId: inbound!.id, isNewLead: false });
+    expect(await lead(inbound!.id)).toMatchObject({ first_name: 'Ada', consent_state: 'granted' });
+  });
+
   it('a ticked form consent re-opts-in a lead who had texted STOP; an unticked optional one does not', async () => {
     const optional = demoFormDefinition('Acme Homes', { allowedOrigins: [ORIGIN], consent: { text: consentText, required: false } });
     const optionalId = (await engine.forms.create(tenantId, optional, SYSTEM)).id;

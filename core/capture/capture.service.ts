@@ -138,7 +138,7 @@ export class CaptureService {
     const tenantId = await forms.tenantFor(formId);
     if (!tenantId) throw formNotFound();
 
-    const outcome = await store.tenant(tenantId, (m) => this.captureIn(m, tenantId, formId, key, request));
+    const outcome = await this.withRetry(() => store.tenant(tenantId, (m) => this.captureIn(m, tenantId, formId, key, request)));
 
     if (outcome.kind === 'spam') {
       // Answer like a success so a bot learns nothing; log without any of the submitted values.
@@ -165,24 +165,36 @@ export class CaptureService {
     };
   }
 
+  /**
+   * Two requests racing on one idempotency key or one new phone: the loser's insert hits a unique index and
+   * its whole transaction rolls back; run it once more and it finds the winner's rows (a duplicate, or the
+   * lead to update). Cheaper than locking on every request for a race that rarely happens.
+   */
+  private async withRetry<T>(run: () => Promise<T>): Promise<T> {
+    try {
+      return await run();
+    } catch (err) {
+      if (!isUniqueViolation(err, ['submissions_idempotency', 'leads_tenant_id_phone_key'])) throw err;
+      return run();
+    }
+  }
+
   private async captureIn(m: EntityManager, tenantId: string, formId: string, key: string | null, request: CaptureRequest): Promise<Outcome> {
     const { forms, clock } = this.deps;
-    const form = await one<FormRow & { default_tz: string | null }>(
+    // The form as stored now, the tenant's default zone, and any earlier submission under this key: one trip.
+    const form = await one<FormRow & { default_tz: string | null; prior_id: string | null; prior_lead_id: string | null }>(
       m,
-      `SELECT f.*, t.settings->>'defaultTimezone' AS default_tz FROM forms f JOIN tenants t ON t.id = f.tenant_id WHERE f.id = $1`,
-      [formId],
+      `SELECT f.*, t.settings->>'defaultTimezone' AS default_tz, p.id AS prior_id, p.lead_id AS prior_lead_id
+         FROM forms f JOIN tenants t ON t.id = f.tenant_id
+         LEFT JOIN submissions p ON $2::text IS NOT NULL AND p.form_id = f.id AND p.idempotency_key = $2
+        WHERE f.id = $1`,
+      [formId, key],
     );
     if (!form) throw formNotFound();
     if (!form.active) throw formInactive();
     const def = forms.definitionOf(form);
     if (!originAllowed(def.allowedOrigins, request.origin)) throw originNotAllowed(request.origin);
-
-    if (key) {
-      // Same key at the same time (a double click): the second waits here, then finds the first's row.
-      await m.query(`SELECT pg_advisory_xact_lock(hashtextextended($1, 0))`, [`submission:${formId}:${key}`]);
-      const prior = await one<{ id: string; lead_id: string }>(m, `SELECT id, lead_id FROM submissions WHERE form_id = $1 AND idempotency_key = $2`, [formId, key]);
-      if (prior) return { kind: 'duplicate', submissionId: prior.id, leadId: prior.lead_id };
-    }
+    if (form.prior_id && form.prior_lead_id) return { kind: 'duplicate', submissionId: form.prior_id, leadId: form.prior_lead_id };
 
     // The spam check compares the client's own timestamps, so it uses the real clock, not the engine's.
     const parsed = parseSubmissionRequest(def, request.body, { phone: serverPhoneParser(), now: Date.now() });
@@ -209,27 +221,32 @@ export class CaptureService {
     const { tenantId, form, def, sub, phone, request, now } = x;
     const fields = leadFieldsFrom(def, sub.values);
 
-    // One person at a time: submissions for the same phone or email queue up instead of racing to two leads.
+    // One person at a time: two submissions with the same email (different phones) must not make two leads.
     const lockKeys = [`lead-phone:${tenantId}:${phone}`, ...(fields.email ? [`lead-email:${tenantId}:${fields.email}`] : [])];
     await m.query(
       `SELECT pg_advisory_xact_lock(h) FROM (SELECT DISTINCT hashtextextended(k, 0) AS h FROM unnest($1::text[]) AS k) s ORDER BY h`,
       [lockKeys],
     );
-    let lead = await one<LeadRow>(m, `SELECT * FROM leads WHERE phone = $1 FOR UPDATE`, [phone]);
-    if (!lead && fields.email) {
-      lead = await one<LeadRow>(m, `SELECT * FROM leads WHERE lower(email) = $1 ORDER BY created_at DESC, id DESC LIMIT 1 FOR UPDATE`, [fields.email]);
-    }
+    // Same phone first, else the newest lead with this email; with its open conversation, if any.
+    const lead = await one<LeadRow & { open_conversation_id: string | null }>(
+      m,
+      `SELECT l.*, (SELECT c.id FROM conversations c WHERE c.lead_id = l.id AND c.status <> 'closed' ORDER BY c.created_at DESC, c.id DESC LIMIT 1) AS open_conversation_id
+         FROM leads l
+        WHERE l.phone = $1 OR ($2::text IS NOT NULL AND lower(l.email) = $2)
+        ORDER BY (l.phone = $1) DESC, l.created_at DESC, l.id DESC
+        LIMIT 1 FOR UPDATE OF l`,
+      [phone, fields.email],
+    );
 
     const score = mergeScore(lead, scoreForm(scoringAnswers(def, sub.values)));
     const granted = sub.consent.granted;
     const reOptIn = granted && lead !== null && (lead.opted_out || lead.consent_state === 'revoked');
-    const timezone = timezoneForPhone(phone, form.default_tz || DEFAULT_TIMEZONE);
+    const timezone = zoneForPhone(phone, form.default_tz || DEFAULT_TIMEZONE);
     const submissionId = randomUUID();
-    const at = now.toISOString();
     const proof = {
       text: def.consent.text,
       checked: granted,
-      at,
+      at: now.toISOString(),
       ip: request.ip,
       userAgent: request.userAgent?.slice(0, 500) ?? null,
       pageUrl: sub.meta.pageUrl,
@@ -238,61 +255,79 @@ export class CaptureService {
       formVersionSeen: sub.meta.formVersion,
     };
 
-    let leadId: string;
-    let isNewLead = false;
-    if (!lead) {
-      const created = await one<{ id: string }>(
-        m,
-        `INSERT INTO leads (tenant_id, phone, email, first_name, last_name, company, source, timezone, score, tag, signals, consent_state, opted_out)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11::jsonb, $12, false)
-         ON CONFLICT (tenant_id, phone) DO NOTHING RETURNING id`,
-        [tenantId, phone, fields.email, fields.firstName, fields.lastName, fields.company, fields.source, timezone, score.score, score.tag, JSON.stringify(score.signals), granted ? 'granted' : 'none'],
-      );
-      if (!created) {
-        // Another path (an inbound text) created this phone's lead a moment ago: retry so it is updated instead.
-        throw new TandemError('submission.conflict', 'This lead was being created at the same moment. Please send the form again.', 409);
-      }
-      leadId = created.id;
-      isNewLead = true;
-    } else {
-      leadId = lead.id;
-      // Matched by email with another phone: move the lead to the number just given, unless that number
-      // already belongs to someone else (then the lead keeps its number; uniqueness wins).
-      await m.query(
+    // The lead (inserted, or updated in place), the submission, the consent ledger entry and, when none is
+    // open, a conversation: one statement, so one round trip whatever the case.
+    const leadParams = [tenantId, phone, fields.email, fields.firstName, fields.lastName, fields.company, fields.source, timezone, score.score, score.tag, JSON.stringify(score.signals), granted];
+    const upsert = lead
+      ? // Matched by email with another phone: the lead moves to the number just given, unless that number
+        // belongs to someone else (then it keeps its own: phone uniqueness wins).
         `UPDATE leads SET
-            phone = CASE WHEN phone <> $2 AND NOT EXISTS (SELECT 1 FROM leads o WHERE o.phone = $2 AND o.id <> $1) THEN $2 ELSE phone END,
-            email = coalesce(email, $3), first_name = coalesce(first_name, $4), last_name = coalesce(last_name, $5),
-            company = coalesce(company, $6), source = coalesce(source, $7), timezone = coalesce(timezone, $8),
-            score = $9, tag = $10, signals = $11::jsonb,
-            consent_state = CASE WHEN $12 THEN 'granted' ELSE consent_state END,
-            opted_out = CASE WHEN $12 THEN false ELSE opted_out END,
+            phone = CASE WHEN phone <> $2::text AND NOT EXISTS (SELECT 1 FROM leads o WHERE o.phone = $2::text AND o.id <> $13::uuid) THEN $2::text ELSE phone END,
+            email = coalesce(email, $3::text), first_name = coalesce(first_name, $4::text), last_name = coalesce(last_name, $5::text),
+            company = coalesce(company, $6::text), source = coalesce(source, $7::text), timezone = coalesce(timezone, $8::text),
+            score = $9::int, tag = $10::text, signals = $11::jsonb,
+            consent_state = CASE WHEN $12::boolean THEN 'granted' ELSE consent_state END,
+            opted_out = CASE WHEN $12::boolean THEN false ELSE opted_out END,
             updated_at = now()
-          WHERE id = $1`,
-        [leadId, phone, fields.email, fields.firstName, fields.lastName, fields.company, fields.source, timezone, score.score, score.tag, JSON.stringify(score.signals), granted],
-      );
-    }
-
-    await m.query(
-      `INSERT INTO submissions (id, tenant_id, form_id, form_version, lead_id, values, consent, utm, referrer, idempotency_key)
-       VALUES ($1, $2, $3, $4, $5, $6::jsonb, $7::jsonb, $8::jsonb, $9, $10)`,
-      [submissionId, tenantId, form.id, form.version, leadId, JSON.stringify(sub.values), JSON.stringify(proof), JSON.stringify(compactUtm(sub.meta.utm)), sub.meta.referrer, x.key],
+          WHERE id = $13::uuid AND tenant_id = $1::uuid RETURNING id`
+      : `INSERT INTO leads (tenant_id, phone, email, first_name, last_name, company, source, timezone, score, tag, signals, consent_state, opted_out)
+         SELECT $1::uuid, $2::text, $3::text, $4::text, $5::text, $6::text, $7::text, $8::text, $9::int, $10::text, $11::jsonb,
+                CASE WHEN $12::boolean THEN 'granted' ELSE 'none' END, false
+          WHERE $13::uuid IS NULL
+         RETURNING id`;
+    const written = await one<{ lead_id: string; conversation_id: string }>(
+      m,
+      `WITH l AS (${upsert}),
+            s AS (INSERT INTO submissions (id, tenant_id, form_id, form_version, lead_id, values, consent, utm, referrer, idempotency_key)
+                  SELECT $14::uuid, $1::uuid, $15::uuid, $16::int, l.id, $17::jsonb, $18::jsonb, $19::jsonb, $20::text, $21::text FROM l RETURNING id),
+            e AS (INSERT INTO consent_events (tenant_id, lead_id, kind, source, proof, created_at)
+                  SELECT $1::uuid, l.id, 'opt_in', 'form', $22::jsonb, clock_timestamp() FROM l WHERE $12::boolean RETURNING id),
+            c AS (INSERT INTO conversations (tenant_id, lead_id) SELECT $1::uuid, l.id FROM l WHERE $23::uuid IS NULL RETURNING id)
+       SELECT l.id AS lead_id, coalesce((SELECT id FROM c), $23::uuid) AS conversation_id FROM l, s`,
+      [
+        ...leadParams,
+        lead?.id ?? null,
+        submissionId,
+        form.id,
+        form.version,
+        JSON.stringify(sub.values),
+        JSON.stringify(proof),
+        JSON.stringify(compactUtm(sub.meta.utm)),
+        sub.meta.referrer,
+        x.key,
+        JSON.stringify({ ...proof, submissionId, reOptIn }),
+        lead?.open_conversation_id ?? null,
+      ],
     );
-    if (granted) {
-      await m.query(
-        `INSERT INTO consent_events (tenant_id, lead_id, kind, source, proof, created_at) VALUES ($1, $2, 'opt_in', 'form', $3::jsonb, clock_timestamp())`,
-        [tenantId, leadId, JSON.stringify({ ...proof, submissionId, reOptIn })],
-      );
-    }
-
-    let conversationId = isNewLead
-      ? null
-      : ((await one<{ id: string }>(m, `SELECT id FROM conversations WHERE lead_id = $1 AND status <> 'closed' ORDER BY created_at DESC, id DESC LIMIT 1`, [leadId]))?.id ?? null);
-    if (!conversationId) {
-      conversationId = (await one<{ id: string }>(m, `INSERT INTO conversations (tenant_id, lead_id) VALUES ($1, $2) RETURNING id`, [tenantId, leadId]))!.id;
-    }
-
+    const leadId = written!.lead_id;
+    const conversationId = written!.conversation_id;
+    const isNewLead = !lead;
     const payload: LeadCapturedPayload = { leadId, conversationId, submissionId, isNewLead };
     await this.deps.jobs.outbox.publish(m, [{ type: LEAD_CAPTURED, tenantId, payload }]);
     return { kind: 'created', submissionId, leadId, conversationId, isNewLead, reOptIn };
   }
+}
+
+/** A unique-index violation (SQLSTATE 23505) on one of `constraints`. */
+function isUniqueViolation(err: unknown, constraints: string[]): boolean {
+  const e = err as { code?: string; constraint?: string; driverError?: { code?: string; constraint?: string } };
+  const code = e.driverError?.code ?? e.code;
+  const constraint = e.driverError?.constraint ?? e.constraint;
+  return code === '23505' && constraint !== undefined && constraints.includes(constraint);
+}
+
+// NANP zones are assigned per area code (see core/compliance), and parsing a number plus checking a zone
+// costs about a millisecond: remember the answer per area code and default zone.
+const NANP_ZONES = new Map<string, string>();
+
+/** `timezoneForPhone`, remembered per +1 area code. */
+function zoneForPhone(phone: string, fallback: string): string {
+  if (!phone.startsWith('+1') || phone.length !== 12) return timezoneForPhone(phone, fallback);
+  const key = `${phone.slice(0, 5)}|${fallback}`;
+  let zone = NANP_ZONES.get(key);
+  if (!zone) {
+    zone = timezoneForPhone(phone, fallback);
+    if (NANP_ZONES.size < 10_000) NANP_ZONES.set(key, zone);
+  }
+  return zone;
 }
