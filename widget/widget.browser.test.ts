@@ -1,8 +1,9 @@
 /**
  * The widget in a real browser (Debian's Chromium via playwright-core): a "customer site" on one origin
  * embeds the script tag; a fake Tandem API on another origin serves widget.js, widget-phone.js and the
- * public form, and records submissions. The fake answers what the real route will; the lead can point
- * these tests at the real server later (replace startFakeApi).
+ * public form, and records submissions, so the exact payload and every reply shape can be asserted.
+ * The same widget against the real server (real routes, database rows, outbox, CORS refusals) is
+ * server/routes/capture.browser.test.ts: it lives under server/ because widget/ may import only core/forms.
  */
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
