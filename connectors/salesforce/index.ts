@@ -1,41 +1,78 @@
 import type { Express, Router } from 'express';
-import type { EngineCommon } from '../../core/engine/engine.types';
-import { SalesforceCrmAdapter, SALESFORCE_API_VERSION } from './server/salesforce.crm-adapter';
-import { createSalesforceRouter, type SalesforceLogger } from './server/salesforce.routes';
+import { SalesforceCrmAdapter, SALESFORCE_API_VERSION } from './backend/salesforce.crm-adapter';
+import { createSalesforceInstallRouter, type SalesforceInstallEngine } from './backend/salesforce-install.routes';
+import { createSalesforceRouter, type SalesforceLogger } from './backend/salesforce.routes';
 
-export { createSalesforceRouter, SALESFORCE_HEADERS, SalesforceRouteError } from './server/salesforce.routes';
-export type { SalesforceLogger, SalesforceRouterDeps } from './server/salesforce.routes';
-export { SalesforceCrmAdapter, SalesforceApiError, salesforceIntegrationConfigSchema, SALESFORCE_API_VERSION } from './server/salesforce.crm-adapter';
-export type { SalesforceIntegrationConfig } from './server/salesforce.crm-adapter';
-export { createOrgKey, hashOrgKey, toSalesforceId18 } from './server/salesforce-org-auth';
+export { createSalesforceRouter, SALESFORCE_HEADERS, SalesforceRouteError } from './backend/salesforce.routes';
+export type { SalesforceLogger, SalesforceRouterDeps } from './backend/salesforce.routes';
+export { createSalesforceInstallRouter, SALESFORCE_INTEGRATION_PATH } from './backend/salesforce-install.routes';
+export type { SalesforceInstallEngine } from './backend/salesforce-install.routes';
+export {
+  SalesforceCrmAdapter,
+  SalesforceApiError,
+  salesforceIntegrationConfigSchema,
+  SALESFORCE_API_VERSION,
+  TANDEM_LEAD_ID_FIELD,
+  TANDEM_MESSAGE_ID_FIELD,
+} from './backend/salesforce.crm-adapter';
+export type { SalesforceIntegrationConfig } from './backend/salesforce.crm-adapter';
+export { createOrgKey, hashOrgKey, toSalesforceId18 } from './backend/salesforce-org-auth';
 
 /** Deployment-wide Salesforce settings (per-org secrets live in the tenant's integration config). */
 export interface SalesforceConnectorConfig {
   /** Overrides every org's instance URL, e.g. a local fake in tests and demos. */
   baseUrl?: string;
+  /** Token requests go here instead of the org's My Domain (which the client credentials flow needs). */
+  loginUrl?: string;
+  /** REST API version, `v62.0` or `62.0`. */
   apiVersion?: string;
+}
+
+/** The server's configuration, or just the parts this connector reads. Explicit settings win over env. */
+export interface SalesforceConnectorSettings {
+  publicUrl: string;
+  salesforce?: SalesforceConnectorConfig;
+  env?: { SALESFORCE_LOGIN_URL?: string; SALESFORCE_API_VERSION?: string; SALESFORCE_API_BASE_URL?: string };
 }
 
 export interface SalesforceRegisterContext {
   app: Pick<Express, 'use'> | Router;
-  engine: EngineCommon;
-  config: { publicUrl: string; salesforce?: SalesforceConnectorConfig };
+  engine: SalesforceInstallEngine;
+  config: SalesforceConnectorSettings;
   logger: SalesforceLogger;
 }
 
+/** `config.salesforce`, else the SALESFORCE_* environment; the API version is normalised to `vNN.0`. */
+export function resolveSalesforceConfig(config: SalesforceConnectorSettings): Required<Pick<SalesforceConnectorConfig, 'apiVersion'>> & SalesforceConnectorConfig {
+  const env = config.env ?? {};
+  const version = config.salesforce?.apiVersion ?? env.SALESFORCE_API_VERSION ?? SALESFORCE_API_VERSION;
+  return {
+    baseUrl: config.salesforce?.baseUrl ?? env.SALESFORCE_API_BASE_URL,
+    loginUrl: config.salesforce?.loginUrl ?? env.SALESFORCE_LOGIN_URL,
+    apiVersion: version.startsWith('v') ? version : `v${version}`,
+  };
+}
+
 /**
- * The Salesforce connector: mounts `/salesforce/v1/*` (the Lead tab's Apex callouts) and registers the
- * Salesforce CRM adapter (Lead upsert + Task per text). The server lists it by hand and calls `register`.
+ * The Salesforce connector. Needs no deployment configuration: every org brings its own credentials in the
+ * tenant's `salesforce` integration (set by `PUT /api/v1/integrations/salesforce`), so the routes are always
+ * mounted and each request is authenticated per org. It mounts:
+ * - `/salesforce/v1/*`, the routes the Lead tab's Apex controller calls (org id + org key);
+ * - `PUT|GET /api/v1/integrations/salesforce`, connecting an org to a workspace (admin API key);
+ * and registers the CRM adapter, which the engine's sync job runs only for tenants whose Salesforce
+ * integration is enabled (Lead upsert by Tandem_Lead_Id__c, one Task per text).
  */
 export const salesforceConnector = {
   id: 'salesforce' as const,
   register(ctx: SalesforceRegisterContext): void {
-    const settings = ctx.config.salesforce ?? {};
+    const settings = resolveSalesforceConfig(ctx.config);
     ctx.app.use(createSalesforceRouter({ engine: ctx.engine, logger: ctx.logger }));
+    ctx.app.use(createSalesforceInstallRouter({ engine: ctx.engine, logger: ctx.logger }));
     ctx.engine.registerCrmAdapter(
       new SalesforceCrmAdapter({
         baseUrl: settings.baseUrl,
-        apiVersion: settings.apiVersion ?? SALESFORCE_API_VERSION,
+        loginUrl: settings.loginUrl,
+        apiVersion: settings.apiVersion,
         logger: ctx.logger,
       }),
     );

@@ -1,8 +1,9 @@
 import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { buildConversationView } from '../../connectors/salesforce/server/conversation-view.fixture';
-import { SALESFORCE_HEADERS } from '../../connectors/salesforce/server/salesforce.routes';
+import { XMLParser, XMLValidator } from 'fast-xml-parser';
+import { buildConversationView } from '../../connectors/salesforce/backend/conversation-view.fixture';
+import { SALESFORCE_HEADERS } from '../../connectors/salesforce/backend/salesforce.routes';
 import {
   EXTERNAL_CLIENT_APP,
   EXTERNAL_CREDENTIAL,
@@ -15,13 +16,6 @@ import {
 
 const SF_PROJECT = path.resolve(__dirname, '../../connectors/salesforce');
 const FORCE_APP = path.join(SF_PROJECT, 'force-app/main/default');
-
-// fast-xml-parser is a dev dependency of the SFDX project (root has no XML parser yet).
-// eslint-disable-next-line @typescript-eslint/no-require-imports
-const { XMLValidator, XMLParser } = require(require.resolve('fast-xml-parser', { paths: [path.resolve(__dirname, '../..'), SF_PROJECT] })) as {
-  XMLValidator: { validate(xml: string): true | { err: { code: string; msg: string; line: number } } };
-  XMLParser: new (options?: Record<string, unknown>) => { parse(xml: string): Record<string, unknown> };
-};
 
 const parser = new XMLParser({ ignoreAttributes: false, ignoreDeclaration: true, isArray: () => false });
 

@@ -1,5 +1,4 @@
-import type { ConversationView } from '../../../core/domain/conversation-view';
-import type { AgentRecord } from '../../../core/engine/engine.types';
+import type { AgentRecord, ConversationView } from '../../../core/index';
 
 /** A conversation in copilot mode with a pending AI draft, as the engine would render it. Test-only. */
 export function buildConversationView(overrides: Partial<ConversationView> = {}): ConversationView {

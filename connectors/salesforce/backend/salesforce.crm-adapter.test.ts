@@ -1,5 +1,5 @@
 import nock from 'nock';
-import { CrmRetryableError, type CrmContext, type CrmLeadSnapshot, type CrmMessageSnapshot } from '../../../core/ports/crm-adapter.port';
+import { CrmRetryableError, type CrmContext, type CrmLeadSnapshot, type CrmMessageSnapshot } from '../../../core/index';
 import { maskPhone, SalesforceApiError, SalesforceCrmAdapter } from './salesforce.crm-adapter';
 
 const INSTANCE = 'https://acme.my.salesforce.com';
@@ -159,22 +159,40 @@ describe('SalesforceCrmAdapter.logMessage', () => {
   it.each([
     ['in', 'SMS received'],
     ['out', 'SMS sent'],
-  ] as const)('logs a %s text as a completed Task on the Lead (%s)', async (direction, subject) => {
+  ] as const)('logs a %s text as a completed Task on the Lead (%s), upserted by Tandem_Message_Id__c', async (direction, subject) => {
     const { ctx } = buildCtx();
-    const scope = nock(INSTANCE, { reqheaders: { authorization: 'Bearer token-old' } })
-      .post(`${API}/sobjects/Task`, {
+    const scope = nock(INSTANCE, { reqheaders: { authorization: 'Bearer token-old', 'content-type': 'application/json' } })
+      .patch(`${API}/sobjects/Task/Tandem_Message_Id__c/msg_02`, {
         WhoId: SF_LEAD_ID,
         Subject: subject,
         Description: 'Yes, this week please. Budget around $20k.',
         Status: 'Completed',
         Priority: 'Normal',
         ActivityDate: '2025-05-01',
-        TaskSubtype: 'Task',
       })
-      .reply(201, { id: '00T5g00000QwErTEAV', success: true, errors: [] });
+      .reply(201, { id: '00T5g00000QwErTEAV', success: true, errors: [], created: true });
 
     await adapter().logMessage(ctx, { ...buildLead(), externalId: SF_LEAD_ID }, buildMessage({ direction }));
     expect(scope.isDone()).toBe(true);
+  });
+
+  it('logs the same text twice as one Task: the second call updates it (a retried job)', async () => {
+    const { ctx } = buildCtx();
+    const bodies: unknown[] = [];
+    const scope = nock(INSTANCE)
+      .patch(`${API}/sobjects/Task/Tandem_Message_Id__c/msg_02`, (body) => bodies.push(body) > 0)
+      .reply(201, { id: '00T5g00000QwErTEAV', success: true, errors: [], created: true })
+      .patch(`${API}/sobjects/Task/Tandem_Message_Id__c/msg_02`, (body) => bodies.push(body) > 0)
+      .reply(200, { id: '00T5g00000QwErTEAV', success: true, errors: [], created: false });
+    const lead = { ...buildLead(), externalId: SF_LEAD_ID };
+    await adapter().logMessage(ctx, lead, buildMessage());
+    await adapter().logMessage(ctx, lead, buildMessage());
+    expect(scope.isDone()).toBe(true);
+    // Same URL, same body: no POST that could add a second Task, and nothing Salesforce refuses on update.
+    expect(bodies).toHaveLength(2);
+    expect(bodies[1]).toEqual(bodies[0]);
+    expect(bodies[0]).not.toHaveProperty('TaskSubtype');
+    expect(bodies[0]).not.toHaveProperty('Tandem_Message_Id__c');
   });
 });
 
@@ -208,12 +226,42 @@ describe('SalesforceCrmAdapter tokens', () => {
     expect(saved[0]).toMatchObject({ accessToken: 'token-new', instanceUrl: 'https://acme2.my.salesforce.com', tokenIssuedAt: '2025-05-01T16:03:10.000Z', clientSecret: 'consumer-secret' });
   });
 
+  it('does not wait for the token to be saved, and only logs a failed save', async () => {
+    // The sync job holds a transaction while it calls the adapter; on the embedded store a save waits for it.
+    const warnings: unknown[] = [];
+    const ctx: CrmContext = {
+      tenantId: 'tenant_a',
+      config: { instanceUrl: INSTANCE, clientId: '3MVG9-consumer-key', clientSecret: 'consumer-secret' },
+      saveConfig: () => Promise.reject(new Error('store closed')),
+    };
+    const scope = nock(INSTANCE)
+      .post('/services/oauth2/token')
+      .reply(200, { access_token: 'token-new', instance_url: INSTANCE, token_type: 'Bearer', issued_at: '1746115390000' })
+      .patch(`${API}/sobjects/Lead/Tandem_Lead_Id__c/lead_01`)
+      .matchHeader('authorization', 'Bearer token-new')
+      .reply(201, { id: SF_LEAD_ID, success: true, errors: [], created: true });
+    const noop = () => undefined;
+    const logged = new SalesforceCrmAdapter({ logger: { debug: noop, info: noop, error: noop, warn: (obj) => void warnings.push(obj) } });
+    await expect(logged.upsertLead(ctx, buildLead())).resolves.toEqual({ externalId: SF_LEAD_ID });
+    expect(scope.isDone()).toBe(true);
+    await new Promise((r) => setImmediate(r));
+    expect(warnings).toEqual([{ tenantId: 'tenant_a', err: 'store closed' }]);
+
+    const hanging: CrmContext = { ...ctx, saveConfig: () => new Promise<void>(() => undefined) };
+    nock(INSTANCE)
+      .post('/services/oauth2/token')
+      .reply(200, { access_token: 'token-new', instance_url: INSTANCE, token_type: 'Bearer', issued_at: '1746115390000' })
+      .patch(`${API}/sobjects/Lead/Tandem_Lead_Id__c/lead_01`)
+      .reply(201, { id: SF_LEAD_ID, success: true, errors: [], created: true });
+    await expect(logged.upsertLead(hanging, buildLead())).resolves.toEqual({ externalId: SF_LEAD_ID });
+  });
+
   it('uses the refresh token grant when the install has one', async () => {
     const { ctx, saved } = buildCtx({ accessToken: undefined, refreshToken: 'refresh-1' });
     const scope = nock(INSTANCE)
       .post('/services/oauth2/token', 'grant_type=refresh_token&refresh_token=refresh-1&client_id=3MVG9-consumer-key&client_secret=consumer-secret')
       .reply(200, { access_token: 'token-r', instance_url: INSTANCE, token_type: 'Bearer', issued_at: '1746115390000' })
-      .post(`${API}/sobjects/Task`)
+      .patch(`${API}/sobjects/Task/Tandem_Message_Id__c/msg_02`)
       .matchHeader('authorization', 'Bearer token-r')
       .reply(201, { id: '00T5g00000QwErTEAV', success: true, errors: [] });
     await adapter().logMessage(ctx, { ...buildLead(), externalId: SF_LEAD_ID }, buildMessage());
@@ -224,7 +272,7 @@ describe('SalesforceCrmAdapter tokens', () => {
   it('stops after one refresh when the fresh token is refused too', async () => {
     const { ctx } = buildCtx();
     const scope = nock(INSTANCE)
-      .post(`${API}/sobjects/Task`)
+      .patch(`${API}/sobjects/Task/Tandem_Message_Id__c/msg_02`)
       .times(2)
       .reply(401, [{ message: 'Session expired or invalid', errorCode: 'INVALID_SESSION_ID' }])
       .post('/services/oauth2/token')
@@ -250,6 +298,22 @@ describe('SalesforceCrmAdapter tokens', () => {
   });
 });
 
+describe('SalesforceCrmAdapter login URL', () => {
+  it('asks the configured login URL for tokens and the org instance for data', async () => {
+    const { ctx } = buildCtx({ accessToken: undefined });
+    const login = nock('https://login.example.com')
+      .post('/services/oauth2/token', 'grant_type=client_credentials&client_id=3MVG9-consumer-key&client_secret=consumer-secret')
+      .reply(200, { access_token: 'token-login', instance_url: INSTANCE, token_type: 'Bearer', issued_at: '1746115390000' });
+    const data = nock(INSTANCE)
+      .patch(`${API}/sobjects/Lead/Tandem_Lead_Id__c/lead_01`)
+      .matchHeader('authorization', 'Bearer token-login')
+      .reply(201, { id: SF_LEAD_ID, success: true, errors: [], created: true });
+    await new SalesforceCrmAdapter({ loginUrl: 'https://login.example.com/' }).upsertLead(ctx, buildLead());
+    expect(login.isDone()).toBe(true);
+    expect(data.isDone()).toBe(true);
+  });
+});
+
 describe('SalesforceCrmAdapter failures', () => {
   it('turns REQUEST_LIMIT_EXCEEDED into a retryable error with a long back-off', async () => {
     const { ctx } = buildCtx();
@@ -266,7 +330,7 @@ describe('SalesforceCrmAdapter failures', () => {
 
   it.each([500, 502, 503])('turns %i into a retryable error, honouring Retry-After', async (status) => {
     const { ctx } = buildCtx();
-    nock(INSTANCE).post(`${API}/sobjects/Task`).reply(status, [{ message: 'down', errorCode: 'SERVER_UNAVAILABLE' }], { 'Retry-After': '120' });
+    nock(INSTANCE).patch(`${API}/sobjects/Task/Tandem_Message_Id__c/msg_02`).reply(status, [{ message: 'down', errorCode: 'SERVER_UNAVAILABLE' }], { 'Retry-After': '120' });
     const err = (await adapter()
       .logMessage(ctx, { ...buildLead(), externalId: SF_LEAD_ID }, buildMessage())
       .catch((e: unknown) => e)) as CrmRetryableError;
@@ -276,7 +340,7 @@ describe('SalesforceCrmAdapter failures', () => {
 
   it('turns a 5xx without Retry-After into the default back-off', async () => {
     const { ctx } = buildCtx();
-    nock(INSTANCE).post(`${API}/sobjects/Task`).reply(500, 'oops');
+    nock(INSTANCE).patch(`${API}/sobjects/Task/Tandem_Message_Id__c/msg_02`).reply(500, 'oops');
     const err = (await adapter()
       .logMessage(ctx, { ...buildLead(), externalId: SF_LEAD_ID }, buildMessage())
       .catch((e: unknown) => e)) as CrmRetryableError;
@@ -286,7 +350,7 @@ describe('SalesforceCrmAdapter failures', () => {
 
   it('treats a network failure as retryable', async () => {
     const { ctx } = buildCtx();
-    nock(INSTANCE).post(`${API}/sobjects/Task`).replyWithError({ code: 'ECONNRESET', message: 'socket hang up' });
+    nock(INSTANCE).patch(`${API}/sobjects/Task/Tandem_Message_Id__c/msg_02`).replyWithError({ code: 'ECONNRESET', message: 'socket hang up' });
     await expect(adapter().logMessage(ctx, { ...buildLead(), externalId: SF_LEAD_ID }, buildMessage())).rejects.toBeInstanceOf(CrmRetryableError);
   });
 
@@ -306,7 +370,7 @@ describe('SalesforceCrmAdapter failures', () => {
 
   it('uses the configured base URL instead of the org instance (local fakes)', async () => {
     const { ctx } = buildCtx();
-    const scope = nock('http://127.0.0.1:4010').post(`${API}/sobjects/Task`).reply(201, { id: '00T', success: true, errors: [] });
+    const scope = nock('http://127.0.0.1:4010').patch(`${API}/sobjects/Task/Tandem_Message_Id__c/msg_02`).reply(201, { id: '00T', success: true, errors: [], created: true });
     await new SalesforceCrmAdapter({ baseUrl: 'http://127.0.0.1:4010/' }).logMessage(ctx, { ...buildLead(), externalId: SF_LEAD_ID }, buildMessage());
     expect(scope.isDone()).toBe(true);
   });

@@ -6,7 +6,7 @@ import {
   type CrmContext,
   type CrmLeadSnapshot,
   type CrmMessageSnapshot,
-} from '../../../core/ports/crm-adapter.port';
+} from '../../../core/index';
 import type { SalesforceLogger } from './salesforce.routes';
 
 /** Pinned so a Salesforce release never changes what Tandem sends or reads. */
@@ -14,6 +14,8 @@ export const SALESFORCE_API_VERSION = 'v62.0';
 export const DEFAULT_SMS_OPT_OUT_FIELD = 'Tandem_SMS_Opt_Out__c';
 /** The Lead external-id field Tandem upserts by (Text(64), External ID, Unique). */
 export const TANDEM_LEAD_ID_FIELD = 'Tandem_Lead_Id__c';
+/** The Task (Activity) external-id field Tandem upserts texts by, so a retried job never logs a text twice. */
+export const TANDEM_MESSAGE_ID_FIELD = 'Tandem_Message_Id__c';
 
 const API_NAME = /^[A-Za-z][A-Za-z0-9_]{0,79}$/;
 
@@ -38,6 +40,11 @@ export type SalesforceIntegrationConfig = z.infer<typeof salesforceIntegrationCo
 export interface SalesforceCrmAdapterOptions {
   /** Overrides every org's instance URL (local fakes, tests, demos). */
   baseUrl?: string;
+  /**
+   * Where token requests go instead of the org's instance URL. Leave unset for the client credentials flow:
+   * Salesforce accepts it only on the org's My Domain, which is the instance URL.
+   */
+  loginUrl?: string;
   apiVersion?: string;
   logger?: SalesforceLogger;
   fetch?: typeof fetch;
@@ -104,22 +111,32 @@ export class SalesforceCrmAdapter implements CrmAdapter {
     return { externalId: readId };
   }
 
-  /** Logs one text as a completed Task on the Lead. */
+  /**
+   * Logs one text as a completed Task on the Lead. Upserts by `Tandem_Message_Id__c`, so a job that runs
+   * again after a crash or a later failure updates the same Task instead of adding a second one.
+   */
   async logMessage(ctx: CrmContext, lead: CrmLeadSnapshot & { externalId: string }, message: CrmMessageSnapshot): Promise<void> {
     const session = new SalesforceSession(this, ctx);
-    await session.call('/sobjects/Task', {
-      method: 'POST',
-      body: {
-        WhoId: lead.externalId,
-        Subject: message.direction === 'in' ? 'SMS received' : 'SMS sent',
-        // Task.Description holds 32k; an SMS never comes close.
-        Description: message.body,
-        Status: 'Completed',
-        Priority: 'Normal',
-        ActivityDate: message.createdAt.slice(0, 10),
-        TaskSubtype: 'Task',
-      },
+    await session.call(`/sobjects/Task/${TANDEM_MESSAGE_ID_FIELD}/${encodeURIComponent(message.id)}`, {
+      method: 'PATCH',
+      body: this.taskFields(lead, message),
     });
+  }
+
+  /**
+   * The Task for one text. Only fields Salesforce lets an upsert both create and update (TaskSubtype is
+   * create-only, and defaults to Task); the external id comes from the URL, not the body.
+   */
+  taskFields(lead: { externalId: string }, message: CrmMessageSnapshot): Record<string, unknown> {
+    return {
+      WhoId: lead.externalId,
+      Subject: message.direction === 'in' ? 'SMS received' : 'SMS sent',
+      // Task.Description holds 32k; an SMS never comes close.
+      Description: message.body,
+      Status: 'Completed',
+      Priority: 'Normal',
+      ActivityDate: message.createdAt.slice(0, 10),
+    };
   }
 
   /**
@@ -152,6 +169,7 @@ export class SalesforceCrmAdapter implements CrmAdapter {
     return {
       apiVersion: this.apiVersion,
       baseUrl: this.options.baseUrl?.replace(/\/+$/, ''),
+      loginUrl: this.options.loginUrl?.replace(/\/+$/, ''),
       fetch: this.fetchImpl,
       timeoutMs: this.timeoutMs,
       limitBackoffMs: this.limitBackoffMs,
@@ -257,7 +275,8 @@ class SalesforceSession {
         ? { grant_type: 'refresh_token', refresh_token: config.refreshToken, client_id: config.clientId, client_secret: config.clientSecret }
         : { grant_type: 'client_credentials', client_id: config.clientId, client_secret: config.clientSecret },
     );
-    const res = await this.fetchJson(`${this.instanceUrl()}/services/oauth2/token`, {
+    const tokenHost = this.adapter.settings.loginUrl ?? this.instanceUrl();
+    const res = await this.fetchJson(`${tokenHost}/services/oauth2/token`, {
       method: 'POST',
       headers: { 'Content-Type': 'application/x-www-form-urlencoded', Accept: 'application/json' },
       body: form.toString(),
@@ -278,8 +297,22 @@ class SalesforceSession {
     };
     if (typeof body.instance_url === 'string' && /^https:\/\//.test(body.instance_url)) next.instanceUrl = body.instance_url;
     this.config = next;
-    await this.ctx.saveConfig(next);
+    this.persist(next);
     this.adapter.settings.logger?.info({ tenantId: this.ctx.tenantId }, 'salesforce access token refreshed');
+  }
+
+  /**
+   * Saves the new token without waiting for it. The sync job calls the adapter inside its tenant transaction,
+   * and `saveConfig` opens another one: on the embedded store (one connection) awaiting it would wait for
+   * the outer transaction forever. Unawaited, it runs once that transaction ends. This call already uses
+   * the new token; if the save fails, the next sync simply asks for a token again.
+   */
+  private persist(next: Record<string, unknown>): void {
+    const { logger } = this.adapter.settings;
+    const tenantId = this.ctx.tenantId;
+    void Promise.resolve()
+      .then(() => this.ctx.saveConfig(next))
+      .catch((err: unknown) => logger?.warn({ tenantId, err: err instanceof Error ? err.message : String(err) }, 'salesforce token not saved; the next sync gets a new one'));
   }
 }
 

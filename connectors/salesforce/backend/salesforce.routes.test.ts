@@ -1,6 +1,6 @@
 import express from 'express';
 import request from 'supertest';
-import type { ActionCommand, EngineCommon, IntegrationRecord, LeadRef } from '../../../core/engine/engine.types';
+import type { ActionCommand, EngineCommon, IntegrationRecord, LeadRef } from '../../../core/index';
 import { buildAgent, buildConversationView } from './conversation-view.fixture';
 import { hashOrgKey } from './salesforce-org-auth';
 import { createSalesforceRouter, type SalesforceLogger } from './salesforce.routes';

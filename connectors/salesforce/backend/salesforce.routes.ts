@@ -1,7 +1,6 @@
 import express, { type NextFunction, type Request, type Response, type Router } from 'express';
 import { z } from 'zod';
-import { ACTION_TYPES, type Actor } from '../../../core/domain/types';
-import type { AgentRecord, EngineCommon } from '../../../core/engine/engine.types';
+import { ACTION_TYPES, type Actor, type AgentRecord, type EngineCommon } from '../../../core/index';
 import { isSalesforceId, orgKeyMatches, toSalesforceId18 } from './salesforce-org-auth';
 
 /** The few logger methods the connector uses (pino-compatible). */
