@@ -41,6 +41,8 @@ const envSchema = z.object({
   HUBSPOT_PORTAL_ID: z.string().regex(/^\d+$/, 'HUBSPOT_PORTAL_ID must be the numeric HubSpot account (portal) id').optional(),
   HUBSPOT_TENANT_ID: z.string().uuid('HUBSPOT_TENANT_ID must be a Tandem tenant id (uuid)').optional(),
   SALESFORCE_LOGIN_URL: optionalUrl,
+  SALESFORCE_API_VERSION: z.string().trim().regex(/^v?\d{2,3}\.0$/, 'SALESFORCE_API_VERSION must look like v62.0').optional(),
+  SALESFORCE_API_BASE_URL: optionalUrl,
 });
 
 export type Env = z.infer<typeof envSchema>;

@@ -1,0 +1,456 @@
+import nock from 'nock';
+import request from 'supertest';
+import twilio from 'twilio';
+import type { Engine, TenantSettings } from '../../core/index';
+import { createTestApp, type TestApp } from '../../test/helpers/test-app';
+import { eventually as poll } from '../../test/helpers/test-queue';
+// The end-to-end test runs the server's real composition around the connector; connector code itself never imports server/.
+import { composeWith, connectors, routes } from '../../server/compose';
+import { loadConfig } from '../../server/config';
+import { salesforceConnector, SALESFORCE_HEADERS } from './index';
+
+/**
+ * The Salesforce journey on the real engine (both tiers), with Salesforce's REST API and Twilio mocked at
+ * the HTTP boundary: a captured lead is upserted as a Lead with its Rating, each text becomes one completed
+ * Task, the Lead tab's Apex routes show the pending draft and approve it, and exactly one SMS goes out.
+ * Then the sync's failure paths: an expired session, the org's API limit, and a refusal that never heals.
+ */
+
+const PUBLIC_URL = 'https://tandem.test'; // what createTestApp configures
+const INSTANCE = 'https://acme.my.salesforce.com';
+const API = '/services/data/v62.0';
+const ORG_ID = '00D5g000004XyZ1EAK';
+const USER_ID = '0055g00000XyZabAAB';
+const SF_LEAD_ID = '00Q5g00000AbCdEEAV';
+const CLIENT_ID = '3MVG9-consumer-key';
+const CLIENT_SECRET = 'consumer-secret-1';
+const ACCOUNT_SID = 'AC' + '2'.repeat(32);
+const AUTH_TOKEN = 'twilio-auth-token-sf';
+const OUR_NUMBER = '+12125550100';
+const LEAD_PHONE = '+12125550142';
+const MESSAGES_PATH = `/2010-04-01/Accounts/${ACCOUNT_SID}/Messages.json`;
+// 12:00 in New York on a Tuesday: inside every quiet-hours window.
+const NOW = new Date('2026-06-02T16:00:00Z');
+
+/** Polls until `check` gives a truthy value and returns it. */
+async function eventually<T>(check: () => Promise<T> | T, timeoutMs = 15_000): Promise<NonNullable<T>> {
+  return (await poll(check, timeoutMs)) as NonNullable<T>;
+}
+
+/** A Task's ActivityDate: the UTC day the text was stored. */
+const dateOf = (at: Date) => new Date(at).toISOString().slice(0, 10);
+
+interface Recorded {
+  path: string;
+  authorization: string;
+  body: Record<string, unknown>;
+}
+
+describe(`Salesforce end to end (${process.env.DATABASE_URL ? 'PostgreSQL' : 'PGlite'}, ${process.env.REDIS_URL ? 'BullMQ' : 'in-process'})`, () => {
+  let t: TestApp;
+  let engine: Engine;
+  let tenantId: string;
+  let adminKey: string;
+  let orgKey: string;
+  let leadId: string;
+  let conversationId: string;
+
+  beforeAll(async () => {
+    const config = loadConfig({ TANDEM_SECRET_KEY: '11'.repeat(32), PUBLIC_URL, LOG_LEVEL: 'silent', TANDEM_DEMO: 'off' } as NodeJS.ProcessEnv);
+    t = await createTestApp({ connectors: [salesforceConnector], routes, clock: () => new Date(NOW), compose: (e) => composeWith(config, null)(e) });
+    engine = t.engine;
+    const settings: Partial<TenantSettings> = {
+      autonomy: 'copilot',
+      knowledge: [{ id: 'hours', title: 'Office hours', body: 'Our office hours are 9am to 6pm, Monday to Saturday.' }],
+    };
+    const created = await engine.tenants.create({ name: 'Acme Roofing', settings, adminName: 'Ada Admin' });
+    tenantId = created.tenant.id;
+    adminKey = created.apiKey;
+    await engine.store.tenant(tenantId, (m) => m.query(`INSERT INTO phone_numbers (tenant_id, e164) VALUES ($1, $2)`, [tenantId, OUR_NUMBER]));
+    await engine.agents.create(tenantId, { name: 'Sam Rep', email: 'sam@acme.test', salesforceUserId: USER_ID });
+    await engine.integrations.put(tenantId, 'twilio', {
+      externalId: ACCOUNT_SID,
+      enabled: true,
+      config: { accountSid: ACCOUNT_SID, authToken: AUTH_TOKEN, fromNumber: OUR_NUMBER },
+    });
+  });
+  afterAll(async () => {
+    await t.close();
+  });
+
+  const tabHeaders = (key = orgKey) => ({
+    [SALESFORCE_HEADERS.orgId]: ORG_ID,
+    [SALESFORCE_HEADERS.orgKey]: key,
+    [SALESFORCE_HEADERS.userId]: USER_ID,
+    [SALESFORCE_HEADERS.userEmail]: 'sam@acme.test',
+  });
+  /** The Lead tab, as the Apex controller calls it (Salesforce often hands out the 15-character id). */
+  const tabView = () => request(t.app).get(`/salesforce/v1/leads/${SF_LEAD_ID.slice(0, 15)}/conversation`).set(tabHeaders());
+  const tabAct = (id: string, body: Record<string, unknown>) => request(t.app).post(`/salesforce/v1/conversations/${id}/actions`).set(tabHeaders()).send(body);
+  const link = () =>
+    engine.store.tenant(tenantId, async (m) => {
+      const r = (await m.query(`SELECT external_id, status, error FROM crm_links WHERE lead_id = $1 AND provider = 'salesforce'`, [leadId])) as Array<{ external_id: string | null; status: string; error: string | null }>;
+      return r[0] ?? null;
+    });
+  const crmRows = () =>
+    engine.store.system(
+      (m) =>
+        m.query(`SELECT id::text AS id, event_type, status, attempts, last_error, available_at > now() + interval '14 minutes' AS far FROM outbox WHERE topic = 'crm.sync.salesforce' ORDER BY id`) as Promise<
+          Array<{ id: string; event_type: string; status: string; attempts: number; last_error: string | null; far: boolean }>
+        >,
+    );
+  /** No job due now (follow-ups scheduled for later days stay pending). */
+  const quiet = () =>
+    eventually(async () => {
+      const [r] = (await engine.store.system((m) => m.query(`SELECT count(*)::int AS n FROM outbox WHERE status = 'pending' AND available_at <= now()`))) as Array<{ n: number }>;
+      return r!.n === 0;
+    });
+  const messages = () =>
+    engine.store.tenant(
+      tenantId,
+      (m) =>
+        m.query(`SELECT id, direction, body, provider_message_id, created_at FROM messages WHERE conversation_id = $1 ORDER BY created_at, id`, [conversationId]) as Promise<
+          Array<{ id: string; direction: 'in' | 'out'; body: string; provider_message_id: string | null; created_at: Date }>
+        >,
+    );
+  const publishLeadUpdated = () =>
+    engine.tenantTx(tenantId, (m) => engine.jobs.outbox.publish(m, [{ type: 'lead.updated', tenantId, payload: { leadId } }]));
+
+  it('is registered in the server composition', () => {
+    expect(connectors).toContain(salesforceConnector);
+  });
+
+  it('connects an org to the workspace: validates, issues the org key once, keeps only its hash', async () => {
+    const bad = await request(t.app)
+      .put('/api/v1/integrations/salesforce')
+      .set('Authorization', `Bearer ${adminKey}`)
+      .send({ orgId: '00Q5g00000AbCdE', instanceUrl: 'http://acme.my.salesforce.com/x', clientId: '', smsOptOutField: 'bad field', extra: 1 });
+    expect(bad.status).toBe(422);
+    expect(bad.body.error.code).toBe('request.invalid');
+    expect(Object.keys(bad.body.error.details.fields).sort()).toEqual(['clientId', 'clientSecret', 'extra', 'instanceUrl', 'orgId', 'smsOptOutField']);
+    expect(await engine.integrations.get(tenantId, 'salesforce')).toBeNull();
+
+    const { key: agentKey } = await engine.apiKeys.create(tenantId, { name: 'rep', role: 'agent' });
+    const forbidden = await request(t.app)
+      .put('/api/v1/integrations/salesforce')
+      .set('Authorization', `Bearer ${agentKey}`)
+      .send({ orgId: ORG_ID, instanceUrl: INSTANCE, clientId: CLIENT_ID, clientSecret: CLIENT_SECRET });
+    expect(forbidden.status).toBe(403);
+    expect(forbidden.body.error.code).toBe('auth.forbidden');
+
+    const res = await request(t.app)
+      .put('/api/v1/integrations/salesforce')
+      .set('Authorization', `Bearer ${adminKey}`)
+      .send({ orgId: ORG_ID.slice(0, 15), instanceUrl: `${INSTANCE}/`, clientId: CLIENT_ID, clientSecret: CLIENT_SECRET });
+    expect(res.status).toBe(201);
+    expect(res.headers['cache-control']).toBe('no-store');
+    expect(res.body.integration).toEqual({
+      kind: 'salesforce',
+      orgId: ORG_ID,
+      enabled: true,
+      instanceUrl: INSTANCE,
+      clientId: CLIENT_ID,
+      smsOptOutField: null,
+      hasOrgKey: true,
+      tokenIssuedAt: null,
+    });
+    orgKey = res.body.orgKey.key;
+    expect(orgKey.length).toBeGreaterThanOrEqual(43);
+    expect(JSON.stringify(res.body)).not.toContain(CLIENT_SECRET);
+
+    const stored = (await engine.integrations.get(tenantId, 'salesforce'))!;
+    expect(stored.externalId).toBe(ORG_ID);
+    expect(JSON.stringify(stored.config)).not.toContain(orgKey);
+    expect(Object.keys(stored.config).sort()).toEqual(['clientId', 'clientSecret', 'instanceUrl', 'orgKeySha256']);
+    const shown = await request(t.app).get('/api/v1/integrations/salesforce').set('Authorization', `Bearer ${agentKey}`);
+    expect(shown.status).toBe(200);
+    expect(shown.body.integration).toEqual(res.body.integration);
+
+    // Another workspace cannot claim the same org.
+    const other = await engine.tenants.create({ name: 'Other Co', adminName: 'Olly' });
+    const taken = await request(t.app)
+      .put('/api/v1/integrations/salesforce')
+      .set('Authorization', `Bearer ${other.apiKey}`)
+      .send({ orgId: ORG_ID, instanceUrl: INSTANCE, clientId: 'x', clientSecret: 'y' });
+    expect(taken.status).toBe(409);
+    expect(taken.body.error.code).toBe('salesforce.org_in_use');
+    expect(await engine.integrations.get(other.tenant.id, 'salesforce')).toBeNull();
+  });
+
+  it('lead captured → Lead upserted with Rating → texts logged as Tasks → the tab shows the draft → Approve sends exactly one SMS', async () => {
+    const tokenRequests: string[] = [];
+    const leadUpserts: Recorded[] = [];
+    const taskUpserts: Recorded[] = [];
+    const twilioSends: Array<Record<string, string>> = [];
+    nock(INSTANCE)
+      .persist()
+      .post('/services/oauth2/token', (body) => {
+        tokenRequests.push(new URLSearchParams(body as unknown as string).toString());
+        return true;
+      })
+      .reply(200, { access_token: 'sf-token-1', instance_url: INSTANCE, token_type: 'Bearer', issued_at: String(NOW.getTime()), scope: 'api' });
+    nock(INSTANCE)
+      .persist()
+      .patch(new RegExp(`^${API}/sobjects/Lead/Tandem_Lead_Id__c/[^/]+$`))
+      .reply(function (uri, body) {
+        leadUpserts.push({ path: uri, authorization: String(this.req.headers.authorization), body: body as Record<string, unknown> });
+        const first = leadUpserts.length === 1;
+        return [first ? 201 : 200, { id: SF_LEAD_ID, success: true, errors: [], created: first }];
+      });
+    nock(INSTANCE)
+      .persist()
+      .patch(new RegExp(`^${API}/sobjects/Task/Tandem_Message_Id__c/[^/]+$`))
+      .reply(function (uri, body) {
+        taskUpserts.push({ path: uri, authorization: String(this.req.headers.authorization), body: body as Record<string, unknown> });
+        return [201, { id: `00T5g00000Task${taskUpserts.length}AAA`, success: true, errors: [], created: true }];
+      });
+    let sid = 0;
+    nock('https://api.twilio.com')
+      .persist()
+      .post(MESSAGES_PATH, (body: Record<string, string>) => {
+        twilioSends.push(body);
+        return true;
+      })
+      .basicAuth({ user: ACCOUNT_SID, pass: AUTH_TOKEN })
+      .reply(201, (_uri, body) => {
+        const form = new URLSearchParams(body as string);
+        const messageSid = `SM${(++sid).toString(16).padStart(32, '0')}`;
+        return { sid: messageSid, account_sid: ACCOUNT_SID, to: form.get('To'), from: OUR_NUMBER, body: form.get('Body'), status: 'queued', num_segments: '1', direction: 'outbound-api', api_version: '2010-04-01', date_created: NOW.toUTCString(), error_code: null, error_message: null, messaging_service_sid: null, num_media: '0', price: null, price_unit: 'USD', uri: `/2010-04-01/Accounts/${ACCOUNT_SID}/Messages/${messageSid}.json`, subresource_uris: {} };
+      });
+
+    // 1. The lead is captured the way capture leaves it: lead, consent, open conversation, `lead.captured`.
+    ({ leadId, conversationId } = await engine.tenantTx(tenantId, async (m) => {
+      const [lead] = (await m.query(
+        `INSERT INTO leads (tenant_id, phone, first_name, last_name, email, company, source, score, tag, consent_state)
+         VALUES ($1, $2, 'Dana', 'Reyes', 'dana@example.com', 'Reyes Roofing', 'Website form', 82, 'HOT', 'granted') RETURNING id`,
+        [tenantId, LEAD_PHONE],
+      )) as Array<{ id: string }>;
+      await m.query(`INSERT INTO consent_events (tenant_id, lead_id, kind, source, proof) VALUES ($1, $2, 'opt_in', 'form', '{}'::jsonb)`, [tenantId, lead!.id]);
+      const [c] = (await m.query(`INSERT INTO conversations (tenant_id, lead_id) VALUES ($1, $2) RETURNING id`, [tenantId, lead!.id])) as Array<{ id: string }>;
+      await engine.jobs.outbox.publish(m, [{ type: 'lead.captured', tenantId, payload: { leadId: lead!.id, conversationId: c!.id } }]);
+      return { leadId: lead!.id, conversationId: c!.id };
+    }));
+
+    // 2. The Lead is upserted by Tandem_Lead_Id__c with its Rating, and linked.
+    expect((await eventually(async () => ((await link())?.status === 'ok' ? link() : null)))!.external_id).toBe(SF_LEAD_ID);
+    expect(tokenRequests).toEqual([`grant_type=client_credentials&client_id=${encodeURIComponent(CLIENT_ID)}&client_secret=${CLIENT_SECRET}`]);
+    expect(leadUpserts[0]).toEqual({
+      path: `${API}/sobjects/Lead/Tandem_Lead_Id__c/${leadId}`,
+      authorization: 'Bearer sf-token-1',
+      body: {
+        Rating: 'Hot',
+        Tandem_Score__c: 82,
+        Tandem_Tag__c: 'HOT',
+        MobilePhone: LEAD_PHONE,
+        Tandem_SMS_Opt_Out__c: false,
+        FirstName: 'Dana',
+        LastName: 'Reyes',
+        Company: 'Reyes Roofing',
+        Email: 'dana@example.com',
+        LeadSource: 'Website form',
+      },
+    });
+    // The token from the client credentials flow is kept (sealed) for the next sync.
+    const saved = await eventually(async () => {
+      const config = (await engine.integrations.get(tenantId, 'salesforce'))!.config;
+      return config.accessToken ? config : null;
+    });
+    expect(saved).toMatchObject({ accessToken: 'sf-token-1', tokenIssuedAt: NOW.toISOString(), clientSecret: CLIENT_SECRET });
+
+    // 3. The lead texts back through Twilio's signed webhook.
+    const params = { AccountSid: ACCOUNT_SID, MessageSid: `SM${'a'.repeat(32)}`, SmsSid: `SM${'a'.repeat(32)}`, From: LEAD_PHONE, To: OUR_NUMBER, Body: 'Hi, what are your office hours?', NumMedia: '0' };
+    const signature = twilio.getExpectedTwilioSignature(AUTH_TOKEN, `${PUBLIC_URL}/webhooks/twilio/sms`, params);
+    const hook = await request(t.app).post('/webhooks/twilio/sms').type('form').set('X-Twilio-Signature', signature).send(params);
+    expect(hook.status).toBe(200);
+    await quiet();
+    const inbound = (await messages()).find((x) => x.direction === 'in')!;
+    expect(inbound.body).toBe(params.Body);
+
+    // 4. The tab (org id + org key + the rep's Salesforce user) shows the conversation with a pending draft.
+    const viewRes = await tabView();
+    expect(viewRes.status).toBe(200);
+    const view = viewRes.body.conversation;
+    expect(view.id).toBe(conversationId);
+    expect(view.lead.crm).toEqual([{ provider: 'salesforce', externalId: SF_LEAD_ID, status: 'ok', error: null }]);
+    expect(view.flags.crmSyncFailed).toBe(false);
+    expect(view.draft).not.toBeNull();
+    expect(view.allowedActions).toContain('approve');
+    expect(twilioSends).toEqual([]); // copilot: nothing goes out before a human approves
+
+    // 5. Approve through the Apex route, with the version the tab saw.
+    const approved = await tabAct(conversationId, { type: 'approve', version: view.version, draftId: view.draft.id });
+    expect(approved.status).toBe(200);
+    expect(approved.body.conversation.lastDecision).toMatchObject({ action: 'approve', actorName: 'Sam Rep', surface: 'salesforce' });
+    expect(approved.body.conversation.draft).toBeNull();
+    await eventually(() => twilioSends.length >= 1);
+    await quiet();
+    await new Promise((r) => setTimeout(r, 300));
+    const outbound = (await messages()).filter((x) => x.direction === 'out');
+    expect(outbound).toHaveLength(1);
+    expect(twilioSends).toEqual([{ To: LEAD_PHONE, From: OUR_NUMBER, Body: outbound[0]!.body, StatusCallback: `${PUBLIC_URL}/webhooks/twilio/status` }]);
+    // A stale second approval (a double click in the tab) sends nothing more.
+    const again = await tabAct(conversationId, { type: 'approve', version: view.version, draftId: view.draft.id });
+    expect(again.status).toBe(409);
+    expect(again.body.error.code).toBe('conversation.version_conflict');
+    await quiet();
+    expect(twilioSends).toHaveLength(1);
+
+    // 6. Each text is exactly one completed Task on the Lead, keyed by its Tandem message id.
+    const byPath = new Map(taskUpserts.map((x) => [x.path, x]));
+    expect([...byPath.keys()].sort()).toEqual([inbound.id, outbound[0]!.id].map((id) => `${API}/sobjects/Task/Tandem_Message_Id__c/${id}`).sort());
+    expect(byPath.get(`${API}/sobjects/Task/Tandem_Message_Id__c/${inbound.id}`)).toEqual({
+      path: `${API}/sobjects/Task/Tandem_Message_Id__c/${inbound.id}`,
+      authorization: 'Bearer sf-token-1',
+      body: { WhoId: SF_LEAD_ID, Subject: 'SMS received', Description: params.Body, Status: 'Completed', Priority: 'Normal', ActivityDate: dateOf(inbound.created_at) },
+    });
+    expect(byPath.get(`${API}/sobjects/Task/Tandem_Message_Id__c/${outbound[0]!.id}`)!.body).toEqual({
+      WhoId: SF_LEAD_ID,
+      Subject: 'SMS sent',
+      Description: outbound[0]!.body,
+      Status: 'Completed',
+      Priority: 'Normal',
+      ActivityDate: dateOf(outbound[0]!.created_at),
+    });
+    // Every Lead upsert names the same Lead, with the Rating that matches its tag; one token for all of it.
+    expect(leadUpserts.length).toBeGreaterThanOrEqual(3);
+    for (const u of leadUpserts) {
+      expect(u.path).toBe(`${API}/sobjects/Lead/Tandem_Lead_Id__c/${leadId}`);
+      expect(u.authorization).toBe('Bearer sf-token-1');
+      expect(u.body.Rating).toBe({ HOT: 'Hot', WARM: 'Warm', COLD: 'Cold' }[u.body.Tandem_Tag__c as string]);
+    }
+    expect(tokenRequests).toHaveLength(1);
+  });
+
+  it('refreshes an expired session on a 401 during sync, saves the new token and retries once', async () => {
+    const config = (await engine.integrations.get(tenantId, 'salesforce'))!;
+    await engine.integrations.put(tenantId, 'salesforce', { ...config, config: { ...config.config, accessToken: 'sf-token-expired' } });
+    const scope = nock(INSTANCE)
+      .patch(`${API}/sobjects/Lead/Tandem_Lead_Id__c/${leadId}`)
+      .matchHeader('authorization', 'Bearer sf-token-expired')
+      .reply(401, [{ message: 'Session expired or invalid', errorCode: 'INVALID_SESSION_ID' }])
+      .post('/services/oauth2/token', `grant_type=client_credentials&client_id=${CLIENT_ID}&client_secret=${CLIENT_SECRET}`)
+      .reply(200, { access_token: 'sf-token-2', instance_url: INSTANCE, token_type: 'Bearer', issued_at: String(NOW.getTime() + 60_000) })
+      .patch(`${API}/sobjects/Lead/Tandem_Lead_Id__c/${leadId}`)
+      .matchHeader('authorization', 'Bearer sf-token-2')
+      .reply(200, { id: SF_LEAD_ID, success: true, errors: [], created: false });
+
+    await publishLeadUpdated();
+    await eventually(() => scope.isDone());
+    await quiet();
+    expect((await link())!.status).toBe('ok');
+    const saved = await eventually(async () => {
+      const record = (await engine.integrations.get(tenantId, 'salesforce'))!;
+      return record.config.accessToken === 'sf-token-2' ? record : null;
+    });
+    expect(saved.config).toMatchObject({ accessToken: 'sf-token-2', clientSecret: CLIENT_SECRET, instanceUrl: INSTANCE });
+    expect(saved.enabled).toBe(true);
+    expect(saved.externalId).toBe(ORG_ID);
+    // The refresh and retry happened inside the job's one run: no failure was recorded for it.
+    const last = (await crmRows()).at(-1)!;
+    expect(last).toMatchObject({ event_type: 'lead.updated', status: 'done', attempts: 1, last_error: null });
+  });
+
+  it('backs off on REQUEST_LIMIT_EXCEEDED (the org is out of API calls) and syncs when the time comes', async () => {
+    const limited = nock(INSTANCE)
+      .patch(`${API}/sobjects/Lead/Tandem_Lead_Id__c/${leadId}`)
+      .reply(403, [{ message: 'TotalRequests Limit exceeded.', errorCode: 'REQUEST_LIMIT_EXCEEDED' }]);
+    await publishLeadUpdated();
+    const row = await eventually(async () => (await crmRows()).find((r) => r.status === 'pending' && r.attempts === 1));
+    expect(limited.isDone()).toBe(true);
+    expect(row.last_error).toMatch(/REQUEST_LIMIT_EXCEEDED/);
+    // The adapter's 15-minute back-off, not the job system's default.
+    expect(row.far).toBe(true);
+    // Still retrying: not shown as failed.
+    expect((await link())!.status).toBe('ok');
+    expect((await tabView()).body.conversation.flags.crmSyncFailed).toBe(false);
+
+    const healed = nock(INSTANCE)
+      .patch(`${API}/sobjects/Lead/Tandem_Lead_Id__c/${leadId}`)
+      .matchHeader('authorization', 'Bearer sf-token-2')
+      .reply(200, { id: SF_LEAD_ID, success: true, errors: [], created: false });
+    // The quarter hour passes.
+    await engine.store.system((m) => m.query(`UPDATE outbox SET available_at = now() WHERE id = $1`, [row.id]));
+    engine.jobs.relay.kick();
+    await eventually(async () => (await crmRows()).find((r) => r.id === row.id)?.status === 'done');
+    expect(healed.isDone()).toBe(true);
+    // Two runs: the refused one and the one that synced.
+    expect((await crmRows()).find((r) => r.id === row.id)).toMatchObject({ attempts: 2, status: 'done' });
+  });
+
+  it('shows a sync that keeps failing on the lead (tab view and admin API) and dead-letters the job', async () => {
+    const refusals: number[] = [];
+    nock(INSTANCE)
+      .persist()
+      .patch(`${API}/sobjects/Lead/Tandem_Lead_Id__c/${leadId}`)
+      .reply(() => {
+        refusals.push(1);
+        return [400, [{ message: "No such column 'Tandem_Score__c' on sobject of type Lead", errorCode: 'INVALID_FIELD', fields: [] }]];
+      });
+    await publishLeadUpdated();
+
+    const dead = await eventually(async () => (await engine.jobs.deadLetters(tenantId)).find((d) => d.topic === 'crm.sync.salesforce'));
+    expect(dead).toMatchObject({ eventType: 'lead.updated', attempts: 6 });
+    expect(dead.lastError).toMatch(/INVALID_FIELD/);
+    expect(refusals).toHaveLength(6);
+
+    const view = (await tabView()).body.conversation;
+    expect(view.flags.crmSyncFailed).toBe(true);
+    expect(view.lead.crm).toEqual([
+      { provider: 'salesforce', externalId: SF_LEAD_ID, status: 'failed', error: expect.stringContaining("INVALID_FIELD: No such column 'Tandem_Score__c'") },
+    ]);
+    const listed = await request(t.app).get('/api/v1/jobs/dead').set('Authorization', `Bearer ${adminKey}`);
+    expect(listed.status).toBe(200);
+    expect(listed.body.jobs).toEqual(expect.arrayContaining([expect.objectContaining({ id: dead.id, topic: 'crm.sync.salesforce' })]));
+
+    // Fixed in Salesforce, retried by an admin: the lead shows as synced again.
+    nock.cleanAll();
+    const fixed = nock(INSTANCE).patch(`${API}/sobjects/Lead/Tandem_Lead_Id__c/${leadId}`).reply(200, { id: SF_LEAD_ID, success: true, errors: [], created: false });
+    const retried = await request(t.app).post(`/api/v1/jobs/${dead.id}/retry`).set('Authorization', `Bearer ${adminKey}`);
+    expect(retried.status).toBe(200);
+    await eventually(async () => (await link())?.status === 'ok');
+    expect(fixed.isDone()).toBe(true);
+    expect((await tabView()).body.conversation.flags.crmSyncFailed).toBe(false);
+  });
+
+  it('a replayed text sync (a redelivered job) updates the same Task instead of adding one', async () => {
+    const [inbound] = (await messages()).filter((x) => x.direction === 'in');
+    const seen: string[] = [];
+    const scope = nock(INSTANCE)
+      .patch(`${API}/sobjects/Lead/Tandem_Lead_Id__c/${leadId}`)
+      .reply(200, { id: SF_LEAD_ID, success: true, errors: [], created: false })
+      .patch(`${API}/sobjects/Task/Tandem_Message_Id__c/${inbound!.id}`, (body) => seen.push(JSON.stringify(body)) > 0)
+      .reply(200, { id: '00T5g00000Task1AAA', success: true, errors: [], created: false });
+    await engine.tenantTx(tenantId, (m) => engine.jobs.outbox.publish(m, [{ type: 'message.created', tenantId, payload: { leadId, messageId: inbound!.id } }]));
+    await eventually(() => scope.isDone());
+    await quiet();
+    expect(seen).toHaveLength(1);
+    expect(JSON.parse(seen[0]!)).toMatchObject({ Subject: 'SMS received', WhoId: SF_LEAD_ID });
+  });
+
+  it('a disabled integration closes the tab and stops the sync; re-enabling keeps the org key', async () => {
+    const connect = (enabled: boolean) =>
+      request(t.app)
+        .put('/api/v1/integrations/salesforce')
+        .set('Authorization', `Bearer ${adminKey}`)
+        .send({ orgId: ORG_ID, instanceUrl: INSTANCE, clientId: CLIENT_ID, clientSecret: CLIENT_SECRET, enabled, keepOrgKey: true });
+    const off = await connect(false);
+    expect(off.status).toBe(200);
+    expect(off.body.orgKey).toBeNull();
+    expect(off.body.integration).toMatchObject({ enabled: false, hasOrgKey: true });
+    expect((await tabView()).status).toBe(401);
+
+    // No interceptor is set: any call to Salesforce would fail the job (nock refuses the network).
+    await publishLeadUpdated();
+    await quiet();
+    expect((await crmRows()).at(-1)).toMatchObject({ event_type: 'lead.updated', status: 'done', attempts: 1, last_error: null });
+
+    const on = await connect(true);
+    expect(on.status).toBe(200);
+    const back = await tabView();
+    expect(back.status).toBe(200);
+    expect(back.body.conversation.id).toBe(conversationId);
+    const wrong = await request(t.app).get(`/salesforce/v1/leads/${SF_LEAD_ID}/conversation`).set(tabHeaders('not-the-key'));
+    expect(wrong.status).toBe(401);
+    expect(wrong.body.error.code).toBe('salesforce.auth_failed');
+  });
+});
