@@ -142,9 +142,31 @@ function toFormRecord(raw: Record<string, unknown>): FormRecord {
 }
 
 export const listForms = () => api<{ forms: Array<Record<string, unknown>> }>('GET', '/forms').then((r) => r.forms.map(toFormRecord));
-export const createForm = (definition: Record<string, unknown>) =>
-  api<{ form: Record<string, unknown> }>('POST', '/forms', { definition }).then((r) => toFormRecord(r.form));
-export const updateForm = (id: string, definition: Record<string, unknown>) =>
-  api<{ form: Record<string, unknown> }>('PATCH', `/forms/${encodeURIComponent(id)}`, { definition }).then((r) => toFormRecord(r.form));
+/** POST takes a whole definition; the server assigns the id and version. */
+export const createForm = (definition: Record<string, unknown>) => api<{ form: Record<string, unknown> }>('POST', '/forms', definition).then((r) => toFormRecord(r.form));
+
+/**
+ * PATCH takes an RFC 7396 merge patch: send what changed, `null` for what was removed (arrays are replaced
+ * whole), so clearing an optional setting in the editor really clears it.
+ */
+export const updateForm = (id: string, before: Record<string, unknown>, after: Record<string, unknown>) =>
+  api<{ form: Record<string, unknown> }>('PATCH', `/forms/${encodeURIComponent(id)}`, mergePatchBetween(before, after) as Record<string, unknown>).then((r) =>
+    toFormRecord(r.form),
+  );
+
+const isPlainObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+/** The merge patch that turns `before` into `after`. */
+export function mergePatchBetween(before: unknown, after: unknown): unknown {
+  if (!isPlainObject(before) || !isPlainObject(after)) return after === undefined ? null : after;
+  const patch: Record<string, unknown> = {};
+  for (const k of Object.keys(before)) if (!(k in after) || after[k] === undefined) patch[k] = null;
+  for (const [k, v] of Object.entries(after)) {
+    if (v === undefined) continue;
+    if (JSON.stringify(before[k]) === JSON.stringify(v)) continue;
+    patch[k] = isPlainObject(before[k]) && isPlainObject(v) ? mergePatchBetween(before[k], v) : v;
+  }
+  return patch;
+}
 
 export const getLead = (id: string) => api<{ lead: { id: string; phone: string; name: string; conversationIds: string[] } }>('GET', `/leads/${encodeURIComponent(id)}`).then((r) => r.lead);

@@ -146,11 +146,18 @@ function Shell({ session, demo, onSignOut }: { session: Session; demo: boolean; 
     // After navigation, put keyboard and screen-reader users at the new page's heading.
     if (first.current) first.current = false;
     else {
-      const h1 = mainRef.current?.querySelector<HTMLElement>('h1');
-      if (h1) {
-        h1.tabIndex = -1;
-        h1.focus();
-      }
+      // Lazily loaded pages draw their heading a moment later: look for it for up to ~2 s.
+      let frames = 0;
+      let raf = 0;
+      const focusHeading = () => {
+        const h1 = mainRef.current?.querySelector<HTMLElement>('h1');
+        if (h1) {
+          h1.tabIndex = -1;
+          h1.focus();
+        } else if (frames++ < 120) raf = requestAnimationFrame(focusHeading);
+      };
+      focusHeading();
+      return () => cancelAnimationFrame(raf);
     }
   }, [page]);
 

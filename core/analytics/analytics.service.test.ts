@@ -101,6 +101,11 @@ describe(`analytics overview (${process.env.DATABASE_URL ? 'PostgreSQL' : 'PGlit
       await s.message(l5, 'out', 'ai', 'delivered', '2026-03-06T11:01:40Z');
       await s.message(l5, 'in', 'lead', 'received', '2026-03-06T11:04:00Z');
       await s.message(l5, 'out', 'system', 'sent', '2026-03-06T11:05:00Z');
+      // L7: texted STOP before anyone answered; its only text is the automatic confirmation (no answer).
+      const l7 = await s.lead('COLD', '2026-03-07T09:00:00Z', '+12125550107');
+      await s.submission(l7.leadId, '2026-03-07T09:00:00Z');
+      await s.message(l7, 'in', 'lead', 'received', '2026-03-07T09:00:10Z');
+      await s.message(l7, 'out', 'system', 'delivered', '2026-03-07T09:00:11Z');
       // L6: before the range; its late reply inside the range must not make it a "texted" lead.
       const l6 = await s.lead('WARM', '2026-02-27T09:00:00Z', '+12125550106');
       await s.submission(l6.leadId, '2026-02-27T09:00:00Z');
@@ -138,8 +143,8 @@ describe(`analytics overview (${process.env.DATABASE_URL ? 'PostgreSQL' : 'PGlit
 
   it('speed to lead: median and p90 from submission to the first text that left', async () => {
     const o = await service.overview(tenantA, week);
-    // Deltas 30, 100, 120, 600 s; L4 has none. Median (100+120)/2; p90 = 120 + 0.7 × 480.
-    expect(o.speedToLead).toEqual({ submissions: 5, answered: 4, medianSeconds: 110, p90Seconds: 456 });
+    // Deltas 30, 100, 120, 600 s; L4 and L7 have none. Median (100+120)/2; p90 = 120 + 0.7 × 480.
+    expect(o.speedToLead).toEqual({ submissions: 6, answered: 4, medianSeconds: 110, p90Seconds: 456 });
   });
 
   it('response rate: leads texted in the range who wrote back after their first text', async () => {
@@ -149,7 +154,7 @@ describe(`analytics overview (${process.env.DATABASE_URL ? 'PostgreSQL' : 'PGlit
 
   it('AI-sent vs human-sent among texts that left (blocked and queued ones do not count)', async () => {
     const o = await service.overview(tenantA, week);
-    expect(o.sentBy).toEqual({ ai: 4, agent: 1, system: 1, aiShare: 0.8, humanShare: 0.2 });
+    expect(o.sentBy).toEqual({ ai: 4, agent: 1, system: 2, aiShare: 0.8, humanShare: 0.2 });
   });
 
   it('approvals, edits and discards from the audit log, range-bound', async () => {
@@ -167,7 +172,7 @@ describe(`analytics overview (${process.env.DATABASE_URL ? 'PostgreSQL' : 'PGlit
       { bucket: '2026-03-04', HOT: 0, WARM: 0, COLD: 1 },
       { bucket: '2026-03-05', HOT: 0, WARM: 0, COLD: 1 },
       { bucket: '2026-03-06', HOT: 1, WARM: 0, COLD: 0 },
-      { bucket: '2026-03-07', HOT: 0, WARM: 0, COLD: 0 },
+      { bucket: '2026-03-07', HOT: 0, WARM: 0, COLD: 1 },
     ]);
   });
 
@@ -178,9 +183,9 @@ describe(`analytics overview (${process.env.DATABASE_URL ? 'PostgreSQL' : 'PGlit
     expect(o.leadsByTag.at(-1)!.bucket).toBe('2026-04-27');
     expect(o.leadsByTag).toHaveLength(18);
     const total = o.leadsByTag.reduce((n, b) => n + b.HOT + b.WARM + b.COLD, 0);
-    expect(total).toBe(6);
+    expect(total).toBe(7);
     expect(o.leadsByTag.find((b) => b.bucket === '2026-02-23')).toEqual({ bucket: '2026-02-23', HOT: 0, WARM: 1, COLD: 0 });
-    expect(o.leadsByTag.find((b) => b.bucket === '2026-03-02')).toEqual({ bucket: '2026-03-02', HOT: 2, WARM: 1, COLD: 2 });
+    expect(o.leadsByTag.find((b) => b.bucket === '2026-03-02')).toEqual({ bucket: '2026-03-02', HOT: 2, WARM: 1, COLD: 3 });
   });
 
   it('another tenant sees only its own rows', async () => {

@@ -20,11 +20,12 @@ export interface AnalyticsRange {
 export interface AnalyticsOverview {
   range: { from: string; to: string; bucket: 'day' | 'week' };
   /**
-   * Form submission → first outbound text to that lead which left Tandem (time it was queued). Submissions
-   * whose lead got no text yet count in `submissions` but not in the percentiles.
+   * Form submission → first outbound text to that lead which left Tandem (time it was queued), written by
+   * the AI or a person: automatic confirmations (a STOP's) are not an answer. Submissions whose lead got no
+   * text yet count in `submissions` but not in the percentiles.
    */
   speedToLead: { submissions: number; answered: number; medianSeconds: number | null; p90Seconds: number | null };
-  /** Of the leads who got at least one text in the range, how many wrote back after their first one. */
+  /** Of the leads who got at least one AI or agent text in the range, how many wrote back after their first one. */
   responseRate: { texted: number; responded: number; rate: number | null };
   /** Outbound texts that left, by who wrote them. `system` = opt-out/help confirmations and notices. */
   sentBy: { ai: number; agent: number; system: number; aiShare: number | null; humanShare: number | null };
@@ -107,7 +108,7 @@ async function speedToLead(m: EntityManager, from: Date, to: Date): Promise<Anal
     `WITH subs AS (
        SELECT s.lead_id, s.created_at,
               (SELECT min(o.created_at) FROM messages o
-                WHERE o.lead_id = s.lead_id AND o.direction = 'out' AND o.status IN ${LEFT} AND o.created_at >= s.created_at) AS first_out
+                WHERE o.lead_id = s.lead_id AND o.direction = 'out' AND o.author <> 'system' AND o.status IN ${LEFT} AND o.created_at >= s.created_at) AS first_out
          FROM submissions s
         WHERE s.created_at >= $1 AND s.created_at < $2
      )
@@ -127,7 +128,7 @@ async function responseRate(m: EntityManager, from: Date, to: Date): Promise<Ana
     `WITH firsts AS (
        SELECT lead_id, min(created_at) AS first_out
          FROM messages
-        WHERE direction = 'out' AND status IN ${LEFT} AND created_at >= $1 AND created_at < $2
+        WHERE direction = 'out' AND author <> 'system' AND status IN ${LEFT} AND created_at >= $1 AND created_at < $2
         GROUP BY lead_id
      )
      SELECT count(*)::int AS texted,

@@ -104,7 +104,8 @@ export function ConversationPanel({ conversationId, onChanged, headingLevel = 2 
         </p>
       )}
 
-      <ol className="messages" role="log" aria-live="polite" aria-label={`Messages with ${lead.name || lead.phoneMasked}`}>
+      <div className="messages" tabIndex={0} role="log" aria-live="polite" aria-label={`Messages with ${lead.name || lead.phoneMasked}`}>
+      <ol>
         {view.messages.map((m) => (
           <li key={m.id} className={`bubble ${m.direction}`}>
             <span className="who">
@@ -116,6 +117,7 @@ export function ConversationPanel({ conversationId, onChanged, headingLevel = 2 
         ))}
         {view.messages.length === 0 && <li className="empty">No texts yet.</li>}
       </ol>
+      </div>
 
       {view.draft && view.draft.status === 'pending' && (
         <div className="draft" role="region" aria-labelledby={`${ids}-draft`}>

@@ -58,7 +58,8 @@ export function SimulatedPhone({ phone }: { phone: string | null }) {
     <section className="phone" aria-labelledby={`${id}-title`}>
       <h2 id={`${id}-title`}>Lead’s phone</h2>
       <p className="phone-number">{phone ? <>Simulated phone {phone}</> : 'Submit the form to get a phone.'}</p>
-      <ol className="phone-screen" role="log" aria-live="polite" aria-label="Texts on the lead’s phone">
+      <div className="phone-screen" tabIndex={0} role="log" aria-live="polite" aria-label="Texts on the lead’s phone">
+        <ol>
         {messages.map((m) => (
           <li key={m.id} className={`sms ${m.direction === 'to_phone' ? 'received' : 'sent'}`}>
             <span className="visually-hidden">{m.direction === 'to_phone' ? 'Received: ' : 'You replied: '}</span>
@@ -67,7 +68,8 @@ export function SimulatedPhone({ phone }: { phone: string | null }) {
           </li>
         ))}
         <li ref={end} aria-hidden="true" className="end" />
-      </ol>
+        </ol>
+      </div>
       {error && (
         <p className="error" role="alert">
           {error}

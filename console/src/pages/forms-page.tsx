@@ -100,7 +100,7 @@ export function FormsPage({ isAdmin }: { isAdmin: boolean }) {
   const save = async () => {
     if (!current || !checked?.ok) return;
     try {
-      const saved = current.id ? await updateForm(current.id, draft) : await createForm(draft);
+      const saved = current.id ? await updateForm(current.id, current.definition, draft) : await createForm(draft);
       setForms(forms.map((f) => (f.id === current.id ? saved : f)));
       setCurrent(saved);
       setDraft(structuredClone(saved.definition) as unknown as Draft);

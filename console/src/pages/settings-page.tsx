@@ -182,13 +182,16 @@ export function SettingsPage({ isAdmin }: { isAdmin: boolean }) {
         <fieldset disabled={!isAdmin}>
           <legend>When to text</legend>
           <div className="inline-fields">
-            <Field id="s-qstart" label="Texts allowed from" hint="In each lead’s own time zone." error={e('quietHours.start')}>
-              <input id="s-qstart" type="time" value={settings.quietHours.start} onChange={(ev) => set('quietHours', { ...settings.quietHours, start: ev.target.value })} aria-describedby="s-qstart-hint" />
+            <Field id="s-qstart" label="Texts allowed from" error={e('quietHours.start')}>
+              <input id="s-qstart" type="time" value={settings.quietHours.start} onChange={(ev) => set('quietHours', { ...settings.quietHours, start: ev.target.value })} aria-describedby="s-quiet-hint" />
             </Field>
             <Field id="s-qend" label="Texts allowed until" error={e('quietHours.end')}>
-              <input id="s-qend" type="time" value={settings.quietHours.end} onChange={(ev) => set('quietHours', { ...settings.quietHours, end: ev.target.value })} />
+              <input id="s-qend" type="time" value={settings.quietHours.end} onChange={(ev) => set('quietHours', { ...settings.quietHours, end: ev.target.value })} aria-describedby="s-quiet-hint" />
             </Field>
           </div>
+          <p className="hint" id="s-quiet-hint">
+            In each lead’s own time zone. The law’s own limits (08:00–21:00, stricter in some states) always apply too.
+          </p>
           <Field id="s-cadence" label="Follow-up cadence (days)" hint="Days of silence before each nurture text, e.g. 1, 3, 7." error={e('followUpCadenceDays')}>
             <input id="s-cadence" value={cadence} onChange={(ev) => setCadence(ev.target.value)} inputMode="numeric" aria-describedby={describedBy('s-cadence', 'h', e('followUpCadenceDays'))} />
           </Field>
@@ -205,6 +208,7 @@ export function SettingsPage({ isAdmin }: { isAdmin: boolean }) {
         {integrations === null ? (
           <p role="status">Loading…</p>
         ) : (
+          <div className="table-wrap" tabIndex={0} role="region" aria-label="Integration status table">
           <table>
             <caption className="visually-hidden">Integration status</caption>
             <thead>
@@ -228,6 +232,7 @@ export function SettingsPage({ isAdmin }: { isAdmin: boolean }) {
               ))}
             </tbody>
           </table>
+          </div>
         )}
       </section>
 
@@ -240,6 +245,7 @@ export function SettingsPage({ isAdmin }: { isAdmin: boolean }) {
           ) : dead.length === 0 ? (
             <p>No failed jobs. Everything that was tried went through.</p>
           ) : (
+            <div className="table-wrap" tabIndex={0} role="region" aria-label="Failed jobs table">
             <table>
               <caption className="visually-hidden">Jobs that failed every attempt</caption>
               <thead>
@@ -267,6 +273,7 @@ export function SettingsPage({ isAdmin }: { isAdmin: boolean }) {
                 ))}
               </tbody>
             </table>
+            </div>
           )}
         </section>
       )}
