@@ -29,6 +29,9 @@ const AUTH_TOKEN = 'twilio-auth-token-sf';
 const OUR_NUMBER = '+12125550100';
 const LEAD_PHONE = '+12125550142';
 const MESSAGES_PATH = `/2010-04-01/Accounts/${ACCOUNT_SID}/Messages.json`;
+const SITE = 'https://www.acme-roofing.example';
+const CONSENT = 'I agree to receive text messages from Acme Roofing about my enquiry. Reply STOP to opt out.';
+const RATING = { HOT: 'Hot', WARM: 'Warm', COLD: 'Cold' } as const;
 // 12:00 in New York on a Tuesday: inside every quiet-hours window.
 const NOW = new Date('2026-06-02T16:00:00Z');
 
@@ -218,18 +221,39 @@ describe(`Salesforce end to end (${process.env.DATABASE_URL ? 'PostgreSQL' : 'PG
         return { sid: messageSid, account_sid: ACCOUNT_SID, to: form.get('To'), from: OUR_NUMBER, body: form.get('Body'), status: 'queued', num_segments: '1', direction: 'outbound-api', api_version: '2010-04-01', date_created: NOW.toUTCString(), error_code: null, error_message: null, messaging_service_sid: null, num_media: '0', price: null, price_unit: 'USD', uri: `/2010-04-01/Accounts/${ACCOUNT_SID}/Messages/${messageSid}.json`, subresource_uris: {} };
       });
 
-    // 1. The lead is captured the way capture leaves it: lead, consent, open conversation, `lead.captured`.
-    ({ leadId, conversationId } = await engine.tenantTx(tenantId, async (m) => {
-      const [lead] = (await m.query(
-        `INSERT INTO leads (tenant_id, phone, first_name, last_name, email, company, source, score, tag, consent_state)
-         VALUES ($1, $2, 'Dana', 'Reyes', 'dana@example.com', 'Reyes Roofing', 'Website form', 82, 'HOT', 'granted') RETURNING id`,
-        [tenantId, LEAD_PHONE],
-      )) as Array<{ id: string }>;
-      await m.query(`INSERT INTO consent_events (tenant_id, lead_id, kind, source, proof) VALUES ($1, $2, 'opt_in', 'form', '{}'::jsonb)`, [tenantId, lead!.id]);
-      const [c] = (await m.query(`INSERT INTO conversations (tenant_id, lead_id) VALUES ($1, $2) RETURNING id`, [tenantId, lead!.id])) as Array<{ id: string }>;
-      await engine.jobs.outbox.publish(m, [{ type: 'lead.captured', tenantId, payload: { leadId: lead!.id, conversationId: c!.id } }]);
-      return { leadId: lead!.id, conversationId: c!.id };
-    }));
+    // 1. The lead fills in the tenant's form on its website: the capture route stores lead, consent and
+    //    conversation and publishes `lead.captured`.
+    const form = await request(t.app)
+      .post('/api/v1/forms')
+      .set('Authorization', `Bearer ${adminKey}`)
+      .send({
+        name: 'Website form',
+        fields: [
+          { type: 'text', name: 'first_name', label: 'First name', required: true, autocomplete: 'given-name' },
+          { type: 'text', name: 'last_name', label: 'Last name', required: true, autocomplete: 'family-name' },
+          { type: 'text', name: 'company', label: 'Company' },
+          { type: 'email', name: 'email', label: 'Email', required: true },
+          { type: 'phone', name: 'phone', label: 'Mobile', required: true },
+          { type: 'textarea', name: 'message', label: 'Message' },
+        ],
+        consent: { text: CONSENT },
+        allowedOrigins: [SITE],
+      });
+    expect(form.status).toBe(201);
+    const started = Date.now();
+    const captured = await request(t.app)
+      .post(`/api/v1/forms/${form.body.form.id}/submissions`)
+      .set('Origin', SITE)
+      .send({
+        values: { first_name: 'Dana', last_name: 'Reyes', company: 'Reyes Roofing', email: 'dana@example.com', phone: LEAD_PHONE, message: 'Need a roof quote this week, budget is ready.', sms_consent: true },
+        consent: { checked: true, text: CONSENT },
+        meta: { pageUrl: `${SITE}/quote`, referrer: '', utm: {}, startedAt: started - 9000, submittedAt: started, honeypot: '', formVersion: 1 },
+      });
+    expect(captured.status).toBe(201);
+    leadId = captured.body.lead.id;
+    const lead = await engine.leads.get(tenantId, leadId);
+    expect(lead.conversationIds).toHaveLength(1);
+    conversationId = lead.conversationIds[0]!;
 
     // 2. The Lead is upserted by Tandem_Lead_Id__c with its Rating, and linked.
     expect((await eventually(async () => ((await link())?.status === 'ok' ? link() : null)))!.external_id).toBe(SF_LEAD_ID);
@@ -238,9 +262,9 @@ describe(`Salesforce end to end (${process.env.DATABASE_URL ? 'PostgreSQL' : 'PG
       path: `${API}/sobjects/Lead/Tandem_Lead_Id__c/${leadId}`,
       authorization: 'Bearer sf-token-1',
       body: {
-        Rating: 'Hot',
-        Tandem_Score__c: 82,
-        Tandem_Tag__c: 'HOT',
+        Rating: RATING[lead.tag],
+        Tandem_Score__c: lead.score,
+        Tandem_Tag__c: lead.tag,
         MobilePhone: LEAD_PHONE,
         Tandem_SMS_Opt_Out__c: false,
         FirstName: 'Dana',
@@ -316,7 +340,7 @@ describe(`Salesforce end to end (${process.env.DATABASE_URL ? 'PostgreSQL' : 'PG
     for (const u of leadUpserts) {
       expect(u.path).toBe(`${API}/sobjects/Lead/Tandem_Lead_Id__c/${leadId}`);
       expect(u.authorization).toBe('Bearer sf-token-1');
-      expect(u.body.Rating).toBe({ HOT: 'Hot', WARM: 'Warm', COLD: 'Cold' }[u.body.Tandem_Tag__c as string]);
+      expect(u.body.Rating).toBe(RATING[u.body.Tandem_Tag__c as 'HOT' | 'WARM' | 'COLD']);
     }
     expect(tokenRequests).toHaveLength(1);
   });
