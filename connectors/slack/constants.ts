@@ -66,8 +66,11 @@ export const BOT_SCOPES = [
   'reactions:write',
 ] as const;
 
-/** Events the app subscribes to: talk in conversation threads, public and private channels. */
-export const BOT_EVENTS = ['message.channels', 'message.groups'] as const;
+/**
+ * Events the app subscribes to: talk in conversation threads (public and private channels), and the
+ * workspace removing the app or revoking its token (the tenant's Slack is then turned off).
+ */
+export const BOT_EVENTS = ['message.channels', 'message.groups', 'app_uninstalled', 'tokens_revoked'] as const;
 
 /** Slack allows about one message per second per channel. */
 export const CHANNEL_MESSAGE_INTERVAL_MS = 1000;

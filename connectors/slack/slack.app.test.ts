@@ -6,7 +6,7 @@ import { buildEditModal, buildReplyModal, encodeModalMetadata } from './blocks/m
 import { ACTION_IDS, CALLBACK_IDS, MODAL_INPUT, SLASH_COMMAND, type DirectButton } from './constants';
 import { slackConnector } from './index';
 import { UNMAPPED_TEXT } from './services/run-action';
-import { InMemorySlackInstallationStore } from './stores/installation.store';
+import { EngineSlackInstallationStore, InMemorySlackInstallationStore } from './stores/installation.store';
 import { InMemorySlackMessageStore } from './stores/message.store';
 import { InMemorySeenStore } from './stores/seen.store';
 import { buildView } from './test-support/build-view';
@@ -430,5 +430,57 @@ describe('/tandem', () => {
     await h.postCommand(command('help', 'http://slack.test/commands/T0TANDEM/1/help'));
     await waitFor(() => expect(hook.isDone()).toBe(true));
     expect(String(responded!.text)).toContain('/tandem hot');
+  });
+});
+
+describe('Slack uninstall', () => {
+  const event = (inner: object, eventId = `Ev${Math.random()}`) => ({ type: 'event_callback', team_id: TEAM_ID, api_app_id: 'A0TANDEM', event_id: eventId, event_time: 1700000200, event: inner });
+
+  it('app_uninstalled turns the tenant off: nothing is posted afterwards, and requests from it map to no tenant', async () => {
+    const h = setup();
+    const res = await h.postEvent(event({ type: 'app_uninstalled' }));
+    expect(res.status).toBe(200);
+    await waitFor(async () => expect(await h.stores.installations.isDisabled(TENANT_ID)).toBe(true));
+    expect(await h.handle.deps.workspaces.tokenForTenant(TENANT_ID)).toBeNull();
+    expect(await h.handle.deps.workspaces.tenantForTeam(TEAM_ID)).toBeNull();
+    await h.handle.notifier.notify({ type: 'conversation.needs_decision', tenantId: TENANT_ID, view: buildView(), reason: 'copilot' });
+    // auth.test (single-workspace identity) is the only Slack call: no post after the uninstall.
+    expect(h.slack.calls).toHaveLength(0);
+    expect(h.logger.text()).not.toContain(BOT_TOKEN);
+  });
+
+  it('tokens_revoked for user tokens only changes nothing; for the bot token it turns the tenant off', async () => {
+    const h = setup();
+    await h.postEvent(event({ type: 'tokens_revoked', tokens: { oauth: ['U0DANA'] } }));
+    await new Promise((r) => setTimeout(r, 50));
+    expect(await h.stores.installations.isDisabled(TENANT_ID)).toBe(false);
+    expect(await h.handle.deps.workspaces.tokenForTenant(TENANT_ID)).toBe(BOT_TOKEN);
+    await h.postEvent(event({ type: 'tokens_revoked', tokens: { bot: ['UBOT'] } }));
+    await waitFor(async () => expect(await h.stores.installations.isDisabled(TENANT_ID)).toBe(true));
+  });
+
+  it('an OAuth workspace is forgotten and its tenant disabled, keeping the channel for a re-install', async () => {
+    const engine = new FakeEngine();
+    const installations = new EngineSlackInstallationStore(engine);
+    const app = express();
+    const handle = slackConnector.register({
+      app,
+      engine,
+      config: { publicUrl: 'https://tandem.example.com', slack: { signingSecret: SIGNING_SECRET, clientId: '1.2', clientSecret: 'cs', stateSecret: 'ss', apiUrl: 'http://slack.test/api/' } },
+      logger: { debug() {}, info() {}, warn() {}, error() {} },
+      stores: { installations, messages: new InMemorySlackMessageStore(), seen: new InMemorySeenStore() },
+    });
+    await engine.integrations.put(TENANT_ID, 'slack', { externalId: null, config: { channelId: 'C0KEEP' }, enabled: true });
+    await installations.save(TENANT_ID, {
+      teamId: TEAM_ID, teamName: 'Acme', enterpriseId: null, appId: 'A0TANDEM', botToken: 'xoxb-oauth', botId: 'BBOT', botUserId: 'UBOT', scopes: ['chat:write'], installerUserId: 'U0ADMIN', installedAt: '2026-06-01T00:00:00.000Z',
+    });
+    expect(await handle.deps.workspaces.tokenForTenant(TENANT_ID)).toBe('xoxb-oauth');
+    const raw = JSON.stringify(event({ type: 'app_uninstalled' }));
+    const res = await request(app).post('/slack/events').set(signedHeaders(SIGNING_SECRET, raw, 'application/json')).send(raw);
+    expect(res.status).toBe(200);
+    await waitFor(async () => expect((await engine.integrations.get(TENANT_ID, 'slack'))?.enabled).toBe(false));
+    const record = await engine.integrations.get(TENANT_ID, 'slack');
+    expect(record?.config).toEqual({ channelId: 'C0KEEP' });
+    expect(await handle.deps.workspaces.tokenForTenant(TENANT_ID)).toBeNull();
   });
 });

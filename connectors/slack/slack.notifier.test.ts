@@ -65,6 +65,15 @@ describe('SlackNotifier', () => {
     });
   });
 
+  it("pings the assignee by the Slack id on their agent record, in a process that never saw them click", async () => {
+    const h = harness();
+    h.engine.agentsList.push(buildAgent({ id: 'agent-7', slackUserId: 'U0SEVEN' }));
+    h.slack.expect('chat.postMessage', { channel: CHANNEL, ts: TS });
+    const assigned = { ...escalated(), assignee: { agentId: 'agent-7', name: 'Dana Agent' } };
+    await h.handle.notifier.notify({ type: 'conversation.needs_decision', tenantId: TENANT_ID, view: assigned, reason: 'asked for a manager' });
+    expect(h.slack.bodies('chat.postMessage')[0].text).toBe('Tandem: <@U0SEVEN> Jane Doe needs a person');
+  });
+
   it('uses <!channel> when the tenant asks for it', async () => {
     const h = harness();
     await h.engine.integrations.put(TENANT_ID, 'slack', { externalId: TEAM_ID, config: { escalationMention: 'channel', channelId: 'C0OTHER' }, enabled: true });
@@ -81,6 +90,17 @@ describe('SlackNotifier', () => {
     await h.handle.notifier.notify({ type: 'conversation.changed', tenantId: TENANT_ID, view });
     const expected = buildConversationMessage(view);
     expect(h.slack.bodies('chat.update')).toEqual([{ channel: CHANNEL, ts: TS, text: expected.text, blocks: expected.blocks }]);
+  });
+
+  it('a late job with an older view never puts stale buttons back on the message', async () => {
+    const h = harness();
+    await h.stores.messages.save({ tenantId: TENANT_ID, conversationId: 'conv-1', channel: CHANNEL, ts: TS });
+    h.slack.expect('chat.update');
+    const newer = buildView({ version: 5, draft: null, allowedActions: ['takeover', 'send', 'note', 'close'] });
+    await h.handle.notifier.notify({ type: 'conversation.changed', tenantId: TENANT_ID, view: newer });
+    // Rendered before the decision above committed, delivered after it.
+    await h.handle.notifier.notify({ type: 'conversation.changed', tenantId: TENANT_ID, view: buildView({ version: 4 }) });
+    expect(h.slack.bodies('chat.update')).toEqual([{ channel: CHANNEL, ts: TS, ...buildConversationMessage(newer) }]);
   });
 
   it('changed without a Slack message posts nothing', async () => {

@@ -26,7 +26,7 @@ export class SlackNotifier implements AgentNotifier {
     }
     const client = this.clients.get(token);
     const settings = await this.deps.settings(tenantId);
-    const mention = mentionFor(this.deps, tenantId, view, settings);
+    const mention = await mentionFor(this.deps, tenantId, view, settings);
     let ref = await this.deps.stores.messages.get(tenantId, view.id);
     const messages = this.deps.conversationMessages;
 
@@ -77,7 +77,7 @@ export class SlackNotifier implements AgentNotifier {
 
   private async updateOrForget(client: WebClient, ref: SlackMessageRef, event: NotifierEvent): Promise<void> {
     const settings = await this.deps.settings(event.tenantId);
-    const ok = await this.deps.conversationMessages.update(client, ref, event.view, mentionFor(this.deps, event.tenantId, event.view, settings));
+    const ok = await this.deps.conversationMessages.update(client, ref, event.view, await mentionFor(this.deps, event.tenantId, event.view, settings));
     if (!ok) await this.deps.stores.messages.delete(event.tenantId, event.view.id);
   }
 }

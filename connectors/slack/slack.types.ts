@@ -1,5 +1,5 @@
 import type express from 'express';
-import type { EngineCommon } from '../../core/index';
+import type { AgentRecord, EngineCommon } from '../../core/index';
 import type { SlackInstallationStore } from './stores/installation.store';
 import type { SlackMessageStore } from './stores/message.store';
 import type { SeenStore } from './stores/seen.store';
@@ -37,10 +37,18 @@ export interface SlackStores {
   seen: SeenStore;
 }
 
+/**
+ * The engine as Slack uses it: the common surface plus a look-up of one agent (whose Slack id an
+ * escalation pings). The server's engine has it.
+ */
+export interface SlackEngine extends EngineCommon {
+  agents: EngineCommon['agents'] & { get(tenantId: string, agentId: string): Promise<AgentRecord | null> };
+}
+
 /** What the server passes to `slackConnector.register`. */
 export interface SlackConnectorContext {
   app: express.Application;
-  engine: EngineCommon;
+  engine: SlackEngine;
   config: { publicUrl: string; slack: SlackConfig };
   logger: SlackLogger;
   stores: SlackStores;

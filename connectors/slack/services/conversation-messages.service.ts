@@ -35,10 +35,21 @@ export class ConversationMessageService {
       if (existing) return { ref: existing, created: false };
       const message = buildConversationMessage(view, { mention });
       const result = await client.chat.postMessage({ channel, text: message.text, blocks: message.blocks, unfurl_links: false, unfurl_media: false });
-      const ref: SlackMessageRef = { tenantId, conversationId: view.id, channel: result.channel ?? channel, ts: result.ts as string };
-      await this.messages.save(ref);
-      this.logger.info({ tenantId, conversationId: view.id, channel: ref.channel }, 'slack conversation message posted');
-      return { ref, created: true };
+      const posted: SlackMessageRef = { tenantId, conversationId: view.id, channel: result.channel ?? channel, ts: result.ts as string };
+      // Another process may have posted for this conversation meanwhile: the first saved post wins.
+      const kept = await this.messages.saveIfAbsent(posted);
+      if (kept.ts !== posted.ts || kept.channel !== posted.channel) {
+        this.logger.info({ tenantId, conversationId: view.id }, 'slack: another process posted this conversation first; removing the duplicate');
+        try {
+          await client.chat.delete({ channel: posted.channel, ts: posted.ts });
+        } catch (error) {
+          this.logger.warn({ tenantId, code: slackErrorCode(error) }, 'slack chat.delete of a duplicate failed');
+        }
+        return { ref: kept, created: false };
+      }
+      await this.messages.claimRender(tenantId, view.id, view.version);
+      this.logger.info({ tenantId, conversationId: view.id, channel: posted.channel }, 'slack conversation message posted');
+      return { ref: posted, created: true };
     });
   }
 
@@ -49,7 +60,14 @@ export class ConversationMessageService {
   async update(client: WebClient, ref: SlackMessageRef, view: ConversationView, mention: string | null): Promise<boolean> {
     const message = buildConversationMessage(view, { mention });
     try {
-      await this.pacer.run(ref.channel, () => client.chat.update({ channel: ref.channel, ts: ref.ts, text: message.text, blocks: message.blocks }));
+      await this.pacer.run(ref.channel, async () => {
+        // Claimed inside the channel queue, so the order of claims is the order of Slack calls.
+        if (!(await this.messages.claimRender(ref.tenantId, ref.conversationId, view.version))) {
+          this.logger.debug({ tenantId: ref.tenantId, conversationId: ref.conversationId, version: view.version }, 'slack: a newer version is already shown; stale render skipped');
+          return;
+        }
+        await client.chat.update({ channel: ref.channel, ts: ref.ts, text: message.text, blocks: message.blocks });
+      });
       return true;
     } catch (error) {
       const code = slackErrorCode(error);

@@ -1,6 +1,6 @@
-import type { AgentRecord, EngineCommon } from '../../../core/index';
+import type { AgentRecord } from '../../../core/index';
 import type { WebClient } from '../slack-client';
-import type { SlackLogger } from '../slack.types';
+import type { SlackEngine, SlackLogger } from '../slack.types';
 
 /**
  * Maps a Slack user to a Tandem agent: by Slack user id, or by the email Slack holds for them
@@ -8,11 +8,11 @@ import type { SlackLogger } from '../slack.types';
  * itself, not for guests from other organisations in shared channels.
  */
 export class SlackIdentityService {
-  /** tenant:agentId → Slack user id, learned from every resolution, for escalation mentions. */
+  /** tenant:agentId → Slack user id, learned from resolutions and agent records, for escalation mentions. */
   private readonly slackIds = new Map<string, string>();
 
   constructor(
-    private readonly engine: Pick<EngineCommon, 'agents'>,
+    private readonly engine: Pick<SlackEngine, 'agents'>,
     private readonly logger: SlackLogger,
   ) {}
 
@@ -33,9 +33,25 @@ export class SlackIdentityService {
     return agent;
   }
 
-  /** The Slack user id of an agent, if known (from the agent record or an earlier resolution). */
-  slackUserIdFor(tenantId: string, agentId: string): string | null {
-    return this.slackIds.get(`${tenantId}:${agentId}`) ?? null;
+  /**
+   * The Slack user id of an agent: learned in this process, else from the agent record (the worker that
+   * posts an escalation is rarely the process that saw the agent click). Null when the agent never used
+   * Slack and has no Slack id on record.
+   */
+  async slackUserIdFor(tenantId: string, agentId: string): Promise<string | null> {
+    const known = this.slackIds.get(`${tenantId}:${agentId}`);
+    if (known) return known;
+    try {
+      const agent = await this.engine.agents.get(tenantId, agentId);
+      if (agent?.slackUserId) {
+        this.slackIds.set(`${tenantId}:${agentId}`, agent.slackUserId);
+        return agent.slackUserId;
+      }
+    } catch (error) {
+      // A mention is a nicety: fall back to the tenant's @here / @channel choice.
+      this.logger.warn({ tenantId, err: (error as Error).message }, 'slack: agent look-up for a mention failed');
+    }
+    return null;
   }
 
   /** Remember an agent's Slack id (e.g. from an agent record). */

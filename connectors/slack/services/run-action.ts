@@ -40,10 +40,13 @@ const VERBS: Record<ActionType, string> = {
   reopen: 'reopen the conversation',
 };
 
-/** The engine's stale-version error: `code` + `details.conversation` (the fresh view). */
+/** Engine errors that mean "someone else got there first"; both carry the fresh view. */
+const CONFLICT_CODES = new Set(['conversation.version_conflict', 'conversation.action_not_allowed']);
+
+/** The fresh view in the engine's stale-version (or no-longer-allowed) error; null for other errors. */
 export function conflictView(error: unknown): ConversationView | null {
   const e = error as { code?: unknown; details?: { conversation?: ConversationView } };
-  return e?.code === 'conversation.version_conflict' && e.details?.conversation ? e.details.conversation : null;
+  return typeof e?.code === 'string' && CONFLICT_CODES.has(e.code) && e.details?.conversation ? e.details.conversation : null;
 }
 
 /** Tells one user something only they see, in the channel (and thread) at hand. */
@@ -74,7 +77,7 @@ export async function refreshMessage(deps: SlackDeps, client: WebClient, tenantI
   }
   if (!ref) return;
   const settings = await deps.settings(tenantId);
-  const updated = await deps.conversationMessages.update(client, ref, view, mentionFor(deps, tenantId, view, settings));
+  const updated = await deps.conversationMessages.update(client, ref, view, await mentionFor(deps, tenantId, view, settings));
   // The old message is gone: forget it, so the next decision that needs someone posts a fresh one.
   if (!updated) await deps.stores.messages.delete(tenantId, view.id);
 }

@@ -45,7 +45,7 @@ export class SlackWorkspaces {
     if (binding) return binding.tenantId;
     if (this.config.botToken && this.config.tenantId) {
       const single = await this.singleIdentity();
-      if (single.teamId === teamId) return this.config.tenantId;
+      if (single.teamId === teamId && !(await this.installations.isDisabled(this.config.tenantId))) return this.config.tenantId;
     }
     return null;
   }
@@ -54,7 +54,9 @@ export class SlackWorkspaces {
   async tokenForTenant(tenantId: string): Promise<string | null> {
     const binding = await this.installations.findByTenant(tenantId);
     if (binding?.installation) return binding.installation.botToken;
-    if (this.config.botToken && (binding || this.config.tenantId === tenantId)) return this.config.botToken;
+    if (!this.config.botToken) return null;
+    if (binding) return this.config.botToken;
+    if (this.config.tenantId === tenantId && !(await this.installations.isDisabled(tenantId))) return this.config.botToken;
     return null;
   }
 

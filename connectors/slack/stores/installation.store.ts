@@ -32,13 +32,22 @@ export interface SlackInstallationStore {
   findByTenant(tenantId: string): Promise<SlackBinding | null>;
   /** Forget a workspace (app uninstalled / tokens revoked). */
   delete(teamId: string): Promise<void>;
+  /**
+   * Turns the tenant's Slack off after an uninstall or a revoked bot token: the installation is dropped,
+   * the tenant's settings (channel, ...) are kept for a re-install, and nothing is posted until then.
+   */
+  disable(tenantId: string, teamId: string): Promise<void>;
+  /** True when the tenant's Slack was turned off (uninstalled, or by an admin). */
+  isDisabled(tenantId: string): Promise<boolean>;
 }
 
 /** In-memory implementation for tests. */
 export class InMemorySlackInstallationStore implements SlackInstallationStore {
   private readonly byTenant = new Map<string, SlackBinding>();
+  private readonly disabled = new Set<string>();
 
   async save(tenantId: string, installation: SlackInstallation): Promise<void> {
+    this.disabled.delete(tenantId);
     // One workspace belongs to one tenant: a re-install elsewhere moves it.
     for (const [t, b] of this.byTenant) if (b.teamId === installation.teamId && t !== tenantId) this.byTenant.delete(t);
     this.byTenant.set(tenantId, { tenantId, teamId: installation.teamId, installation });
@@ -60,6 +69,16 @@ export class InMemorySlackInstallationStore implements SlackInstallationStore {
 
   async delete(teamId: string): Promise<void> {
     for (const [t, b] of this.byTenant) if (b.teamId === teamId) this.byTenant.delete(t);
+  }
+
+  async disable(tenantId: string, teamId: string): Promise<void> {
+    await this.delete(teamId);
+    this.byTenant.delete(tenantId);
+    this.disabled.add(tenantId);
+  }
+
+  async isDisabled(tenantId: string): Promise<boolean> {
+    return this.disabled.has(tenantId);
   }
 }
 
@@ -95,9 +114,17 @@ export class EngineSlackInstallationStore implements SlackInstallationStore {
 
   async delete(teamId: string): Promise<void> {
     const tenantId = await this.engine.integrations.findTenant('slack', teamId);
-    if (!tenantId) return;
+    if (tenantId) await this.disable(tenantId, teamId);
+  }
+
+  async disable(tenantId: string, teamId: string): Promise<void> {
     const existing = await this.engine.integrations.get(tenantId, 'slack');
     const { installation: _dropped, ...rest } = existing?.config ?? {};
     await this.engine.integrations.put(tenantId, 'slack', { externalId: teamId, config: rest, enabled: false });
+  }
+
+  async isDisabled(tenantId: string): Promise<boolean> {
+    const record = await this.engine.integrations.get(tenantId, 'slack');
+    return record !== null && !record.enabled;
   }
 }

@@ -37,12 +37,19 @@ describe('InMemorySlackMessageStore', () => {
     await store.save(ref);
     expect(await store.get('t1', 'c1')).toEqual(ref);
     expect(await store.get('t2', 'c1')).toBeNull();
-    expect(await store.findByTs('C1', '1.1')).toEqual(ref);
+    expect(await store.findByTs('t1', 'C1', '1.1')).toEqual(ref);
+    expect(await store.findByTs('t2', 'C1', '1.1')).toBeNull();
     await store.save({ ...ref, ts: '2.2' });
-    expect(await store.findByTs('C1', '1.1')).toBeNull();
+    expect(await store.findByTs('t1', 'C1', '1.1')).toBeNull();
+    expect(await store.saveIfAbsent({ ...ref, ts: '3.3' })).toEqual({ ...ref, ts: '2.2' });
     await store.delete('t1', 'c1');
     expect(await store.get('t1', 'c1')).toBeNull();
-    expect(await store.findByTs('C1', '2.2')).toBeNull();
+    expect(await store.findByTs('t1', 'C1', '2.2')).toBeNull();
+    expect(await store.saveIfAbsent({ ...ref, ts: '3.3' })).toEqual({ ...ref, ts: '3.3' });
+    expect(await store.claimRender('t1', 'c1', 4)).toBe(true);
+    expect(await store.claimRender('t1', 'c1', 3)).toBe(false);
+    expect(await store.claimRender('t1', 'c1', 4)).toBe(true);
+    expect(await store.claimRender('t1', 'other', 1)).toBe(true);
   });
 });
 

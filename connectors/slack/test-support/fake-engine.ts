@@ -12,6 +12,7 @@ import type {
   AgentNotifier,
   IntegrationKind,
 } from '../../../core/index';
+import type { SlackEngine } from '../slack.types';
 
 /** The error shape the engine throws for a stale version. */
 export class FakeConflictError extends Error {
@@ -70,8 +71,8 @@ function afterAction(view: ConversationView, command: ActionCommand): Conversati
   return next;
 }
 
-/** An in-memory EngineCommon for connector tests: conversations, agents and integrations in maps. */
-export class FakeEngine implements EngineCommon {
+/** An in-memory engine for connector tests: conversations, agents and integrations in maps. */
+export class FakeEngine implements SlackEngine {
   readonly views = new Map<string, ConversationView>();
   readonly agentsList: AgentRecord[] = [];
   readonly integrationRecords = new Map<string, IntegrationRecord>();
@@ -111,7 +112,8 @@ export class FakeEngine implements EngineCommon {
     },
   };
 
-  agents: EngineCommon['agents'] = {
+  agents: SlackEngine['agents'] = {
+    get: async (tenantId: string, agentId: string) => this.agentsList.find((a) => a.tenantId === tenantId && a.id === agentId) ?? null,
     resolve: async (tenantId: string, identity: AgentIdentity) =>
       this.agentsList.find(
         (a) =>

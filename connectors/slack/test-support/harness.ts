@@ -82,12 +82,12 @@ export class MemoryLogger implements SlackLogger {
   }
 }
 
-/** Polls until `check` stops throwing (work runs after Slack's ack, so tests wait for it). */
-export async function waitFor(check: () => void, timeoutMs = 3000): Promise<void> {
+/** Polls until `check` stops throwing or rejecting (work runs after Slack's ack, so tests wait for it). */
+export async function waitFor(check: () => void | Promise<void>, timeoutMs = 3000): Promise<void> {
   const started = Date.now();
   for (;;) {
     try {
-      check();
+      await check();
       return;
     } catch (error) {
       if (Date.now() - started > timeoutMs) throw error;

@@ -27,16 +27,16 @@ export async function handleThreadMessage(deps: SlackDeps, event: ThreadMessageE
   if (!event.thread_ts || event.thread_ts === event.ts) return 'ignored';
   const text = (event.text ?? '').trim();
   if (!text) return 'ignored';
-  const ref = await deps.stores.messages.findByTs(event.channel, event.thread_ts);
+  // The workspace names the tenant; the thread is looked up under that tenant only. Talk in a workspace
+  // Tandem does not know, or in threads that are not conversations, is none of our business: no reply.
+  const tenantId = await deps.workspaces.tenantForTeam(teamId);
+  if (!tenantId) return 'ignored';
+  const ref = await deps.stores.messages.findByTs(tenantId, event.channel, event.thread_ts);
   if (!ref) return 'ignored';
 
   const feedback = { channel: event.channel, threadTs: event.thread_ts };
   const who = await resolveActor(deps, client, teamId, event.user, feedback);
   if (typeof who === 'string') return who;
-  if (who.tenantId !== ref.tenantId) {
-    deps.logger.warn({ tenantId: who.tenantId }, 'slack: thread belongs to another tenant; ignored');
-    return 'ignored';
-  }
   const view = await deps.engine.conversations.view(who.tenantId, ref.conversationId);
   const settings = await deps.settings(who.tenantId);
   const toLead =

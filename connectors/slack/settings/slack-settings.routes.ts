@@ -1,0 +1,150 @@
+import express from 'express';
+import { z } from 'zod';
+import type { ApiPrincipal, EngineCommon, Role } from '../../../core/index';
+import { installLink } from '../install/install-token';
+import type { SlackConfig, SlackLogger } from '../slack.types';
+import { loadTenantSettings } from '../tenant-settings';
+
+/** Where a tenant admin reads and sets the tenant's Slack settings. */
+export const SLACK_SETTINGS_PATH = '/api/v1/integrations/slack';
+
+/** What the settings routes need from the engine: API-key checks and the integration records. */
+export interface SlackSettingsEngine {
+  apiKeys: { authenticate(presented: string): Promise<ApiPrincipal | null> };
+  integrations: EngineCommon['integrations'];
+}
+
+const RANK: Record<Role, number> = { viewer: 0, agent: 1, admin: 2 };
+
+/** Slack conversation ids: C… for channels, G… for older private channels. */
+const CHANNEL_ID = /^[CG][A-Z0-9]{6,20}$/;
+
+const settingsBody = z
+  .object({
+    channelId: z.string().trim().regex(CHANNEL_ID, 'a Slack channel id such as C0123ABCD (channel details → bottom of the About tab)').nullable().optional(),
+    threadRepliesSendToLead: z.boolean().optional(),
+    escalationMention: z.enum(['here', 'channel', 'none']).optional(),
+    enabled: z.boolean().optional(),
+  })
+  .strict()
+  .refine((b) => Object.keys(b).length > 0, { message: 'send at least one of channelId, threadRepliesSendToLead, escalationMention, enabled' });
+
+/** The settings as the API shows them: no token, no installation details beyond the team. */
+export interface SlackSettingsResponse {
+  slack: {
+    mode: 'oauth' | 'single_workspace';
+    connected: boolean;
+    enabled: boolean;
+    teamId: string | null;
+    channelId: string | null;
+    threadRepliesSendToLead: boolean;
+    escalationMention: 'here' | 'channel' | 'none';
+    /** OAuth mode: the link an admin opens to install Tandem in their workspace (valid one hour). */
+    installUrl: string | null;
+  };
+}
+
+function sendError(res: express.Response, status: number, code: string, message: string, details: Record<string, unknown> = {}): void {
+  res.status(status).json({ error: { code, message, details } });
+}
+
+/** `Authorization: Bearer <key>` or `X-Api-Key`, as the rest of the API takes them. */
+function presentedKey(req: express.Request): string | null {
+  const auth = req.header('authorization');
+  if (auth?.startsWith('Bearer ')) return auth.slice(7).trim() || null;
+  return req.header('x-api-key')?.trim() || null;
+}
+
+/**
+ * `GET /api/v1/integrations/slack` (any tenant key) and `PUT /api/v1/integrations/slack` (admin key):
+ * the tenant's Slack channel, whether thread replies from the agent who took over reach the lead, and
+ * whom an escalation pings. Settings live in the tenant's `slack` integration record beside the
+ * installation, which the PUT never touches. Mounted before the API's JSON parser, so it parses its own.
+ */
+export function createSlackSettingsRouter(options: {
+  engine: SlackSettingsEngine;
+  config: { publicUrl: string; slack: SlackConfig };
+  logger: SlackLogger;
+  /** Whether Tandem can post for the tenant now (a bot token for its workspace, not turned off). */
+  isConnected(tenantId: string): Promise<boolean>;
+}): express.Router {
+  const { engine, config, logger } = options;
+  const oauth = Boolean(config.slack.clientId && config.slack.clientSecret && config.slack.stateSecret);
+  const router = express.Router();
+
+  const authenticate = (minimum: Role): express.RequestHandler => async (req, res, next) => {
+    try {
+      const key = presentedKey(req);
+      if (!key) return sendError(res, 401, 'auth.missing_api_key', 'Send your API key as "Authorization: Bearer tdm_..."');
+      const principal = await engine.apiKeys.authenticate(key);
+      if (!principal) return sendError(res, 401, 'auth.invalid_api_key', 'This API key is not valid or has been revoked');
+      if (RANK[principal.role] < RANK[minimum]) {
+        return sendError(res, 403, 'auth.forbidden', `This action needs the ${minimum} role; this key has ${principal.role}`);
+      }
+      res.locals.tenantId = principal.tenantId;
+      next();
+    } catch (error) {
+      next(error);
+    }
+  };
+
+  const show = async (tenantId: string): Promise<SlackSettingsResponse> => {
+    const record = await engine.integrations.get(tenantId, 'slack');
+    const settings = await loadTenantSettings(engine, tenantId, { channelId: config.slack.channelId });
+    return {
+      slack: {
+        mode: oauth ? 'oauth' : 'single_workspace',
+        connected: await options.isConnected(tenantId),
+        enabled: record ? record.enabled : true,
+        teamId: record?.externalId ?? null,
+        channelId: settings.channelId,
+        threadRepliesSendToLead: settings.threadRepliesSendToLead,
+        escalationMention: settings.escalationMention,
+        installUrl: oauth ? installLink(config.publicUrl, tenantId, config.slack.stateSecret as string) : null,
+      },
+    };
+  };
+
+  router.get(SLACK_SETTINGS_PATH, authenticate('viewer'), async (_req, res, next) => {
+    try {
+      res.json(await show(res.locals.tenantId as string));
+    } catch (error) {
+      next(error);
+    }
+  });
+
+  router.put(SLACK_SETTINGS_PATH, authenticate('admin'), express.json({ limit: '16kb' }), async (req, res, next) => {
+    try {
+      const parsed = settingsBody.safeParse(req.body ?? {});
+      if (!parsed.success) {
+        const fields: Record<string, string> = {};
+        for (const issue of parsed.error.issues) {
+          if (issue.code === 'unrecognized_keys') for (const key of issue.keys) fields[key] = 'not a Slack setting';
+          else fields[issue.path.join('.') || 'body'] = issue.message;
+        }
+        return sendError(res, 422, 'request.invalid', 'The Slack settings are not valid', { fields });
+      }
+      const tenantId = res.locals.tenantId as string;
+      const existing = await engine.integrations.get(tenantId, 'slack');
+      const { enabled, ...changes } = parsed.data;
+      await engine.integrations.put(tenantId, 'slack', {
+        externalId: existing?.externalId ?? null,
+        config: { ...(existing?.config ?? {}), ...changes },
+        enabled: enabled ?? existing?.enabled ?? true,
+      });
+      logger.info({ tenantId, changed: Object.keys(parsed.data) }, 'slack settings updated');
+      res.json(await show(tenantId));
+    } catch (error) {
+      next(error);
+    }
+  });
+
+  // Body errors from the JSON parser above, answered in the API's one error shape.
+  router.use(SLACK_SETTINGS_PATH, ((error, _req, res, next) => {
+    const e = error as { type?: string };
+    if (e.type === 'entity.parse.failed') return sendError(res, 400, 'request.malformed_json', 'The request body is not valid JSON');
+    if (e.type === 'entity.too.large') return sendError(res, 413, 'request.too_large', 'The request body is too large');
+    next(error);
+  }) as express.ErrorRequestHandler);
+  return router;
+}

@@ -1,0 +1,91 @@
+import type { SlackMessageRef, SlackMessageStore } from './message.store';
+import { sqlRows, type SqlStore } from './sql-runner';
+
+const SURFACE = 'slack';
+
+interface Row {
+  conversation_id: string;
+  channel: string;
+  ts: string;
+}
+
+const toRef = (tenantId: string, r: Row): SlackMessageRef => ({ tenantId, conversationId: r.conversation_id, channel: r.channel, ts: r.ts });
+
+/**
+ * Slack message refs in `surface_refs` (surface `slack`, ref `{ channel, ts }`), one per conversation
+ * (unique on conversation + surface). Every query runs under the tenant's row-level security, so a
+ * thread in one tenant's workspace can never resolve to another tenant's conversation.
+ */
+export class SqlSlackMessageStore implements SlackMessageStore {
+  constructor(private readonly store: SqlStore) {}
+
+  async get(tenantId: string, conversationId: string): Promise<SlackMessageRef | null> {
+    const r = await this.store.tenant(tenantId, (m) =>
+      sqlRows<Row>(m, `SELECT conversation_id, ref->>'channel' AS channel, ref->>'ts' AS ts FROM surface_refs WHERE conversation_id = $1 AND surface = $2`, [
+        conversationId,
+        SURFACE,
+      ]),
+    );
+    return r[0] ? toRef(tenantId, r[0]) : null;
+  }
+
+  async findByTs(tenantId: string, channel: string, ts: string): Promise<SlackMessageRef | null> {
+    const r = await this.store.tenant(tenantId, (m) =>
+      sqlRows<Row>(
+        m,
+        `SELECT conversation_id, ref->>'channel' AS channel, ref->>'ts' AS ts FROM surface_refs
+          WHERE surface = $1 AND ref->>'channel' = $2 AND ref->>'ts' = $3 LIMIT 1`,
+        [SURFACE, channel, ts],
+      ),
+    );
+    return r[0] ? toRef(tenantId, r[0]) : null;
+  }
+
+  async save(ref: SlackMessageRef): Promise<void> {
+    await this.store.tenant(ref.tenantId, (m) =>
+      m.query(
+        `INSERT INTO surface_refs (tenant_id, conversation_id, surface, ref) VALUES ($1, $2, $3, $4::jsonb)
+         ON CONFLICT (conversation_id, surface) DO UPDATE SET ref = excluded.ref, updated_at = now()`,
+        [ref.tenantId, ref.conversationId, SURFACE, JSON.stringify({ channel: ref.channel, ts: ref.ts })],
+      ),
+    );
+  }
+
+  async saveIfAbsent(ref: SlackMessageRef): Promise<SlackMessageRef> {
+    return this.store.tenant(ref.tenantId, async (m) => {
+      const inserted = await sqlRows<Row>(
+        m,
+        `INSERT INTO surface_refs (tenant_id, conversation_id, surface, ref) VALUES ($1, $2, $3, $4::jsonb)
+         ON CONFLICT (conversation_id, surface) DO NOTHING
+         RETURNING conversation_id, ref->>'channel' AS channel, ref->>'ts' AS ts`,
+        [ref.tenantId, ref.conversationId, SURFACE, JSON.stringify({ channel: ref.channel, ts: ref.ts })],
+      );
+      if (inserted[0]) return toRef(ref.tenantId, inserted[0]);
+      const kept = await sqlRows<Row>(m, `SELECT conversation_id, ref->>'channel' AS channel, ref->>'ts' AS ts FROM surface_refs WHERE conversation_id = $1 AND surface = $2`, [
+        ref.conversationId,
+        SURFACE,
+      ]);
+      return toRef(ref.tenantId, kept[0]!);
+    });
+  }
+
+  async claimRender(tenantId: string, conversationId: string, version: number): Promise<boolean> {
+    const r = await this.store.tenant(tenantId, (m) =>
+      sqlRows<{ updated: number; present: number }>(
+        m,
+        `WITH claimed AS (
+           UPDATE surface_refs SET ref = jsonb_set(ref, '{version}', to_jsonb($3::int)), updated_at = now()
+            WHERE conversation_id = $1 AND surface = $2 AND coalesce((ref->>'version')::int, 0) <= $3
+            RETURNING 1)
+         SELECT (SELECT count(*) FROM claimed)::int AS updated,
+                (SELECT count(*) FROM surface_refs WHERE conversation_id = $1 AND surface = $2)::int AS present`,
+        [conversationId, SURFACE, version],
+      ),
+    );
+    return r[0]!.updated > 0 || r[0]!.present === 0;
+  }
+
+  async delete(tenantId: string, conversationId: string): Promise<void> {
+    await this.store.tenant(tenantId, (m) => m.query(`DELETE FROM surface_refs WHERE conversation_id = $1 AND surface = $2`, [conversationId, SURFACE]));
+  }
+}
