@@ -23,6 +23,7 @@ import { leadsRouteModule } from './routes/leads.routes';
 import { twilioRouteModule } from './routes/twilio.routes';
 import { formsRouteModule, seedDemoCapture } from './routes/forms.routes';
 import { widgetAssetsRouteModule } from './routes/widget-assets.routes';
+import { slackServerConnector } from '../connectors/slack/index';
 import { salesforceConnector } from '../connectors/salesforce/index';
 import { hubspotConnector } from '../connectors/hubspot/index';
 
@@ -30,7 +31,7 @@ import { hubspotConnector } from '../connectors/hubspot/index';
  * The composition root: which connectors and route modules this server runs, and how ports are wired
  * to adapters. Connectors are listed by hand so what runs is visible in one place.
  */
-export const connectors: Connector[] = [salesforceConnector, hubspotConnector];
+export const connectors: Connector[] = [salesforceConnector, slackServerConnector, hubspotConnector];
 
 /** The simulated phones of the embedded default, shared by the console provider and the demo phone routes. */
 export const simulatedPhones = new SimulatedPhoneBook();

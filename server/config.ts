@@ -34,6 +34,8 @@ const envSchema = z.object({
   SLACK_CLIENT_SECRET: z.string().optional(),
   SLACK_STATE_SECRET: z.string().optional(),
   SLACK_API_URL: optionalUrl,
+  SLACK_CHANNEL_ID: z.string().regex(/^[CG][A-Z0-9]{6,20}$/, 'SLACK_CHANNEL_ID must be a Slack channel id such as C0123ABCD').optional(),
+  SLACK_TENANT_ID: z.string().uuid('SLACK_TENANT_ID must be a tenant id (uuid)').optional(),
   HUBSPOT_CLIENT_ID: z.string().optional(),
   HUBSPOT_CLIENT_SECRET: z.string().optional(),
   HUBSPOT_BASE_PATH: optionalUrl,
