@@ -311,15 +311,17 @@ describe('the local console, end to end in Chromium', () => {
     await page.getByRole('heading', { name: 'Failed jobs' }).waitFor();
 
     await page.getByLabel('Business name').fill('Hopper Homes');
+    // The demo tenant ships with knowledge entries: add one after them.
+    const entries = await page.getByLabel(/^Entry \d+ title$/).count();
     await page.getByRole('button', { name: 'Add an entry' }).click();
-    await page.getByLabel('Entry 1 title').fill('Pricing');
-    await page.getByLabel('Entry 1 text').fill('Viewings are free; our fee is 1.5% of the sale price.');
+    await page.getByLabel(`Entry ${entries + 1} title`).fill('Viewing fees');
+    await page.getByLabel(`Entry ${entries + 1} text`).fill('Viewings are free; our fee is 1.5% of the sale price.');
     await page.getByLabel('Follow-up cadence (days)').fill('2, 5');
     await page.getByLabel('Texts allowed until').fill('20:00');
     await page.getByRole('button', { name: 'Save settings' }).click();
     await page.getByRole('status').filter({ hasText: 'Settings saved.' }).waitFor();
     const s = await page.evaluate(async () => ((await (await fetch('/api/v1/settings')).json()) as { settings: Record<string, unknown> }).settings);
-    expect(s).toMatchObject({ businessName: 'Hopper Homes', followUpCadenceDays: [2, 5], quietHours: { start: '08:00', end: '20:00' }, knowledge: [{ title: 'Pricing' }] });
+    expect(s).toMatchObject({ businessName: 'Hopper Homes', followUpCadenceDays: [2, 5], quietHours: { start: '08:00', end: '20:00' }, knowledge: expect.arrayContaining([expect.objectContaining({ title: 'Viewing fees', body: 'Viewings are free; our fee is 1.5% of the sale price.' })]) });
 
     await page.getByLabel('Follow-up cadence (days)').fill('0, 500');
     await page.getByRole('button', { name: 'Save settings' }).click();
@@ -337,7 +339,7 @@ describe('the local console, end to end in Chromium', () => {
     expect(await card('Decisions on AI drafts').locator('svg').getAttribute('aria-label')).toBe('Decisions on AI drafts: Approved 1, Edited 0, Discarded 0');
     // A bad range is explained, not crashed on.
     await page.getByLabel('From').fill('2026-12-31');
-    await page.getByLabel('To').fill('2026-01-01');
+    await page.getByLabel('To', { exact: true }).fill('2026-01-01');
     await page.getByRole('button', { name: 'Show' }).click();
     await page.getByRole('alert').filter({ hasText: 'to: must be after from' }).waitFor();
   });

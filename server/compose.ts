@@ -23,6 +23,7 @@ import { leadsRouteModule } from './routes/leads.routes';
 import { twilioRouteModule } from './routes/twilio.routes';
 import { formsRouteModule, seedDemoCapture } from './routes/forms.routes';
 import { widgetAssetsRouteModule } from './routes/widget-assets.routes';
+import { DEMO_SETTINGS } from './demo-seed';
 import { slackServerConnector } from '../connectors/slack/index';
 import { salesforceConnector } from '../connectors/salesforce/index';
 import { hubspotConnector } from '../connectors/hubspot/index';
@@ -134,5 +135,6 @@ export const compose: StartOptions['compose'] = (engine) => composeWith(loadConf
 
 /** Fills a fresh demo tenant: the demo form (open to the local console) and a console number to text from. */
 export const seedDemo: StartOptions['seedDemo'] = async (engine, tenantId) => {
+  await engine.tenants.updateSettings(tenantId, DEMO_SETTINGS);
   await seedDemoCapture(engine, tenantId);
 };

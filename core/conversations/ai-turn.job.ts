@@ -156,9 +156,16 @@ export function aiTurnJob(deps: ConversationDeps, pipeline: () => AiPipeline): J
 
 /**
  * `conversation.opener`: the first text after a form submission (payload of `lead.captured`). The AI drafts
- * it (business name, reason, "Reply STOP to opt out"); autonomy decides as for any AI text, so copilot
- * asks an agent first. Idempotent: a conversation that already has an opener is left alone.
+ * it (business name, reason, "Reply STOP to opt out"). Autonomy decides as for any AI text, so copilot
+ * asks an agent first — unless the tenant set `copilotSendsOpener`: speed to lead is the point, and the
+ * opener is a fixed, compliance-checked greeting, not an answer.
+ * Idempotent: a conversation that already has an opener is left alone.
  */
+/** Copilot sends the opener itself when the tenant allows it; autopilot and off are unchanged. */
+export function openerAutonomy(autonomy: AiTenantSettings['autonomy'], copilotSendsOpener: boolean): AiTenantSettings['autonomy'] {
+  return autonomy === 'copilot' && copilotSendsOpener ? 'autopilot' : autonomy;
+}
+
 export function openerJob(deps: ConversationDeps, pipeline: () => AiPipeline): JobHandler<{ leadId: string; conversationId: string; submissionId?: string }> {
   return {
     name: 'conversation.opener',
@@ -207,7 +214,7 @@ export function openerJob(deps: ConversationDeps, pipeline: () => AiPipeline): J
             leadId: input.lead.id,
             body: opener.body,
             kind: 'opener',
-            autonomy,
+            autonomy: openerAutonomy(autonomy, input.settings.copilotSendsOpener),
             violations: [],
             reason: `First text after the ${input.formName} submission`,
             confidence: 1,

@@ -15,6 +15,11 @@ export const tenantSettingsSchema = z.object({
     .max(200)
     .default([]),
   autonomy: z.enum(['autopilot', 'copilot', 'off']).default('copilot'),
+  /**
+   * In copilot, send the first text after a form at once (speed to lead) instead of asking an agent.
+   * Off by default, as copilot promises a person sees every AI text; the demo tenant turns it on.
+   */
+  copilotSendsOpener: z.boolean().default(false),
   confidenceThreshold: z.number().min(0).max(1).default(0.4),
   extraEscalationWords: z.array(z.string().min(1).max(40)).max(100).default([]),
   segmentCap: z.number().int().min(1).max(10).default(3),
