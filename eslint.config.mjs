@@ -64,13 +64,30 @@ export default tseslint.config(
     rules: { 'no-restricted-imports': 'off' },
   },
   {
+    files: ['console/src/**/*.ts', 'console/src/**/*.tsx'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              regex: '^(\\.\\./)+core/(?!domain/|forms/)',
+              message: 'The console uses the public API; it may share only domain types and the form contracts.',
+            },
+            { group: ['**/server/**', '**/connectors/**'], message: 'The console talks to the server over HTTP, never by import.' },
+          ],
+        },
+      ],
+    },
+  },
+  {
     files: ['widget/**/*.ts', 'widget/**/*.tsx'],
     rules: {
       'no-restricted-imports': [
         'error',
         {
           patterns: [
-            { group: ['**/core/*', '**/core/**', '!**/core/forms/**', '!**/core/forms'], message: 'The widget imports only the shared form contracts (core/forms).' },
+            { regex: '^(\\.\\./)+core/(?!forms/)', message: 'The widget imports only the shared form contracts (core/forms).' },
             { group: ['**/server/**', '**/connectors/**'], message: 'The widget runs on customer sites: no server or connector code.' },
           ],
         },
