@@ -22,8 +22,9 @@ export function requestContext(logger: PinoLogger): RequestHandler {
     res.on('finish', () => {
       const ms = Number(process.hrtime.bigint() - started) / 1e6;
       const level = res.statusCode >= 500 ? 'error' : res.statusCode >= 400 ? 'info' : 'debug';
-      // Path only: query strings can carry emails and phone numbers.
-      req.log[level]({ method: req.method, path: req.path, status: res.statusCode, ms: Math.round(ms * 10) / 10 }, 'request');
+      // Full path without the query string: queries can carry emails and phone numbers.
+      const path = req.originalUrl.split('?')[0];
+      req.log[level]({ method: req.method, path, status: res.statusCode, ms: Math.round(ms * 10) / 10 }, 'request');
     });
     next();
   };
