@@ -461,6 +461,8 @@ describe(`Salesforce end to end (${process.env.DATABASE_URL ? 'PostgreSQL' : 'PG
     expect(off.status).toBe(200);
     expect(off.body.orgKey).toBeNull();
     expect(off.body.integration).toMatchObject({ enabled: false, hasOrgKey: true });
+    // Same org and credentials: the session token is kept; new credentials would drop it.
+    expect((await engine.integrations.get(tenantId, 'salesforce'))!.config.accessToken).toBe('sf-token-2');
     expect((await tabView()).status).toBe(401);
 
     // No interceptor is set: any call to Salesforce would fail the job (nock refuses the network).
@@ -473,6 +475,13 @@ describe(`Salesforce end to end (${process.env.DATABASE_URL ? 'PostgreSQL' : 'PG
     const back = await tabView();
     expect(back.status).toBe(200);
     expect(back.body.conversation.id).toBe(conversationId);
+    const rotated = await request(t.app)
+      .put('/api/v1/integrations/salesforce')
+      .set('Authorization', `Bearer ${adminKey}`)
+      .send({ orgId: ORG_ID, instanceUrl: INSTANCE, clientId: CLIENT_ID, clientSecret: 'consumer-secret-2', keepOrgKey: true });
+    expect(rotated.status).toBe(200);
+    expect((await engine.integrations.get(tenantId, 'salesforce'))!.config).not.toHaveProperty('accessToken');
+    expect((await tabView()).status).toBe(200);
     const wrong = await request(t.app).get(`/salesforce/v1/leads/${SF_LEAD_ID}/conversation`).set(tabHeaders('not-the-key'));
     expect(wrong.status).toBe(401);
     expect(wrong.body.error.code).toBe('salesforce.auth_failed');
