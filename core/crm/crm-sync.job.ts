@@ -40,13 +40,15 @@ export function crmSyncJob(deps: ConversationDeps, adapter: CrmAdapter, maxAttem
       const tenantId = event.tenantId!;
       const integration = await deps.integrations.get(tenantId, adapter.provider);
       if (!integration?.enabled) return; // not connected for this tenant: nothing to do
-      const crmCtx: CrmContext = {
-        tenantId,
-        config: integration.config,
-        saveConfig: (config) => deps.integrations.put(tenantId, adapter.provider, { externalId: integration.externalId, enabled: integration.enabled, config }),
-      };
       try {
         await deps.store.tenant(tenantId, async (m) => {
+          // Token refreshes are saved in this same transaction: a second one would wait forever for the
+          // single embedded connection, and a merge keeps keys written meanwhile by a reconnect.
+          const crmCtx: CrmContext = {
+            tenantId,
+            config: integration.config,
+            saveConfig: (config) => deps.integrations.mergeConfig(m, adapter.provider, config),
+          };
           await m.query(
             `INSERT INTO crm_links (tenant_id, lead_id, provider) VALUES ($1, $2, $3) ON CONFLICT (tenant_id, lead_id, provider) DO NOTHING`,
             [tenantId, event.payload.leadId, adapter.provider],

@@ -1,3 +1,4 @@
+import type { EntityManager } from 'typeorm';
 import type { IntegrationRecord } from '../engine/engine.types';
 import type { IntegrationKind } from '../domain/types';
 import type { Store } from '../store/data-source';
@@ -43,6 +44,18 @@ export class IntegrationService {
         [tenantId, kind, record.externalId, this.box.sealJson(record.config), record.enabled],
       ),
     );
+  }
+
+  /**
+   * Merges changed settings (e.g. refreshed OAuth tokens) into the stored config inside the caller's
+   * transaction: no second transaction (PGlite has one connection), and keys the caller did not send —
+   * an org key written by a concurrent connect — are kept.
+   */
+  async mergeConfig(m: EntityManager, kind: IntegrationKind, patch: Record<string, unknown>): Promise<void> {
+    const r = await one<RawIntegration>(m, `SELECT * FROM integrations WHERE kind = $1 FOR UPDATE`, [kind]);
+    if (!r) return;
+    const merged = { ...this.box.openJson(r.config_ciphertext), ...patch };
+    await m.query(`UPDATE integrations SET config_ciphertext = $2, updated_at = now() WHERE kind = $1`, [kind, this.box.sealJson(merged)]);
   }
 
   async remove(tenantId: string, kind: IntegrationKind): Promise<void> {
