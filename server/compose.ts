@@ -24,6 +24,7 @@ import { twilioRouteModule } from './routes/twilio.routes';
 import { formsRouteModule, seedDemoCapture } from './routes/forms.routes';
 import { widgetAssetsRouteModule } from './routes/widget-assets.routes';
 import { DEMO_SETTINGS } from './demo-seed';
+import { twilioAdminRouteModule } from './routes/twilio-admin.routes';
 import { slackServerConnector } from '../connectors/slack/index';
 import { salesforceConnector } from '../connectors/salesforce/index';
 import { hubspotConnector } from '../connectors/hubspot/index';
@@ -47,6 +48,7 @@ export const routes: RouteModule[] = [
   analyticsRouteModule,
   consoleRouteModule,
   formsRouteModule,
+  twilioAdminRouteModule,
   widgetAssetsRouteModule,
 ];
 
