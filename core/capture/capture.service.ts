@@ -227,14 +227,17 @@ export class CaptureService {
       `SELECT pg_advisory_xact_lock(h) FROM (SELECT DISTINCT hashtextextended(k, 0) AS h FROM unnest($1::text[]) AS k) s ORDER BY h`,
       [lockKeys],
     );
-    // Same phone first, else the newest lead with this email; with its open conversation, if any.
+    // Same phone first, else the newest lead with this email; with its open conversation, if any. Two
+    // branches so each uses its own index (an OR would make the planner read all of the tenant's leads).
     const lead = await one<LeadRow & { open_conversation_id: string | null }>(
       m,
       `SELECT l.*, (SELECT c.id FROM conversations c WHERE c.lead_id = l.id AND c.status <> 'closed' ORDER BY c.created_at DESC, c.id DESC LIMIT 1) AS open_conversation_id
-         FROM leads l
-        WHERE l.phone = $1 OR ($2::text IS NOT NULL AND lower(l.email) = $2)
-        ORDER BY (l.phone = $1) DESC, l.created_at DESC, l.id DESC
-        LIMIT 1 FOR UPDATE OF l`,
+         FROM ((SELECT id, 0 AS rank FROM leads WHERE phone = $1)
+               UNION ALL
+               (SELECT id, 1 AS rank FROM leads WHERE $2::text IS NOT NULL AND email IS NOT NULL AND lower(email) = $2
+                 ORDER BY created_at DESC, id DESC LIMIT 1)) hit
+         JOIN leads l ON l.id = hit.id
+        ORDER BY hit.rank LIMIT 1 FOR UPDATE OF l`,
       [phone, fields.email],
     );
 
