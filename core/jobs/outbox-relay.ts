@@ -24,6 +24,7 @@ export class OutboxRelay {
   private readonly batchSize: number;
   private readonly pollMs: number;
   private readonly leaseMs: number;
+  private lastLeaseSweep = 0;
 
   constructor(
     private readonly store: Store,
@@ -86,21 +87,41 @@ export class OutboxRelay {
     }
   }
 
+  /**
+   * Hands rows whose lease expired (a dead worker, a Redis restart) back to the claimable pool. Runs
+   * at most every half lease, so the hot claim query only ever touches undispatched rows.
+   */
+  async releaseExpiredLeases(): Promise<number> {
+    const released = await this.store.system((m) =>
+      rows<{ id: string }>(
+        m,
+        `UPDATE outbox SET dispatched_at = NULL
+          WHERE status = 'pending' AND dispatched_at IS NOT NULL AND dispatched_at < now() - ($1::int * interval '1 millisecond')
+          RETURNING id::text AS id`,
+        [this.leaseMs],
+      ),
+    );
+    return released.length;
+  }
+
   /** One claim-and-enqueue round. Returns how many rows were handed to the queue. */
   async dispatchOnce(): Promise<number> {
+    if (Date.now() - this.lastLeaseSweep >= this.leaseMs / 2) {
+      this.lastLeaseSweep = Date.now();
+      await this.releaseExpiredLeases();
+    }
     const claimed = await this.store.system((m) =>
       rows<{ id: string; topic: string; queue: string }>(
         m,
         `UPDATE outbox SET dispatched_at = now()
           WHERE id IN (
             SELECT id FROM outbox
-             WHERE status = 'pending' AND available_at <= now()
-               AND (dispatched_at IS NULL OR dispatched_at < now() - ($2::int * interval '1 millisecond'))
+             WHERE status = 'pending' AND dispatched_at IS NULL AND available_at <= now()
              ORDER BY available_at, id
              LIMIT $1
              FOR UPDATE SKIP LOCKED)
           RETURNING id::text AS id, topic, queue`,
-        [this.batchSize, this.leaseMs],
+        [this.batchSize],
       ),
     );
     if (claimed.length === 0) return 0;

@@ -3,9 +3,10 @@ import { mkdirSync } from 'node:fs';
 import { DataSource, type EntityManager } from 'typeorm';
 import { ALL_ENTITIES } from './entities';
 import { InitialSchema1764500000000 } from './migrations/0001-initial-schema';
+import { OutboxClaimIndex1764600000000 } from './migrations/0002-outbox-claim-index';
 import { createPGliteSerialPoolClass } from './pglite-serial-pool';
 
-export const MIGRATIONS = [InitialSchema1764500000000];
+export const MIGRATIONS = [InitialSchema1764500000000, OutboxClaimIndex1764600000000];
 
 export interface StoreOptions {
   /** PostgreSQL URL. When absent, Tandem runs on embedded PGlite in `dataDir`. */
