@@ -234,7 +234,7 @@ export class CaptureService {
       `SELECT l.*, (SELECT c.id FROM conversations c WHERE c.lead_id = l.id AND c.status <> 'closed' ORDER BY c.created_at DESC, c.id DESC LIMIT 1) AS open_conversation_id
          FROM ((SELECT id, 0 AS rank FROM leads WHERE phone = $1)
                UNION ALL
-               (SELECT id, 1 AS rank FROM leads WHERE $2::text IS NOT NULL AND email IS NOT NULL AND lower(email) = $2
+               (SELECT id, 1 AS rank FROM leads WHERE $2::text IS NOT NULL AND email_lower = lower($2)
                  ORDER BY created_at DESC, id DESC LIMIT 1)) hit
          JOIN leads l ON l.id = hit.id
         ORDER BY hit.rank LIMIT 1 FOR UPDATE OF l`,

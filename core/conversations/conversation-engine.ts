@@ -83,7 +83,7 @@ export function createConversationEngine(deps: ConversationDeps) {
         if (!lead && ref.crm) {
           lead = await one(m, `SELECT lead_id AS id FROM crm_links WHERE provider = $1 AND external_id = $2 LIMIT 1`, [ref.crm.provider, ref.crm.externalId]);
         }
-        if (!lead && ref.email) lead = await one(m, `SELECT id FROM leads WHERE lower(email) = lower($1) ORDER BY created_at DESC LIMIT 1`, [ref.email]);
+        if (!lead && ref.email) lead = await one(m, `SELECT id FROM leads WHERE email_lower = lower($1) ORDER BY created_at DESC LIMIT 1`, [ref.email]);
         if (!lead && ref.phone) lead = await one(m, `SELECT id FROM leads WHERE phone = $1`, [ref.phone]);
         if (!lead) return null;
         const c = await one<{ id: string }>(m, `SELECT id FROM conversations WHERE lead_id = $1 ORDER BY created_at DESC, id DESC LIMIT 1`, [lead.id]);

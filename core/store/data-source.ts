@@ -4,9 +4,10 @@ import { DataSource, type EntityManager } from 'typeorm';
 import { ALL_ENTITIES } from './entities';
 import { InitialSchema1764500000000 } from './migrations/0001-initial-schema';
 import { OutboxClaimIndex1764600000000 } from './migrations/0002-outbox-claim-index';
+import { LeadEmailLookup1764700000000 } from './migrations/0003-lead-email-lookup';
 import { createPGliteSerialPoolClass } from './pglite-serial-pool';
 
-export const MIGRATIONS = [InitialSchema1764500000000, OutboxClaimIndex1764600000000];
+export const MIGRATIONS = [InitialSchema1764500000000, OutboxClaimIndex1764600000000, LeadEmailLookup1764700000000];
 
 export interface StoreOptions {
   /** PostgreSQL URL. When absent, Tandem runs on embedded PGlite in `dataDir`. */
