@@ -5,12 +5,13 @@ import type { Engine } from '../../core/index';
 import { createTestApp, type TestApp } from '../../test/helpers/test-app';
 import { eventually } from '../../test/helpers/test-queue';
 // The journey runs this connector inside the real server: its composition root and Twilio webhooks.
-// eslint-disable-next-line no-restricted-imports -- test only: the real server composes the connector
+ 
 import { connectors, tenantSmsProviders } from '../../server/compose';
-// eslint-disable-next-line no-restricted-imports -- test only: signed Twilio webhooks need the server's routes
+ 
 import { twilioRouteModule } from '../../server/routes/twilio.routes';
 import { signHubSpotV3 } from './hubspot-signature';
 import { hubspotConnector } from './index';
+import { twilioMessageResource } from '../../test/helpers/twilio-fixtures';
 
 afterAll(() => nock.restore());
 
@@ -145,29 +146,8 @@ class FakeHubSpot {
   }
 }
 
-/** Shaped like the Messages API "create" response in Twilio's docs. */
-const messageResource = (sid: string, to: string, body: string) => ({
-  account_sid: ACCOUNT_SID,
-  api_version: '2010-04-01',
-  body,
-  date_created: 'Tue, 02 Jun 2026 16:00:00 +0000',
-  date_sent: null,
-  date_updated: 'Tue, 02 Jun 2026 16:00:00 +0000',
-  direction: 'outbound-api',
-  error_code: null,
-  error_message: null,
-  from: OUR_NUMBER,
-  messaging_service_sid: null,
-  num_media: '0',
-  num_segments: '1',
-  price: null,
-  price_unit: 'USD',
-  sid,
-  status: 'queued',
-  subresource_uris: { media: `/2010-04-01/Accounts/${ACCOUNT_SID}/Messages/${sid}/Media.json` },
-  to,
-  uri: `/2010-04-01/Accounts/${ACCOUNT_SID}/Messages/${sid}.json`,
-});
+const messageResource = (sid: string, to: string, body: string) =>
+  twilioMessageResource({ accountSid: ACCOUNT_SID, from: OUR_NUMBER, sid, to, body });
 
 describe(`HubSpot end to end on the real engine (${process.env.DATABASE_URL ? 'PostgreSQL' : 'PGlite'}, ${process.env.REDIS_URL ? 'BullMQ' : 'in-process'})`, () => {
   let t: TestApp;

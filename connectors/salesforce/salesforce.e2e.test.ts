@@ -8,6 +8,7 @@ import { eventually as poll } from '../../test/helpers/test-queue';
 import { composeWith, connectors, routes } from '../../server/compose';
 import { loadConfig } from '../../server/config';
 import { salesforceConnector, SALESFORCE_HEADERS } from './index';
+import { twilioMessageResource } from '../../test/helpers/twilio-fixtures';
 
 /**
  * The Salesforce journey on the real engine (both tiers), with Salesforce's REST API and Twilio mocked at
@@ -218,7 +219,7 @@ describe(`Salesforce end to end (${process.env.DATABASE_URL ? 'PostgreSQL' : 'PG
       .reply(201, (_uri, body) => {
         const form = new URLSearchParams(body as string);
         const messageSid = `SM${(++sid).toString(16).padStart(32, '0')}`;
-        return { sid: messageSid, account_sid: ACCOUNT_SID, to: form.get('To'), from: OUR_NUMBER, body: form.get('Body'), status: 'queued', num_segments: '1', direction: 'outbound-api', api_version: '2010-04-01', date_created: NOW.toUTCString(), error_code: null, error_message: null, messaging_service_sid: null, num_media: '0', price: null, price_unit: 'USD', uri: `/2010-04-01/Accounts/${ACCOUNT_SID}/Messages/${messageSid}.json`, subresource_uris: {} };
+        return twilioMessageResource({ accountSid: ACCOUNT_SID, from: OUR_NUMBER, sid: messageSid, to: form.get('To')!, body: form.get('Body')!, dateCreated: NOW.toUTCString() });
       });
 
     // 1. The lead fills in the tenant's form on its website: the capture route stores lead, consent and

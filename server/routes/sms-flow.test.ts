@@ -18,6 +18,7 @@ import { composeWith, routes } from '../compose';
 import { loadConfig, type TandemConfig } from '../config';
 import { Metrics } from '../http/metrics';
 import { EMPTY_TWIML } from './twilio.routes';
+import { twilioMessageResource } from '../../test/helpers/twilio-fixtures';
 
 const PUBLIC_URL = 'https://tandem.example.com';
 const ACCOUNT_SID = 'AC' + '1'.repeat(32);
@@ -25,29 +26,8 @@ const AUTH_TOKEN = 'tenant-auth-token-1';
 const OUR_NUMBER = '+12125550100';
 const MESSAGES_PATH = `/2010-04-01/Accounts/${ACCOUNT_SID}/Messages.json`;
 
-/** Shaped like the Messages API "create" response in Twilio's docs. */
-const messageResource = (sid: string, to: string, body: string) => ({
-  account_sid: ACCOUNT_SID,
-  api_version: '2010-04-01',
-  body,
-  date_created: 'Tue, 02 Jun 2026 16:00:00 +0000',
-  date_sent: null,
-  date_updated: 'Tue, 02 Jun 2026 16:00:00 +0000',
-  direction: 'outbound-api',
-  error_code: null,
-  error_message: null,
-  from: OUR_NUMBER,
-  messaging_service_sid: null,
-  num_media: '0',
-  num_segments: '1',
-  price: null,
-  price_unit: 'USD',
-  sid,
-  status: 'queued',
-  subresource_uris: { media: `/2010-04-01/Accounts/${ACCOUNT_SID}/Messages/${sid}/Media.json` },
-  to,
-  uri: `/2010-04-01/Accounts/${ACCOUNT_SID}/Messages/${sid}.json`,
-});
+const messageResource = (sid: string, to: string, body: string) =>
+  twilioMessageResource({ accountSid: ACCOUNT_SID, from: OUR_NUMBER, sid, to, body });
 
 describe(`SMS end to end over HTTP (${process.env.DATABASE_URL ? 'PostgreSQL' : 'PGlite'})`, () => {
   let engine: Engine;
