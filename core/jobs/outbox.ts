@@ -21,6 +21,17 @@ export class Outbox {
   constructor(private readonly registry: JobRegistry) {}
 
   async publish(m: EntityManager, events: OutboxEvent[]): Promise<number> {
+    const insert = this.insertStatement(events);
+    if (!insert) return 0;
+    await m.query(insert.sql, insert.params);
+    return insert.rows;
+  }
+
+  /**
+   * The INSERT that `publish` runs, for callers that fold it into a larger statement (a `WITH o AS (...)`
+   * clause) to save a round trip. Its placeholders start at `$firstParam`; null when no handler subscribes.
+   */
+  insertStatement(events: OutboxEvent[], firstParam = 1): { sql: string; params: unknown[]; rows: number } | null {
     const rows: unknown[][] = [];
     for (const event of events) {
       for (const handler of this.registry.subscribers(event.type)) {
@@ -36,18 +47,18 @@ export class Outbox {
         ]);
       }
     }
-    if (rows.length === 0) return 0;
+    if (rows.length === 0) return null;
     const params: unknown[] = [];
     const values = rows.map((row) => {
-      const base = params.length;
+      const base = firstParam - 1 + params.length;
       params.push(...row);
-      return `($${base + 1}, $${base + 2}, $${base + 3}, $${base + 4}, $${base + 5}::jsonb, $${base + 6}, coalesce($${base + 7}::timestamptz, now()))`;
+      return `($${base + 1}::uuid, $${base + 2}::text, $${base + 3}::text, $${base + 4}::text, $${base + 5}::jsonb, $${base + 6}::int, coalesce($${base + 7}::timestamptz, now()))`;
     });
-    await m.query(
-      `INSERT INTO outbox (tenant_id, topic, queue, event_type, payload, max_attempts, available_at) VALUES ${values.join(', ')}`,
+    return {
+      sql: `INSERT INTO outbox (tenant_id, topic, queue, event_type, payload, max_attempts, available_at) VALUES ${values.join(', ')}`,
       params,
-    );
-    return rows.length;
+      rows: rows.length,
+    };
   }
 
   /** Called after a commit that published events: lets the relay dispatch at once instead of on its next poll. */

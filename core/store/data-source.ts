@@ -32,6 +32,8 @@ export interface Store {
   close(): Promise<void>;
 }
 
+type ScopeRole = 'tandem_app' | 'tandem_system';
+
 const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 export function isUuid(value: unknown): value is string {
@@ -73,11 +75,14 @@ export async function openStore(options: StoreOptions): Promise<Store> {
   }
   await dataSource.initialize();
 
-  const scoped = <T>(role: 'tandem_app' | 'tandem_system', tenantId: string, work: (m: EntityManager) => Promise<T>) =>
-    dataSource.transaction(async (m) => {
-      await m.query(`SELECT set_config('role', $1, true), set_config('app.current_tenant', $2, true)`, [role, tenantId]);
-      return work(m);
-    });
+  const scoped = <T>(role: ScopeRole, tenantId: string, work: (m: EntityManager) => Promise<T>): Promise<T> =>
+    pglite
+      ? // In-process PGlite has no round trip to save: TypeORM's own transaction, then the scope.
+        dataSource.transaction(async (m) => {
+          await m.query(`SELECT set_config('role', $1, true), set_config('app.current_tenant', $2, true)`, [role, tenantId]);
+          return work(m);
+        })
+      : scopedPostgresTransaction(dataSource, role, tenantId, work);
 
   return {
     kind: pglite ? 'pglite' : 'postgres',
@@ -107,4 +112,41 @@ export async function openStore(options: StoreOptions): Promise<Store> {
       if (pglite) await pglite.close();
     },
   };
+}
+
+/**
+ * A PostgreSQL transaction that opens and takes its role and tenant in one round trip (`BEGIN; SELECT
+ * set_config(...)` as one simple-protocol message) instead of two: every tenant transaction pays it, and on
+ * this kind of machine each round trip is the dominant cost. Only constants and a checked UUID are inlined.
+ * TypeORM is told a transaction is active, so nothing run on the manager opens one of its own.
+ */
+async function scopedPostgresTransaction<T>(dataSource: DataSource, role: ScopeRole, tenantId: string, work: (m: EntityManager) => Promise<T>): Promise<T> {
+  if (tenantId !== '' && !isUuid(tenantId)) throw new Error('invalid tenant id');
+  const runner = dataSource.createQueryRunner();
+  const client = (await runner.connect()) as { query(sql: string): Promise<unknown> };
+  const state = runner as unknown as { isTransactionActive: boolean; transactionDepth: number };
+  let failure: unknown = null;
+  try {
+    await client.query(`BEGIN; SELECT set_config('role', '${role}', true), set_config('app.current_tenant', '${tenantId}', true)`);
+    state.isTransactionActive = true;
+    state.transactionDepth = 1;
+    const result = await work(runner.manager);
+    await client.query('COMMIT');
+    return result;
+  } catch (err) {
+    failure = err;
+    if (state.isTransactionActive) {
+      // A connection that cannot even roll back is dropped from the pool rather than reused.
+      await client.query('ROLLBACK').then(
+        () => (failure = null),
+        () => undefined,
+      );
+    }
+    throw err;
+  } finally {
+    state.isTransactionActive = false;
+    state.transactionDepth = 0;
+    if (failure) await (runner as unknown as { releasePostgresConnection(err: unknown): Promise<void> }).releasePostgresConnection(failure);
+    else await runner.release();
+  }
 }
