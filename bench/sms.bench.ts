@@ -1,35 +1,139 @@
 /**
  * SMS path benchmark on PostgreSQL + Redis (DATABASE_URL, REDIS_URL; a scratch database is created and
- * dropped). Loopback only, bounded loops. Prints:
- *  A. signed Twilio webhook acknowledgement p50/p99 at a fixed open-loop rate (default 300 req/s for 20 s),
- *     with the worker running in the same process (the embedded-style `all` role);
- *  B. inbound-to-provider-call latency with the offline AI model, autopilot tenant, provider = a local fake
- *     Twilio HTTP server reached through the real TwilioSmsProvider (p50/p95);
- *  C. sustained inbound texts/s: a closed loop of signed webhooks as fast as the server acknowledges, and how
- *     fast the resulting AI turns and sends drain.
+ * dropped). Loopback only, bounded loops. The deployment measured is the one the README recommends beyond the
+ * embedded default: an API process (`--role api`) and a worker process (`--role worker`), each started here with
+ * `child_process.fork` (bench/sms-node.ts: the same wiring as `tandem start`, plus a clock fixed at noon in New York
+ * so quiet hours never defer a text). `SMS_BENCH_LAYOUT=all` runs one process with both roles instead.
+ * The signed Twilio webhooks come from a load generator in a worker thread (the official `twilio` library signs
+ * them); a local fake of Twilio's Messages API, reached through the real TwilioSmsProvider, records each reply.
+ * Prints:
+ *  A. webhook acknowledgement p50/p99 at a fixed open-loop rate (default 300 req/s for 20 s; latency from each
+ *     request's scheduled start, so a stall delays those queued behind it), while the worker answers them;
+ *  B. inbound-to-provider-call latency, offline AI model, autopilot tenant, 20 texts/s (p50/p95);
+ *  C. sustained inbound: a closed loop of 64 senders, SMS_BENCH_BURST texts: acknowledged texts/s, and the rate at
+ *     which the AI turns and sends drained, end to end; CPU time per text of each process.
  *
- *   npm run bench:sms            (env: SMS_BENCH_RATE, SMS_BENCH_SECONDS, SMS_BENCH_BURST)
+ *   npm run bench:sms            (env: SMS_BENCH_RATE, SMS_BENCH_SECONDS, SMS_BENCH_BURST, SMS_BENCH_LAYOUT)
  */
+import { fork, type ChildProcess } from 'node:child_process';
+import { readdirSync, readFileSync } from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
+import os from 'node:os';
+import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
-import pino from 'pino';
-import twilio from 'twilio';
+import { Worker } from 'node:worker_threads';
 import { createEngine } from '../core/index';
 import { one } from '../core/store/sql';
-import { createApp } from '../server/app';
-import { composeWith, routes } from '../server/compose';
-import { loadConfig } from '../server/config';
-import { Metrics } from '../server/http/metrics';
 import { fmt, percentile, scratchDatabase, sleep } from './bench-support';
 
 const RATE = Number(process.env.SMS_BENCH_RATE ?? 300);
 const SECONDS = Number(process.env.SMS_BENCH_SECONDS ?? 20);
 const BURST = Number(process.env.SMS_BENCH_BURST ?? 3000);
+const LAYOUT = (process.env.SMS_BENCH_LAYOUT ?? 'split') as 'split' | 'all';
 const PUBLIC_URL = 'https://bench.tandem.local';
 const ACCOUNT_SID = 'AC' + 'b'.repeat(32);
 const AUTH_TOKEN = 'bench-auth-token';
 const OUR_NUMBER = '+12125550100';
+
+/** The load generator, plain JavaScript for a worker thread. Times are epoch milliseconds with sub-ms precision. */
+const CLIENT = `
+const http = require('node:http');
+const { parentPort, workerData } = require('node:worker_threads');
+const twilio = require(workerData.twilioPath);
+const { port, publicUrl, accountSid, authToken, ourNumber } = workerData;
+const agent = new http.Agent({ keepAlive: true, maxSockets: 256 });
+const now = () => performance.timeOrigin + performance.now();
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+const phone = (i) => '+1212' + String(5000000 + i).padStart(7, '0');
+let seq = 0;
+function post(from, body) {
+  const sid = 'SM' + (++seq).toString(16).padStart(32, 'a');
+  const params = { AccountSid: accountSid, MessageSid: sid, SmsSid: sid, From: from, To: ourNumber, Body: body, NumMedia: '0' };
+  const signature = twilio.getExpectedTwilioSignature(authToken, publicUrl + '/webhooks/twilio/sms', params);
+  const payload = new URLSearchParams(params).toString();
+  return new Promise((resolve) => {
+    const req = http.request({ host: '127.0.0.1', port, path: '/webhooks/twilio/sms', method: 'POST', agent,
+      headers: { 'Content-Type': 'application/x-www-form-urlencoded', 'Content-Length': Buffer.byteLength(payload), 'X-Twilio-Signature': signature } },
+      (res) => { res.resume(); res.on('end', () => resolve(res.statusCode)); });
+    req.on('error', () => resolve(0));
+    req.end(payload);
+  });
+}
+const text = (i) => (i % 5 === 0 ? 'Can I book a viewing on Saturday?' : 'What are your office hours?');
+parentPort.on('message', async (t) => {
+  const ms = [];
+  const sent = [];
+  let errors = 0;
+  const t0 = now();
+  if (t.kind === 'burst') {
+    await Promise.all(Array.from({ length: t.count }, (_, i) => post(phone(t.base + i), text(1))));
+  } else if (t.kind === 'open') {
+    const total = Math.round(t.rate * t.seconds);
+    const inflight = [];
+    for (let i = 0; i < total; i++) {
+      const due = t0 + (i * 1000) / t.rate;
+      const wait = due - now();
+      if (wait > 1) await sleep(wait);
+      const p = phone(t.base + (t.mod ? i % t.mod : i));
+      sent.push([p, due]);
+      inflight.push(post(p, t.mod ? text(i) : text(1)).then((status) => (status === 200 ? ms.push(now() - due) : errors++)));
+    }
+    await Promise.all(inflight);
+  } else if (t.kind === 'closed') {
+    let next = 0;
+    await Promise.all(Array.from({ length: t.concurrency }, async () => {
+      while (next < t.count) {
+        const i = next++;
+        if ((await post(phone(t.base + (i % t.mod)), text(1))) !== 200) errors++;
+      }
+    }));
+  }
+  parentPort.postMessage({ ms, sent, errors, seconds: (now() - t0) / 1000 });
+});
+`;
+
+interface ClientResult {
+  ms: number[];
+  sent: Array<[string, number]>;
+  errors: number;
+  seconds: number;
+}
+
+/** CPU time (ms) so far of every process whose command name starts with `name` (Linux /proc; 0 elsewhere). */
+function processCpuMs(name: string): number {
+  let ticks = 0;
+  try {
+    for (const pid of readdirSync('/proc')) {
+      if (!/^\d+$/.test(pid)) continue;
+      try {
+        const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+        const comm = stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
+        if (!comm.startsWith(name)) continue;
+        const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+        ticks += Number(fields[11]) + Number(fields[12]); // utime, stime
+      } catch {
+        // the process ended between listing and reading
+      }
+    }
+  } catch {
+    return 0;
+  }
+  return ticks * 10; // USER_HZ is 100 on Linux
+}
+
+function startNode(role: 'api' | 'worker' | 'all', env: NodeJS.ProcessEnv): Promise<{ child: ChildProcess; port: number; ask: (kind: string) => Promise<any> }> {
+  const child = fork(join(__dirname, 'sms-node.ts'), [], { execArgv: ['--import', 'tsx'], env: { ...env, SMS_BENCH_ROLE: role } });
+  const ask = (kind: string) =>
+    new Promise<any>((resolve) => {
+      child.once('message', resolve);
+      child.send({ kind });
+    });
+  return new Promise((resolve, reject) => {
+    child.once('exit', (code) => reject(new Error(`${role} process exited with ${code}`)));
+    child.once('message', (m: { kind: string; port: number }) => resolve({ child, port: m.port, ask }));
+  });
+}
 
 async function main() {
   const databaseUrl = process.env.DATABASE_URL;
@@ -46,7 +150,7 @@ async function main() {
     req.on('end', () => {
       const form = new URLSearchParams(body);
       const to = form.get('To') ?? '';
-      if (!providerCalls.has(to)) providerCalls.set(to, performance.now());
+      if (!providerCalls.has(to)) providerCalls.set(to, performance.timeOrigin + performance.now());
       const sid = `SM${(++sidSeq).toString(16).padStart(32, '0')}`;
       res.writeHead(201, { 'Content-Type': 'application/json' });
       res.end(JSON.stringify({ sid, status: 'queued', to, from: OUR_NUMBER, body: form.get('Body'), account_sid: ACCOUNT_SID }));
@@ -55,159 +159,100 @@ async function main() {
   await new Promise<void>((r) => fakeTwilio.listen(0, '127.0.0.1', r));
   const fakeUrl = `http://127.0.0.1:${(fakeTwilio.address() as AddressInfo).port}`;
 
-  const config = loadConfig({
-    PUBLIC_URL,
-    DATABASE_URL: db.url,
-    REDIS_URL: redisUrl,
-    TANDEM_SECRET_KEY: randomBytes(32).toString('hex'),
-    TWILIO_API_BASE_URL: fakeUrl,
-    TANDEM_DEMO: 'off',
-    LOG_LEVEL: 'silent',
-  } as NodeJS.ProcessEnv);
-  // Noon in New York, moving with real time: never quiet hours, whatever the hour the bench runs.
-  const start = Date.now();
-  const clock = () => new Date(Date.parse('2026-06-02T16:00:00Z') + (Date.now() - start));
-  const engine = await createEngine({
-    store: { databaseUrl: db.url, poolSize: 30 },
-    redisUrl,
-    secretKey: config.secretKey,
-    publicUrl: PUBLIC_URL,
-    clock,
-    jobs: { concurrency: 24, queuePrefix: `tandem-bench-${process.pid}` },
-  });
-  await engine.migrate();
-  composeWith(config, null)(engine);
-  const { tenant } = await engine.tenants.create({
+  const secretKey = randomBytes(32).toString('hex');
+  const queuePrefix = `tandem-bench-sms-${process.pid}`;
+  const setup = await createEngine({ store: { databaseUrl: db.url, poolSize: 4 }, redisUrl, secretKey: Buffer.from(secretKey, 'hex'), publicUrl: PUBLIC_URL, jobs: { queuePrefix } });
+  await setup.migrate();
+  const { tenant } = await setup.tenants.create({
     name: 'Bench Realty',
     settings: { autonomy: 'autopilot', knowledge: [{ id: 'hours', title: 'Office hours', body: 'Our office hours are 9am to 6pm, Monday to Saturday.' }] },
   });
-  await engine.store.tenant(tenant.id, (m) => m.query(`INSERT INTO phone_numbers (tenant_id, e164) VALUES ($1, $2)`, [tenant.id, OUR_NUMBER]));
-  await engine.integrations.put(tenant.id, 'twilio', { externalId: ACCOUNT_SID, enabled: true, config: { accountSid: ACCOUNT_SID, authToken: AUTH_TOKEN, fromNumber: OUR_NUMBER } });
-  const metrics = new Metrics({ queue: async () => 0, outbox: async () => 0 });
-  const app = await createApp({ engine, config, logger: pino({ level: 'silent' }), metrics, routes });
-  const server = await new Promise<http.Server>((r) => {
-    const s = app.listen(0, '127.0.0.1', () => r(s));
-  });
-  await engine.start('all');
-  const port = (server.address() as AddressInfo).port;
-  const agent = new http.Agent({ keepAlive: true, maxSockets: 128 });
+  await setup.store.tenant(tenant.id, (m) => m.query(`INSERT INTO phone_numbers (tenant_id, e164) VALUES ($1, $2)`, [tenant.id, OUR_NUMBER]));
+  await setup.integrations.put(tenant.id, 'twilio', { externalId: ACCOUNT_SID, enabled: true, config: { accountSid: ACCOUNT_SID, authToken: AUTH_TOKEN, fromNumber: OUR_NUMBER } });
 
-  let msgSeq = 0;
-  const post = (from: string, body: string): Promise<{ ms: number; status: number }> => {
-    const sid = `SM${(++msgSeq).toString(16).padStart(32, 'a')}`;
-    const params = { AccountSid: ACCOUNT_SID, MessageSid: sid, SmsSid: sid, From: from, To: OUR_NUMBER, Body: body, NumMedia: '0' };
-    const signature = twilio.getExpectedTwilioSignature(AUTH_TOKEN, `${PUBLIC_URL}/webhooks/twilio/sms`, params);
-    const payload = new URLSearchParams(params).toString();
-    const t0 = performance.now();
-    return new Promise((resolve, reject) => {
-      const req = http.request(
-        {
-          host: '127.0.0.1',
-          port,
-          path: '/webhooks/twilio/sms',
-          method: 'POST',
-          agent,
-          headers: { 'Content-Type': 'application/x-www-form-urlencoded', 'Content-Length': Buffer.byteLength(payload), 'X-Twilio-Signature': signature },
-        },
-        (res) => {
-          res.resume();
-          res.on('end', () => resolve({ ms: performance.now() - t0, status: res.statusCode ?? 0 }));
-        },
-      );
-      req.on('error', reject);
-      req.end(payload);
-    });
+  const env: NodeJS.ProcessEnv = {
+    PATH: process.env.PATH,
+    PUBLIC_URL,
+    DATABASE_URL: db.url,
+    REDIS_URL: redisUrl,
+    TANDEM_SECRET_KEY: secretKey,
+    TWILIO_API_BASE_URL: fakeUrl,
+    TANDEM_DEMO: 'off',
+    LOG_LEVEL: 'silent',
+    SMS_BENCH_EPOCH: String(Date.now()),
+    SMS_BENCH_QUEUE_PREFIX: queuePrefix,
   };
-  const phone = (i: number) => `+1212${(5_000_000 + i).toString().padStart(7, '0')}`;
+  const nodes = LAYOUT === 'split' ? [await startNode('api', env), await startNode('worker', env)] : [await startNode('all', env)];
+  const api = nodes[0]!;
+
+  const client = new Worker(CLIENT, {
+    eval: true,
+    workerData: { port: api.port, publicUrl: PUBLIC_URL, accountSid: ACCOUNT_SID, authToken: AUTH_TOKEN, ourNumber: OUR_NUMBER, twilioPath: require.resolve('twilio') },
+  });
+  const task = (t: Record<string, unknown>) =>
+    new Promise<ClientResult>((resolve, reject) => {
+      client.once('message', resolve);
+      client.once('error', reject);
+      client.postMessage(t);
+    });
   // Work due now (nurture follow-ups scheduled days ahead stay pending and are not backlog).
   const due = async () =>
-    Number((await engine.store.system((m) => one<{ n: string }>(m, `SELECT count(*)::text AS n FROM outbox WHERE status = 'pending' AND available_at <= now()`)))!.n);
+    Number((await setup.store.system((m) => one<{ n: string }>(m, `SELECT count(*)::text AS n FROM outbox WHERE status = 'pending' AND available_at <= now()`)))!.n);
   const drain = async (limitMs: number) => {
     const deadline = Date.now() + limitMs;
     while (Date.now() < deadline && (await due()) > 0) await sleep(100);
     return due();
   };
+  const loadAvg = () => os.loadavg().map((n) => n.toFixed(2)).join(' ');
+  const loadBefore = loadAvg();
 
-  // Warm-up: JIT, pools, prepared plans.
-  await Promise.all(Array.from({ length: 50 }, (_, i) => post(phone(900_000 + i), 'What are your office hours?')));
-  await drain(30_000);
+  try {
+    // Warm-up: JIT, pools, plans.
+    await task({ kind: 'burst', count: 50, base: 900_000 });
+    await drain(30_000);
 
-  // A. Acknowledgement latency at a fixed open-loop rate.
-  const acks: number[] = [];
-  let errors = 0;
-  const total = RATE * SECONDS;
-  const inflight: Array<Promise<void>> = [];
-  const t0 = performance.now();
-  for (let i = 0; i < total; i += 1) {
-    const due = t0 + (i * 1000) / RATE;
-    const wait = due - performance.now();
-    if (wait > 1) await sleep(wait);
-    inflight.push(
-      post(phone(i % 2000), i % 5 === 0 ? 'Can I book a viewing on Saturday?' : 'What are your office hours?')
-        .then((r) => {
-          if (r.status === 200) acks.push(r.ms);
-          else errors += 1;
-        })
-        .catch(() => {
-          errors += 1;
-        }),
-    );
+    // A. Acknowledgement latency at a fixed open-loop rate (2,000 leads texting back and forth).
+    const a = await task({ kind: 'open', rate: RATE, seconds: SECONDS, base: 0, mod: 2000 });
+    const achieved = a.ms.length / a.seconds;
+    const leftA = await drain(120_000);
+
+    // B. Inbound-to-provider-call latency at a moderate rate, one fresh lead per text.
+    providerCalls.clear();
+    const b = await task({ kind: 'open', rate: 20, seconds: 10, base: 100_000, mod: 0 });
+    await drain(60_000);
+    await sleep(500);
+    const e2e = b.sent.map(([p, at]) => (providerCalls.get(p) ?? NaN) - at).filter(Number.isFinite);
+
+    // C. Sustained inbound: closed loop, 64 concurrent senders.
+    await Promise.all(nodes.map((n) => n.ask('cpu-mark')));
+    const pgBefore = processCpuMs('postgres');
+    const redisBefore = processCpuMs('redis-server');
+    const cStart = performance.now();
+    const c = await task({ kind: 'closed', concurrency: 64, count: BURST, base: 200_000, mod: 3000 });
+    const leftC = await drain(180_000);
+    const processedSeconds = (performance.now() - cStart) / 1000;
+    const cpu = await Promise.all(nodes.map((n) => n.ask('cpu')));
+    const pgMs = processCpuMs('postgres') - pgBefore;
+    const redisMs = processCpuMs('redis-server') - redisBefore;
+    const stored = await setup.store.system((m) => one<{ n: string }>(m, `SELECT count(*)::text AS n FROM messages WHERE direction = 'in'`));
+    const perText = (ms: number) => `${fmt(ms / BURST, 2)} ms`;
+    const names = LAYOUT === 'split' ? ['api', 'worker'] : ['all'];
+
+    const lines = [
+      `SMS bench (PostgreSQL + Redis, loopback, ${LAYOUT === 'split' ? 'API and worker processes' : 'one process, role all'}, offline AI, fake Twilio over HTTP; ${os.cpus().length} cores; load average before ${loadBefore}, after ${loadAvg()})`,
+      `A. webhook ack @ ${RATE} req/s target (${fmt(achieved, 0)} acknowledged/s) for ${SECONDS}s: n=${a.ms.length} errors=${a.errors}  p50=${fmt(percentile(a.ms, 50), 2)} ms  p99=${fmt(percentile(a.ms, 99), 2)} ms  max=${fmt(Math.max(...a.ms), 1)} ms  (backlog after drain: ${leftA})`,
+      `B. inbound→provider call, autopilot, 20/s: n=${e2e.length}/${b.sent.length}  p50=${fmt(percentile(e2e, 50), 1)} ms  p95=${fmt(percentile(e2e, 95), 1)} ms`,
+      `C. sustained inbound: ${BURST} texts acknowledged in ${fmt(c.seconds, 2)} s = ${fmt(BURST / c.seconds, 0)} texts/s (errors ${c.errors}); AI turns + sends drained at ${fmt(BURST / processedSeconds, 0)} texts/s end to end (backlog left ${leftC}); inbound rows stored ${stored?.n}`,
+      `   CPU per text during C: ${names.map((n, i) => `${n} ${perText(cpu[i].ms)}`).join(', ')}, PostgreSQL ${perText(pgMs)}, Redis ${perText(redisMs)}`,
+    ];
+    process.stdout.write(`${lines.join('\n')}\n`);
+  } finally {
+    await client.terminate();
+    await Promise.all(nodes.map((n) => n.ask('stop').catch(() => undefined)));
+    fakeTwilio.close();
+    await setup.stop();
+    await db.drop();
   }
-  await Promise.all(inflight);
-  const achieved = total / ((performance.now() - t0) / 1000);
-  const leftA = await drain(120_000);
-
-  // B. Inbound-to-provider-call latency at a moderate rate, one fresh lead per text.
-  const sentAt = new Map<string, number>();
-  const bRate = 20;
-  const bCount = 200;
-  providerCalls.clear();
-  const bStart = performance.now();
-  const bFlight: Array<Promise<unknown>> = [];
-  for (let i = 0; i < bCount; i += 1) {
-    const due = bStart + (i * 1000) / bRate;
-    const wait = due - performance.now();
-    if (wait > 1) await sleep(wait);
-    const p = phone(100_000 + i);
-    sentAt.set(p, performance.now());
-    bFlight.push(post(p, 'What are your office hours?'));
-  }
-  await Promise.all(bFlight);
-  await drain(60_000);
-  await sleep(500);
-  const e2e = [...sentAt].map(([p, at]) => (providerCalls.get(p) ?? NaN) - at).filter(Number.isFinite);
-
-  // C. Sustained inbound: closed loop, 64 concurrent senders, BURST texts.
-  const cStart = performance.now();
-  let next = 0;
-  let cErrors = 0;
-  const workers = Array.from({ length: 64 }, async () => {
-    while (next < BURST) {
-      const i = next++;
-      const r = await post(phone(200_000 + (i % 3000)), 'What are your office hours?').catch(() => ({ status: 0, ms: 0 }));
-      if (r.status !== 200) cErrors += 1;
-    }
-  });
-  await Promise.all(workers);
-  const acceptSeconds = (performance.now() - cStart) / 1000;
-  const leftC = await drain(180_000);
-  const processedSeconds = (performance.now() - cStart) / 1000;
-  const stored = await engine.store.system((m) => one<{ n: string }>(m, `SELECT count(*)::text AS n FROM messages WHERE direction = 'in'`));
-
-  const lines = [
-    `SMS bench (PostgreSQL + Redis, loopback, 1 process role=all, offline AI, fake Twilio over HTTP)`,
-    `A. webhook ack @ ${RATE} req/s target (${fmt(achieved, 0)} achieved) for ${SECONDS}s: n=${acks.length} errors=${errors}  p50=${fmt(percentile(acks, 50), 2)} ms  p99=${fmt(percentile(acks, 99), 2)} ms  max=${fmt(Math.max(...acks), 1)} ms  (backlog after drain: ${leftA})`,
-    `B. inbound→provider call, autopilot, ${bRate}/s: n=${e2e.length}/${bCount}  p50=${fmt(percentile(e2e, 50), 1)} ms  p95=${fmt(percentile(e2e, 95), 1)} ms`,
-    `C. sustained inbound: ${BURST} texts acknowledged in ${fmt(acceptSeconds, 2)} s = ${fmt(BURST / acceptSeconds, 0)} texts/s (errors ${cErrors}); AI turns + sends drained at ${fmt(BURST / processedSeconds, 0)} texts/s end to end (backlog left ${leftC}); inbound rows stored ${stored?.n}`,
-  ];
-  process.stdout.write(`${lines.join('\n')}\n`);
-
-  agent.destroy();
-  server.closeAllConnections();
-  await new Promise((r) => server.close(r));
-  fakeTwilio.close();
-  await engine.stop();
-  await db.drop();
 }
 
 main().catch((err) => {
