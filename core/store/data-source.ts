@@ -6,6 +6,7 @@ import { InitialSchema1764500000000 } from './migrations/0001-initial-schema';
 import { OutboxClaimIndex1764600000000 } from './migrations/0002-outbox-claim-index';
 import { LeadEmailLookup1764700000000 } from './migrations/0003-lead-email-lookup';
 import { createPGliteSerialPoolClass } from './pglite-serial-pool';
+import { PreparingClient } from './prepared-statements';
 
 export const MIGRATIONS = [InitialSchema1764500000000, OutboxClaimIndex1764600000000, LeadEmailLookup1764700000000];
 
@@ -55,6 +56,7 @@ export async function openStore(options: StoreOptions): Promise<Store> {
       poolSize: options.poolSize ?? 20,
       connectTimeoutMS: 5000,
       applicationName: 'tandem',
+      extra: { Client: PreparingClient },
     });
   } else {
     const { PGlite } = await import('@electric-sql/pglite');

@@ -73,6 +73,17 @@ describe('scoped transactions', () => {
     expect(await leadCount()).toBe(before + 1);
   });
 
+  it('prepares a parameterised statement once per PostgreSQL connection and reuses it', async () => {
+    const statement = `SELECT count(*)::int AS n FROM leads WHERE phone <> $1`;
+    const prepared = await store.tenant(tenantId, async (m) => {
+      await m.query(statement, ['+10000000000']);
+      await m.query(statement, ['+10000000001']);
+      return m.query(`SELECT statement FROM pg_prepared_statements WHERE statement = $1`, [statement]);
+    });
+    // PGlite is in-process: there is no round trip or parse to save, so it keeps unnamed statements.
+    expect(prepared).toHaveLength(store.kind === 'postgres' ? 1 : 0);
+  });
+
   it('refuses a malformed tenant id before touching the database', async () => {
     await expect(store.tenant(`x'; DROP TABLE leads; --`, async () => 1)).rejects.toThrow('invalid tenant id');
   });
