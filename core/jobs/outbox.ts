@@ -30,8 +30,10 @@ export class Outbox {
   /**
    * The INSERT that `publish` runs, for callers that fold it into a larger statement (a `WITH o AS (...)`
    * clause) to save a round trip. Its placeholders start at `$firstParam`; null when no handler subscribes.
+   * `onlyWhen`, an SQL condition, inserts the rows only when it holds (e.g. `EXISTS (SELECT 1 FROM ins)`:
+   * only when a sibling clause really inserted).
    */
-  insertStatement(events: OutboxEvent[], firstParam = 1): { sql: string; params: unknown[]; rows: number } | null {
+  insertStatement(events: OutboxEvent[], firstParam = 1, onlyWhen?: string): { sql: string; params: unknown[]; rows: number } | null {
     const rows: unknown[][] = [];
     for (const event of events) {
       for (const handler of this.registry.subscribers(event.type)) {
@@ -54,8 +56,9 @@ export class Outbox {
       params.push(...row);
       return `($${base + 1}::uuid, $${base + 2}::text, $${base + 3}::text, $${base + 4}::text, $${base + 5}::jsonb, $${base + 6}::int, coalesce($${base + 7}::timestamptz, now()))`;
     });
+    const into = 'INSERT INTO outbox (tenant_id, topic, queue, event_type, payload, max_attempts, available_at)';
     return {
-      sql: `INSERT INTO outbox (tenant_id, topic, queue, event_type, payload, max_attempts, available_at) VALUES ${values.join(', ')}`,
+      sql: onlyWhen ? `${into} SELECT * FROM (VALUES ${values.join(', ')}) AS v WHERE ${onlyWhen}` : `${into} VALUES ${values.join(', ')}`,
       params,
       rows: rows.length,
     };
