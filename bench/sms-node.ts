@@ -1,6 +1,6 @@
 /**
  * One Tandem process for bench:sms, started by bench/sms.bench.ts with `child_process.fork`: the same wiring
- * as `tandem start --role api|worker` (engine, compose, routes, role), plus the bench's clock (noon in New
+ * as `tandem start --role api|worker` (engine, compose, connectors, routes, role), plus the bench's clock (noon in New
  * York, moving with real time) so quiet hours never defer the texts being measured, whatever the hour.
  * It tells its parent its port and, when asked, its CPU time; it stops on 'stop'.
  */
@@ -9,7 +9,7 @@ import type { AddressInfo } from 'node:net';
 import pino from 'pino';
 import { createEngine } from '../core/index';
 import { createApp } from '../server/app';
-import { composeWith, routes } from '../server/compose';
+import { composeWith, connectors, routes } from '../server/compose';
 import { loadConfig } from '../server/config';
 import { Metrics } from '../server/http/metrics';
 
@@ -30,7 +30,7 @@ async function main() {
   });
   composeWith(config, null)(engine);
   const metrics = new Metrics({ queue: async () => 0, outbox: async () => 0 });
-  const app = await createApp({ engine, config, logger: pino({ level: 'silent' }), metrics, routes, healthOnly: role === 'worker' });
+  const app = await createApp({ engine, config, logger: pino({ level: 'silent' }), metrics, connectors, routes, healthOnly: role === 'worker' });
   const server = await new Promise<http.Server>((r) => {
     const s = app.listen(0, '127.0.0.1', () => r(s));
   });
