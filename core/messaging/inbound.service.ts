@@ -1,7 +1,9 @@
+import { randomUUID } from 'node:crypto';
 import type { EntityManager } from 'typeorm';
 import { classifyKeyword, helpText, optInConfirmationText, optOutConfirmationText } from '../compliance/index';
 import type { ConversationDeps, LiveNote } from '../conversations/engine-deps';
 import { tenantSettings, type LeadRow } from '../conversations/conversation-view.query';
+import type { Outbox, OutboxEvent } from '../jobs/outbox';
 import { one } from '../store/sql';
 import { recordConsent } from './consent';
 import { queueOutbound } from './outbound';
@@ -25,83 +27,74 @@ export interface InboundResult {
   keyword: 'opt_out' | 'opt_in' | 'help' | null;
 }
 
+type LockedLead = LeadRow & { conversation_id: string | null };
+
 /**
  * The inbound transaction: one text from a lead, stored once (MessageSid is unique), opt-out / opt-in /
  * help keywords handled right here, before any AI sees it, and the follow-up work (AI turn, CRM, notifier)
- * written to the outbox in the same commit. Cheap enough to run inside the webhook's acknowledgement.
+ * written to the outbox in the same commit. Cheap enough to run inside the webhook's acknowledgement: an
+ * ordinary text from a known lead is two statements (lock the lead, then store everything at once).
  */
 export async function receiveInbound(deps: ConversationDeps, input: InboundSms): Promise<InboundResult> {
   const live: LiveNote[] = [];
-  const publish = deps.jobs.outbox.publish.bind(deps.jobs.outbox);
+  const outbox = deps.jobs.outbox;
+  const publish = outbox.publish.bind(outbox);
+  const match = classifyKeyword(input.body);
   const result = await deps.store.tenant(input.tenantId, async (m): Promise<InboundResult> => {
-    const seen = await one<{ id: string }>(m, `SELECT id FROM messages WHERE provider_message_id = $1`, [input.providerMessageId]);
-    if (seen) return { duplicate: true, messageId: seen.id, conversationId: null, keyword: null };
-    const lead = await lockOrCreateLead(m, input);
-    const conversation = await currentConversation(m, input.tenantId, lead.id);
-    const inserted = await one<{ id: string }>(
-      m,
-      `INSERT INTO messages (tenant_id, conversation_id, lead_id, direction, author, body, status, provider, provider_message_id, created_at, updated_at)
-       VALUES ($1, $2, $3, 'in', 'lead', $4, 'received', $5, $6, clock_timestamp(), clock_timestamp())
-       ON CONFLICT (provider_message_id) DO NOTHING RETURNING id`,
-      [input.tenantId, conversation.id, lead.id, input.body, input.provider, input.providerMessageId],
-    );
-    // A concurrent delivery of the same MessageSid won the insert: this one is the duplicate.
-    if (!inserted) return { duplicate: true, messageId: null, conversationId: conversation.id, keyword: null };
-    const messageId = inserted.id;
+    let lead = await lockLead(m, input.from);
+    if (!lead) {
+      // Creating rows for a replayed text would be wrong: look for it first (a stranger is the rare path).
+      const seen = await storedMessageId(m, input.providerMessageId);
+      if (seen) return duplicateOf(seen);
+      lead = await createLead(m, input);
+    }
+    const optedOut = lead.opted_out;
+    const keywordPath = match.kind === 'opt_out' || match.kind === 'help' || (match.kind === 'opt_in' && optedOut);
+    const messageId = randomUUID();
+    // An ordinary text publishes its events in the statement that stores it; keyword paths after their own work.
+    const events = (conversationId: string): OutboxEvent[] =>
+      keywordPath ? [] : [...(optedOut ? [] : [receivedEvent(input.tenantId, messageId, conversationId)]), ...inboundEvents(input.tenantId, lead.id, messageId, conversationId)];
+    const stored = await storeInLatestConversation(m, outbox, { input, lead, messageId, events });
+    if (stored.duplicate) return duplicateOf(stored.messageId);
+    const conversationId = stored.conversationId;
 
-    // Any new text from the lead makes a pending AI draft stale, stops the nurture cadence and reopens a
-    // closed conversation. The version moves so an agent acting on the old view gets a conflict.
-    await m.query(`UPDATE drafts SET status = 'superseded', updated_at = now() WHERE conversation_id = $1 AND status = 'pending'`, [conversation.id]);
-    await m.query(
-      `UPDATE conversations SET last_inbound_at = clock_timestamp(), followup_step = 0, version = version + 1, updated_at = clock_timestamp(),
-              status = CASE WHEN status = 'closed' THEN 'open' ELSE status END
-        WHERE id = $1`,
-      [conversation.id],
-    );
-
-    const match = classifyKeyword(input.body);
-    const settings = await tenantSettings(m);
-    const business = settings.businessName;
     let keyword: InboundResult['keyword'] = null;
-    const queue = (kind: 'help' | 'opt_out_confirmation' | 'opt_in_confirmation', body: string) =>
-      queueOutbound(m, publish, { tenantId: input.tenantId, conversationId: conversation.id, leadId: lead.id, body, author: 'system', kind, replyTo: messageId });
-
-    if (match.kind === 'opt_out') {
-      keyword = 'opt_out';
-      const changed = await recordConsent(m, {
-        tenantId: input.tenantId,
-        leadId: lead.id,
-        kind: 'opt_out',
-        source: match.natural ? 'natural_language' : 'keyword',
-        proof: { messageId, providerMessageId: input.providerMessageId, matched: match.matched },
-      });
-      // One confirmation, only when this text changed the state (a second STOP gets no second text).
-      if (changed) await queue('opt_out_confirmation', optOutConfirmationText(business));
-    } else if (match.kind === 'opt_in' && lead.opted_out) {
-      keyword = 'opt_in';
-      await recordConsent(m, {
-        tenantId: input.tenantId,
-        leadId: lead.id,
-        kind: 'opt_in',
-        source: 'keyword',
-        proof: { messageId, providerMessageId: input.providerMessageId, matched: match.matched },
-      });
-      await queue('opt_in_confirmation', optInConfirmationText(business));
-    } else if (match.kind === 'help') {
-      keyword = 'help';
-      await queue('help', helpText(business));
-    } else if (!lead.opted_out) {
-      await publish(m, [{ type: 'message.received', tenantId: input.tenantId, payload: { messageId, conversationId: conversation.id } }]);
+    if (keywordPath) {
+      const business = (await tenantSettings(m)).businessName;
+      const queue = (kind: 'help' | 'opt_out_confirmation' | 'opt_in_confirmation', body: string) =>
+        queueOutbound(m, publish, { tenantId: input.tenantId, conversationId, leadId: lead.id, body, author: 'system', kind, replyTo: messageId });
+      if (match.kind === 'opt_out') {
+        keyword = 'opt_out';
+        const changed = await recordConsent(m, {
+          tenantId: input.tenantId,
+          leadId: lead.id,
+          kind: 'opt_out',
+          source: match.natural ? 'natural_language' : 'keyword',
+          proof: { messageId, providerMessageId: input.providerMessageId, matched: match.matched },
+        });
+        // One confirmation, only when this text changed the state (a second STOP gets no second text).
+        if (changed) await queue('opt_out_confirmation', optOutConfirmationText(business));
+      } else if (match.kind === 'opt_in') {
+        keyword = 'opt_in';
+        await recordConsent(m, {
+          tenantId: input.tenantId,
+          leadId: lead.id,
+          kind: 'opt_in',
+          source: 'keyword',
+          proof: { messageId, providerMessageId: input.providerMessageId, matched: match.matched },
+        });
+        await queue('opt_in_confirmation', optInConfirmationText(business));
+      } else {
+        keyword = 'help';
+        await queue('help', helpText(business));
+      }
+      await publish(m, [
+        ...inboundEvents(input.tenantId, lead.id, messageId, conversationId),
+        ...(keyword === 'help' ? [] : [{ type: 'lead.updated', tenantId: input.tenantId, payload: { leadId: lead.id } }]),
+      ]);
     }
-    await publish(m, [
-      { type: 'message.created', tenantId: input.tenantId, payload: { leadId: lead.id, messageId } },
-      { type: 'conversation.notify', tenantId: input.tenantId, payload: { kind: 'message.inbound', conversationId: conversation.id, messageId } },
-    ]);
-    if (keyword === 'opt_out' || keyword === 'opt_in') {
-      await publish(m, [{ type: 'lead.updated', tenantId: input.tenantId, payload: { leadId: lead.id } }]);
-    }
-    live.push({ type: 'message.received', conversationId: conversation.id, leadId: lead.id });
-    return { duplicate: false, messageId, conversationId: conversation.id, keyword };
+    live.push({ type: 'message.received', conversationId, leadId: lead.id });
+    return { duplicate: false, messageId, conversationId, keyword };
   });
   deps.jobs.outbox.notifyCommitted();
   for (const e of live) deps.live.publish({ ...e, tenantId: input.tenantId });
@@ -109,30 +102,125 @@ export async function receiveInbound(deps: ConversationDeps, input: InboundSms):
 }
 
 /**
- * The lead behind a phone number, row-locked for the rest of the transaction (the send job takes the same
- * lock, so a STOP and a queued reply are serialised). A stranger who texts first becomes a lead whose
- * consent is the text itself: answering someone who wrote to us is what they asked for.
+ * Stores the text in the lead's latest conversation (one statement, see `storeMessage`), creating one when
+ * the lead has none. A duplicate when its MessageSid is already stored: then nothing changed.
  */
-async function lockOrCreateLead(m: EntityManager, input: InboundSms): Promise<LeadRow> {
-  const existing = await one<LeadRow>(m, `SELECT * FROM leads WHERE phone = $1 FOR UPDATE`, [input.from]);
-  if (existing) return existing;
-  const created = await one<LeadRow>(
-    m,
-    `INSERT INTO leads (tenant_id, phone, source, consent_state) VALUES ($1, $2, 'inbound_sms', 'granted')
-     ON CONFLICT (tenant_id, phone) DO NOTHING RETURNING *`,
-    [input.tenantId, input.from],
-  );
-  if (created) {
-    await m.query(
-      `INSERT INTO consent_events (tenant_id, lead_id, kind, source, proof, created_at) VALUES ($1, $2, 'opt_in', 'natural_language', $3::jsonb, clock_timestamp())`,
-      [input.tenantId, created.id, JSON.stringify({ reason: 'lead_initiated', providerMessageId: input.providerMessageId })],
-    );
+async function storeInLatestConversation(
+  m: EntityManager,
+  outbox: Outbox,
+  x: { input: InboundSms; lead: LockedLead; messageId: string; events: (conversationId: string) => OutboxEvent[] },
+): Promise<{ duplicate: false; conversationId: string } | { duplicate: true; messageId: string | null }> {
+  const { input, lead, messageId } = x;
+  let conversationId = lead.conversation_id;
+  for (;;) {
+    if (!conversationId) {
+      const seen = await storedMessageId(m, input.providerMessageId);
+      if (seen) return { duplicate: true, messageId: seen };
+      conversationId = (await one<{ id: string }>(m, `INSERT INTO conversations (tenant_id, lead_id) VALUES ($1, $2) RETURNING id`, [input.tenantId, lead.id]))!.id;
+    }
+    const stored = await storeMessage(m, outbox, { input, leadId: lead.id, conversationId, messageId, events: x.events(conversationId) });
+    if (stored.inserted) return { duplicate: false, conversationId };
+    // Same conversation but nothing inserted: the MessageSid is already stored (a redelivery, perhaps a
+    // concurrent one whose insert this one waited for).
+    if (stored.current_conversation_id === conversationId) {
+      return { duplicate: true, messageId: stored.stored_message_id ?? (await storedMessageId(m, input.providerMessageId)) };
+    }
+    // A newer conversation was committed while this waited for the lead's lock: store the text there.
+    conversationId = stored.current_conversation_id;
   }
-  return (await one<LeadRow>(m, `SELECT * FROM leads WHERE phone = $1 FOR UPDATE`, [input.from]))!;
 }
 
-async function currentConversation(m: EntityManager, tenantId: string, leadId: string): Promise<{ id: string }> {
-  const latest = await one<{ id: string }>(m, `SELECT id FROM conversations WHERE lead_id = $1 ORDER BY created_at DESC, id DESC LIMIT 1`, [leadId]);
-  if (latest) return latest;
-  return (await one<{ id: string }>(m, `INSERT INTO conversations (tenant_id, lead_id) VALUES ($1, $2) RETURNING id`, [tenantId, leadId]))!;
+function duplicateOf(messageId: string | null): InboundResult {
+  return { duplicate: true, messageId, conversationId: null, keyword: null };
+}
+
+/** The AI turn's trigger: only for a text that is not a keyword, from a lead who can be answered. */
+function receivedEvent(tenantId: string, messageId: string, conversationId: string): OutboxEvent {
+  return { type: 'message.received', tenantId, payload: { messageId, conversationId } };
+}
+
+/** What every stored inbound text publishes: the CRM log and the agents' notification. */
+function inboundEvents(tenantId: string, leadId: string, messageId: string, conversationId: string): OutboxEvent[] {
+  return [
+    { type: 'message.created', tenantId, payload: { leadId, messageId } },
+    { type: 'conversation.notify', tenantId, payload: { kind: 'message.inbound', conversationId, messageId } },
+  ];
+}
+
+async function storedMessageId(m: EntityManager, providerMessageId: string): Promise<string | null> {
+  return (await one<{ id: string }>(m, `SELECT id FROM messages WHERE provider_message_id = $1`, [providerMessageId]))?.id ?? null;
+}
+
+/**
+ * The lead behind a phone number, row-locked for the rest of the transaction (the send job takes the same
+ * lock, so a STOP and a queued reply are serialised), with its latest conversation. That conversation was
+ * read in the same statement, so possibly before a lock holder committed a newer one: `storeMessage`
+ * checks it again.
+ */
+function lockLead(m: EntityManager, phone: string): Promise<LockedLead | null> {
+  return one<LockedLead>(
+    m,
+    `SELECT l.*, (SELECT c.id FROM conversations c WHERE c.lead_id = l.id ORDER BY c.created_at DESC, c.id DESC LIMIT 1) AS conversation_id
+       FROM leads l WHERE l.phone = $1 FOR UPDATE OF l`,
+    [phone],
+  );
+}
+
+/**
+ * A stranger who texts first becomes a lead whose consent is the text itself: answering someone who wrote
+ * to us is what they asked for. Returns the lead locked (another delivery may have created it meanwhile).
+ */
+async function createLead(m: EntityManager, input: InboundSms): Promise<LockedLead> {
+  await m.query(
+    `WITH l AS (INSERT INTO leads (tenant_id, phone, source, consent_state) VALUES ($1::uuid, $2::text, 'inbound_sms', 'granted')
+                ON CONFLICT (tenant_id, phone) DO NOTHING RETURNING id),
+          e AS (INSERT INTO consent_events (tenant_id, lead_id, kind, source, proof, created_at)
+                SELECT $1::uuid, l.id, 'opt_in', 'natural_language', $3::jsonb, clock_timestamp() FROM l)
+     INSERT INTO conversations (tenant_id, lead_id) SELECT $1::uuid, l.id FROM l`,
+    [input.tenantId, input.from, JSON.stringify({ reason: 'lead_initiated', providerMessageId: input.providerMessageId })],
+  );
+  return (await lockLead(m, input.from))!;
+}
+
+interface StoreOutcome {
+  inserted: boolean;
+  /** The lead's latest conversation, read after the lead's lock. */
+  current_conversation_id: string | null;
+  /** When not inserted: the message already stored under this MessageSid, if this statement could see it. */
+  stored_message_id: string | null;
+}
+
+/**
+ * One statement: the text stored (unless its MessageSid already is), and only if it really was: pending
+ * drafts superseded, the conversation touched, `events` published. Any new text from the lead makes a
+ * pending AI draft stale, stops the nurture cadence and reopens a closed conversation; the version moves so
+ * an agent acting on the old view gets a conflict. Nothing is stored when `conversationId` is no longer the
+ * lead's latest (read here, after the lock): the caller retries with `current_conversation_id`.
+ */
+async function storeMessage(
+  m: EntityManager,
+  outbox: Outbox,
+  x: { input: InboundSms; leadId: string; conversationId: string; messageId: string; events: OutboxEvent[] },
+): Promise<StoreOutcome> {
+  const params: unknown[] = [x.input.tenantId, x.conversationId, x.leadId, x.input.body, x.input.provider, x.input.providerMessageId, x.messageId];
+  const publish = outbox.insertStatement(x.events, params.length + 1, 'EXISTS (SELECT 1 FROM ins)');
+  if (publish) params.push(...publish.params);
+  const row = await one<StoreOutcome>(
+    m,
+    `WITH cur AS (SELECT id FROM conversations WHERE lead_id = $3::uuid ORDER BY created_at DESC, id DESC LIMIT 1),
+          ins AS (INSERT INTO messages (id, tenant_id, conversation_id, lead_id, direction, author, body, status, provider, provider_message_id, created_at, updated_at)
+                  SELECT $7::uuid, $1::uuid, $2::uuid, $3::uuid, 'in', 'lead', $4::text, 'received', $5::text, $6::text, clock_timestamp(), clock_timestamp()
+                    FROM cur WHERE cur.id = $2::uuid
+                  ON CONFLICT (provider_message_id) DO NOTHING RETURNING id),
+          superseded AS (UPDATE drafts SET status = 'superseded', updated_at = now()
+                          WHERE conversation_id = $2::uuid AND status = 'pending' AND EXISTS (SELECT 1 FROM ins)),
+          touched AS (UPDATE conversations SET last_inbound_at = clock_timestamp(), followup_step = 0, version = version + 1, updated_at = clock_timestamp(),
+                             status = CASE WHEN status = 'closed' THEN 'open' ELSE status END
+                       WHERE id = $2::uuid AND EXISTS (SELECT 1 FROM ins))${publish ? `,
+          published AS (${publish.sql})` : ''}
+     SELECT EXISTS (SELECT 1 FROM ins) AS inserted, (SELECT id FROM cur) AS current_conversation_id,
+            CASE WHEN NOT EXISTS (SELECT 1 FROM ins) THEN (SELECT id FROM messages WHERE provider_message_id = $6::text) END AS stored_message_id`,
+    params,
+  );
+  return row!;
 }
