@@ -1,9 +1,12 @@
+import type { EntityManager } from 'typeorm';
 import { createTenant, openTestEngine } from '../conversations/test-support/engine-harness';
 import type { Engine } from '../engine/create-engine';
 import { isTandemError } from '../errors/tandem-error';
-import { demoFormDefinition } from '../forms/form-definition';
+import { demoFormDefinition, type FormDefinition } from '../forms/form-definition';
+import type { Store } from '../store/data-source';
 import { one, rows } from '../store/sql';
-import type { CaptureRequest } from './capture.service';
+import { CaptureService, type CaptureRequest } from './capture.service';
+import { FormService } from './form.service';
 
 const ORIGIN = 'https://www.acme-homes.example';
 const SYSTEM = { agentId: null, name: 'test', surface: 'system' as const };
@@ -288,6 +291,161 @@ describe(`capture (${process.env.DATABASE_URL ? 'PostgreSQL' : 'PGlite'})`, () =
     expect(fast).toMatchObject({ status: 201, spam: 'too_fast' });
     expect(await counts()).toEqual(before);
     expect(await lead(honey.leadId)).toBeNull();
+  });
+
+  /**
+   * Another API process on the same database: its own form caches (so an edit made through `engine.forms`
+   * leaves its cached definition stale), and every transaction its capture opens recorded with the
+   * statements run in it. On PostgreSQL a transaction costs its statements plus two round trips (opening
+   * with BEGIN + set_config, COMMIT: see core/store/data-source.ts).
+   */
+  function anotherProcess() {
+    const transactions: Array<{ scope: 'tenant' | 'system'; statements: string[] }> = [];
+    const recorded = <T>(scope: 'tenant' | 'system', open: (work: (m: EntityManager) => Promise<T>) => Promise<T>, work: (m: EntityManager) => Promise<T>) =>
+      open(async (m) => {
+        const spy = jest.spyOn(m.queryRunner!, 'query');
+        try {
+          return await work(m);
+        } finally {
+          transactions.push({ scope, statements: spy.mock.calls.map((c) => String(c[0])) });
+          spy.mockRestore();
+        }
+      });
+    const store: Store = {
+      ...engine.store,
+      tenant: (id, work) => recorded('tenant', (w) => engine.store.tenant(id, w), work),
+      system: (work) => recorded('system', (w) => engine.store.system(w), work),
+    };
+    const forms = new FormService(store);
+    const capture = new CaptureService({ store, jobs: engine.jobs, forms, live: engine.live, clock: engine.clock, logger: engine.logger });
+    return {
+      capture: (id: string, r: CaptureRequest) => capture.capture(id, r),
+      /** Runs `work` and returns what it answered with the transactions it opened. */
+      async trace<T>(work: () => Promise<T>) {
+        transactions.length = 0;
+        const result = await work();
+        const roundTrips = transactions.reduce((n, t) => n + t.statements.length + 2, 0);
+        return { result, transactions: [...transactions], roundTrips };
+      },
+    };
+  }
+
+  describe('round trips and per-person locks', () => {
+    it('a submission costs 5 round trips on PostgreSQL, for a new lead and for a known one; a repeated key 3', async () => {
+      const api = anotherProcess();
+      await api.capture(formId, req(body({ phone: nextPhone() }))); // fills this process's form caches
+
+      const phone = nextPhone();
+      const fresh = await api.trace(() => api.capture(formId, req(body({ phone }), { idempotencyKey: 'trips-1' })));
+      expect(fresh.result).toMatchObject({ status: 201, isNewLead: true });
+      // open, form + locks, lead lookup, every write with the outbox rows, COMMIT
+      expect(fresh.transactions.map((t) => [t.scope, t.statements.length])).toEqual([['tenant', 3]]);
+      expect(fresh.roundTrips).toBe(5);
+      const outbox = await engine.store.system((m) => rows<{ payload: Record<string, unknown> }>(m, `SELECT payload FROM outbox WHERE payload->>'submissionId' = $1`, [fresh.result.submissionId]));
+      expect(outbox.length).toBeGreaterThan(0);
+      for (const o of outbox) expect(o.payload).toEqual({ leadId: fresh.result.leadId, conversationId: fresh.result.conversationId, submissionId: fresh.result.submissionId, isNewLead: true });
+
+      const known = await api.trace(() => api.capture(formId, req(body({ phone }))));
+      expect(known.result).toMatchObject({ status: 201, isNewLead: false, leadId: fresh.result.leadId, conversationId: fresh.result.conversationId });
+      expect(known.roundTrips).toBe(5);
+
+      const repeated = await api.trace(() => api.capture(formId, req(body({ phone }), { idempotencyKey: 'trips-1' })));
+      expect(repeated.result).toMatchObject({ status: 200, duplicate: true, submissionId: fresh.result.submissionId });
+      expect(repeated.roundTrips).toBe(3);
+    });
+
+    it('a process that has not read the form yet pays for it once: the form’s tenant, and the locks in a statement of their own', async () => {
+      const api = anotherProcess();
+      const first = await api.trace(() => api.capture(formId, req(body({ phone: nextPhone() }))));
+      expect(first.result).toMatchObject({ status: 201, isNewLead: true });
+      expect(first.transactions.map((t) => [t.scope, t.statements.length])).toEqual([['system', 1], ['tenant', 4]]);
+      const next = await api.trace(() => api.capture(formId, req(body({ phone: nextPhone() }))));
+      expect(next.roundTrips).toBe(5);
+    });
+
+    /** Two processes that have read the form, so each takes its locks with its first statement. */
+    async function twoWarmProcesses() {
+      const pair = [anotherProcess(), anotherProcess()] as const;
+      for (const api of pair) await api.capture(formId, req(body({ phone: nextPhone() })));
+      return pair;
+    }
+
+    it('two submissions at once with the same new phone make one lead', async () => {
+      const [a, b] = await twoWarmProcesses();
+      for (let round = 0; round < 3; round++) {
+        const phone = nextPhone();
+        const [x, y] = await Promise.all([a.capture(formId, req(body({ phone }))), b.capture(formId, req(body({ phone })))]);
+        expect(x.leadId).toBe(y.leadId);
+        expect([x.isNewLead, y.isNewLead].sort()).toEqual([false, true]);
+        expect(await engine.store.tenant(tenantId, (m) => rows(m, `SELECT id FROM leads WHERE phone = $1`, [phone]))).toHaveLength(1);
+        expect(await engine.store.tenant(tenantId, (m) => rows(m, `SELECT id FROM submissions WHERE lead_id = $1`, [x.leadId]))).toHaveLength(2);
+      }
+    });
+
+    it('two submissions at once with the same email and different phones make one lead', async () => {
+      const [a, b] = await twoWarmProcesses();
+      for (let round = 0; round < 3; round++) {
+        const email = `same-person-${round}@example.com`;
+        const [x, y] = await Promise.all([a.capture(formId, req(body({ phone: nextPhone(), email }))), b.capture(formId, req(body({ phone: nextPhone(), email })))]);
+        expect(x.leadId).toBe(y.leadId);
+        expect(await engine.store.tenant(tenantId, (m) => rows(m, `SELECT id FROM leads WHERE email = $1`, [email]))).toHaveLength(1);
+      }
+    });
+
+    /** A form of its own, read once by each of `apis` (so cached there), then edited through the engine's FormService. */
+    async function formEditedElsewhere(apis: Array<ReturnType<typeof anotherProcess>>, initial: FormDefinition, patch: Record<string, unknown>) {
+      const id = (await engine.forms.create(tenantId, initial, SYSTEM)).id;
+      for (const api of apis) await api.capture(id, req(body({ phone: nextPhone() })));
+      const edited = await engine.forms.update(tenantId, id, patch, SYSTEM);
+      expect(edited.version).toBe(2);
+      return edited;
+    }
+
+    it('a form edited by another process since it was cached: the submission is checked against the stored version', async () => {
+      const [api, api2] = [anotherProcess(), anotherProcess()];
+      const v1 = demoFormDefinition('Acme Homes', { allowedOrigins: [ORIGIN] });
+      const newText = `${consentText} Reply HELP for help.`;
+      const budget = { type: 'text', name: 'budget', label: 'Budget', required: true, requiredMessage: 'Tell us your budget.' };
+      const edited = await formEditedElsewhere([api, api2], v1, { fields: [...v1.fields, budget], consent: { ...v1.consent, text: newText } });
+      const before = await counts();
+
+      // Valid for the cached version, not for the stored one: refused as the stored one says, nothing written.
+      const stale = await api.capture(edited.id, req(body({ phone: nextPhone() }))).catch((e: unknown) => e);
+      expect(stale).toMatchObject({ status: 422, code: 'submission.validation_failed' });
+      expect((stale as { details: { fields: Record<string, string> } }).details.fields).toEqual({
+        budget: 'Tell us your budget.',
+        sms_consent: expect.stringContaining('consent wording has changed'),
+      });
+      expect(await counts()).toEqual(before);
+
+      // Valid for the stored version only (the cached one knows no budget field): accepted, one statement more.
+      const current = { ...body({ phone: nextPhone(), budget: '£300k' }), consent: { checked: true, text: newText } };
+      const ok = await api2.trace(() => api2.capture(edited.id, req(current)));
+      expect(ok.result).toMatchObject({ status: 201, isNewLead: true });
+      expect(ok.transactions.map((t) => [t.scope, t.statements.length])).toEqual([['tenant', 4]]);
+      const s = await engine.store.tenant(tenantId, (m) => one<{ form_version: number; values: Record<string, unknown> }>(m, `SELECT form_version, values FROM submissions WHERE id = $1`, [ok.result.submissionId]));
+      expect(s).toMatchObject({ form_version: 2, values: { budget: '£300k' } });
+      // The stored version is now this process's cache: back to 5 round trips.
+      const again = await api2.trace(() => api2.capture(edited.id, req({ ...current, values: { ...current.values, phone: nextPhone() } })));
+      expect(again.roundTrips).toBe(5);
+    });
+
+    it('an edit that makes the cached guess lock another person starts again under the right locks and finds the lead by email', async () => {
+      const api = anotherProcess();
+      // Version 1 asks for the email as plain text, so it is no email to dedupe on; version 2 makes it one.
+      const emailAsText = { type: 'text' as const, name: 'email', label: 'Email', required: true };
+      const v1 = demoFormDefinition('Acme Homes', { allowedOrigins: [ORIGIN] });
+      const v1Fields = v1.fields.map((f) => (f.name === 'email' ? emailAsText : f));
+      const edited = await formEditedElsewhere([api], demoFormDefinition('Acme Homes', { allowedOrigins: [ORIGIN], fields: v1Fields }), { fields: v1.fields });
+
+      const existing = await engine.capture(formId, req(body({ phone: nextPhone(), email: 'moved-on@example.com' })));
+      const newPhone = nextPhone();
+      const r = await api.trace(() => api.capture(edited.id, req(body({ phone: newPhone, email: 'moved-on@example.com' }))));
+      expect(r.result).toMatchObject({ status: 201, leadId: existing.leadId, isNewLead: false });
+      // The first try held only the phone's lock and wrote nothing; the second takes both in one batch.
+      expect(r.transactions.map((t) => [t.scope, t.statements.length])).toEqual([['tenant', 1], ['tenant', 4]]);
+      expect(await lead(existing.leadId)).toMatchObject({ phone: newPhone, email: 'moved-on@example.com' });
+    });
   });
 
   describe('bad input: a clear 4xx and nothing changes', () => {

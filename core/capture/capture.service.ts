@@ -7,7 +7,7 @@ import type { Score, Signal } from '../domain/types';
 import { TandemError } from '../errors/tandem-error';
 import type { FormDefinition } from '../forms/form-definition';
 import { serverPhoneParser } from '../forms/phone-metadata';
-import { parseSubmissionRequest, type SpamVerdict, type SubmissionRequest } from '../forms/submission-request';
+import { parseSubmissionRequest, type SpamVerdict, type SubmissionRequest, type SubmissionRequestResult } from '../forms/submission-request';
 import type { JobSystem } from '../jobs/job-system';
 import type { Logger } from '../logger';
 import { resolveSettings } from '../tenants/tenant-settings';
@@ -109,6 +109,33 @@ function compactUtm(utm: SubmissionRequest['meta']['utm']): Record<string, strin
   return Object.fromEntries(Object.entries(utm).filter((e): e is [string, string] => typeof e[1] === 'string'));
 }
 
+/**
+ * Per-person advisory locks, the keys an array parameter. One batch per transaction, taken in hash order:
+ * transactions that each lock in one ordered batch cannot deadlock on these locks.
+ */
+const lockSql = (keysParam: string) =>
+  `SELECT pg_advisory_xact_lock(h) FROM (SELECT DISTINCT hashtextextended(k, 0) AS h FROM unnest(${keysParam}::text[]) AS k) s ORDER BY h`;
+
+/** A body parsed against one definition, with the locks its person needs (none when it will not be stored). */
+interface Parsed {
+  def: FormDefinition;
+  parsed: SubmissionRequestResult;
+  lockKeys: string[];
+}
+
+function parsedAgainst(def: FormDefinition, tenantId: string, body: unknown): Parsed {
+  // The spam check compares the client's own timestamps, so it uses the real clock, not the engine's.
+  const parsed = parseSubmissionRequest(def, body, { phone: serverPhoneParser(), now: Date.now() });
+  const phone = parsed.ok && !parsed.request.spam ? parsed.request.phoneE164 : null;
+  if (!parsed.ok || !phone) return { def, parsed, lockKeys: [] };
+  // One person at a time: two submissions with the same email (different phones) must not make two leads.
+  const email = leadFieldsFrom(def, parsed.request.values).email;
+  return { def, parsed, lockKeys: [`lead-phone:${tenantId}:${phone}`, ...(email ? [`lead-email:${tenantId}:${email}`] : [])] };
+}
+
+/** The stored form names another person than the cached one did, while the guessed locks are held. */
+class LockKeysChanged extends Error {}
+
 type Outcome =
   | { kind: 'duplicate'; submissionId: string; leadId: string }
   | { kind: 'spam'; verdict: Exclude<SpamVerdict, null> }
@@ -138,7 +165,19 @@ export class CaptureService {
     const tenantId = await forms.tenantFor(formId);
     if (!tenantId) throw formNotFound();
 
-    const outcome = await this.withRetry(() => store.tenant(tenantId, (m) => this.captureIn(m, tenantId, formId, key, request)));
+    // Parsed against the definition this process already holds, the submission names its person before the
+    // transaction opens, so the per-person locks ride on its first statement. Checked against the form as
+    // stored once it is read; a stale guess costs a statement, never a different answer.
+    const cached = forms.cachedDefinition(formId);
+    const guess = cached ? parsedAgainst(cached, tenantId, request.body) : null;
+    const attempt = (g: Parsed | null) => this.withRetry(() => store.tenant(tenantId, (m) => this.captureIn(m, tenantId, formId, key, request, g)));
+    let outcome: Outcome;
+    try {
+      outcome = await attempt(guess);
+    } catch (err) {
+      if (!(err instanceof LockKeysChanged)) throw err;
+      outcome = await attempt(null);
+    }
 
     if (outcome.kind === 'spam') {
       // Answer like a success so a bot learns nothing; log without any of the submitted values.
@@ -179,16 +218,20 @@ export class CaptureService {
     }
   }
 
-  private async captureIn(m: EntityManager, tenantId: string, formId: string, key: string | null, request: CaptureRequest): Promise<Outcome> {
+  private async captureIn(m: EntityManager, tenantId: string, formId: string, key: string | null, request: CaptureRequest, guess: Parsed | null): Promise<Outcome> {
     const { forms, clock } = this.deps;
-    // The form as stored now, the tenant's default zone, and any earlier submission under this key: one trip.
+    const held = guess?.lockKeys ?? [];
+    // One trip: the form as stored now, the tenant's default zone, any earlier submission under this key,
+    // and the guessed person's locks. The locks guard the lead lookup, which is a later statement (under
+    // READ COMMITTED a statement's snapshot predates the locks it takes).
     const form = await one<FormRow & { default_tz: string | null; prior_id: string | null; prior_lead_id: string | null }>(
       m,
-      `SELECT f.*, t.settings->>'defaultTimezone' AS default_tz, p.id AS prior_id, p.lead_id AS prior_lead_id
+      `WITH locked AS (${lockSql('$3')})
+       SELECT f.*, t.settings->>'defaultTimezone' AS default_tz, p.id AS prior_id, p.lead_id AS prior_lead_id, (SELECT count(*) FROM locked) AS locks
          FROM forms f JOIN tenants t ON t.id = f.tenant_id
          LEFT JOIN submissions p ON $2::text IS NOT NULL AND p.form_id = f.id AND p.idempotency_key = $2
         WHERE f.id = $1`,
-      [formId, key],
+      [formId, key, held],
     );
     if (!form) throw formNotFound();
     if (!form.active) throw formInactive();
@@ -196,8 +239,8 @@ export class CaptureService {
     if (!originAllowed(def.allowedOrigins, request.origin)) throw originNotAllowed(request.origin);
     if (form.prior_id && form.prior_lead_id) return { kind: 'duplicate', submissionId: form.prior_id, leadId: form.prior_lead_id };
 
-    // The spam check compares the client's own timestamps, so it uses the real clock, not the engine's.
-    const parsed = parseSubmissionRequest(def, request.body, { phone: serverPhoneParser(), now: Date.now() });
+    // `definitionOf` returns the very object it cached while the stored row is unchanged.
+    const { parsed, lockKeys } = guess && guess.def === def ? guess : parsedAgainst(def, tenantId, request.body);
     if (!parsed.ok) {
       if (parsed.status === 400) throw new TandemError('submission.invalid_body', parsed.error.message, 400);
       throw new TandemError('submission.validation_failed', parsed.error.message, 422, { fields: parsed.error.details?.fields ?? {} });
@@ -211,6 +254,12 @@ export class CaptureService {
         fields: { [phoneField.name]: 'Enter your mobile number: it is how we will reply.' },
       });
     }
+    if (!lockKeys.every((k) => held.includes(k))) {
+      // A second batch could deadlock. Holding none yet (nothing was cached), take them now; holding the
+      // guessed person's, start again with nothing held.
+      if (held.length > 0) throw new LockKeysChanged();
+      await m.query(lockSql('$1'), [lockKeys]);
+    }
     return this.persist(m, { tenantId, form, def, sub, phone, key, request, now: clock() });
   }
 
@@ -221,12 +270,6 @@ export class CaptureService {
     const { tenantId, form, def, sub, phone, request, now } = x;
     const fields = leadFieldsFrom(def, sub.values);
 
-    // One person at a time: two submissions with the same email (different phones) must not make two leads.
-    const lockKeys = [`lead-phone:${tenantId}:${phone}`, ...(fields.email ? [`lead-email:${tenantId}:${fields.email}`] : [])];
-    await m.query(
-      `SELECT pg_advisory_xact_lock(h) FROM (SELECT DISTINCT hashtextextended(k, 0) AS h FROM unnest($1::text[]) AS k) s ORDER BY h`,
-      [lockKeys],
-    );
     // Same phone first, else the newest lead with this email; with its open conversation, if any. Two
     // branches so each uses its own index (an OR would make the planner read all of the tenant's leads).
     const lead = await one<LeadRow & { open_conversation_id: string | null }>(
@@ -258,9 +301,30 @@ export class CaptureService {
       formVersionSeen: sub.meta.formVersion,
     };
 
-    // The lead (inserted, or updated in place), the submission, the consent ledger entry and, when none is
-    // open, a conversation: one statement, so one round trip whatever the case.
-    const leadParams = [tenantId, phone, fields.email, fields.firstName, fields.lastName, fields.company, fields.source, timezone, score.score, score.tag, JSON.stringify(score.signals), granted];
+    // Ids chosen here, so `lead.captured` is known before the write and rides in the same statement.
+    const isNewLead = !lead;
+    const leadId = lead?.id ?? randomUUID();
+    const conversationId = lead?.open_conversation_id ?? randomUUID();
+    const payload: LeadCapturedPayload = { leadId, conversationId, submissionId, isNewLead };
+    const params: unknown[] = [
+      tenantId, phone, fields.email, fields.firstName, fields.lastName, fields.company, fields.source, timezone, score.score, score.tag, JSON.stringify(score.signals), granted,
+      leadId,
+      submissionId,
+      form.id,
+      form.version,
+      JSON.stringify(sub.values),
+      JSON.stringify(proof),
+      JSON.stringify(compactUtm(sub.meta.utm)),
+      sub.meta.referrer,
+      x.key,
+      JSON.stringify({ ...proof, submissionId, reOptIn }),
+      conversationId,
+    ];
+    const outbox = this.deps.jobs.outbox.insertStatement([{ type: LEAD_CAPTURED, tenantId, payload }], params.length + 1);
+    if (outbox) params.push(...outbox.params);
+
+    // The lead (inserted, or updated in place), the submission, the consent ledger entry, a conversation
+    // when none is open, and the outbox rows: one statement, so one round trip whatever the case.
     const upsert = lead
       ? // Matched by email with another phone: the lead moves to the number just given, unless that number
         // belongs to someone else (then it keeps its own: phone uniqueness wins).
@@ -273,40 +337,23 @@ export class CaptureService {
             opted_out = CASE WHEN $12::boolean THEN false ELSE opted_out END,
             updated_at = now()
           WHERE id = $13::uuid AND tenant_id = $1::uuid RETURNING id`
-      : `INSERT INTO leads (tenant_id, phone, email, first_name, last_name, company, source, timezone, score, tag, signals, consent_state, opted_out)
-         SELECT $1::uuid, $2::text, $3::text, $4::text, $5::text, $6::text, $7::text, $8::text, $9::int, $10::text, $11::jsonb,
-                CASE WHEN $12::boolean THEN 'granted' ELSE 'none' END, false
-          WHERE $13::uuid IS NULL
+      : `INSERT INTO leads (id, tenant_id, phone, email, first_name, last_name, company, source, timezone, score, tag, signals, consent_state, opted_out)
+         VALUES ($13::uuid, $1::uuid, $2::text, $3::text, $4::text, $5::text, $6::text, $7::text, $8::text, $9::int, $10::text, $11::jsonb,
+                 CASE WHEN $12::boolean THEN 'granted' ELSE 'none' END, false)
          RETURNING id`;
-    const written = await one<{ lead_id: string; conversation_id: string }>(
-      m,
-      `WITH l AS (${upsert}),
-            s AS (INSERT INTO submissions (id, tenant_id, form_id, form_version, lead_id, values, consent, utm, referrer, idempotency_key)
-                  SELECT $14::uuid, $1::uuid, $15::uuid, $16::int, l.id, $17::jsonb, $18::jsonb, $19::jsonb, $20::text, $21::text FROM l RETURNING id),
-            e AS (INSERT INTO consent_events (tenant_id, lead_id, kind, source, proof, created_at)
-                  SELECT $1::uuid, l.id, 'opt_in', 'form', $22::jsonb, clock_timestamp() FROM l WHERE $12::boolean RETURNING id),
-            c AS (INSERT INTO conversations (tenant_id, lead_id) SELECT $1::uuid, l.id FROM l WHERE $23::uuid IS NULL RETURNING id)
-       SELECT l.id AS lead_id, coalesce((SELECT id FROM c), $23::uuid) AS conversation_id FROM l, s`,
-      [
-        ...leadParams,
-        lead?.id ?? null,
-        submissionId,
-        form.id,
-        form.version,
-        JSON.stringify(sub.values),
-        JSON.stringify(proof),
-        JSON.stringify(compactUtm(sub.meta.utm)),
-        sub.meta.referrer,
-        x.key,
-        JSON.stringify({ ...proof, submissionId, reOptIn }),
-        lead?.open_conversation_id ?? null,
-      ],
-    );
-    const leadId = written!.lead_id;
-    const conversationId = written!.conversation_id;
-    const isNewLead = !lead;
-    const payload: LeadCapturedPayload = { leadId, conversationId, submissionId, isNewLead };
-    await this.deps.jobs.outbox.publish(m, [{ type: LEAD_CAPTURED, tenantId, payload }]);
+    const writes = [
+      `l AS (${upsert})`,
+      `s AS (INSERT INTO submissions (id, tenant_id, form_id, form_version, lead_id, values, consent, utm, referrer, idempotency_key)
+             SELECT $14::uuid, $1::uuid, $15::uuid, $16::int, l.id, $17::jsonb, $18::jsonb, $19::jsonb, $20::text, $21::text FROM l RETURNING id)`,
+      `e AS (INSERT INTO consent_events (tenant_id, lead_id, kind, source, proof, created_at)
+             SELECT $1::uuid, l.id, 'opt_in', 'form', $22::jsonb, clock_timestamp() FROM l WHERE $12::boolean)`,
+      ...(lead?.open_conversation_id ? [] : [`c AS (INSERT INTO conversations (id, tenant_id, lead_id) SELECT $23::uuid, $1::uuid, l.id FROM l)`]),
+      ...(outbox ? [`queued AS (${outbox.sql})`] : []),
+    ];
+    // $23 is in the result too, so its type is known when no conversation is inserted.
+    const written = await one<{ lead_id: string }>(m, `WITH ${writes.join(',\n')}\nSELECT l.id AS lead_id, $23::uuid AS conversation_id FROM l, s`, params);
+    // The lead row is locked (or just inserted), so this cannot happen; if it did, nothing may commit.
+    if (!written) throw new Error('capture: the lead write matched no row');
     return { kind: 'created', submissionId, leadId, conversationId, isNewLead, reOptIn };
   }
 }

@@ -144,6 +144,14 @@ export class FormService {
     return def;
   }
 
+  /**
+   * The definition this process last parsed for a form, without the database: a guess that may be stale
+   * (another process's edit), for work that is checked against the stored row afterwards.
+   */
+  cachedDefinition(formId: string): FormDefinition | undefined {
+    return this.parsed.get(formId)?.def;
+  }
+
   async list(tenantId: string): Promise<FormRecord[]> {
     const r = await this.store.tenant(tenantId, (m) => rows<FormRow>(m, `SELECT * FROM forms ORDER BY created_at, id`));
     return r.map((row) => toRecord(row, this.definitionOf(row)));
