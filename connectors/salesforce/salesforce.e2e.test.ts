@@ -99,7 +99,7 @@ describe(`Salesforce end to end (${process.env.DATABASE_URL ? 'PostgreSQL' : 'PG
   const crmRows = () =>
     engine.store.system(
       (m) =>
-        m.query(`SELECT id::text AS id, event_type, status, attempts, last_error, available_at > now() + interval '14 minutes' AS far FROM outbox WHERE topic = 'crm.sync.salesforce' ORDER BY id`) as Promise<
+        m.query(`SELECT id::text AS id, event_type, status, attempts, last_error, available_at > now() + interval '14 minutes' AS far FROM outbox WHERE topic = 'crm.sync.salesforce' ORDER BY outbox.id`) as Promise<
           Array<{ id: string; event_type: string; status: string; attempts: number; last_error: string | null; far: boolean }>
         >,
     );
@@ -466,10 +466,11 @@ describe(`Salesforce end to end (${process.env.DATABASE_URL ? 'PostgreSQL' : 'PG
     expect((await engine.integrations.get(tenantId, 'salesforce'))!.config.accessToken).toBe('sf-token-2');
     expect((await tabView()).status).toBe(401);
 
-    // No interceptor is set: any call to Salesforce would fail the job (nock refuses the network).
+    // No interceptor is set: any call to Salesforce would fail the job (nock refuses the network). The
+    // relay sees the disabled integration and settles the job without running it.
     await publishLeadUpdated();
     await quiet();
-    expect((await crmRows()).at(-1)).toMatchObject({ event_type: 'lead.updated', status: 'done', attempts: 1, last_error: null });
+    expect((await crmRows()).at(-1)).toMatchObject({ event_type: 'lead.updated', status: 'done', attempts: 0, last_error: 'not run: tenant has no enabled salesforce integration' });
 
     const on = await connect(true);
     expect(on.status).toBe(200);

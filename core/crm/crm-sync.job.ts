@@ -36,6 +36,8 @@ export function crmSyncJob(deps: ConversationDeps, adapter: CrmAdapter, maxAttem
     queue: 'crm',
     events: CRM_EVENTS,
     maxAttempts,
+    // The relay settles jobs of tenants without this CRM; the check below catches a disconnect since.
+    requiresIntegration: adapter.provider,
     async handle(event, ctx) {
       const tenantId = event.tenantId!;
       const integration = await deps.integrations.get(tenantId, adapter.provider);

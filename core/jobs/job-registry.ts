@@ -1,4 +1,5 @@
 import type { EntityManager } from 'typeorm';
+import type { IntegrationKind } from '../domain/types';
 
 /** An event as it travels through the outbox to a handler. */
 export interface DomainEvent<P = Record<string, unknown>> {
@@ -27,6 +28,14 @@ export interface JobHandler<P = Record<string, unknown>> {
   /** Event types that create a job for this handler. */
   events: string[];
   maxAttempts?: number;
+  /**
+   * The integration this handler works through. When the event's tenant has no enabled `integrations`
+   * row of this kind at dispatch time, the relay marks the row done without queueing it (`last_error`
+   * says why), so a tenant without HubSpot pays nothing for HubSpot's job. The handler must still check
+   * for itself: the integration can be disabled between dispatch and run. Leave it unset when the
+   * handler may run without such a row.
+   */
+  requiresIntegration?: IntegrationKind;
   handle(event: DomainEvent<P>, ctx: JobContext): Promise<void>;
 }
 
@@ -45,6 +54,13 @@ export class JobRegistry {
 
   subscribers(eventType: string): JobHandler[] {
     return [...this.handlers.values()].filter((h) => h.events.includes(eventType));
+  }
+
+  /** Handler name → the integration it requires, for handlers that declare one. */
+  integrationRequirements(): Array<{ topic: string; kind: IntegrationKind }> {
+    const out: Array<{ topic: string; kind: IntegrationKind }> = [];
+    for (const h of this.handlers.values()) if (h.requiresIntegration) out.push({ topic: h.name, kind: h.requiresIntegration });
+    return out;
   }
 
   queues(): string[] {

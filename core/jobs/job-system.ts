@@ -36,7 +36,7 @@ export class JobSystem {
   private consuming = false;
 
   constructor(private readonly options: JobSystemOptions) {
-    this.relay = new OutboxRelay(options.store, options.queue, options.relay);
+    this.relay = new OutboxRelay(options.store, options.queue, this.registry, options.relay);
     this.runner = new JobRunner(options.store, this.registry, options.runner);
     this.outbox.onPublished(() => this.relay.kick());
   }

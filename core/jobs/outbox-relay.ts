@@ -1,6 +1,10 @@
 import type { Store } from '../store/data-source';
 import type { JobQueue, QueuedJob } from '../ports/job-queue.port';
 import { rows } from '../store/sql';
+import type { JobRegistry } from './job-registry';
+
+/** Starts `last_error` of a row the relay settled because its tenant lacks the handler's integration. */
+export const NOT_CONNECTED_NOTE_PREFIX = 'not run: tenant has no enabled';
 
 export interface RelayOptions {
   batchSize?: number;
@@ -14,7 +18,9 @@ export interface RelayOptions {
 /**
  * Moves due outbox rows to the queue. Claims with FOR UPDATE SKIP LOCKED so several relays (API and
  * worker processes) never hand out the same row twice in one lease. If the queue refuses (Redis down),
- * the claim is undone and the rows wait for the next pass: work is delayed, never lost.
+ * the claim is undone and the rows wait for the next pass: work is delayed, never lost. Rows whose
+ * handler requires an integration the tenant lacks are marked done by the claim itself, never queued
+ * (see `JobHandler.requiresIntegration`).
  */
 export class OutboxRelay {
   private timer: NodeJS.Timeout | null = null;
@@ -29,6 +35,7 @@ export class OutboxRelay {
   constructor(
     private readonly store: Store,
     private readonly queue: JobQueue,
+    private readonly registry: JobRegistry,
     private readonly options: RelayOptions = {},
   ) {
     this.batchSize = options.batchSize ?? 500;
@@ -73,12 +80,12 @@ export class OutboxRelay {
   private async pass(): Promise<void> {
     if (this.running) return;
     this.running = true;
-    let dispatched = 0;
+    let claimed = 0;
     try {
       do {
         this.again = false;
-        dispatched = await this.dispatchOnce();
-      } while ((dispatched >= this.batchSize || this.again) && !this.stopped);
+        claimed = await this.dispatchOnce();
+      } while ((claimed >= this.batchSize || this.again) && !this.stopped);
     } catch (err) {
       this.options.logger?.warn({ err: errorText(err) }, 'outbox relay pass failed; will retry');
     } finally {
@@ -104,37 +111,60 @@ export class OutboxRelay {
     return released.length;
   }
 
-  /** One claim-and-enqueue round. Returns how many rows were handed to the queue. */
+  /**
+   * One claim-and-enqueue round. Returns how many rows it took off the due list: handed to the queue,
+   * or settled at once because their handler needs an integration the tenant does not have.
+   */
   async dispatchOnce(): Promise<number> {
     if (Date.now() - this.lastLeaseSweep >= this.leaseMs / 2) {
       this.lastLeaseSweep = Date.now();
       await this.releaseExpiredLeases();
     }
+    const requirements = this.registry.integrationRequirements();
     const claimed = await this.store.system((m) =>
-      rows<{ id: string; topic: string; queue: string }>(
-        m,
-        `UPDATE outbox SET dispatched_at = now()
-          WHERE id IN (
-            SELECT id FROM outbox
-             WHERE status = 'pending' AND dispatched_at IS NULL AND available_at <= now()
-             ORDER BY available_at, id
-             LIMIT $1
-             FOR UPDATE SKIP LOCKED)
-          RETURNING id::text AS id, topic, queue`,
-        [this.batchSize],
-      ),
+      rows<{ id: string; topic: string; queue: string; settled: boolean }>(m, CLAIM_SQL, [
+        this.batchSize,
+        requirements.map((r) => r.topic),
+        requirements.map((r) => r.kind),
+      ]),
     );
     if (claimed.length === 0) return 0;
-    const jobs: QueuedJob[] = claimed.map((r) => ({ id: r.id, name: r.topic, queue: r.queue }));
+    const jobs: QueuedJob[] = claimed.filter((r) => !r.settled).map((r) => ({ id: r.id, name: r.topic, queue: r.queue }));
+    if (jobs.length === 0) return claimed.length;
     try {
       await this.queue.enqueue(jobs);
     } catch (err) {
-      await this.store.system((m) => m.query(`UPDATE outbox SET dispatched_at = NULL WHERE id = ANY($1::bigint[])`, [claimed.map((r) => r.id)]));
+      await this.store.system((m) => m.query(`UPDATE outbox SET dispatched_at = NULL WHERE id = ANY($1::bigint[])`, [jobs.map((j) => j.id)]));
       throw err;
     }
     return claimed.length;
   }
 }
+
+/**
+ * Claims due rows and, in the same statement, settles those whose handler requires an integration
+ * ($2 topics, $3 kinds) that the row's tenant has not enabled: done, never queued. Checked here rather
+ * than at publish so an integration connected a moment ago is seen; no cache to go stale.
+ */
+const CLAIM_SQL = `
+  WITH claimed AS (
+    SELECT id, tenant_id, topic FROM outbox
+     WHERE status = 'pending' AND dispatched_at IS NULL AND available_at <= now()
+     ORDER BY available_at, id
+     LIMIT $1
+     FOR UPDATE SKIP LOCKED),
+  not_needed AS (
+    SELECT c.id, r.kind FROM claimed c
+      JOIN unnest($2::text[], $3::text[]) AS r(topic, kind) ON r.topic = c.topic
+     WHERE NOT EXISTS (SELECT 1 FROM integrations i WHERE i.tenant_id = c.tenant_id AND i.kind = r.kind AND i.enabled))
+  UPDATE outbox o
+     SET dispatched_at = CASE WHEN n.id IS NULL THEN now() END,
+         status = CASE WHEN n.id IS NULL THEN o.status ELSE 'done' END,
+         processed_at = CASE WHEN n.id IS NULL THEN o.processed_at ELSE now() END,
+         last_error = CASE WHEN n.id IS NULL THEN o.last_error ELSE '${NOT_CONNECTED_NOTE_PREFIX} ' || n.kind || ' integration' END
+    FROM claimed c LEFT JOIN not_needed n ON n.id = c.id
+   WHERE o.id = c.id
+  RETURNING o.id::text AS id, o.topic, o.queue, n.id IS NOT NULL AS settled`;
 
 export function errorText(err: unknown): string {
   return err instanceof Error ? err.message : String(err);

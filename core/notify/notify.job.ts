@@ -23,6 +23,7 @@ export function notifyJob(deps: ConversationDeps, notifier: AgentNotifier): JobH
     queue: 'notify',
     events: ['conversation.notify'],
     maxAttempts: 6,
+    requiresIntegration: notifier.requiresIntegration,
     async handle(event) {
       const tenantId = event.tenantId!;
       const p = event.payload;

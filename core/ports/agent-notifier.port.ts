@@ -1,4 +1,5 @@
 import type { ConversationView, MessageView, NoteView } from '../domain/conversation-view';
+import type { IntegrationKind } from '../domain/types';
 
 /** What happened, for surfaces that push to people (Slack). */
 export type NotifierEvent =
@@ -14,5 +15,10 @@ export type NotifierEvent =
  */
 export interface AgentNotifier {
   readonly name: string;
+  /**
+   * Set when the notifier does nothing for a tenant without an enabled integration of this kind: the
+   * job is then not even queued for such tenants. `notify` must still check (it can be disabled since).
+   */
+  readonly requiresIntegration?: IntegrationKind;
   notify(event: NotifierEvent): Promise<void>;
 }
