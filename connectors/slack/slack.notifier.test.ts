@@ -1,8 +1,14 @@
+import express from 'express';
 import { buildConversationMessage } from './blocks/conversation-message.blocks';
 import { blockedThreadText, escalationThreadText, inboundThreadText, noteThreadText } from './blocks/thread.blocks';
 import { buildMessage, buildView } from './test-support/build-view';
 import { BOT_TOKEN, CHANNEL, createHarness, mockAuthTest, TEAM_ID, TENANT_ID, type Harness } from './test-support/harness';
-import { buildAgent } from './test-support/fake-engine';
+import { buildAgent, FakeEngine } from './test-support/fake-engine';
+import { slackConnector } from './index';
+import type { SlackConfig } from './slack.types';
+import { EngineSlackInstallationStore, InMemorySlackInstallationStore, type SlackInstallationStore } from './stores/installation.store';
+import { InMemorySlackMessageStore } from './stores/message.store';
+import { InMemorySeenStore } from './stores/seen.store';
 
 const TS = '1700000000.000100';
 const escalated = () =>
@@ -187,5 +193,34 @@ describe('SlackNotifier', () => {
     await h.handle.notifier.notify({ type: 'conversation.needs_decision', tenantId: TENANT_ID, view: buildView(), reason: 'x' });
     expect(h.logger.text()).not.toContain(BOT_TOKEN);
     expect(h.logger.text()).not.toContain('+14155550142');
+  });
+});
+
+describe('SlackNotifier requiresIntegration (lets the engine skip the job for tenants without Slack)', () => {
+  const declared = (slack: Partial<SlackConfig>, installations: (engine: FakeEngine) => SlackInstallationStore) => {
+    const engine = new FakeEngine();
+    const handle = slackConnector.register({
+      app: express(),
+      engine,
+      config: { publicUrl: 'https://tandem.example.com', slack: { signingSecret: 'secret', apiUrl: 'http://slack.test/api/', ...slack } },
+      logger: { debug() {}, info() {}, warn() {}, error() {} },
+      stores: { installations: installations(engine), messages: new InMemorySlackMessageStore(), seen: new InMemorySeenStore() },
+    });
+    return handle.notifier.requiresIntegration;
+  };
+  const oauth = { clientId: '1.2', clientSecret: 'cs', stateSecret: 'ss' };
+  const inIntegrations = (engine: FakeEngine) => new EngineSlackInstallationStore(engine);
+
+  it('declares the slack integration when every tenant needs its integration record to have Slack', () => {
+    expect(declared(oauth, inIntegrations)).toBe('slack');
+    // One workspace token, bound to tenants only through their records.
+    expect(declared({ botToken: 'xoxb-1' }, inIntegrations)).toBe('slack');
+  });
+
+  it('declares nothing when a tenant can have Slack without a record', () => {
+    // SLACK_TENANT_ID: the configured tenant is served by the token alone.
+    expect(declared({ botToken: 'xoxb-1', tenantId: 'tenant-1' }, inIntegrations)).toBeUndefined();
+    // Installations kept elsewhere: the integrations table says nothing about Slack.
+    expect(declared(oauth, () => new InMemorySlackInstallationStore())).toBeUndefined();
   });
 });

@@ -11,11 +11,15 @@ import type { SlackMessageRef } from './stores/message.store';
  */
 export class SlackNotifier implements AgentNotifier {
   readonly name = 'slack';
+  /** Lets the engine skip the job for tenants without Slack; `notify` still checks the token. */
+  readonly requiresIntegration: 'slack' | undefined;
 
   constructor(
     private readonly deps: SlackDeps,
     private readonly clients: SlackClientPool,
-  ) {}
+  ) {
+    this.requiresIntegration = deps.workspaces.needsIntegrationRecord() ? 'slack' : undefined;
+  }
 
   async notify(event: NotifierEvent): Promise<void> {
     const { tenantId, view } = event;

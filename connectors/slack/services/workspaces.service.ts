@@ -50,6 +50,15 @@ export class SlackWorkspaces {
     return null;
   }
 
+  /**
+   * True when no tenant can have Slack without an enabled `slack` integration record, so work for
+   * tenants without one can be skipped unseen. Not so when a single-workspace token serves a
+   * configured tenant by config alone.
+   */
+  needsIntegrationRecord(): boolean {
+    return Boolean(this.installations.keptInIntegrations) && !(this.config.botToken && this.config.tenantId);
+  }
+
   /** The bot token that posts for a tenant, or null when the tenant has no Slack. */
   async tokenForTenant(tenantId: string): Promise<string | null> {
     const binding = await this.installations.findByTenant(tenantId);

@@ -27,6 +27,8 @@ export interface SlackBinding {
  * below keeps it in the tenant's `slack` integration record (encrypted by the integrations store).
  */
 export interface SlackInstallationStore {
+  /** True when a tenant's binding is its enabled `slack` integration record: no record, no Slack. */
+  readonly keptInIntegrations?: boolean;
   save(tenantId: string, installation: SlackInstallation): Promise<void>;
   findByTeam(teamId: string): Promise<SlackBinding | null>;
   findByTenant(tenantId: string): Promise<SlackBinding | null>;
@@ -88,6 +90,8 @@ export class InMemorySlackInstallationStore implements SlackInstallationStore {
  * (channelId, threadRepliesSendToLead, ...) are kept as they are.
  */
 export class EngineSlackInstallationStore implements SlackInstallationStore {
+  readonly keptInIntegrations = true;
+
   constructor(private readonly engine: Pick<EngineCommon, 'integrations'>) {}
 
   async save(tenantId: string, installation: SlackInstallation): Promise<void> {
