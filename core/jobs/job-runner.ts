@@ -4,8 +4,31 @@ import type { QueuedJob } from '../ports/job-queue.port';
 import type { Store } from '../store/data-source';
 import { affected, rows } from '../store/sql';
 import { MicroBatcher } from './micro-batcher';
-import type { DomainEvent, JobRegistry } from './job-registry';
+import type { DomainEvent, JobContext, JobRegistry } from './job-registry';
 import { errorText } from './outbox-relay';
+
+/** `complete(m)` as a clause of a statement the handler runs anyway (see `JobContext.completionClause`). */
+export interface JobCompletionClause {
+  /** `UPDATE outbox ... RETURNING id`, its one placeholder numbered `$firstParam`. */
+  sql: string;
+  params: unknown[];
+  /**
+   * Call with whether the clause returned a row, before the transaction commits: throws `job.already_done`
+   * (so the transaction rolls back) when it did not, exactly as `complete(m)` would.
+   */
+  confirm(completed: boolean): void;
+}
+
+// Declared here rather than in job-registry.ts: the runner is what implements it.
+declare module './job-registry' {
+  interface JobContext {
+    /**
+     * `complete(m)` without a round trip of its own: fold `sql` into a statement of the same transaction as
+     * `WITH done AS (...)`, select `EXISTS (SELECT 1 FROM done)` and pass that to `confirm`.
+     */
+    completionClause(firstParam: number): JobCompletionClause;
+  }
+}
 
 export type JobOutcome = 'completed' | 'retry' | 'dead' | 'skipped';
 
@@ -85,14 +108,16 @@ export class JobRunner {
       payload: row.payload,
       attempt: row.attempts + 1,
     };
+    const confirm = (completed: boolean) => {
+      if (!completed) throw new TandemError('job.already_done', 'job already completed by another run', 409);
+      completedInside = true;
+    };
+    const ctx: JobContext = {
+      complete: async (m: EntityManager) => confirm((await affected(m, COMPLETE_SQL, [row.id])) > 0),
+      completionClause: (firstParam) => ({ sql: completeClauseSql(firstParam), params: [row.id], confirm }),
+    };
     try {
-      await handler.handle(event, {
-        complete: async (m: EntityManager) => {
-          const n = await affected(m, COMPLETE_SQL, [row.id]);
-          if (n === 0) throw new TandemError('job.already_done', 'job already completed by another run', 409);
-          completedInside = true;
-        },
-      });
+      await handler.handle(event, ctx);
       if (!completedInside) await this.completer.load(row.id);
       return this.finish(row.topic, 'completed', started);
     } catch (err) {
@@ -134,3 +159,7 @@ const COMPLETE_MANY_SQL = `UPDATE outbox SET status = 'done', processed_at = now
 
 const COMPLETE_SQL = `UPDATE outbox SET status = 'done', processed_at = now(), attempts = attempts + 1, dispatched_at = NULL
                        WHERE id = $1 AND status = 'pending'`;
+
+const completeClauseSql = (firstParam: number) =>
+  `UPDATE outbox SET status = 'done', processed_at = now(), attempts = attempts + 1, dispatched_at = NULL
+    WHERE id = $${firstParam}::bigint AND status = 'pending' RETURNING id`;
