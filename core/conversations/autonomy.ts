@@ -1,7 +1,7 @@
 import type { EntityManager } from 'typeorm';
 import type { Autonomy } from '../domain/types';
-import { queueOutbound, type OutboundKind } from '../messaging/outbound';
-import { one } from '../store/sql';
+import { queueOutboundClauses, type OutboundKind } from '../messaging/outbound';
+import { one, SqlParams } from '../store/sql';
 import type { ConversationDeps } from './engine-deps';
 
 export interface AiTextInput {
@@ -29,7 +29,9 @@ export type AiTextOutcome = { kind: 'queued'; messageId: string } | { kind: 'dra
 export async function deliverOrDraft(deps: ConversationDeps, m: EntityManager, input: AiTextInput): Promise<AiTextOutcome> {
   const publish = deps.jobs.outbox.publish.bind(deps.jobs.outbox);
   if (input.autonomy === 'autopilot' && input.violations.length === 0) {
-    const messageId = await queueOutbound(m, publish, {
+    // The text, its send event and the conversation's touch: one statement, one round trip.
+    const q = new SqlParams();
+    const queued = queueOutboundClauses(deps.jobs.outbox, q, {
       tenantId: input.tenantId,
       conversationId: input.conversationId,
       leadId: input.leadId,
@@ -40,8 +42,12 @@ export async function deliverOrDraft(deps: ConversationDeps, m: EntityManager, i
       replyTo: input.inboundMessageId ?? null,
       meta: input.meta,
     });
-    await m.query(`UPDATE conversations SET updated_at = clock_timestamp() WHERE id = $1`, [input.conversationId]);
-    return { kind: 'queued', messageId };
+    await m.query(
+      `WITH ${queued.clauses.join(',\n')}
+       UPDATE conversations SET updated_at = clock_timestamp() WHERE id = ${q.add(input.conversationId)}::uuid`,
+      q.values,
+    );
+    return { kind: 'queued', messageId: queued.messageId };
   }
   await m.query(`UPDATE drafts SET status = 'superseded', updated_at = now() WHERE conversation_id = $1 AND status = 'pending'`, [input.conversationId]);
   const draft = await one<{ id: string }>(

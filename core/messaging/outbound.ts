@@ -1,7 +1,8 @@
+import { randomUUID } from 'node:crypto';
 import type { EntityManager } from 'typeorm';
 import type { MessageAuthor } from '../domain/types';
-import type { OutboxEvent } from '../jobs/outbox';
-import { one } from '../store/sql';
+import type { Outbox, OutboxEvent } from '../jobs/outbox';
+import { SqlParams } from '../store/sql';
 
 /** Why an outbound text exists. Stored in `messages.meta.kind`; the send job and follow-ups read it. */
 export type OutboundKind =
@@ -42,14 +43,38 @@ export async function queueOutbound(
   publish: (m: EntityManager, events: OutboxEvent[]) => Promise<number>,
   input: QueueOutboundInput,
 ): Promise<string> {
+  const messageId = randomUUID();
+  const q = new SqlParams();
+  await m.query(insertQueuedText(q, messageId, input), q.values);
+  if (input.draftId) await m.query(`UPDATE drafts SET sent_message_id = $2, updated_at = now() WHERE id = $1`, [input.draftId, messageId]);
+  await publish(m, [queuedEvent(input.tenantId, messageId)]);
+  return messageId;
+}
+
+/**
+ * `queueOutbound` as clauses of a statement the caller runs anyway (`WITH ${clauses} ...`), so the text
+ * and its `message.queued` event cost no round trip of their own. The id is chosen here so the event can
+ * name the text within that statement. (Not for drafts: linking one is a separate UPDATE in `queueOutbound`.)
+ */
+export function queueOutboundClauses(outbox: Outbox, q: SqlParams, input: Omit<QueueOutboundInput, 'draftId'>): { messageId: string; clauses: string[] } {
+  const messageId = randomUUID();
+  const clauses = [`queued_text AS (${insertQueuedText(q, messageId, input)})`];
+  const event = outbox.insertStatement([queuedEvent(input.tenantId, messageId)], q.next);
+  if (event) {
+    clauses.push(`queued_event AS (${event.sql})`);
+    q.push(event.params);
+  }
+  return { messageId, clauses };
+}
+
+function insertQueuedText(q: SqlParams, messageId: string, input: QueueOutboundInput): string {
   const meta = { ...(input.meta ?? {}), kind: input.kind, ...(input.draftId ? { draftId: input.draftId } : {}), ...(input.replyTo ? { replyTo: input.replyTo } : {}) };
-  const row = await one<{ id: string }>(
-    m,
-    `INSERT INTO messages (tenant_id, conversation_id, lead_id, direction, author, author_agent_id, author_name, body, status, meta, created_at, updated_at)
-     VALUES ($1, $2, $3, 'out', $4, $5, $6, $7, 'queued', $8::jsonb, clock_timestamp(), clock_timestamp()) RETURNING id`,
-    [input.tenantId, input.conversationId, input.leadId, input.author, input.authorAgentId ?? null, input.authorName ?? null, input.body, JSON.stringify(meta)],
-  );
-  if (input.draftId) await m.query(`UPDATE drafts SET sent_message_id = $2, updated_at = now() WHERE id = $1`, [input.draftId, row!.id]);
-  await publish(m, [{ type: 'message.queued', tenantId: input.tenantId, payload: { messageId: row!.id } }]);
-  return row!.id;
+  return `INSERT INTO messages (id, tenant_id, conversation_id, lead_id, direction, author, author_agent_id, author_name, body, status, meta, created_at, updated_at)
+          VALUES (${q.add(messageId)}::uuid, ${q.add(input.tenantId)}::uuid, ${q.add(input.conversationId)}::uuid, ${q.add(input.leadId)}::uuid, 'out',
+                  ${q.add(input.author)}::text, ${q.add(input.authorAgentId ?? null)}::uuid, ${q.add(input.authorName ?? null)}::text, ${q.add(input.body)}::text,
+                  'queued', ${q.add(JSON.stringify(meta))}::jsonb, clock_timestamp(), clock_timestamp())`;
+}
+
+function queuedEvent(tenantId: string, messageId: string): OutboxEvent {
+  return { type: 'message.queued', tenantId, payload: { messageId } };
 }

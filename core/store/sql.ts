@@ -24,3 +24,25 @@ export async function one<T = Record<string, unknown>>(m: EntityManager, sql: st
   const r = await rows<T>(m, sql, params);
   return r[0] ?? null;
 }
+
+/**
+ * The parameters of a statement assembled from clauses: `add(value)` appends a value and returns its
+ * placeholder (`$n`); `next` is the number the next one will get, for builders that number their own
+ * (`Outbox.insertStatement(events, params.next)`, whose values then go in with `push`).
+ */
+export class SqlParams {
+  readonly values: unknown[] = [];
+
+  add(value: unknown): string {
+    this.values.push(value);
+    return `$${this.values.length}`;
+  }
+
+  push(values: unknown[]): void {
+    this.values.push(...values);
+  }
+
+  get next(): number {
+    return this.values.length + 1;
+  }
+}
