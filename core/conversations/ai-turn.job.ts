@@ -1,11 +1,12 @@
 import type { EntityManager } from 'typeorm';
-import type { JobHandler } from '../jobs/job-registry';
+import type { JobContext, JobHandler } from '../jobs/job-registry';
 import { recordConsent } from '../messaging/consent';
 import { queueOutbound } from '../messaging/outbound';
 import { optOutConfirmationText } from '../compliance/index';
-import type { AiPipeline, AiTenantSettings, TurnHistoryItem } from '../ports/ai-pipeline.port';
-import { one, rows } from '../store/sql';
-import type { TenantSettings } from '../tenants/tenant-settings';
+import type { AiPipeline, AiTenantSettings, TurnHistoryItem, TurnOutcome } from '../ports/ai-pipeline.port';
+import { isUuid } from '../store/data-source';
+import { one, SqlParams } from '../store/sql';
+import { resolveSettings, type TenantSettings } from '../tenants/tenant-settings';
 import { deliverOrDraft } from './autonomy';
 import { effectiveAutonomy, getConversationRow, getLeadRow, tenantSettings, type ConversationRow, type LeadRow } from './conversation-view.query';
 import type { ConversationDeps } from './engine-deps';
@@ -25,24 +26,65 @@ export function aiSettings(s: TenantSettings, autonomy: AiTenantSettings['autono
   };
 }
 
+/** The conversation's state that decides whether a turn may answer, and the lead's consent. */
+interface AnswerState {
+  mode: ConversationRow['mode'];
+  status: ConversationRow['status'];
+  opted_out: boolean;
+  newest_inbound_id: string | null;
+}
+
+/** Is this inbound text still the one to answer (no newer text, AI still in charge, lead reachable)? */
+function stillCurrent(state: AnswerState, messageId: string): boolean {
+  return state.mode === 'ai' && state.status === 'open' && !state.opted_out && state.newest_inbound_id === messageId;
+}
+
+/** Everything the turn reads before the model runs: one row (see `readTurn`). */
+interface TurnRow extends AnswerState {
+  autonomy_override: ConversationRow['autonomy_override'];
+  handed_back_at: Date | null;
+  lead_id: string;
+  first_name: string | null;
+  score: number;
+  tag: LeadRow['tag'];
+  signals: LeadRow['signals'];
+  language: string | null;
+  settings: unknown;
+  /** The conversation's texts, oldest first (`created_at` as JSON gives it: an ISO string). */
+  messages: Array<{ id: string; direction: 'in' | 'out'; author: TurnHistoryItem['author']; body: string; status: string; created_at: string }>;
+}
+
+/**
+ * One statement for the whole read: the conversation, its lead, the newest inbound text, the tenant's
+ * settings and the conversation's texts (aggregated, so the conversation is not repeated per text). Nothing
+ * is locked here: the write transaction re-checks what matters after taking its locks.
+ */
+function readTurn(m: EntityManager, conversationId: string): Promise<TurnRow | null> {
+  return one<TurnRow>(
+    m,
+    `SELECT c.mode, c.status, c.autonomy_override, c.handed_back_at,
+            l.id AS lead_id, l.first_name, l.score, l.tag, l.signals, l.language, l.opted_out,
+            t.settings,
+            (SELECT id FROM messages WHERE conversation_id = c.id AND direction = 'in'
+              ORDER BY created_at DESC, id DESC LIMIT 1) AS newest_inbound_id,
+            (SELECT coalesce(json_agg(json_build_object('id', x.id, 'direction', x.direction, 'author', x.author, 'body', x.body,
+                                                        'status', x.status, 'created_at', x.created_at) ORDER BY x.created_at, x.id), '[]')
+               FROM messages x WHERE x.conversation_id = c.id) AS messages
+       FROM conversations c
+       JOIN leads l ON l.id = c.lead_id
+       JOIN tenants t ON t.id = c.tenant_id
+      WHERE c.id = $1::uuid`,
+    [conversationId],
+  );
+}
+
 interface TurnContext {
-  conversation: ConversationRow;
-  lead: LeadRow;
+  conversation: Pick<ConversationRow, 'autonomy_override'>;
+  lead: Pick<LeadRow, 'id' | 'first_name' | 'score' | 'tag' | 'signals' | 'language'>;
   settings: TenantSettings;
   inbound: { id: string; body: string };
   history: TurnHistoryItem[];
   handedBack: boolean;
-}
-
-/** Is this inbound text still the one to answer (no newer text, AI still in charge, lead reachable)? */
-async function stillCurrent(m: EntityManager, c: ConversationRow, lead: LeadRow, messageId: string): Promise<boolean> {
-  if (c.mode !== 'ai' || c.status !== 'open' || lead.opted_out) return false;
-  const newest = await one<{ id: string }>(
-    m,
-    `SELECT id FROM messages WHERE conversation_id = $1 AND direction = 'in' ORDER BY created_at DESC, id DESC LIMIT 1`,
-    [c.id],
-  );
-  return newest?.id === messageId;
 }
 
 /**
@@ -51,6 +93,9 @@ async function stillCurrent(m: EntityManager, c: ConversationRow, lead: LeadRow,
  * escalate (needs_human + holding text + notify), send (autopilot), draft and ask (copilot or held), or
  * suggest only (off). State is re-checked after the model answered: a takeover, a newer text or a STOP
  * that landed meanwhile wins and the turn's output is only recorded.
+ *
+ * Round trips on the common path (autopilot, a reply sent) are counted in ai-turn.job.test.ts: the read
+ * is one statement, the write three (lock the lead; record and re-check; queue the reply).
  */
 export function aiTurnJob(deps: ConversationDeps, pipeline: () => AiPipeline): JobHandler<{ messageId: string; conversationId: string }> {
   return {
@@ -62,20 +107,14 @@ export function aiTurnJob(deps: ConversationDeps, pipeline: () => AiPipeline): J
       const tenantId = event.tenantId!;
       const { messageId, conversationId } = event.payload;
       const input = await deps.store.tenant(tenantId, async (m): Promise<TurnContext | null> => {
-        const conversation = await getConversationRow(m, conversationId);
-        const lead = conversation ? await getLeadRow(m, conversation.lead_id) : null;
-        if (!conversation || !lead || !(await stillCurrent(m, conversation, lead, messageId))) {
+        const turn = isUuid(conversationId) ? await readTurn(m, conversationId) : null;
+        if (!turn || !stillCurrent(turn, messageId)) {
           await ctx.complete(m);
           return null;
         }
-        const settings = await tenantSettings(m);
-        const all = await rows<{ id: string; direction: 'in' | 'out'; author: TurnHistoryItem['author']; body: string; created_at: Date; status: string }>(
-          m,
-          `SELECT id, direction, author, body, created_at, status FROM messages WHERE conversation_id = $1 ORDER BY created_at, id`,
-          [conversationId],
-        );
+        const all = turn.messages;
         const inbound = all.find((x) => x.id === messageId)!;
-        const handedBackAt = conversation.handed_back_at ? new Date(conversation.handed_back_at).getTime() : null;
+        const handedBackAt = turn.handed_back_at ? new Date(turn.handed_back_at).getTime() : null;
         let marked = false;
         const history = all
           .filter((x) => x.id !== messageId && !['blocked', 'failed'].includes(x.status))
@@ -86,7 +125,14 @@ export function aiTurnJob(deps: ConversationDeps, pipeline: () => AiPipeline): J
             return { direction: x.direction, author: x.author, body: x.body, at: at.toISOString(), ...(afterHandback ? { afterHandback } : {}) };
           });
         const aiSinceHandback = handedBackAt !== null && all.some((x) => x.author === 'ai' && new Date(x.created_at).getTime() >= handedBackAt);
-        return { conversation, lead, settings, inbound: { id: inbound.id, body: inbound.body }, history, handedBack: handedBackAt !== null && !aiSinceHandback };
+        return {
+          conversation: { autonomy_override: turn.autonomy_override },
+          lead: { id: turn.lead_id, first_name: turn.first_name, score: turn.score, tag: turn.tag, signals: turn.signals, language: turn.language },
+          settings: resolveSettings(turn.settings),
+          inbound: { id: inbound.id, body: inbound.body },
+          history,
+          handedBack: handedBackAt !== null && !aiSinceHandback,
+        };
       });
       if (!input) return;
       const autonomy = effectiveAutonomy(input.conversation, input.settings);
@@ -101,22 +147,11 @@ export function aiTurnJob(deps: ConversationDeps, pipeline: () => AiPipeline): J
 
       const publish = deps.jobs.outbox.publish.bind(deps.jobs.outbox);
       await deps.store.tenant(tenantId, async (m) => {
+        // The lead's lock, alone: a STOP or a newer text takes it too, so either it committed before and the
+        // next statement sees it, or it waits for this transaction.
         const lead = (await getLeadRow(m, input.lead.id, true))!;
-        const c = (await getConversationRow(m, conversationId, true))!;
-        await m.query(`UPDATE messages SET meta = meta || $2::jsonb WHERE id = $1`, [
-          messageId,
-          JSON.stringify({ ai: { stages: outcome.stages, decision: outcome.decision, violations: outcome.violations, escalation: outcome.escalation, blocked: outcome.blocked, usage: outcome.usage } }),
-        ]);
-        const s = outcome.score;
-        const scoreChanged = s.score !== lead.score || s.tag !== lead.tag || JSON.stringify(s.signals) !== JSON.stringify(lead.signals);
-        if (scoreChanged) {
-          await m.query(`UPDATE leads SET score = $2, tag = $3, signals = $4::jsonb, updated_at = now() WHERE id = $1`, [lead.id, s.score, s.tag, JSON.stringify(s.signals)]);
-          await publish(m, [{ type: 'lead.updated', tenantId, payload: { leadId: lead.id } }]);
-        }
-        if (!(await stillCurrent(m, c, lead, messageId)) || outcome.blocked) {
-          await ctx.complete(m);
-          return;
-        }
+        const state = await recordTurn(deps, ctx, m, { tenantId, messageId, conversationId, lead, outcome });
+        if (!stillCurrent({ ...state, opted_out: lead.opted_out }, messageId) || outcome.blocked) return;
         if (outcome.decision.action === 'opt_out') {
           const changed = await recordConsent(m, { tenantId, leadId: lead.id, kind: 'opt_out', source: 'natural_language', proof: { messageId, reason: outcome.decision.reason } });
           if (changed) {
@@ -146,12 +181,58 @@ export function aiTurnJob(deps: ConversationDeps, pipeline: () => AiPipeline): J
             inboundMessageId: messageId,
           });
         }
-        await ctx.complete(m);
       });
       deps.jobs.outbox.notifyCommitted();
       deps.live.publish({ tenantId, type: 'conversation.updated', conversationId, leadId: input.lead.id });
     },
   };
+}
+
+/**
+ * The turn's second statement, run with the lead locked, whatever happens next: the AI's output stored on
+ * the inbound text, the lead's score (and `lead.updated`) when it changed, and the job's completion, so
+ * every path below commits with it. It returns what decides whether to answer: the conversation, locked
+ * here (a row locked by this statement is read as it is now), and the newest inbound text, read in this
+ * statement's snapshot, which is taken after the lead's lock, so it includes any text that committed first.
+ */
+async function recordTurn(
+  deps: ConversationDeps,
+  ctx: JobContext,
+  m: EntityManager,
+  x: { tenantId: string; messageId: string; conversationId: string; lead: LeadRow; outcome: TurnOutcome },
+): Promise<Omit<AnswerState, 'opted_out'>> {
+  const { lead, outcome } = x;
+  const q = new SqlParams();
+  const ai = { stages: outcome.stages, decision: outcome.decision, violations: outcome.violations, escalation: outcome.escalation, blocked: outcome.blocked, usage: outcome.usage };
+  const clauses = [`turn_recorded AS (UPDATE messages SET meta = meta || ${q.add(JSON.stringify({ ai }))}::jsonb WHERE id = ${q.add(x.messageId)}::uuid)`];
+  const s = outcome.score;
+  if (s.score !== lead.score || s.tag !== lead.tag || JSON.stringify(s.signals) !== JSON.stringify(lead.signals)) {
+    clauses.push(
+      `lead_scored AS (UPDATE leads SET score = ${q.add(s.score)}::int, tag = ${q.add(s.tag)}::text, signals = ${q.add(JSON.stringify(s.signals))}::jsonb, updated_at = now()
+                        WHERE id = ${q.add(lead.id)}::uuid)`,
+    );
+    const event = deps.jobs.outbox.insertStatement([{ type: 'lead.updated', tenantId: x.tenantId, payload: { leadId: lead.id } }], q.next);
+    if (event) {
+      clauses.push(`lead_updated AS (${event.sql})`);
+      q.push(event.params);
+    }
+  }
+  const completion = ctx.completionClause(q.next);
+  clauses.push(`done AS (${completion.sql})`);
+  q.push(completion.params);
+  const row = await one<Omit<AnswerState, 'opted_out'> & { completed: boolean }>(
+    m,
+    `WITH ${clauses.join(',\n')}
+     SELECT c.mode, c.status, EXISTS (SELECT 1 FROM done) AS completed,
+            (SELECT id FROM messages WHERE conversation_id = c.id AND direction = 'in'
+              ORDER BY created_at DESC, id DESC LIMIT 1) AS newest_inbound_id
+       FROM conversations c WHERE c.id = ${q.add(x.conversationId)}::uuid
+        FOR UPDATE OF c`,
+    q.values,
+  );
+  if (!row) throw new Error(`conversation ${x.conversationId} not found for its AI turn`);
+  completion.confirm(row.completed);
+  return { mode: row.mode, status: row.status, newest_inbound_id: row.newest_inbound_id };
 }
 
 /**

@@ -6,6 +6,7 @@ import { copyTemplate, withDatabase } from '../../../test/helpers/test-store';
 import { createEngine, type Engine } from '../../engine/create-engine';
 import type { TenantSettings } from '../../tenants/tenant-settings';
 import type { OutboundSms, SmsProvider, SmsSendResult } from '../../ports/sms-provider.port';
+import type { Store } from '../../store/data-source';
 import { one, rows } from '../../store/sql';
 
 /** Polls until `check` gives a truthy value and returns it (typed without the falsy cases). */
@@ -123,4 +124,44 @@ export async function messagesOf(engine: Engine, tenantId: string, conversationI
       [conversationId],
     ),
   );
+}
+
+/**
+ * Runs `run` and returns the statements each tenant transaction ran meanwhile, transaction by transaction
+ * (the statements issued on its EntityManager; opening and committing are not among them). Only for runs
+ * with nothing else in flight: every `store.tenant` call is recorded.
+ */
+export async function statementsPerTransaction(store: Store, run: () => Promise<unknown>): Promise<string[][]> {
+  const tenant = store.tenant;
+  const original: Store['tenant'] = tenant.bind(store);
+  const transactions: string[][] = [];
+  store.tenant = (tenantId, work) =>
+    original(tenantId, (m) => {
+      const statements: string[] = [];
+      transactions.push(statements);
+      const recording = new Proxy(m, {
+        get(target, property, receiver) {
+          if (property !== 'query') return Reflect.get(target, property, receiver);
+          return (sql: string, params?: unknown[]) => {
+            statements.push(sql);
+            return target.query(sql, params);
+          };
+        },
+      });
+      return work(recording);
+    });
+  try {
+    await run();
+  } finally {
+    store.tenant = tenant;
+  }
+  return transactions;
+}
+
+/**
+ * Database round trips of tenant transactions on PostgreSQL: one per statement, plus the open (BEGIN and
+ * the role/tenant settings, sent together) and the COMMIT.
+ */
+export function roundTrips(transactions: string[][]): number {
+  return transactions.reduce((n, statements) => n + statements.length + 2, 0);
 }

@@ -1,0 +1,87 @@
+import { createAiPipeline, createOfflineLanguageModel } from '../ai/index';
+import type { Engine } from '../engine/create-engine';
+import type { JobOutcome } from '../jobs/job-runner';
+import { one, rows } from '../store/sql';
+import {
+  RecordingSmsProvider,
+  createLead,
+  createTenant,
+  fakeClock,
+  messagesOf,
+  openTestEngine,
+  roundTrips,
+  statementsPerTransaction,
+} from './test-support/engine-harness';
+
+/**
+ * `conversation.ai-turn` on its common path: autopilot, an ordinary question, a reply queued. Each round
+ * trip is a measurable cost on the worker, so the count is pinned: a change that adds one fails here. The
+ * engine is not started: each test runs the job itself, with nothing else in flight.
+ */
+describe(`conversation.ai-turn (${process.env.DATABASE_URL ? 'PostgreSQL' : 'PGlite'})`, () => {
+  let engine: Engine;
+  let close: () => Promise<void>;
+  let tenantId: string;
+  const clock = fakeClock('2026-06-02T16:00:00Z'); // noon in New York
+  let sid = 0;
+
+  beforeAll(async () => {
+    ({ engine, close } = await openTestEngine({ clock }));
+    engine.useAiPipeline(createAiPipeline({ model: createOfflineLanguageModel(), clock }));
+    engine.messaging.useProviders(async () => ({ provider: new RecordingSmsProvider(), from: '+12125550100' }));
+    ({ tenantId } = await createTenant(engine, {
+      name: 'Zip Realty',
+      settings: { autonomy: 'autopilot', knowledge: [{ id: 'hours', title: 'Office hours', body: 'Our office hours are 9am to 6pm, Monday to Saturday.' }] },
+    }));
+  });
+  afterAll(async () => {
+    await close();
+  });
+
+  /** A lead's question stored as the webhook stores it; returns the ids and its pending ai-turn job. */
+  async function question(phone: string) {
+    const { conversationId } = await createLead(engine, tenantId, { phone });
+    const r = await engine.messaging.receive({ tenantId, from: phone, to: null, body: 'What are your office hours? We want to move this week', providerMessageId: `SMturn${++sid}`, provider: 'console' });
+    const job = await engine.store.system((m) =>
+      one<{ id: string }>(m, `SELECT id::text AS id FROM outbox WHERE topic = 'conversation.ai-turn' AND status = 'pending' AND payload->>'messageId' = $1`, [r.messageId]),
+    );
+    return { conversationId, inboundId: r.messageId!, jobId: job!.id };
+  }
+  const runTurn = (jobId: string) => engine.jobs.runner.run({ id: jobId, name: 'conversation.ai-turn', queue: 'ai' });
+
+  it('answers in 8 round trips: one statement to read, then lock the lead, record and re-check, queue the reply', async () => {
+    const { conversationId, inboundId, jobId } = await question('+12125550301');
+    let outcome: JobOutcome | null = null;
+    const transactions = await statementsPerTransaction(engine.store, async () => {
+      outcome = await runTurn(jobId);
+    });
+    expect(outcome).toBe('completed');
+
+    // The common path really ran: stages stored, score moved, the reply queued with its send job, the job done.
+    const [inbound, reply, ...more] = await messagesOf(engine, tenantId, conversationId);
+    expect(more).toEqual([]);
+    expect(inbound).toMatchObject({ id: inboundId, meta: { ai: { stages: expect.anything() } } });
+    expect(reply).toMatchObject({ direction: 'out', author: 'ai', status: 'queued', meta: { kind: 'reply', replyTo: inboundId } });
+    const lead = await engine.store.tenant(tenantId, (m) => one<{ score: number }>(m, `SELECT score FROM leads WHERE phone = '+12125550301'`));
+    expect(lead!.score).toBeGreaterThan(0);
+    const outbox = await engine.store.system((m) =>
+      rows<{ topic: string; status: string }>(m, `SELECT topic, status FROM outbox WHERE id = $1 OR (topic = 'sms.send' AND payload->>'messageId' = $2) ORDER BY id`, [jobId, reply!.id]),
+    );
+    expect(outbox).toEqual([
+      { topic: 'conversation.ai-turn', status: 'done' },
+      { topic: 'sms.send', status: 'pending' },
+    ]);
+
+    // Each transaction costs its statements plus its open and COMMIT.
+    expect(transactions.map((statements) => statements.length)).toEqual([1, 3]);
+    expect(roundTrips(transactions)).toBe(8);
+  });
+
+  it('answers once when two runs of the same job race: the one that completes second rolls back', async () => {
+    const { conversationId, jobId } = await question('+12125550302');
+    const outcomes = await Promise.all([runTurn(jobId), runTurn(jobId)]);
+    expect(outcomes.sort()).toEqual(['completed', 'skipped']);
+    const replies = (await messagesOf(engine, tenantId, conversationId)).filter((x) => x.direction === 'out');
+    expect(replies).toHaveLength(1);
+  });
+});
