@@ -1,15 +1,16 @@
 import type { EntityManager } from 'typeorm';
 import { ensureFirstMessageNotice, evaluateSend } from '../compliance/index';
 import { dueAt, type ConversationDeps, type LiveNote } from '../conversations/engine-deps';
-import { getLeadRow, tenantSettings, type LeadRow } from '../conversations/conversation-view.query';
+import type { LeadRow } from '../conversations/conversation-view.query';
 import type { MessageStatus } from '../domain/types';
-import type { JobHandler } from '../jobs/job-registry';
+import type { JobContext, JobHandler } from '../jobs/job-registry';
 import { SmsProviderError, type SmsProvider } from '../ports/sms-provider.port';
 import { isStatusAdvance } from '../sms/message-status';
-import { one, rows } from '../store/sql';
+import { one, SqlParams } from '../store/sql';
+import { resolveSettings } from '../tenants/tenant-settings';
 import { recordConsent } from './consent';
 import { SERVICE_KINDS, type OutboundKind } from './outbound';
-import { scheduleFollowUp } from '../followups/followup.schedule';
+import { nextFollowUp } from '../followups/followup.schedule';
 
 /** Which provider sends for a tenant, and from which number (null: the provider or its messaging service picks). */
 export type SmsProviderResolver = (tenantId: string) => Promise<{ provider: SmsProvider; from: string | null }>;
@@ -34,6 +35,9 @@ const STOP_CODE = '21610';
  *    mark it `sending` and commit. Only a message still `queued`/`deferred` gets this far, so a redelivered
  *    or retried job never sends twice.
  * 2. After the provider answered: store its id and status, start the nurture clock, log it to the CRM.
+ *
+ * Round trips on the common path are counted in send.job.test.ts: three statements in the first
+ * transaction (lock the lead; read the message and complete the job; claim it), two in the second.
  */
 export function sendJob(deps: ConversationDeps, resolveProvider: () => SmsProviderResolver): JobHandler<{ messageId: string }> {
   return {
@@ -46,33 +50,23 @@ export function sendJob(deps: ConversationDeps, resolveProvider: () => SmsProvid
       const publish = deps.jobs.outbox.publish.bind(deps.jobs.outbox);
       const live: LiveNote[] = [];
       const claim = await deps.store.tenant(tenantId, async (m) => {
-        const first = await one<{ lead_id: string }>(m, `SELECT lead_id FROM messages WHERE id = $1`, [event.payload.messageId]);
-        if (!first) {
+        const locked = await lockLeadOf(m, event.payload.messageId);
+        if (!locked) {
           await ctx.complete(m);
           return null;
         }
-        const lead = (await getLeadRow(m, first.lead_id, true))!;
-        const msg = (await one<MessageRow>(m, `SELECT id, conversation_id, lead_id, body, status, meta FROM messages WHERE id = $1 FOR UPDATE`, [
-          event.payload.messageId,
-        ]))!;
-        if (msg.status !== 'queued' && msg.status !== 'deferred') {
-          await ctx.complete(m);
-          return null;
-        }
-        const settings = await tenantSettings(m);
+        const { tenant_settings: storedSettings, ...lead } = locked;
+        const settings = resolveSettings(storedSettings);
+        const msg = await readMessageAfterLock(ctx, m, event.payload.messageId);
+        if (msg.status !== 'queued' && msg.status !== 'deferred') return null;
         const kind = msg.meta.kind ?? 'reply';
-        const previous = await rows<{ at: Date }>(
-          m,
-          `SELECT updated_at AS at FROM messages WHERE lead_id = $1 AND direction = 'out' AND id <> $2
-             AND status IN ('sending','sent','delivered','undelivered')`,
-          [lead.id, msg.id],
-        );
+        const previous = msg.previous_sends;
         const isFirst = previous.length === 0;
         const exempt = kind === 'help' || kind === 'opt_out_confirmation' || kind === 'opt_in_confirmation';
         const body = isFirst && !exempt ? ensureFirstMessageNotice(msg.body, settings.businessName) : msg.body;
         const now = deps.clock();
         const dayAgo = now.getTime() - 24 * 3600_000;
-        const recent = previous.map((p) => new Date(p.at)).filter((d) => d.getTime() > dayAgo);
+        const recent = previous.map((at) => new Date(at)).filter((d) => d.getTime() > dayAgo);
         const decision = evaluateSend({
           lead: { optedOut: lead.opted_out, consent: lead.consent_state, phone: lead.phone, timezone: lead.timezone },
           message: {
@@ -102,7 +96,6 @@ export function sendJob(deps: ConversationDeps, resolveProvider: () => SmsProvid
           await publish(m, [
             { type: 'conversation.notify', tenantId, payload: { kind: 'send.blocked', conversationId: msg.conversation_id, reason: decision.detail, messageId: msg.id } },
           ]);
-          await ctx.complete(m);
           return null;
         }
         if (decision.decision === 'defer') {
@@ -114,7 +107,6 @@ export function sendJob(deps: ConversationDeps, resolveProvider: () => SmsProvid
           ]);
           await touchConversation(m, msg.conversation_id);
           await publish(m, [{ type: 'message.queued', tenantId, payload: { messageId: msg.id }, availableAt: dueAt(deps, decision.until) }]);
-          await ctx.complete(m);
           return null;
         }
         await m.query(`UPDATE messages SET status = 'sending', body = $2, segments = $3, scheduled_for = NULL, updated_at = clock_timestamp() WHERE id = $1`, [
@@ -122,8 +114,6 @@ export function sendJob(deps: ConversationDeps, resolveProvider: () => SmsProvid
           body,
           Math.max(1, decision.segments.segments),
         ]);
-        // Completed with the claim: from here the message row, not the outbox row, says whether it was sent.
-        await ctx.complete(m);
         return { msg: { ...msg, body }, lead, kind };
       });
       if (!claim) {
@@ -134,6 +124,48 @@ export function sendJob(deps: ConversationDeps, resolveProvider: () => SmsProvid
       await callProvider(deps, resolveProvider(), tenantId, claim.msg, claim.lead, claim.kind);
     },
   };
+}
+
+/**
+ * The message's lead, row-locked before anything is decided (an inbound STOP takes the same lock), with
+ * the tenant's settings. A row this statement locks is read as it is now, so a STOP that committed while
+ * it waited is seen. Null when the message does not exist.
+ */
+function lockLeadOf(m: EntityManager, messageId: string): Promise<(LeadRow & { tenant_settings: unknown }) | null> {
+  return one<LeadRow & { tenant_settings: unknown }>(
+    m,
+    `SELECT l.*, t.settings AS tenant_settings
+       FROM messages msg
+       JOIN leads l ON l.id = msg.lead_id
+       JOIN tenants t ON t.id = l.tenant_id
+      WHERE msg.id = $1::uuid
+        FOR UPDATE OF l`,
+    [messageId],
+  );
+}
+
+/**
+ * The statement after the lead's lock, so its snapshot includes every send for this lead that committed
+ * before: the message, locked (a copy already claimed reads as `sending`), this lead's earlier sends for
+ * the first-text notice and the rate limits, and the job's completion, so every path below commits with
+ * it. From here the message row, not the outbox row, says whether the text was sent.
+ */
+async function readMessageAfterLock(ctx: JobContext, m: EntityManager, messageId: string): Promise<MessageRow & { previous_sends: string[] }> {
+  const completion = ctx.completionClause(2);
+  const row = await one<MessageRow & { previous_sends: string[]; completed: boolean }>(
+    m,
+    `WITH done AS (${completion.sql})
+     SELECT msg.id, msg.conversation_id, msg.lead_id, msg.body, msg.status, msg.meta, EXISTS (SELECT 1 FROM done) AS completed,
+            (SELECT coalesce(json_agg(p.updated_at), '[]') FROM messages p
+              WHERE p.lead_id = msg.lead_id AND p.direction = 'out' AND p.id <> msg.id
+                AND p.status IN ('sending','sent','delivered','undelivered')) AS previous_sends
+       FROM messages msg WHERE msg.id = $1::uuid
+        FOR UPDATE OF msg`,
+    [messageId, ...completion.params],
+  );
+  if (!row) throw new Error(`message ${messageId} vanished while its lead was locked`);
+  completion.confirm(row.completed);
+  return row;
 }
 
 async function callProvider(deps: ConversationDeps, resolve: SmsProviderResolver, tenantId: string, msg: MessageRow, lead: LeadRow, kind: OutboundKind) {
@@ -159,20 +191,11 @@ async function callProvider(deps: ConversationDeps, resolve: SmsProviderResolver
 
   await deps.store.tenant(tenantId, async (m) => {
     if (outcome.ok) {
-      await m.query(
-        `UPDATE messages SET provider = $2, provider_message_id = $3,
-                status = CASE WHEN status = 'sending' THEN $4 ELSE status END, updated_at = clock_timestamp()
-          WHERE id = $1`,
-        [msg.id, outcome.provider, outcome.id, isStatusAdvance('sending', outcome.status) ? outcome.status : 'sending'],
-      );
-      if (msg.meta.draftId) await m.query(`UPDATE drafts SET status = 'sent', updated_at = now() WHERE id = $1`, [msg.meta.draftId]);
-      const c = await one<{ last_outbound_at: string }>(
-        m,
-        `UPDATE conversations SET last_outbound_at = clock_timestamp(), updated_at = clock_timestamp() WHERE id = $1 RETURNING last_outbound_at::text`,
-        [msg.conversation_id],
-      );
-      await publish(m, [{ type: 'message.created', tenantId, payload: { leadId: lead.id, messageId: msg.id } }]);
-      if (!SERVICE_KINDS.has(kind)) await scheduleFollowUp(deps, m, tenantId, msg.conversation_id, c!.last_outbound_at);
+      const c = await recordSent(deps, m, tenantId, msg, lead.id, outcome);
+      if (!SERVICE_KINDS.has(kind)) {
+        const next = nextFollowUp(deps, tenantId, { id: msg.conversation_id, ...c }, resolveSettings(c.settings).followUpCadenceDays, c.last_outbound_at);
+        if (next) await publish(m, [next]);
+      }
       return;
     }
     const err = outcome.error;
@@ -193,6 +216,48 @@ async function callProvider(deps: ConversationDeps, resolve: SmsProviderResolver
   });
   deps.jobs.outbox.notifyCommitted();
   deps.live.publish({ tenantId, type: 'message.updated', conversationId: msg.conversation_id, leadId: lead.id });
+}
+
+/**
+ * One statement for what a sent text changes: the provider's id and status on the message, its draft
+ * marked sent, `message.created` for the CRM, and the conversation's nurture clock. It returns what the
+ * follow-up decision needs: the conversation as this statement left it (its row is locked by the update)
+ * and the tenant's settings.
+ */
+async function recordSent(
+  deps: ConversationDeps,
+  m: EntityManager,
+  tenantId: string,
+  msg: MessageRow,
+  leadId: string,
+  sent: { id: string; status: MessageStatus; provider: string },
+): Promise<{ last_outbound_at: string; mode: string; status: string; followup_step: number; settings: unknown }> {
+  const q = new SqlParams();
+  const clauses = [
+    `provider_stored AS (UPDATE messages SET provider = ${q.add(sent.provider)}::text, provider_message_id = ${q.add(sent.id)}::text,
+                                status = CASE WHEN status = 'sending' THEN ${q.add(isStatusAdvance('sending', sent.status) ? sent.status : 'sending')}::text ELSE status END,
+                                updated_at = clock_timestamp()
+                          WHERE id = ${q.add(msg.id)}::uuid)`,
+  ];
+  if (msg.meta.draftId) clauses.push(`draft_sent AS (UPDATE drafts SET status = 'sent', updated_at = now() WHERE id = ${q.add(msg.meta.draftId)}::uuid)`);
+  const created = deps.jobs.outbox.insertStatement([{ type: 'message.created', tenantId, payload: { leadId, messageId: msg.id } }], q.next);
+  if (created) {
+    clauses.push(`message_created AS (${created.sql})`);
+    q.push(created.params);
+  }
+  clauses.push(
+    `touched AS (UPDATE conversations SET last_outbound_at = clock_timestamp(), updated_at = clock_timestamp()
+                  WHERE id = ${q.add(msg.conversation_id)}::uuid RETURNING tenant_id, last_outbound_at, mode, status, followup_step)`,
+  );
+  const row = await one<{ last_outbound_at: string; mode: string; status: string; followup_step: number; settings: unknown }>(
+    m,
+    `WITH ${clauses.join(',\n')}
+     SELECT c.last_outbound_at::text AS last_outbound_at, c.mode, c.status, c.followup_step, t.settings
+       FROM touched c JOIN tenants t ON t.id = c.tenant_id`,
+    q.values,
+  );
+  if (!row) throw new Error(`conversation ${msg.conversation_id} not found for a sent text`);
+  return row;
 }
 
 /** Twilio 21610: the carrier says this number replied STOP to our sender. Treat it as an opt-out. */
