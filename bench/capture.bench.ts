@@ -133,8 +133,8 @@ async function run(role: 'api' | 'all', withEmail: boolean) {
   const prefix = `tandem-bench-capture-${process.pid}-${role}-${withEmail ? 'email' : 'phone'}`;
   const loadBefore = load();
   const db = await scratchDatabase(pgUrl, `capture_${role}_${withEmail ? 'email' : 'phone'}`);
-  const config = loadConfig({ DATABASE_URL: db.url, REDIS_URL: redisUrl, TANDEM_SECRET_KEY: randomBytes(32).toString('hex'), TANDEM_DEMO: 'off', LOG_LEVEL: 'silent' } as NodeJS.ProcessEnv);
-  const engine = await createEngine({ store: { databaseUrl: db.url, poolSize: 20 }, redisUrl, secretKey: config.secretKey, publicUrl: config.publicUrl, jobs: { queuePrefix: prefix } });
+  const config = loadConfig({ DATABASE_URL: db.url, DATABASE_POOL_SIZE: process.env.DATABASE_POOL_SIZE, REDIS_URL: redisUrl, TANDEM_SECRET_KEY: randomBytes(32).toString('hex'), TANDEM_DEMO: 'off', LOG_LEVEL: 'silent' } as NodeJS.ProcessEnv);
+  const engine = await createEngine({ store: { databaseUrl: db.url, poolSize: config.databasePoolSize }, redisUrl, secretKey: config.secretKey, publicUrl: config.publicUrl, jobs: { queuePrefix: prefix } });
   let server: http.Server | null = null;
   let client: Worker | null = null;
   try {
@@ -174,6 +174,10 @@ async function run(role: 'api' | 'all', withEmail: boolean) {
       });
 
     await task({ kind: 'warmup' }); // JIT, connection pools, plans
+    // A database in service has planner statistics; this one was created a moment ago and PostgreSQL's
+    // autovacuum visits it at most once a minute. Without them the generic plans of prepared statements are
+    // made as if every table were tiny (see core/store/prepared-statements.ts). ANALYZE needs the owner.
+    await engine.store.dataSource.query(`ANALYZE`);
     const a = await task({ kind: 'open', rate: RATE, seconds: SECONDS });
     const b = await task({ kind: 'closed', concurrency: CONCURRENCY, seconds: SAT_SECONDS });
     draining = false;

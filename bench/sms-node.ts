@@ -21,7 +21,7 @@ async function main() {
   const start = Number(process.env.SMS_BENCH_EPOCH);
   const clock = () => new Date(Date.parse('2026-06-02T16:00:00Z') + (Date.now() - start));
   const engine = await createEngine({
-    store: { databaseUrl: config.databaseUrl!, poolSize: Number(process.env.SMS_BENCH_POOL ?? 20) },
+    store: { databaseUrl: config.databaseUrl!, poolSize: config.databasePoolSize },
     redisUrl: config.redisUrl,
     secretKey: config.secretKey,
     publicUrl: config.publicUrl,

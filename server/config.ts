@@ -15,6 +15,7 @@ const envSchema = z.object({
   HOST: z.string().default('0.0.0.0'),
   PUBLIC_URL: optionalUrl,
   DATABASE_URL: optionalUrl,
+  DATABASE_POOL_SIZE: z.coerce.number().int().min(1).max(200).default(10),
   REDIS_URL: optionalUrl,
   TANDEM_DATA_DIR: z.string().default('./.tandem'),
   TANDEM_SECRET_KEY: z.string().optional(),
@@ -55,6 +56,8 @@ export interface TandemConfig {
   host: string;
   publicUrl: string;
   databaseUrl?: string;
+  /** PostgreSQL connections per process. */
+  databasePoolSize: number;
   redisUrl?: string;
   dataDir: string;
   secretKey: Buffer;
@@ -94,6 +97,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): TandemConfig {
     host: e.HOST,
     publicUrl,
     databaseUrl: e.DATABASE_URL,
+    databasePoolSize: e.DATABASE_POOL_SIZE,
     redisUrl: e.REDIS_URL,
     dataDir,
     secretKey,

@@ -36,7 +36,7 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
   let engine: Engine;
   try {
     engine = await createEngine({
-      store: config.databaseUrl ? { databaseUrl: config.databaseUrl } : { dataDir: join(config.dataDir, 'pgdata') },
+      store: config.databaseUrl ? { databaseUrl: config.databaseUrl, poolSize: config.databasePoolSize } : { dataDir: join(config.dataDir, 'pgdata') },
       redisUrl: config.redisUrl,
       secretKey: config.secretKey,
       publicUrl: config.publicUrl,

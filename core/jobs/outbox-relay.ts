@@ -12,6 +12,11 @@ export interface RelayOptions {
   pollMs?: number;
   /** A dispatched row not completed within this time is dispatched again (lost queue, dead worker). */
   leaseMs?: number;
+  /**
+   * After a kick, wait this long before claiming, so commits arriving meanwhile share one claim and one
+   * enqueue instead of paying three database round trips and a Redis call each. Default 5 ms.
+   */
+  kickDelayMs?: number;
   logger?: { warn(obj: object, msg: string): void };
 }
 
@@ -24,12 +29,15 @@ export interface RelayOptions {
  */
 export class OutboxRelay {
   private timer: NodeJS.Timeout | null = null;
+  /** When the armed timer fires (ms since epoch). */
+  private timerAt = 0;
   private running = false;
   private again = false;
   private stopped = true;
   private readonly batchSize: number;
   private readonly pollMs: number;
   private readonly leaseMs: number;
+  private readonly kickDelayMs: number;
   private lastLeaseSweep = 0;
 
   constructor(
@@ -41,6 +49,7 @@ export class OutboxRelay {
     this.batchSize = options.batchSize ?? 500;
     this.pollMs = options.pollMs ?? 250;
     this.leaseMs = options.leaseMs ?? 30_000;
+    this.kickDelayMs = options.kickDelayMs ?? 5;
   }
 
   start(): void {
@@ -55,14 +64,16 @@ export class OutboxRelay {
     while (this.running) await new Promise((r) => setTimeout(r, 5));
   }
 
-  /** Dispatch as soon as possible (after a commit that wrote events). */
+  /** Dispatch soon (after a commit that wrote events): within `kickDelayMs`, together with later kicks. */
   kick(): void {
     if (this.stopped) return;
     if (this.running) {
       this.again = true;
       return;
     }
-    this.schedule(0);
+    // Never push an armed timer back: under a steady stream of kicks that would starve the relay.
+    if (this.timer && this.timerAt <= Date.now() + this.kickDelayMs) return;
+    this.schedule(this.kickDelayMs);
   }
 
   /** Forget leases held by a previous process of this same single-process deployment (embedded mode). */
@@ -73,24 +84,31 @@ export class OutboxRelay {
   private schedule(ms: number): void {
     if (this.stopped) return;
     if (this.timer) clearTimeout(this.timer);
-    this.timer = setTimeout(() => void this.pass(), ms);
+    this.timerAt = Date.now() + ms;
+    this.timer = setTimeout(() => {
+      this.timer = null;
+      void this.pass();
+    }, ms);
     this.timer.unref?.();
   }
 
   private async pass(): Promise<void> {
     if (this.running) return;
     this.running = true;
+    this.again = false;
     let claimed = 0;
     try {
+      // A full batch means more may be due now: go on at once. Kicks that came in meanwhile wait for the
+      // short kick delay instead, so a steady stream of commits is claimed in batches, not one by one.
       do {
-        this.again = false;
         claimed = await this.dispatchOnce();
-      } while ((claimed >= this.batchSize || this.again) && !this.stopped);
+      } while (claimed >= this.batchSize && !this.stopped);
     } catch (err) {
       this.options.logger?.warn({ err: errorText(err) }, 'outbox relay pass failed; will retry');
     } finally {
       this.running = false;
-      this.schedule(this.pollMs);
+      this.schedule(this.again ? this.kickDelayMs : this.pollMs);
+      this.again = false;
     }
   }
 

@@ -53,7 +53,7 @@ export async function openStore(options: StoreOptions): Promise<Store> {
       migrations: MIGRATIONS,
       synchronize: false,
       migrationsTransactionMode: 'each',
-      poolSize: options.poolSize ?? 20,
+      poolSize: options.poolSize ?? 10,
       connectTimeoutMS: 5000,
       applicationName: 'tandem',
       extra: { Client: PreparingClient },
