@@ -60,13 +60,17 @@ export async function createApp(options: AppOptions): Promise<Express> {
     }),
   );
   app.use(healthRoutes(engine, metrics));
+  const ctx: ConnectorContext = { app, engine, config, logger };
   if (options.healthOnly) {
+    // A worker runs the connectors' jobs (CRM sync, agent notifications), which they hand the engine in
+    // `register`: register them here too, with their HTTP routes on an app that is never served.
+    const unserved = express();
+    for (const connector of options.connectors ?? []) await connector.register({ ...ctx, app: unserved });
     app.use(notFoundHandler);
     app.use(errorHandler);
     return app;
   }
 
-  const ctx: ConnectorContext = { app, engine, config, logger };
   // Connectors first: some (Slack) must read the raw body before any JSON parser touches it.
   for (const connector of options.connectors ?? []) await connector.register(ctx);
 

@@ -24,6 +24,8 @@ export async function createTestApp(options: {
   connectors?: Connector[];
   clock?: () => Date;
   compose?: (engine: Engine) => void | Promise<void>;
+  /** A worker process's app: health and metrics only. */
+  healthOnly?: boolean;
 } = {}): Promise<TestApp> {
   const db = await provisionTestDatabase();
   const config = loadConfig({
@@ -43,8 +45,8 @@ export async function createTestApp(options: {
   await engine.migrate();
   await options.compose?.(engine);
   const metrics = new Metrics({ queue: () => engine.jobs.queue.depth(), outbox: () => engine.jobs.backlog() });
-  const app = await createApp({ engine, config, logger: pino({ level: 'silent' }), metrics, routes: options.routes, connectors: options.connectors });
-  await engine.start('all');
+  const app = await createApp({ engine, config, logger: pino({ level: 'silent' }), metrics, routes: options.routes, connectors: options.connectors, healthOnly: options.healthOnly });
+  await engine.start(options.healthOnly ? 'worker' : 'all');
   return {
     app,
     engine,
