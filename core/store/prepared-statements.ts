@@ -3,31 +3,60 @@ import pg from 'pg';
 /** How many distinct statements one connection keeps prepared; past that, statements run unnamed as before. */
 export const PREPARED_PER_CONNECTION = 250;
 
+/** A prepared statement is replaced after this long, so its generic plan is remade for today's table sizes. */
+export const REPLAN_AFTER_MS = 5_000;
+
+interface Prepared {
+  name: string;
+  at: number;
+}
+
 /**
  * A pg client that prepares every parameterised statement once per connection and reuses it: PostgreSQL
- * then parses, analyses and applies row-level security rewriting once, not on every execution, and the
- * client sends Bind/Execute only. Names are per connection, so a statement text maps to one name there.
- * Statements without parameters (BEGIN, COMMIT, DDL) and texts past the cap stay unnamed.
+ * then parses, analyses and rewrites (row-level security included) once, and after five executions may keep
+ * one generic plan. Planning is most of the gain: our RLS-heavy statements take about a millisecond to plan.
  *
- * The gain is mostly planning: after five executions PostgreSQL may keep one generic plan, and our RLS-heavy
- * statements cost about a millisecond to plan (forcing custom plans halved capture throughput in bench:capture).
- * The price: a generic plan made before a table was ever analysed assumes the table is tiny, and stays until
- * the next ANALYZE invalidates it. Autovacuum analyses after 50 changed rows but visits a database at most
- * once a minute, so a brand-new database filling very fast (a bulk import in its first minute) can run poor
- * plans for that minute. A database in service has statistics; the benches ANALYZE after their warm-up.
+ * A generic plan is made for the table sizes of the moment and kept until an ANALYZE invalidates it. A plan
+ * made while a table was tiny can pick an index that only filters by tenant (every index leads with
+ * tenant_id) and then scan a tenant's whole table once it has grown; autovacuum visits a database at most
+ * once a minute, and a young one growing fast outruns it. So each statement is replaced after
+ * REPLAN_AFTER_MS, its old name deallocated: plans never lag table growth by more than a few seconds,
+ * for about one extra planning per statement, connection and interval.
+ * Statements without parameters (BEGIN, COMMIT, DDL) and texts past the cap stay unnamed.
  */
 export class PreparingClient extends pg.Client {
-  private readonly names = new Map<string, string>();
+  /** REPLAN_AFTER_MS; tests shorten it. */
+  static replanAfterMs = REPLAN_AFTER_MS;
+  private readonly prepared = new Map<string, Prepared>();
+  private sequence = 0;
 
   override query(config: unknown, values?: unknown, callback?: unknown): any {
+    const run = super.query as (...args: unknown[]) => unknown;
     if (typeof config === 'string' && Array.isArray(values) && values.length > 0) {
-      let name = this.names.get(config);
-      if (name === undefined && this.names.size < PREPARED_PER_CONNECTION) {
-        name = `tandem_${this.names.size + 1}`;
-        this.names.set(config, name);
+      const now = Date.now();
+      let entry = this.prepared.get(config);
+      if (entry && now - entry.at > PreparingClient.replanAfterMs) {
+        this.forget(entry.name);
+        entry = undefined;
       }
-      if (name !== undefined) return (super.query as (...args: unknown[]) => unknown)({ name, text: config, values }, callback);
+      if (!entry && this.prepared.size < PREPARED_PER_CONNECTION) {
+        entry = { name: `tandem_${++this.sequence}`, at: now };
+        this.prepared.set(config, entry);
+      } else if (entry === undefined) {
+        this.prepared.delete(config);
+      }
+      if (entry) return run.call(this, { name: entry.name, text: config, values }, callback);
     }
-    return (super.query as (...args: unknown[]) => unknown)(config, values, callback);
+    return run.call(this, config, values, callback);
+  }
+
+  /** Deallocates a statement on the server (queued like any query, so never inside another's messages). */
+  private forget(name: string): void {
+    const connection = (this as unknown as { connection: { parsedStatements: Record<string, string> } }).connection;
+    // Only a statement the server confirmed: DEALLOCATE of an unknown name would abort the transaction.
+    if (connection.parsedStatements[name] === undefined) return;
+    delete connection.parsedStatements[name];
+    const run = super.query as (...args: unknown[]) => Promise<unknown>;
+    run.call(this, `DEALLOCATE ${name}`).catch(() => undefined);
   }
 }

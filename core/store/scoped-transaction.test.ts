@@ -1,5 +1,6 @@
 import { openTestStore } from '../../test/helpers/test-store';
 import type { Store } from './data-source';
+import { PreparingClient } from './prepared-statements';
 import { one } from './sql';
 
 /**
@@ -82,6 +83,21 @@ describe('scoped transactions', () => {
     });
     // PGlite is in-process: there is no round trip or parse to save, so it keeps unnamed statements.
     expect(prepared).toHaveLength(store.kind === 'postgres' ? 1 : 0);
+  });
+
+  it('replaces a prepared statement once it is older than the replan interval, deallocating the old one', async () => {
+    const statement = `SELECT count(*)::int AS n FROM leads WHERE phone <> $1 AND $1 IS NOT NULL`;
+    const interval = PreparingClient.replanAfterMs;
+    PreparingClient.replanAfterMs = -1; // every use is "too old"
+    try {
+      const prepared = await store.tenant(tenantId, async (m) => {
+        for (let i = 0; i < 3; i += 1) await m.query(statement, [`+1000000000${i}`]);
+        return m.query(`SELECT name FROM pg_prepared_statements WHERE statement = $1`, [statement]);
+      });
+      expect(prepared).toHaveLength(store.kind === 'postgres' ? 1 : 0);
+    } finally {
+      PreparingClient.replanAfterMs = interval;
+    }
   });
 
   it('refuses a malformed tenant id before touching the database', async () => {
