@@ -171,18 +171,23 @@ const CLAIM_SQL = `
      ORDER BY available_at, id
      LIMIT $1
      FOR UPDATE SKIP LOCKED),
-  not_needed AS (
-    SELECT c.id, r.kind FROM claimed c
-      JOIN unnest($2::text[], $3::text[]) AS r(topic, kind) ON r.topic = c.topic
-     WHERE NOT EXISTS (SELECT 1 FROM integrations i WHERE i.tenant_id = c.tenant_id AND i.kind = r.kind AND i.enabled))
+  -- Per claimed row, the integration its handler needs and the tenant lacks (NULL: run it). A scalar
+  -- subquery per row keeps this linear in the batch; a join of claimed with itself was quadratic.
+  marked AS (
+    SELECT c.id,
+           (SELECT r.kind FROM unnest($2::text[], $3::text[]) AS r(topic, kind)
+             WHERE r.topic = c.topic
+               AND NOT EXISTS (SELECT 1 FROM integrations i WHERE i.tenant_id = c.tenant_id AND i.kind = r.kind AND i.enabled)
+             LIMIT 1) AS missing
+      FROM claimed c)
   UPDATE outbox o
-     SET dispatched_at = CASE WHEN n.id IS NULL THEN now() END,
-         status = CASE WHEN n.id IS NULL THEN o.status ELSE 'done' END,
-         processed_at = CASE WHEN n.id IS NULL THEN o.processed_at ELSE now() END,
-         last_error = CASE WHEN n.id IS NULL THEN o.last_error ELSE '${NOT_CONNECTED_NOTE_PREFIX} ' || n.kind || ' integration' END
-    FROM claimed c LEFT JOIN not_needed n ON n.id = c.id
-   WHERE o.id = c.id
-  RETURNING o.id::text AS id, o.topic, o.queue, n.id IS NOT NULL AS settled`;
+     SET dispatched_at = CASE WHEN m.missing IS NULL THEN now() END,
+         status = CASE WHEN m.missing IS NULL THEN o.status ELSE 'done' END,
+         processed_at = CASE WHEN m.missing IS NULL THEN o.processed_at ELSE now() END,
+         last_error = CASE WHEN m.missing IS NULL THEN o.last_error ELSE '${NOT_CONNECTED_NOTE_PREFIX} ' || m.missing || ' integration' END
+    FROM marked m
+   WHERE o.id = m.id
+  RETURNING o.id::text AS id, o.topic, o.queue, m.missing IS NOT NULL AS settled`;
 
 export function errorText(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
