@@ -103,4 +103,36 @@ describe(`sms.send (${process.env.DATABASE_URL ? 'PostgreSQL' : 'PGlite'})`, () 
     expect(outcomes.sort()).toEqual(['completed', 'skipped']);
     expect(sms.sent.filter((s) => s.to === phone)).toHaveLength(1);
   });
+
+  /** Earlier texts to the lead, sent `hoursAgo` before the clock. */
+  const earlierSends = (phone: string, conversationId: string, count: number, hoursAgo: number) =>
+    engine.store.tenant(tenantId, (m) =>
+      m.query(
+        `INSERT INTO messages (tenant_id, conversation_id, lead_id, direction, author, body, status, created_at, updated_at)
+         SELECT $1, $2, l.id, 'out', 'ai', 'Earlier text', 'delivered', $4::timestamptz, $4::timestamptz
+           FROM leads l, generate_series(1, $5::int) WHERE l.phone = $3`,
+        [tenantId, conversationId, phone, new Date(clock().getTime() - hoursAgo * 3600_000).toISOString(), count],
+      ),
+    );
+
+  /** The queued text as one the lead did not ask for (a nurture or agent text): those count against caps. */
+  const unprompted = (messageId: string) =>
+    engine.store.tenant(tenantId, (m) => m.query(`UPDATE messages SET meta = meta - 'replyTo' WHERE id = $1`, [messageId]));
+
+  it("holds a fourth unprompted text within 24 hours to a Florida lead (state cap), but not when the earlier three are older", async () => {
+    const capped = await queuedReply('+13055550501');
+    await unprompted(capped.reply.id);
+    await earlierSends('+13055550501', capped.conversationId, 3, 2);
+    expect(await run('sms.send', capped.jobId)).toBe('completed');
+    expect(sms.sent.filter((s) => s.to === '+13055550501')).toHaveLength(0);
+
+    const free = await queuedReply('+13055550502');
+    await unprompted(free.reply.id);
+    await earlierSends('+13055550502', free.conversationId, 3, 30);
+    expect(await run('sms.send', free.jobId)).toBe('completed');
+    const sent = sms.sent.filter((s) => s.to === '+13055550502');
+    expect(sent).toHaveLength(1);
+    // Not the lead's first text, so no first-text notice is added.
+    expect(sent[0]!.body).not.toMatch(/Reply STOP to opt out/);
+  });
 });

@@ -57,16 +57,15 @@ export function sendJob(deps: ConversationDeps, resolveProvider: () => SmsProvid
         }
         const { tenant_settings: storedSettings, ...lead } = locked;
         const settings = resolveSettings(storedSettings);
-        const msg = await readMessageAfterLock(ctx, m, event.payload.messageId);
+        const now = deps.clock();
+        const dayAgo = new Date(now.getTime() - 24 * 3600_000);
+        const msg = await readMessageAfterLock(ctx, m, event.payload.messageId, dayAgo);
         if (msg.status !== 'queued' && msg.status !== 'deferred') return null;
         const kind = msg.meta.kind ?? 'reply';
-        const previous = msg.previous_sends;
-        const isFirst = previous.length === 0;
+        const isFirst = !msg.sent_before;
         const exempt = kind === 'help' || kind === 'opt_out_confirmation' || kind === 'opt_in_confirmation';
         const body = isFirst && !exempt ? ensureFirstMessageNotice(msg.body, settings.businessName) : msg.body;
-        const now = deps.clock();
-        const dayAgo = now.getTime() - 24 * 3600_000;
-        const recent = previous.map((at) => new Date(at)).filter((d) => d.getTime() > dayAgo);
+        const recent = msg.sends_last_day.map((at) => new Date(at));
         const decision = evaluateSend({
           lead: { optedOut: lead.opted_out, consent: lead.consent_state, phone: lead.phone, timezone: lead.timezone },
           message: {
@@ -150,18 +149,29 @@ function lockLeadOf(m: EntityManager, messageId: string): Promise<(LeadRow & { t
  * the first-text notice and the rate limits, and the job's completion, so every path below commits with
  * it. From here the message row, not the outbox row, says whether the text was sent.
  */
-async function readMessageAfterLock(ctx: JobContext, m: EntityManager, messageId: string): Promise<MessageRow & { previous_sends: string[] }> {
+async function readMessageAfterLock(
+  ctx: JobContext,
+  m: EntityManager,
+  messageId: string,
+  dayAgo: Date,
+): Promise<MessageRow & { sent_before: boolean; sends_last_day: string[] }> {
   const completion = ctx.completionClause(2);
-  const row = await one<MessageRow & { previous_sends: string[]; completed: boolean }>(
+  const since = 2 + completion.params.length;
+  // Only the last day's send times (for the per-lead caps) and whether any text went before (for the
+  // first-text notice): a long conversation must not make every send read all of its history.
+  const row = await one<MessageRow & { sent_before: boolean; sends_last_day: string[]; completed: boolean }>(
     m,
     `WITH done AS (${completion.sql})
      SELECT msg.id, msg.conversation_id, msg.lead_id, msg.body, msg.status, msg.meta, EXISTS (SELECT 1 FROM done) AS completed,
+            EXISTS (SELECT 1 FROM messages p
+                     WHERE p.lead_id = msg.lead_id AND p.direction = 'out' AND p.id <> msg.id
+                       AND p.status IN ('sending','sent','delivered','undelivered')) AS sent_before,
             (SELECT coalesce(json_agg(p.updated_at), '[]') FROM messages p
-              WHERE p.lead_id = msg.lead_id AND p.direction = 'out' AND p.id <> msg.id
-                AND p.status IN ('sending','sent','delivered','undelivered')) AS previous_sends
+              WHERE p.lead_id = msg.lead_id AND p.direction = 'out' AND p.id <> msg.id AND p.updated_at > $${since}::timestamptz
+                AND p.status IN ('sending','sent','delivered','undelivered')) AS sends_last_day
        FROM messages msg WHERE msg.id = $1::uuid
         FOR UPDATE OF msg`,
-    [messageId, ...completion.params],
+    [messageId, ...completion.params, dayAgo.toISOString()],
   );
   if (!row) throw new Error(`message ${messageId} vanished while its lead was locked`);
   completion.confirm(row.completed);
