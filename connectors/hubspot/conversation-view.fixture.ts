@@ -8,6 +8,7 @@ export function buildConversationView(overrides: Partial<ConversationView> = {})
     mode: 'ai',
     status: 'open',
     autonomy: 'copilot',
+    autonomyOverride: null,
     assignee: null,
     lead: {
       id: 'lead_1',

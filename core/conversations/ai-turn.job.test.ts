@@ -84,4 +84,27 @@ describe(`conversation.ai-turn (${process.env.DATABASE_URL ? 'PostgreSQL' : 'PGl
     const replies = (await messagesOf(engine, tenantId, conversationId)).filter((x) => x.direction === 'out');
     expect(replies).toHaveLength(1);
   });
+
+  it('obeys an autonomy override set while the model was thinking: the reply becomes a draft', async () => {
+    const { conversationId, jobId } = await question('+12125550303');
+    const real = createAiPipeline({ model: createOfflineLanguageModel(), clock });
+    engine.useAiPipeline({
+      ...real,
+      runTurn: async (input) => {
+        // The agent acts between the turn's read and its write.
+        const v = await engine.conversations.view(tenantId, conversationId);
+        await engine.conversations.act(tenantId, conversationId, { type: 'set_autonomy', version: v.version, autonomy: 'copilot', actor: { agentId: null, name: 'Sam', surface: 'api' } });
+        return real.runTurn(input);
+      },
+    });
+    try {
+      expect(await runTurn(jobId)).toBe('completed');
+    } finally {
+      engine.useAiPipeline(real);
+    }
+    const view = await engine.conversations.view(tenantId, conversationId);
+    expect(view.autonomyOverride).toBe('copilot');
+    expect(view.draft?.body).toMatch(/9am to 6pm/);
+    expect((await messagesOf(engine, tenantId, conversationId)).filter((x) => x.direction === 'out')).toEqual([]);
+  });
 });

@@ -174,7 +174,8 @@ export function aiTurnJob(deps: ConversationDeps, pipeline: () => AiPipeline): J
             leadId: lead.id,
             body: outcome.decision.reply,
             kind: 'reply',
-            autonomy,
+            // As the conversation is now, locked: an agent who switched it to copilot while the model ran is obeyed.
+            autonomy: effectiveAutonomy(state, input.settings),
             violations: outcome.violations,
             reason: outcome.decision.reason,
             confidence: outcome.decision.confidence,
@@ -191,16 +192,17 @@ export function aiTurnJob(deps: ConversationDeps, pipeline: () => AiPipeline): J
 /**
  * The turn's second statement, run with the lead locked, whatever happens next: the AI's output stored on
  * the inbound text, the lead's score (and `lead.updated`) when it changed, and the job's completion, so
- * every path below commits with it. It returns what decides whether to answer: the conversation, locked
- * here (a row locked by this statement is read as it is now), and the newest inbound text, read in this
- * statement's snapshot, which is taken after the lead's lock, so it includes any text that committed first.
+ * every path below commits with it. It returns what decides whether and how to answer: the conversation
+ * (with its autonomy override), locked here (a row locked by this statement is read as it is now), and the
+ * newest inbound text, read in this statement's snapshot, which is taken after the lead's lock, so it
+ * includes any text that committed first.
  */
 async function recordTurn(
   deps: ConversationDeps,
   ctx: JobContext,
   m: EntityManager,
   x: { tenantId: string; messageId: string; conversationId: string; lead: LeadRow; outcome: TurnOutcome },
-): Promise<Omit<AnswerState, 'opted_out'>> {
+): Promise<Omit<AnswerState, 'opted_out'> & Pick<ConversationRow, 'autonomy_override'>> {
   const { lead, outcome } = x;
   const q = new SqlParams();
   const ai = { stages: outcome.stages, decision: outcome.decision, violations: outcome.violations, escalation: outcome.escalation, blocked: outcome.blocked, usage: outcome.usage };
@@ -220,10 +222,10 @@ async function recordTurn(
   const completion = ctx.completionClause(q.next);
   clauses.push(`done AS (${completion.sql})`);
   q.push(completion.params);
-  const row = await one<Omit<AnswerState, 'opted_out'> & { completed: boolean }>(
+  const row = await one<Omit<AnswerState, 'opted_out'> & Pick<ConversationRow, 'autonomy_override'> & { completed: boolean }>(
     m,
     `WITH ${clauses.join(',\n')}
-     SELECT c.mode, c.status, EXISTS (SELECT 1 FROM done) AS completed,
+     SELECT c.mode, c.status, c.autonomy_override, EXISTS (SELECT 1 FROM done) AS completed,
             (SELECT id FROM messages WHERE conversation_id = c.id AND direction = 'in'
               ORDER BY created_at DESC, id DESC LIMIT 1) AS newest_inbound_id
        FROM conversations c WHERE c.id = ${q.add(x.conversationId)}::uuid
@@ -232,7 +234,7 @@ async function recordTurn(
   );
   if (!row) throw new Error(`conversation ${x.conversationId} not found for its AI turn`);
   completion.confirm(row.completed);
-  return { mode: row.mode, status: row.status, newest_inbound_id: row.newest_inbound_id };
+  return { mode: row.mode, status: row.status, newest_inbound_id: row.newest_inbound_id, autonomy_override: row.autonomy_override };
 }
 
 /**

@@ -5,11 +5,11 @@ describe('allowedActions', () => {
   const base = { mode: 'ai' as const, status: 'open' as const, hasPendingDraft: false, optedOut: false };
 
   it.each([
-    ['ai mode, no draft', base, ['takeover', 'send', 'note', 'close']],
-    ['ai mode with a pending draft', { ...base, hasPendingDraft: true }, ['approve', 'edit', 'discard', 'takeover', 'send', 'note', 'close']],
-    ['human mode', { ...base, mode: 'human' as const }, ['handback', 'send', 'note', 'close']],
-    ['needs a human', { ...base, status: 'needs_human' as const }, ['takeover', 'send', 'note', 'close']],
-    ['opted out with a draft: nothing may be sent', { ...base, hasPendingDraft: true, optedOut: true }, ['discard', 'takeover', 'note', 'close']],
+    ['ai mode, no draft', base, ['takeover', 'send', 'note', 'close', 'set_autonomy']],
+    ['ai mode with a pending draft', { ...base, hasPendingDraft: true }, ['approve', 'edit', 'discard', 'takeover', 'send', 'note', 'close', 'set_autonomy']],
+    ['human mode', { ...base, mode: 'human' as const }, ['handback', 'send', 'note', 'close', 'set_autonomy']],
+    ['needs a human', { ...base, status: 'needs_human' as const }, ['takeover', 'send', 'note', 'close', 'set_autonomy']],
+    ['opted out with a draft: nothing may be sent', { ...base, hasPendingDraft: true, optedOut: true }, ['discard', 'takeover', 'note', 'close', 'set_autonomy']],
     ['closed', { ...base, status: 'closed' as const, hasPendingDraft: true }, ['note', 'reopen']],
   ])('%s', (_name, state, expected) => {
     expect(allowedActions(state)).toEqual(expected);

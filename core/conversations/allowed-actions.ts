@@ -23,6 +23,8 @@ export function allowedActions(s: ActionState): ActionType[] {
     note: true,
     close: !closed,
     reopen: closed,
+    // Changing how the AI will answer is pointless on a closed conversation: reopen it first.
+    set_autonomy: !closed,
   };
   return ACTION_TYPES.filter((a) => allowed[a]);
 }

@@ -1,5 +1,6 @@
 import type { EntityManager } from 'typeorm';
 import type { ConversationView } from '../domain/conversation-view';
+import { AUTONOMY_LEVELS, type Autonomy } from '../domain/types';
 import type { ActionCommand } from '../engine/engine.types';
 import { TandemError, invalid } from '../errors/tandem-error';
 import { queueOutbound, type OutboundKind } from '../messaging/outbound';
@@ -35,6 +36,13 @@ export async function runCommand(deps: ConversationDeps, tenantId: string, conve
   if (text.length > MAX_TEXT) throw invalid(`Text is longer than ${MAX_TEXT} characters`, { fields: { text: `at most ${MAX_TEXT} characters` } });
   if (!Number.isInteger(cmd.version) || cmd.version < 1) throw invalid('version must be the conversation version you saw', { fields: { version: 'a positive integer' } });
   if (cmd.draftId !== undefined && !isUuid(cmd.draftId)) throw invalid('draftId is not a draft id', { fields: { draftId: 'a uuid' } });
+  // null is a value here (follow the tenant again); only a missing or unknown one is refused.
+  const autonomy = cmd.autonomy as unknown;
+  if (cmd.type === 'set_autonomy' && !(autonomy === null || AUTONOMY_LEVELS.includes(autonomy as Autonomy))) {
+    throw invalid('"set_autonomy" needs autonomy: autopilot, copilot, off, or null to follow the tenant setting', {
+      fields: { autonomy: 'autopilot, copilot, off or null' },
+    });
+  }
 
   const publish = deps.jobs.outbox.publish.bind(deps.jobs.outbox);
   let leadId: string | null = null;
@@ -131,6 +139,11 @@ export async function runCommand(deps: ConversationDeps, tenantId: string, conve
           break;
         case 'reopen':
           await m.query(`UPDATE conversations SET status = 'open' WHERE id = $1`, [c.id]);
+          break;
+        case 'set_autonomy':
+          // Read by the next AI turn (and by a turn in flight when it decides whether to send).
+          await m.query(`UPDATE conversations SET autonomy_override = $2 WHERE id = $1`, [c.id, cmd.autonomy]);
+          data.autonomy = { from: c.autonomy_override, to: cmd.autonomy };
           break;
       }
       if (cmd.type !== 'note') {

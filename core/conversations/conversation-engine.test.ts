@@ -214,6 +214,77 @@ describe(`conversation engine (${process.env.DATABASE_URL ? 'PostgreSQL' : 'PGli
     expect(audit.map((x) => x.action)).toEqual(['conversation.takeover', 'conversation.handback']);
   });
 
+  it('set_autonomy overrides the tenant for one conversation: the next AI turn drafts or sends by it; null follows the tenant again', async () => {
+    // Autopilot tenant, copilot conversation: the reply waits for a person.
+    const phone = '+12125550212';
+    const { conversationId } = await createLead(engine, autopilot.tenantId, { phone });
+    let v = await viewOf(autopilot.tenantId, conversationId);
+    expect(v).toMatchObject({ autonomy: 'autopilot', autonomyOverride: null });
+    expect(v.allowedActions).toContain('set_autonomy');
+    v = await engine.conversations.act(autopilot.tenantId, conversationId, { type: 'set_autonomy', version: v.version, autonomy: 'copilot', actor: AGENT });
+    expect(v).toMatchObject({ autonomy: 'copilot', autonomyOverride: 'copilot', lastDecision: { action: 'set_autonomy', actorName: 'Sam', surface: 'api' } });
+    await receive(autopilot.tenantId, phone, 'What are your office hours?');
+    const draft = await eventually(async () => (await viewOf(autopilot.tenantId, conversationId)).draft);
+    expect(draft.body).toMatch(/9am to 6pm/);
+    expect(sentTo(phone)).toHaveLength(0);
+
+    // Cleared: the conversation follows the tenant's autopilot again and the next reply is sent.
+    v = await viewOf(autopilot.tenantId, conversationId);
+    v = await engine.conversations.act(autopilot.tenantId, conversationId, { type: 'set_autonomy', version: v.version, autonomy: null, actor: AGENT });
+    expect(v).toMatchObject({ autonomy: 'autopilot', autonomyOverride: null });
+    await receive(autopilot.tenantId, phone, 'Can I see the listing?');
+    await eventually(() => sentTo(phone).length === 1);
+
+    // Copilot tenant, autopilot conversation: the AI answers by itself.
+    const other = '+12125550213';
+    const c = await createLead(engine, copilot.tenantId, { phone: other });
+    v = await viewOf(copilot.tenantId, c.conversationId);
+    v = await engine.conversations.act(copilot.tenantId, c.conversationId, { type: 'set_autonomy', version: v.version, autonomy: 'autopilot', actor: AGENT });
+    expect(v).toMatchObject({ autonomy: 'autopilot', autonomyOverride: 'autopilot' });
+    await receive(copilot.tenantId, other, 'What are your office hours?');
+    await eventually(() => sentTo(other).length === 1);
+    expect(sentTo(other)[0]!.body).toMatch(/9am to 6pm/);
+    expect((await viewOf(copilot.tenantId, c.conversationId)).draft).toBeNull();
+
+    const audit = await engine.store.tenant(autopilot.tenantId, (m) =>
+      rows<{ action: string; actor_name: string; surface: string; data: { autonomy: unknown } }>(
+        m,
+        `SELECT action, actor_name, surface, data FROM audit_log WHERE entity_id = $1 ORDER BY created_at`,
+        [conversationId],
+      ),
+    );
+    expect(audit).toEqual([
+      { action: 'conversation.set_autonomy', actor_name: 'Sam', surface: 'api', data: expect.objectContaining({ autonomy: { from: null, to: 'copilot' } }) },
+      { action: 'conversation.set_autonomy', actor_name: 'Sam', surface: 'api', data: expect.objectContaining({ autonomy: { from: 'copilot', to: null } }) },
+    ]);
+  });
+
+  it('refuses set_autonomy without a known autonomy, on a stale version, and on a closed conversation, changing nothing', async () => {
+    const { conversationId } = await createLead(engine, copilot.tenantId, { phone: '+12125550214' });
+    const v = await viewOf(copilot.tenantId, conversationId);
+    for (const autonomy of [undefined, 'turbo']) {
+      await expect(
+        engine.conversations.act(copilot.tenantId, conversationId, { type: 'set_autonomy', version: v.version, autonomy: autonomy as never, actor: AGENT }),
+      ).rejects.toMatchObject({ code: 'request.invalid', status: 422, details: { fields: { autonomy: expect.any(String) } } });
+    }
+    const moved = await engine.conversations.act(copilot.tenantId, conversationId, { type: 'note', version: v.version, text: 'seen', actor: AGENT });
+    await expect(
+      engine.conversations.act(copilot.tenantId, conversationId, { type: 'set_autonomy', version: v.version, autonomy: 'off', actor: AGENT }),
+    ).rejects.toMatchObject({ code: 'conversation.version_conflict', status: 409, details: { conversation: { version: moved.version, autonomyOverride: null } } });
+    const closed = await engine.conversations.act(copilot.tenantId, conversationId, { type: 'close', version: moved.version, actor: AGENT });
+    expect(closed.allowedActions).not.toContain('set_autonomy');
+    await expect(
+      engine.conversations.act(copilot.tenantId, conversationId, { type: 'set_autonomy', version: closed.version, autonomy: 'off', actor: AGENT }),
+    ).rejects.toMatchObject({ code: 'conversation.action_not_allowed', status: 409 });
+    await expect(
+      engine.conversations.act(autopilot.tenantId, conversationId, { type: 'set_autonomy', version: closed.version, autonomy: 'off', actor: AGENT }),
+    ).rejects.toMatchObject({ status: 404 });
+    const after = await viewOf(copilot.tenantId, conversationId);
+    expect(after).toMatchObject({ version: closed.version, autonomy: 'copilot', autonomyOverride: null });
+    const audit = await engine.store.tenant(copilot.tenantId, (m) => rows<{ action: string }>(m, `SELECT action FROM audit_log WHERE entity_id = $1 ORDER BY created_at`, [conversationId]));
+    expect(audit.map((x) => x.action)).toEqual(['conversation.note', 'conversation.close']);
+  });
+
   it('nurtures a quiet lead on the cadence and stops when the lead replies', async () => {
     const phone = '+12125550209';
     await createLead(engine, autopilot.tenantId, { phone });

@@ -198,6 +198,7 @@ async function readView(m: EntityManager, conversationId: string, now: Date): Pr
     mode: c.mode,
     status: c.status,
     autonomy: effectiveAutonomy(c, settings),
+    autonomyOverride: c.autonomy_override,
     assignee: c.assignee_agent_id ? { agentId: c.assignee_agent_id, name: c.assignee_name ?? 'Agent' } : null,
     lead: summary,
     messages: messages.map((x) => ({

@@ -12,7 +12,9 @@ export type Surface = (typeof SURFACES)[number];
 
 export type Mode = 'ai' | 'human';
 export type ConversationStatus = 'open' | 'needs_human' | 'closed';
-export type Autonomy = 'autopilot' | 'copilot' | 'off';
+export const AUTONOMY_LEVELS = ['autopilot', 'copilot', 'off'] as const;
+/** autopilot sends the AI's texts; copilot drafts them for a person; off only suggests. */
+export type Autonomy = (typeof AUTONOMY_LEVELS)[number];
 export type Role = 'admin' | 'agent' | 'viewer';
 
 export type MessageDirection = 'in' | 'out';
@@ -44,8 +46,12 @@ export const ACTION_TYPES = [
   'note',
   'close',
   'reopen',
+  'set_autonomy',
 ] as const;
-/** Agent commands. `edit` sends edited draft text; `send` sends free text (and takes over). */
+/**
+ * Agent commands. `edit` sends edited draft text; `send` sends free text (and takes over); `set_autonomy`
+ * overrides the tenant's autonomy for one conversation (or, with null, follows it again).
+ */
 export type ActionType = (typeof ACTION_TYPES)[number];
 
 export type IntegrationKind = 'twilio' | 'slack' | 'hubspot' | 'salesforce' | 'openai';

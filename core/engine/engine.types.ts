@@ -1,5 +1,5 @@
 import type { ConversationView } from '../domain/conversation-view';
-import type { ActionType, Actor, ConversationStatus, IntegrationKind, Mode, Role, Tag } from '../domain/types';
+import type { ActionType, Actor, Autonomy, ConversationStatus, IntegrationKind, Mode, Role, Tag } from '../domain/types';
 import type { AgentNotifier } from '../ports/agent-notifier.port';
 import type { CrmAdapter } from '../ports/crm-adapter.port';
 
@@ -16,6 +16,8 @@ export interface ActionCommand {
   text?: string;
   /** The draft the agent saw, for `approve` / `edit` / `discard`. Optional: defaults to the pending one. */
   draftId?: string;
+  /** For `set_autonomy` (required there): the conversation's override; null follows the tenant's setting again. */
+  autonomy?: Autonomy | null;
   actor: Actor;
 }
 

@@ -48,6 +48,7 @@ const DECISION_LABELS: Record<ActionType, string> = {
   note: 'Added a note',
   close: 'Closed',
   reopen: 'Reopened',
+  set_autonomy: 'Changed the autonomy',
 };
 
 /** The last message the lead sent, if any. */

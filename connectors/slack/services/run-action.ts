@@ -38,6 +38,7 @@ const VERBS: Record<ActionType, string> = {
   note: 'save the note',
   close: 'close the conversation',
   reopen: 'reopen the conversation',
+  set_autonomy: 'change the autonomy',
 };
 
 /** Engine errors that mean "someone else got there first"; both carry the fresh view. */

@@ -8,6 +8,7 @@ export function buildView(overrides: Partial<ConversationView> = {}): Conversati
     mode: 'ai',
     status: 'open',
     autonomy: 'copilot',
+    autonomyOverride: null,
     assignee: null,
     lead: {
       id: 'lead-1',

@@ -26,6 +26,8 @@ export interface ConversationView {
   status: ConversationStatus;
   /** Effective autonomy: the conversation override if set, else the tenant's. */
   autonomy: Autonomy;
+  /** This conversation's own setting (`set_autonomy`); null follows the tenant's. */
+  autonomyOverride: Autonomy | null;
   assignee: { agentId: string; name: string } | null;
   lead: LeadSummary;
   messages: MessageView[];
