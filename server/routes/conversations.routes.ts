@@ -1,6 +1,6 @@
 import express, { Router } from 'express';
 import { z } from 'zod';
-import { ACTION_TYPES, TAGS, TandemError, type Actor, type Engine } from '../../core/index';
+import { ACTION_TYPES, AUTONOMY_LEVELS, TAGS, TandemError, type Actor, type Engine } from '../../core/index';
 import type { RouteModule } from '../app';
 import { requireApiKey } from '../http/auth';
 import { parseBody } from '../http/validate';
@@ -20,11 +20,19 @@ export const actionBody = z
     version: z.number().int().min(1),
     text: z.string().max(1600).optional(),
     draftId: z.string().uuid().optional(),
+    /** For `set_autonomy`: the conversation's override; null follows the tenant setting again. */
+    autonomy: z.enum(AUTONOMY_LEVELS).nullable().optional(),
   })
   .strict()
   .superRefine((b, ctx) => {
     if ((b.type === 'edit' || b.type === 'send' || b.type === 'note') && !b.text?.trim()) {
       ctx.addIssue({ code: 'custom', path: ['text'], message: `required for "${b.type}"` });
+    }
+    if (b.type === 'set_autonomy' && b.autonomy === undefined) {
+      ctx.addIssue({ code: 'custom', path: ['autonomy'], message: 'required for "set_autonomy": autopilot, copilot, off, or null for the tenant setting' });
+    }
+    if (b.type !== 'set_autonomy' && b.autonomy !== undefined) {
+      ctx.addIssue({ code: 'custom', path: ['autonomy'], message: 'only for "set_autonomy"' });
     }
   });
 

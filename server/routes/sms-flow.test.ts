@@ -252,6 +252,56 @@ describe(`SMS end to end over HTTP (${process.env.DATABASE_URL ? 'PostgreSQL' : 
     expect(surface.status).toBe(422);
   });
 
+  it('set_autonomy over HTTP: validated, first wins, tenant-scoped, audited; the next AI turn sends without asking', async () => {
+    const phone = '+12125550152';
+    const { conversationId: id } = await createLead(engine, t.tenantId, { phone });
+    const before = (await view(t.agentKey, id)).body.conversation;
+    expect(before).toMatchObject({ autonomy: 'copilot', autonomyOverride: null });
+    expect(before.allowedActions).toContain('set_autonomy');
+
+    // Bad bodies: 422 naming the field, and the conversation does not move.
+    for (const body of [
+      { type: 'set_autonomy', version: before.version, autonomy: 'turbo' },
+      { type: 'set_autonomy', version: before.version },
+      { type: 'close', version: before.version, autonomy: 'off' },
+    ]) {
+      const bad = await act(t.agentKey, id, body);
+      expect(bad.status).toBe(422);
+      expect(bad.body.error.details.fields).toHaveProperty('autonomy');
+    }
+    expect((await view(t.agentKey, id)).body.conversation.version).toBe(before.version);
+
+    // Another tenant's key cannot see it.
+    expect((await act(other.agentKey, id, { type: 'set_autonomy', version: before.version, autonomy: 'off' })).status).toBe(404);
+
+    const set = await request(app)
+      .post(`/api/v1/conversations/${id}/actions`)
+      .set('Authorization', `Bearer ${t.agentKey}`)
+      .set('X-Tandem-Surface', 'console')
+      .send({ type: 'set_autonomy', version: before.version, autonomy: 'autopilot' });
+    expect(set.status).toBe(200);
+    expect(set.body.conversation).toMatchObject({ version: before.version + 1, autonomy: 'autopilot', autonomyOverride: 'autopilot' });
+
+    // A second agent acting on the version it saw loses, and gets the fresh view.
+    const stale = await act(t.adminKey, id, { type: 'set_autonomy', version: before.version, autonomy: 'off' });
+    expect(stale.status).toBe(409);
+    expect(stale.body.error.code).toBe('conversation.version_conflict');
+    expect(stale.body.error.details.conversation).toMatchObject({ version: before.version + 1, autonomyOverride: 'autopilot' });
+
+    const audit = await engine.store.tenant(t.tenantId, (m) => rows(m, `SELECT actor_name, surface, action, data FROM audit_log WHERE entity_id = $1`, [id]));
+    expect(audit).toEqual([
+      { actor_name: 'Sam', surface: 'console', action: 'conversation.set_autonomy', data: { version: before.version, autonomy: { from: null, to: 'autopilot' } } },
+    ]);
+
+    // The tenant is copilot, this conversation autopilot: the AI's answer goes straight to Twilio.
+    const sends: Array<Record<string, string>> = [];
+    const scope = expectTwilioSend(sends, nextSid(), phone);
+    await inbound(phone, 'What are your office hours?');
+    await eventually(() => scope.isDone());
+    expect(sends[0]!.Body).toMatch(/9am to 6pm/);
+    expect((await view(t.agentKey, id)).body.conversation.draft).toBeNull();
+  });
+
   it('defers a text in quiet hours with scheduled_for, and sends it when the window opens', async () => {
     const phone = '+12125550150';
     const { conversationId } = await createLead(engine, t.tenantId, { phone });
