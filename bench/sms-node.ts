@@ -1,7 +1,8 @@
 /**
  * One Tandem process for bench:sms, started by bench/sms.bench.ts with `child_process.fork`: the same wiring
- * as `tandem start --role api|worker` (engine, compose, connectors, routes, role), plus the bench's clock (noon in New
- * York, moving with real time) so quiet hours never defer the texts being measured, whatever the hour.
+ * as `tandem start --role api|worker` (engine, compose, connectors, routes, role, WORKER_CONCURRENCY and
+ * WORKER_NICE), plus the bench's clock (noon in New York, moving with real time) so quiet hours never defer the
+ * texts being measured, whatever the hour.
  * It tells its parent its port and, when asked, its CPU time; it stops on 'stop'.
  */
 import http from 'node:http';
@@ -12,6 +13,7 @@ import { createApp } from '../server/app';
 import { composeWith, connectors, routes } from '../server/compose';
 import { loadConfig } from '../server/config';
 import { Metrics } from '../server/http/metrics';
+import { lowerProcessPriority } from '../server/process-priority';
 
 type Role = 'api' | 'worker' | 'all';
 
@@ -26,7 +28,7 @@ async function main() {
     secretKey: config.secretKey,
     publicUrl: config.publicUrl,
     clock,
-    jobs: { concurrency: Number(process.env.SMS_BENCH_CONCURRENCY ?? 24), queuePrefix: process.env.SMS_BENCH_QUEUE_PREFIX },
+    jobs: { concurrency: config.workerConcurrency, queuePrefix: process.env.SMS_BENCH_QUEUE_PREFIX },
   });
   composeWith(config, null)(engine);
   const metrics = new Metrics({ queue: async () => 0, outbox: async () => 0 });
@@ -34,6 +36,7 @@ async function main() {
   const server = await new Promise<http.Server>((r) => {
     const s = app.listen(0, '127.0.0.1', () => r(s));
   });
+  if (role === 'worker') lowerProcessPriority(config.workerNice);
   await engine.start(role);
   const cpuAtStart = process.cpuUsage();
   let cpuMark = cpuAtStart;

@@ -13,7 +13,8 @@
  *  C. sustained inbound: a closed loop of 64 senders, SMS_BENCH_BURST texts: acknowledged texts/s, and the rate at
  *     which the AI turns and sends drained, end to end; CPU time per text of each process.
  *
- *   npm run bench:sms            (env: SMS_BENCH_RATE, SMS_BENCH_SECONDS, SMS_BENCH_BURST, SMS_BENCH_LAYOUT)
+ *   npm run bench:sms            (env: SMS_BENCH_RATE, SMS_BENCH_SECONDS, SMS_BENCH_BURST, SMS_BENCH_LAYOUT,
+ *                                 SMS_BENCH_CPU_PROF; and Tandem's own WORKER_NICE, WORKER_CONCURRENCY, DATABASE_POOL_SIZE)
  */
 import { fork, type ChildProcess } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
@@ -30,7 +31,10 @@ import { fmt, percentile, scratchDatabase, sleep } from './bench-support';
 const RATE = Number(process.env.SMS_BENCH_RATE ?? 300);
 const SECONDS = Number(process.env.SMS_BENCH_SECONDS ?? 20);
 const BURST = Number(process.env.SMS_BENCH_BURST ?? 3000);
+const WARMUP = 50;
 const LAYOUT = (process.env.SMS_BENCH_LAYOUT ?? 'split') as 'split' | 'all';
+/** When set, each Tandem process writes a V8 CPU profile there (open in Chrome DevTools). */
+const CPU_PROFILE_DIR = process.env.SMS_BENCH_CPU_PROF;
 const PUBLIC_URL = 'https://bench.tandem.local';
 const ACCOUNT_SID = 'AC' + 'b'.repeat(32);
 const AUTH_TOKEN = 'bench-auth-token';
@@ -48,7 +52,7 @@ const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 const phone = (i) => '+1212' + String(5000000 + i).padStart(7, '0');
 let seq = 0;
 function post(from, body) {
-  const sid = 'SM' + (++seq).toString(16).padStart(32, 'a');
+  const sid = 'SM' + (++seq).toString(16).padStart(32, '0');
   const params = { AccountSid: accountSid, MessageSid: sid, SmsSid: sid, From: from, To: ourNumber, Body: body, NumMedia: '0' };
   const signature = twilio.getExpectedTwilioSignature(authToken, publicUrl + '/webhooks/twilio/sms', params);
   const payload = new URLSearchParams(params).toString();
@@ -123,7 +127,7 @@ function processCpuMs(name: string): number {
 }
 
 function startNode(role: 'api' | 'worker' | 'all', env: NodeJS.ProcessEnv): Promise<{ child: ChildProcess; port: number; ask: (kind: string) => Promise<any> }> {
-  const child = fork(join(__dirname, 'sms-node.ts'), [], { execArgv: ['--import', 'tsx'], env: { ...env, SMS_BENCH_ROLE: role } });
+  const child = fork(join(__dirname, 'sms-node.ts'), [], { execArgv: ['--import', 'tsx', ...(CPU_PROFILE_DIR ? ['--cpu-prof', `--cpu-prof-dir=${CPU_PROFILE_DIR}`] : [])], env: { ...env, SMS_BENCH_ROLE: role } });
   const ask = (kind: string) =>
     new Promise<any>((resolve) => {
       child.once('message', resolve);
@@ -182,6 +186,8 @@ async function main() {
     LOG_LEVEL: 'silent',
     SMS_BENCH_EPOCH: String(Date.now()),
     SMS_BENCH_QUEUE_PREFIX: queuePrefix,
+    WORKER_NICE: process.env.WORKER_NICE,
+    WORKER_CONCURRENCY: process.env.WORKER_CONCURRENCY,
   };
   const nodes = LAYOUT === 'split' ? [await startNode('api', env), await startNode('worker', env)] : [await startNode('all', env)];
   const api = nodes[0]!;
@@ -209,7 +215,7 @@ async function main() {
 
   try {
     // Warm-up: JIT, pools, plans.
-    await task({ kind: 'burst', count: 50, base: 900_000 });
+    await task({ kind: 'burst', count: WARMUP, base: 900_000 });
     await drain(30_000);
     // Planner statistics, as a database in service has (autovacuum visits a new one at most once a minute;
     // see core/store/prepared-statements.ts). ANALYZE needs the owner, not a scoped role.
@@ -246,7 +252,7 @@ async function main() {
       `SMS bench (PostgreSQL + Redis, loopback, ${LAYOUT === 'split' ? 'API and worker processes' : 'one process, role all'}, offline AI, fake Twilio over HTTP; ${os.cpus().length} cores; load average before ${loadBefore}, after ${loadAvg()})`,
       `A. webhook ack @ ${RATE} req/s target (${fmt(achieved, 0)} acknowledged/s) for ${SECONDS}s: n=${a.ms.length} errors=${a.errors}  p50=${fmt(percentile(a.ms, 50), 2)} ms  p99=${fmt(percentile(a.ms, 99), 2)} ms  max=${fmt(Math.max(...a.ms), 1)} ms  (backlog after drain: ${leftA})`,
       `B. inbound→provider call, autopilot, 20/s: n=${e2e.length}/${b.sent.length}  p50=${fmt(percentile(e2e, 50), 1)} ms  p95=${fmt(percentile(e2e, 95), 1)} ms`,
-      `C. sustained inbound: ${BURST} texts acknowledged in ${fmt(c.seconds, 2)} s = ${fmt(BURST / c.seconds, 0)} texts/s (errors ${c.errors}); AI turns + sends drained at ${fmt(BURST / processedSeconds, 0)} texts/s end to end (backlog left ${leftC}); inbound rows stored ${stored?.n}`,
+      `C. sustained inbound: ${BURST} texts acknowledged in ${fmt(c.seconds, 2)} s = ${fmt(BURST / c.seconds, 0)} texts/s (errors ${c.errors}); AI turns + sends drained at ${fmt(BURST / processedSeconds, 0)} texts/s end to end (backlog left ${leftC}); inbound rows stored ${stored?.n} of ${WARMUP + a.sent.length + b.sent.length + BURST} texts sent`,
       `   CPU per text during C: ${names.map((n, i) => `${n} ${perText(cpu[i].ms)}`).join(', ')}, PostgreSQL ${perText(pgMs)}, Redis ${perText(redisMs)}`,
     ];
     process.stdout.write(`${lines.join('\n')}\n`);

@@ -18,7 +18,8 @@ describe('loadConfig', () => {
   it('requires a secret key with PostgreSQL, and turns the demo off', () => {
     expect(() => loadConfig({ DATABASE_URL: 'postgres://x@127.0.0.1/db' })).toThrow(/TANDEM_SECRET_KEY: is required when DATABASE_URL is set/);
     const c = loadConfig({ DATABASE_URL: 'postgres://x@127.0.0.1/db', TANDEM_SECRET_KEY: 'ab'.repeat(32) });
-    expect(c).toMatchObject({ embedded: false, demo: false, databasePoolSize: 10 });
+    expect(c).toMatchObject({ embedded: false, demo: false, databasePoolSize: 10, workerConcurrency: 16, workerNice: 10 });
+    expect(loadConfig({ TANDEM_DATA_DIR: dir(), WORKER_CONCURRENCY: '4', WORKER_NICE: '0' })).toMatchObject({ workerConcurrency: 4, workerNice: 0 });
     expect(loadConfig({ DATABASE_URL: 'postgres://x@127.0.0.1/db', TANDEM_SECRET_KEY: 'ab'.repeat(32), DATABASE_POOL_SIZE: '4' }).databasePoolSize).toBe(4);
   });
 
@@ -27,6 +28,8 @@ describe('loadConfig', () => {
     [{ PUBLIC_URL: 'not a url' }, /^invalid configuration: PUBLIC_URL: /],
     [{ LOG_LEVEL: 'loud' }, /^invalid configuration: LOG_LEVEL: /],
     [{ DATABASE_POOL_SIZE: '0' }, /^invalid configuration: DATABASE_POOL_SIZE: /],
+    [{ WORKER_CONCURRENCY: '0' }, /^invalid configuration: WORKER_CONCURRENCY: /],
+    [{ WORKER_NICE: '20' }, /^invalid configuration: WORKER_NICE: /],
     [{ TANDEM_ADMIN_TOKEN: 'short' }, /TANDEM_ADMIN_TOKEN must be at least 16 characters/],
     [{ TANDEM_SECRET_KEY: 'zz' }, /^invalid configuration: TANDEM_SECRET_KEY: /],
   ])('rejects %j with one clear line', (env, message) => {

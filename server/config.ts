@@ -16,6 +16,8 @@ const envSchema = z.object({
   PUBLIC_URL: optionalUrl,
   DATABASE_URL: optionalUrl,
   DATABASE_POOL_SIZE: z.coerce.number().int().min(1).max(200).default(10),
+  WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(256).default(16),
+  WORKER_NICE: z.coerce.number().int().min(0).max(19).default(10),
   REDIS_URL: optionalUrl,
   TANDEM_DATA_DIR: z.string().default('./.tandem'),
   TANDEM_SECRET_KEY: z.string().optional(),
@@ -58,6 +60,10 @@ export interface TandemConfig {
   databaseUrl?: string;
   /** PostgreSQL connections per process. */
   databasePoolSize: number;
+  /** Jobs one process runs at once. */
+  workerConcurrency: number;
+  /** Niceness a `--role worker` process takes, so jobs yield the CPU to webhook acknowledgements on a shared machine. */
+  workerNice: number;
   redisUrl?: string;
   dataDir: string;
   secretKey: Buffer;
@@ -98,6 +104,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): TandemConfig {
     publicUrl,
     databaseUrl: e.DATABASE_URL,
     databasePoolSize: e.DATABASE_POOL_SIZE,
+    workerConcurrency: e.WORKER_CONCURRENCY,
+    workerNice: e.WORKER_NICE,
     redisUrl: e.REDIS_URL,
     dataDir,
     secretKey,

@@ -6,6 +6,7 @@ import { createEngine, type Engine, type ProcessRole } from '../core/index';
 import { createApp, type Connector, type RouteModule } from './app';
 import type { TandemConfig } from './config';
 import { Metrics } from './http/metrics';
+import { lowerProcessPriority } from './process-priority';
 import { describeDatabaseError } from './startup-errors';
 
 export interface RunningServer {
@@ -42,6 +43,7 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
       publicUrl: config.publicUrl,
       logger,
       onJobOutcome: (job, outcome, ms) => metrics?.recordJob(job, outcome, ms),
+      jobs: { concurrency: config.workerConcurrency },
     });
   } catch (err) {
     throw new Error(describeDatabaseError(err, config));
@@ -63,6 +65,7 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
     const s = app.listen(config.port, config.host, () => resolve(s));
     s.once('error', reject);
   });
+  if (role === 'worker') lowerProcessPriority(config.workerNice);
   await engine.start(role);
   const address = server.address();
   const port = typeof address === 'object' && address ? address.port : config.port;
