@@ -28,3 +28,28 @@ export function twilioMessageResource(input: { accountSid: string; from: string;
     uri: `/2010-04-01/Accounts/${accountSid}/Messages/${sid}.json`,
   };
 }
+
+/** A date as Twilio writes it in resources (RFC 2822, GMT): `Tue, 02 Jun 2026 16:00:00 +0000`. */
+export function twilioDate(at: Date): string {
+  return at.toUTCString().replace('GMT', '+0000');
+}
+
+/**
+ * One page of the Messages list resource ("Read multiple Message resources" in Twilio's docs): the
+ * messages, newest first, and the paging fields. `query` is the request's query string, echoed in the URIs.
+ */
+export function twilioMessagePage(input: { accountSid: string; query: string; messages: unknown[]; pageSize?: number }) {
+  const path = `/2010-04-01/Accounts/${input.accountSid}/Messages.json`;
+  const pageSize = input.pageSize ?? 50;
+  return {
+    end: Math.max(0, input.messages.length - 1),
+    first_page_uri: `${path}?${input.query}&Page=0`,
+    messages: input.messages,
+    next_page_uri: null,
+    page: 0,
+    page_size: pageSize,
+    previous_page_uri: null,
+    start: 0,
+    uri: `${path}?${input.query}&Page=0`,
+  };
+}

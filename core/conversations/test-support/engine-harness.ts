@@ -5,7 +5,7 @@ import { createTestQueue, eventually as poll } from '../../../test/helpers/test-
 import { copyTemplate, withDatabase } from '../../../test/helpers/test-store';
 import { createEngine, type Engine } from '../../engine/create-engine';
 import type { TenantSettings } from '../../tenants/tenant-settings';
-import type { OutboundSms, SmsProvider, SmsSendResult } from '../../ports/sms-provider.port';
+import type { OutboundSms, SentLookup, SentSms, SmsProvider, SmsSendResult } from '../../ports/sms-provider.port';
 import type { Store } from '../../store/data-source';
 import { one, rows } from '../../store/sql';
 
@@ -100,9 +100,16 @@ export async function createLead(engine: Engine, tenantId: string, input: { phon
 export class RecordingSmsProvider implements SmsProvider {
   readonly name = 'recording';
   readonly sent: OutboundSms[] = [];
+  /** Texts the provider holds, as `findSent` answers from them. */
+  readonly accepted: Array<{ sms: OutboundSms; id: string; at: Date }> = [];
   private n = 0;
   /** Make the next send fail with this error. */
   failNext: Error | null = null;
+  /** Accept the next text, then fail with this error as if the answer was lost on the way back. */
+  loseNextAnswer: Error | null = null;
+  /** Make lookups fail with this error while set. */
+  failLookups: Error | null = null;
+  lookups = 0;
 
   async send(sms: OutboundSms): Promise<SmsSendResult> {
     if (this.failNext) {
@@ -112,7 +119,22 @@ export class RecordingSmsProvider implements SmsProvider {
     }
     this.sent.push(sms);
     this.n += 1;
-    return { providerMessageId: `SMrec${this.n.toString().padStart(29, '0')}${Math.random().toString(36).slice(2, 5)}`, status: 'queued' };
+    const id = `SMrec${this.n.toString().padStart(29, '0')}${Math.random().toString(36).slice(2, 5)}`;
+    this.accepted.push({ sms, id, at: new Date() });
+    if (this.loseNextAnswer) {
+      const e = this.loseNextAnswer;
+      this.loseNextAnswer = null;
+      throw e;
+    }
+    return { providerMessageId: id, status: 'queued' };
+  }
+
+  async findSent(lookup: SentLookup): Promise<SentSms[]> {
+    this.lookups += 1;
+    if (this.failLookups) throw this.failLookups;
+    return this.accepted
+      .filter((a) => a.sms.to === lookup.to && a.sms.body === lookup.body && a.at.getTime() >= lookup.since.getTime())
+      .map((a) => ({ providerMessageId: a.id, status: 'queued' as const, errorCode: null }));
   }
 }
 

@@ -69,6 +69,17 @@ describe('ConsoleSmsProvider', () => {
     expect(errors).toHaveLength(1);
   });
 
+  it('finds a text it put on the simulated phone, by recipient, body and time', async () => {
+    provider = new ConsoleSmsProvider();
+    const since = new Date(Date.now() - 1000);
+    const { providerMessageId } = await provider.send(buildSms());
+    const lookup = { to: '+14155550100', from: null, body: buildSms().body, since };
+    expect(await provider.findSent(lookup)).toEqual([{ providerMessageId, status: 'sent', errorCode: null }]);
+    expect(await provider.findSent({ ...lookup, body: 'Another text' })).toEqual([]);
+    expect(await provider.findSent({ ...lookup, to: '+14155550101' })).toEqual([]);
+    expect(await provider.findSent({ ...lookup, since: new Date(Date.now() + 60_000) })).toEqual([]);
+  });
+
   it.each([
     ['an invalid number', buildSms({ to: '4155550100' }), '21211'],
     ['an empty body', buildSms({ body: '  ' }), '21602'],

@@ -4,7 +4,7 @@
  * status webhook produces, so the engine handles both one way.
  */
 import { randomUUID } from 'node:crypto';
-import { SmsProviderError, type OutboundSms, type SmsProvider, type SmsSendResult } from '../../../ports/sms-provider.port';
+import { SmsProviderError, type OutboundSms, type SentLookup, type SentSms, type SmsProvider, type SmsSendResult } from '../../../ports/sms-provider.port';
 import type { SmsStatusUpdate } from '../../message-status';
 import { SimulatedPhoneBook } from './simulated-phone-book';
 
@@ -60,6 +60,14 @@ export class ConsoleSmsProvider implements SmsProvider {
     });
     this.scheduleDelivered(providerMessageId, sms.messageId);
     return { providerMessageId, status: 'sent' };
+  }
+
+  /** The simulated phone's copies of texts like `lookup` (a send here never has an unknown outcome). */
+  async findSent(lookup: SentLookup): Promise<SentSms[]> {
+    return this.phoneBook
+      .messagesFor(lookup.to)
+      .filter((x) => x.direction === 'to_phone' && x.providerMessageId && x.body === lookup.body && x.at.getTime() >= lookup.since.getTime())
+      .map((x) => ({ providerMessageId: x.providerMessageId!, status: 'sent' as const, errorCode: null }));
   }
 
   /** Subscribes to delivery updates (like Twilio status callbacks). Returns an unsubscribe function. */

@@ -4,6 +4,7 @@ import nock from 'nock';
 import { SmsProviderError, type OutboundSms } from '../../../ports/sms-provider.port';
 import { TwilioSmsProvider, toSmsProviderError } from './twilio.sms-provider';
 import { maskPhonesIn } from './mask';
+import { twilioDate, twilioMessagePage } from '../../../../test/helpers/twilio-fixtures';
 
 const ACCOUNT_SID = 'AC' + 'a'.repeat(32);
 const AUTH_TOKEN = 'test-auth-token';
@@ -105,51 +106,111 @@ describe('TwilioSmsProvider.send', () => {
     expect(result.status).toBe('sent');
   });
 
+  // A 4xx is Twilio refusing the text; a 5xx may come after it stored the message (maybeSent).
   it.each([
-    ['21610 unsubscribed recipient', 400, twilioError(21610, 'Attempt to send to unsubscribed recipient', 400), '21610', false],
-    ['21211 invalid number', 400, twilioError(21211, "The 'To' number +14155550100 is not a valid phone number.", 400), '21211', false],
-    ['20003 bad credentials', 401, twilioError(20003, 'Authenticate', 401), '20003', false],
-    ['429 too many requests', 429, twilioError(20429, 'Too Many Requests', 429), '20429', true],
-    ['500 internal error', 500, twilioError(20500, 'Internal Server Error', 500), '20500', true],
-    ['503 without a JSON body', 503, '<html>Service Unavailable</html>', '503', true],
-  ])('maps %s', async (_name, status, body, code, retryable) => {
+    ['21610 unsubscribed recipient', 400, twilioError(21610, 'Attempt to send to unsubscribed recipient', 400), '21610', false, false],
+    ['21211 invalid number', 400, twilioError(21211, "The 'To' number +14155550100 is not a valid phone number.", 400), '21211', false, false],
+    ['20003 bad credentials', 401, twilioError(20003, 'Authenticate', 401), '20003', false, false],
+    ['429 too many requests', 429, twilioError(20429, 'Too Many Requests', 429), '20429', true, false],
+    ['500 internal error', 500, twilioError(20500, 'Internal Server Error', 500), '20500', true, true],
+    ['503 without a JSON body', 503, '<html>Service Unavailable</html>', '503', true, true],
+  ])('maps %s', async (_name, status, body, code, retryable, maybeSent) => {
     expectMessagesPost({}).reply(status, body as never);
     const error = await provider().send(buildSms()).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(SmsProviderError);
-    expect(error).toMatchObject({ providerCode: code, retryable });
+    expect(error).toMatchObject({ providerCode: code, retryable, maybeSent });
     expect((error as Error).message).not.toContain('+14155550100');
   });
 
-  it('treats a dropped connection as retryable', async () => {
-    nock('https://api.twilio.com').post(MESSAGES_PATH).replyWithError('socket hang up');
+  it('treats a connection dropped after the request was written as retryable but maybe sent', async () => {
+    nock('https://api.twilio.com').post(MESSAGES_PATH).replyWithError(Object.assign(new Error('socket hang up'), { code: 'ECONNRESET' }));
     const error = await provider().send(buildSms()).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(SmsProviderError);
-    expect(error).toMatchObject({ providerCode: null, retryable: true });
-    expect((error as Error).message).toMatch(/unreachable: socket hang up/);
+    expect(error).toMatchObject({ providerCode: null, retryable: true, maybeSent: true });
+    expect((error as Error).message).toMatch(/unreachable \(ECONNRESET\): socket hang up/);
   });
 
-  it('treats a refused connection as retryable', async () => {
+  it('treats a failure it cannot classify as maybe sent', async () => {
+    nock('https://api.twilio.com').post(MESSAGES_PATH).replyWithError('socket hang up');
+    await expect(provider().send(buildSms())).rejects.toMatchObject({ retryable: true, maybeSent: true });
+  });
+
+  it('treats a refused connection as retryable and certainly not sent', async () => {
     const closed = http.createServer();
     await new Promise<void>((resolve) => closed.listen(0, '127.0.0.1', resolve));
     const { port } = closed.address() as AddressInfo;
     await new Promise<void>((resolve) => closed.close(() => resolve()));
     const error = await provider({ baseUrl: `http://127.0.0.1:${port}` }).send(buildSms()).catch((e: unknown) => e);
-    expect(error).toMatchObject({ providerCode: null, retryable: true, message: expect.stringMatching(/ECONNREFUSED/) });
+    expect(error).toMatchObject({ providerCode: null, retryable: true, maybeSent: false, message: expect.stringMatching(/ECONNREFUSED/) });
   });
 
-  it('treats a timeout as retryable', async () => {
+  it('treats a timeout as retryable but maybe sent', async () => {
     const silent = http.createServer(() => undefined);
     await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
     const { port } = silent.address() as AddressInfo;
     const error = await provider({ baseUrl: `http://127.0.0.1:${port}`, timeoutMs: 200 }).send(buildSms()).catch((e: unknown) => e);
     silent.closeAllConnections();
     await new Promise<void>((resolve) => silent.close(() => resolve()));
-    expect(error).toMatchObject({ providerCode: null, retryable: true, message: expect.stringMatching(/ECONNABORTED|timeout/) });
+    expect(error).toMatchObject({ providerCode: null, retryable: true, maybeSent: true, message: expect.stringMatching(/ECONNABORTED|timeout/) });
   });
 
   it('refuses to send without any sender', async () => {
     const p = new TwilioSmsProvider({ accountSid: ACCOUNT_SID, authToken: AUTH_TOKEN });
     await expect(p.send(buildSms())).rejects.toMatchObject({ retryable: false, message: expect.stringMatching(/no sender/) });
+  });
+});
+
+describe('TwilioSmsProvider.findSent', () => {
+  const since = new Date('2025-06-10T12:00:00Z');
+  const sid = (c: string) => 'SM' + c.repeat(32);
+  const listed = (o: Record<string, unknown>) =>
+    messageResource({ date_created: twilioDate(new Date('2025-06-10T12:00:05Z')), status: 'sent', date_sent: twilioDate(new Date('2025-06-10T12:00:06Z')), ...o });
+  const page = (query: string, messages: unknown[]) => twilioMessagePage({ accountSid: ACCOUNT_SID, query, messages });
+  const lookup = { to: '+14155550100', from: null, body: 'Acme Realty: Hi Sam! Reply STOP to opt out.', since };
+
+  it('lists by To and From and returns only our outbound text with that body, created since the try', async () => {
+    const query = 'To=%2B14155550100&From=%2B14155550199&PageSize=50';
+    const scope = nock('https://api.twilio.com')
+      .matchHeader('connection', 'close')
+      .get(MESSAGES_PATH)
+      .query({ To: '+14155550100', From: '+14155550199', PageSize: '50' })
+      .basicAuth({ user: ACCOUNT_SID, pass: AUTH_TOKEN })
+      .reply(
+        200,
+        page(query, [
+          listed({ sid: sid('1'), body: 'Another text of ours' }),
+          // Still in Twilio's queue: no date_sent yet, which is why the list is not filtered by DateSent.
+          listed({ sid: sid('2'), status: 'queued', date_sent: null }),
+          listed({ sid: sid('3'), direction: 'inbound', from: '+14155550100', to: '+14155550199' }),
+          listed({ sid: sid('4'), date_created: twilioDate(new Date('2025-06-10T11:59:00Z')) }),
+        ]),
+      );
+    expect(await provider().findSent(lookup)).toEqual([{ providerMessageId: sid('2'), status: 'queued', errorCode: null }]);
+    expect(scope.isDone()).toBe(true);
+  });
+
+  it('matches on the Messaging Service when it picks the sender, and reads a failed text with its error', async () => {
+    const scope = nock('https://api.twilio.com')
+      .get(MESSAGES_PATH)
+      .query({ To: '+14155550100', PageSize: '50' })
+      .reply(
+        200,
+        page('To=%2B14155550100&PageSize=50', [
+          listed({ sid: sid('5'), messaging_service_sid: 'MG' + 'd'.repeat(32) }),
+          // Smart Encoding may echo the curly apostrophe as a plain one.
+          listed({ sid: sid('6'), messaging_service_sid: SERVICE_SID, body: "We're here", status: 'failed', error_code: 30007 }),
+        ]),
+      );
+    const found = await provider({ messagingServiceSid: SERVICE_SID }).findSent({ ...lookup, body: 'We\u2019re here' });
+    expect(found).toEqual([{ providerMessageId: sid('6'), status: 'failed', errorCode: '30007' }]);
+    expect(scope.isDone()).toBe(true);
+  });
+
+  it('answers an empty list with no texts, and a failed lookup with a retryable error', async () => {
+    nock('https://api.twilio.com').get(MESSAGES_PATH).query(true).reply(200, page('To=%2B14155550100&From=%2B14155550199&PageSize=50', []));
+    expect(await provider().findSent(lookup)).toEqual([]);
+    nock('https://api.twilio.com').get(MESSAGES_PATH).query(true).reply(500, twilioError(20500, 'Internal Server Error', 500));
+    await expect(provider().findSent(lookup)).rejects.toMatchObject({ retryable: true, providerCode: '20500' });
   });
 });
 

@@ -3,7 +3,8 @@
  * `twilio`.
  */
 import twilio from 'twilio';
-import { SmsProviderError, type OutboundSms, type SmsProvider, type SmsSendResult } from '../../../ports/sms-provider.port';
+import { SmsProviderError, type OutboundSms, type SentLookup, type SentSms, type SmsProvider, type SmsSendResult } from '../../../ports/sms-provider.port';
+import { mapTwilioStatus } from '../../message-status';
 import { maskPhonesIn } from './mask';
 
 export interface TwilioSmsProviderConfig {
@@ -60,6 +61,29 @@ const SEND_STATUS: Record<string, SmsSendResult['status']> = {
 /** Twilio error codes that mean "try again later". Everything else 4xx is final. */
 const RETRYABLE_CODES = new Set(['20429', '20500', '20503']);
 
+/**
+ * Network failures that happen before a request can reach Twilio (no connection, no address, no TLS
+ * session), so the text certainly did not go. Any other failure without an HTTP answer (a timeout, a reset
+ * or hang-up, perhaps after Twilio read the request) leaves the outcome unknown.
+ */
+const NOT_SENT_NETWORK_CODES = new Set([
+  'ECONNREFUSED',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'ENETUNREACH',
+  'EHOSTUNREACH',
+  'ENETDOWN',
+  'EHOSTDOWN',
+  'CERT_HAS_EXPIRED',
+  'DEPTH_ZERO_SELF_SIGNED_CERT',
+  'SELF_SIGNED_CERT_IN_CHAIN',
+  'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
+  'ERR_TLS_CERT_ALTNAME_INVALID',
+]);
+
+/** Newest texts to one recipient read by `findSent`: far more than a lead gets in the minutes it covers. */
+const LOOKUP_PAGE = 50;
+
 /** Sends texts through Twilio's Messages API. */
 export class TwilioSmsProvider implements SmsProvider {
   readonly name = 'twilio';
@@ -83,7 +107,8 @@ export class TwilioSmsProvider implements SmsProvider {
   /**
    * Sends one text. Sender: the text's own `from`, else the Messaging Service, else `fromNumber`.
    * Throws SmsProviderError with Twilio's code: 21610 (recipient replied STOP to this sender: mark the lead
-   * opted out) and 21211 (invalid number) are final; 429, 5xx and network failures are retryable.
+   * opted out) and 21211 (invalid number) are final; 429, 5xx and network failures are retryable. A 5xx,
+   * a timeout or a dropped connection may come after Twilio accepted the text: those carry `maybeSent`.
    */
   async send(sms: OutboundSms): Promise<SmsSendResult> {
     const from = sms.from ?? (this.config.messagingServiceSid ? null : (this.config.fromNumber ?? null));
@@ -103,6 +128,54 @@ export class TwilioSmsProvider implements SmsProvider {
       throw toSmsProviderError(error);
     }
   }
+
+  /**
+   * Texts like `lookup` that Twilio holds, through the Messages list (newest first) filtered by To and by
+   * From when the sender is a number (with a Messaging Service the sender is picked later, so it is matched
+   * on the service instead). Not filtered by DateSent: `date_sent` stays null while a text waits in Twilio's
+   * queue, so that filter would miss exactly the texts accepted a moment ago; `date_created` is compared here.
+   */
+  async findSent(lookup: SentLookup): Promise<SentSms[]> {
+    const from = lookup.from ?? (this.config.messagingServiceSid ? null : (this.config.fromNumber ?? null));
+    const service = from ? null : (this.config.messagingServiceSid ?? null);
+    let listed: Awaited<ReturnType<twilio.Twilio['messages']['list']>>;
+    try {
+      listed = await this.client.messages.list({ to: lookup.to, ...(from ? { from } : {}), limit: LOOKUP_PAGE });
+    } catch (error) {
+      throw toSmsProviderError(error);
+    }
+    const body = comparableBody(lookup.body);
+    return listed
+      .filter(
+        (m) =>
+          String(m.direction).startsWith('outbound') &&
+          (service ? m.messagingServiceSid === service : m.from === from) &&
+          m.dateCreated instanceof Date &&
+          m.dateCreated.getTime() >= lookup.since.getTime() &&
+          comparableBody(m.body ?? '') === body,
+      )
+      .reverse()
+      .map((m) => ({
+        providerMessageId: m.sid,
+        status: mapTwilioStatus(m.status) ?? 'queued',
+        errorCode: m.errorCode !== null && m.errorCode !== undefined ? String(m.errorCode) : null,
+      }));
+  }
+}
+
+/**
+ * A body as Twilio may echo it back: a Messaging Service with Smart Encoding swaps curly quotes, long
+ * dashes and odd spaces for plain ones, so those are compared as their plain forms.
+ */
+function comparableBody(body: string): string {
+  return body
+    .normalize('NFC')
+    .replace(/[\u2018\u2019\u201A\u2032]/g, "'")
+    .replace(/[\u201C\u201D\u201E\u2033]/g, '"')
+    .replace(/[\u2013\u2014\u2212]/g, '-')
+    .replace(/\u2026/g, '...')
+    .replace(/[\u00A0\u2000-\u200B\u202F]/g, ' ')
+    .trim();
 }
 
 /** Maps a twilio-node failure to the port's error; phone numbers in Twilio's messages are masked. */
@@ -114,11 +187,13 @@ export function toSmsProviderError(error: unknown): SmsProviderError {
     // A RestException: HTTP status plus Twilio's own numeric code.
     const code = e.code !== undefined && e.code !== null ? String(e.code) : null;
     const retryable = e.status === 429 || e.status >= 500 || (code !== null && RETRYABLE_CODES.has(code));
-    return new SmsProviderError(`Twilio ${e.status}${code ? ` (${code})` : ''}: ${message}`, code ?? String(e.status), retryable);
+    // A 4xx (429 included) is Twilio refusing the text. A 5xx may come after it stored the message.
+    return new SmsProviderError(`Twilio ${e.status}${code ? ` (${code})` : ''}: ${message}`, code ?? String(e.status), retryable, e.status >= 500);
   }
-  // No HTTP answer at all (refused, reset, timeout, DNS): the request may not have reached Twilio.
+  // No HTTP answer at all (refused, reset, timeout, DNS): the request may or may not have reached Twilio.
   const networkCode = typeof e?.code === 'string' ? e.code : null;
-  return new SmsProviderError(`Twilio unreachable${networkCode ? ` (${networkCode})` : ''}: ${message}`, null, true);
+  const maybeSent = networkCode === null || !NOT_SENT_NETWORK_CODES.has(networkCode);
+  return new SmsProviderError(`Twilio unreachable${networkCode ? ` (${networkCode})` : ''}: ${message}`, null, true, maybeSent);
 }
 
 function parseBaseUrl(value: string): URL {
