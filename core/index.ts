@@ -40,4 +40,4 @@ export { ConsoleSmsProvider, type ConsoleSmsProviderConfig } from './sms/provide
 export { SimulatedPhoneBook, type SimulatedPhoneMessage } from './sms/providers/console/simulated-phone-book';
 export { LEAD_CAPTURED, originNotAllowed, type CaptureRequest, type CaptureResult, type LeadCapturedPayload } from './capture/capture.service';
 export { formInactive, formNotFound, originAllowed, type FormRecord, type FormPolicy, type PublicFormResponse } from './capture/form.service';
-export { demoFormDefinition, type FormDefinition, type FormDefinitionInput, type PublicFormDefinition } from './forms/form-definition';
+export { demoFormDefinition, formDefinitionSchema, type FormDefinition, type FormDefinitionInput, type PublicFormDefinition } from './forms/form-definition';
