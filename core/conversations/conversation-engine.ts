@@ -7,6 +7,7 @@ import { TandemError } from '../errors/tandem-error';
 import { crmSyncJob } from '../crm/crm-sync.job';
 import { followUpJob } from '../followups/followup.job';
 import { receiveInbound, type InboundResult, type InboundSms } from '../messaging/inbound.service';
+import { reconcileJob, sweepStuckSends, SWEEP_EVERY_MS } from '../messaging/reconcile.job';
 import { sendJob, type SmsProviderResolver } from '../messaging/send.job';
 import { statusJob, type StatusPayload } from '../messaging/status.job';
 import { notifyJob } from '../notify/notify.job';
@@ -60,6 +61,8 @@ export function createConversationEngine(deps: ConversationDeps) {
   const registry = deps.jobs.registry;
   registry.register(sendJob(deps, () => resolver));
   registry.register(statusJob(deps));
+  registry.register(reconcileJob(deps, () => resolver));
+  deps.jobs.every('sms.sweep', SWEEP_EVERY_MS, () => sweepStuckSends(deps));
   registry.register(aiTurnJob(deps, () => pipeline));
   registry.register(openerJob(deps, () => pipeline));
   registry.register(followUpJob(deps));
@@ -204,6 +207,13 @@ export function createConversationEngine(deps: ConversationDeps) {
     async numberFor(tenantId: string): Promise<string | null> {
       const r = await deps.store.tenant(tenantId, (m) => one<{ e164: string }>(m, `SELECT e164 FROM phone_numbers ORDER BY created_at LIMIT 1`));
       return r?.e164 ?? null;
+    },
+    /**
+     * Hands texts stuck in `sending` without the provider's answer to `sms.reconcile` (workers also do this
+     * every minute). Returns how many.
+     */
+    sweepStuckSends(olderThanMs?: number): Promise<number> {
+      return sweepStuckSends(deps, olderThanMs);
     },
     /** Sets how texts leave (the server wires console / Twilio per tenant). */
     useProviders(next: SmsProviderResolver): void {

@@ -15,6 +15,14 @@ export interface DeadJob {
   createdAt: string;
 }
 
+interface RecurringTask {
+  name: string;
+  everyMs: number;
+  task: () => Promise<unknown>;
+  timer: NodeJS.Timeout | null;
+  running: Promise<unknown> | null;
+}
+
 export interface JobSystemOptions {
   store: Store;
   queue: JobQueue;
@@ -34,11 +42,39 @@ export class JobSystem {
   readonly relay: OutboxRelay;
   readonly runner: JobRunner;
   private consuming = false;
+  private readonly recurring: RecurringTask[] = [];
+  private recurringOn = false;
 
   constructor(private readonly options: JobSystemOptions) {
     this.relay = new OutboxRelay(options.store, options.queue, this.registry, options.relay);
     this.runner = new JobRunner(options.store, this.registry, options.runner);
     this.outbox.onPublished(() => this.relay.kick());
+  }
+
+  /**
+   * Maintenance every `everyMs` in worker processes (e.g. sweeping texts stuck in `sending`): work it finds
+   * goes through the outbox like any other. Every worker runs it, so the task must be safe to run in several
+   * processes at once; a run never overlaps the previous one in the same process, and a failure waits for
+   * the next run.
+   */
+  every(name: string, everyMs: number, task: () => Promise<unknown>): void {
+    const r: RecurringTask = { name, everyMs, task, timer: null, running: null };
+    this.recurring.push(r);
+    if (this.recurringOn) this.arm(r);
+  }
+
+  private arm(r: RecurringTask): void {
+    r.timer = setTimeout(() => {
+      r.timer = null;
+      r.running = r
+        .task()
+        .catch((err: unknown) => this.options.runner?.logger?.warn({ task: r.name, err: err instanceof Error ? err.message : String(err) }, 'recurring task failed'))
+        .finally(() => {
+          r.running = null;
+          if (this.recurringOn) this.arm(r);
+        });
+    }, r.everyMs);
+    r.timer.unref?.();
   }
 
   get queue(): JobQueue {
@@ -57,10 +93,20 @@ export class JobSystem {
       }
     }
     if (opts.relay) this.relay.start();
+    if (opts.worker && !this.recurringOn) {
+      this.recurringOn = true;
+      for (const r of this.recurring) this.arm(r);
+    }
   }
 
   /** Stop dispatching, then let jobs in flight finish (graceful shutdown). */
   async stop(): Promise<void> {
+    this.recurringOn = false;
+    for (const r of this.recurring) {
+      if (r.timer) clearTimeout(r.timer);
+      r.timer = null;
+      await r.running;
+    }
     await this.relay.stop();
     await this.options.queue.close();
   }

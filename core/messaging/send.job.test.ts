@@ -11,6 +11,7 @@ import {
 } from '../conversations/test-support/engine-harness';
 import type { Engine } from '../engine/create-engine';
 import type { JobOutcome } from '../jobs/job-runner';
+import { SmsProviderError } from '../ports/sms-provider.port';
 import { one, rows } from '../store/sql';
 
 /**
@@ -47,7 +48,7 @@ describe(`sms.send (${process.env.DATABASE_URL ? 'PostgreSQL' : 'PGlite'})`, () 
     (await engine.store.system((m) =>
       one<{ id: string }>(m, `SELECT id::text AS id FROM outbox WHERE topic = $1 AND status = 'pending' AND payload->>'messageId' = $2`, [topic, messageId]),
     ))!.id;
-  const run = (name: string, id: string) => engine.jobs.runner.run({ id, name, queue: name === 'sms.send' ? 'sms' : 'ai' });
+  const run = (name: string, id: string) => engine.jobs.runner.run({ id, name, queue: name.startsWith('sms.') ? 'sms' : 'ai' });
 
   /** A lead's question answered by the AI on autopilot: returns the queued reply and its pending send job. */
   async function queuedReply(phone: string) {
@@ -134,5 +135,160 @@ describe(`sms.send (${process.env.DATABASE_URL ? 'PostgreSQL' : 'PGlite'})`, () 
     expect(sent).toHaveLength(1);
     // Not the lead's first text, so no first-text notice is added.
     expect(sent[0]!.body).not.toMatch(/Reply STOP to opt out/);
+  });
+
+  describe('when the provider may or may not have the text', () => {
+    /** Twilio's answer lost after it read the request (a reset, a timeout). */
+    const lost = () => new SmsProviderError('Twilio unreachable (ECONNRESET): socket hang up', null, true, true);
+    const message = async (id: string) =>
+      (await engine.store.tenant(tenantId, (m) =>
+        one<{ status: string; error_code: string | null; provider_message_id: string | null; meta: Record<string, unknown> }>(
+          m,
+          `SELECT status, error_code, provider_message_id, meta FROM messages WHERE id = $1`,
+          [id],
+        ),
+      ))!;
+    const pending = async (topic: string, messageId: string) =>
+      Number(
+        (await engine.store.system((m) =>
+          one<{ n: string }>(m, `SELECT count(*)::text AS n FROM outbox WHERE topic = $1 AND status = 'pending' AND payload->>'messageId' = $2`, [topic, messageId]),
+        ))!.n,
+      );
+    const sentTo = (phone: string) => sms.sent.filter((s) => s.to === phone);
+    /** The text claimed for sending `minutesAgo`, and nothing after: the worker died during the provider call. */
+    const leftSending = (messageId: string, minutesAgo: number) =>
+      engine.store.tenant(tenantId, (m) =>
+        m.query(`UPDATE messages SET status = 'sending', updated_at = now() - ($2::int * interval '1 minute') WHERE id = $1`, [messageId, minutesAgo]),
+      );
+    /** Runs the sweep and then the reconcile job it queued for this text. */
+    const sweepAndReconcile = async (messageId: string) => {
+      expect(await engine.messaging.sweepStuckSends()).toBeGreaterThanOrEqual(1);
+      return run('sms.reconcile', await pendingJob('sms.reconcile', messageId));
+    };
+
+    it('does not send again when the answer was lost after the provider took the text: it finds the text and records its id', async () => {
+      const phone = '+12125550411';
+      const { conversationId, reply, jobId } = await queuedReply(phone);
+      sms.loseNextAnswer = lost();
+      expect(await run('sms.send', jobId)).toBe('completed');
+      expect(await message(reply.id)).toMatchObject({ status: 'sending', error_code: 'outcome_unknown', provider_message_id: null });
+      expect(await pending('sms.send', reply.id)).toBe(0);
+
+      expect(await run('sms.reconcile', await pendingJob('sms.reconcile', reply.id))).toBe('completed');
+      expect(sentTo(phone)).toHaveLength(1);
+      const accepted = sms.accepted.find((a) => a.sms.to === phone)!;
+      expect(await message(reply.id)).toMatchObject({ status: 'sending', error_code: null, provider_message_id: accepted.id });
+      // Recorded like any answer: the nurture clock started.
+      const followups = await engine.store.system((m) =>
+        rows(m, `SELECT id FROM outbox WHERE topic = 'conversation.followup' AND status = 'pending' AND payload->>'conversationId' = $1`, [conversationId]),
+      );
+      expect(followups).toHaveLength(1);
+    });
+
+    it('retries a refused connection as before, and the text goes once', async () => {
+      const phone = '+12125550412';
+      const { reply, jobId } = await queuedReply(phone);
+      const lookups = sms.lookups;
+      sms.failNext = new SmsProviderError('Twilio unreachable (ECONNREFUSED): connect ECONNREFUSED', null, true, false);
+      expect(await run('sms.send', jobId)).toBe('completed');
+      expect(await message(reply.id)).toMatchObject({ status: 'queued', meta: expect.objectContaining({ sendAttempt: 1 }) });
+      expect(await pending('sms.reconcile', reply.id)).toBe(0);
+      expect(await run('sms.send', await pendingJob('sms.send', reply.id))).toBe('completed');
+      expect(sentTo(phone)).toHaveLength(1);
+      expect((await message(reply.id)).provider_message_id).toMatch(/^SMrec/);
+      expect(sms.lookups).toBe(lookups);
+    });
+
+    it('looks again later when the text is not there at first, and sends it once when it still is not', async () => {
+      const phone = '+12125550413';
+      const { reply, jobId } = await queuedReply(phone);
+      sms.failNext = lost(); // this time the provider never got it
+      expect(await run('sms.send', jobId)).toBe('completed');
+      expect(await run('sms.reconcile', await pendingJob('sms.reconcile', reply.id))).toBe('completed');
+      // Too soon to tell: a slow request may still land. Nothing sent, another look queued for later.
+      expect(await message(reply.id)).toMatchObject({ status: 'sending', provider_message_id: null });
+      const later = await engine.store.system((m) =>
+        one<{ id: string; later: boolean }>(
+          m,
+          `SELECT id::text AS id, available_at > now() + interval '60 seconds' AS later FROM outbox WHERE topic = 'sms.reconcile' AND status = 'pending' AND payload->>'messageId' = $1`,
+          [reply.id],
+        ),
+      );
+      expect(later!.later).toBe(true);
+      expect(sentTo(phone)).toHaveLength(0);
+
+      await engine.store.tenant(tenantId, (m) =>
+        m.query(`UPDATE messages SET meta = meta || jsonb_build_object('sendStartedAt', (now() - interval '3 minutes')::text) WHERE id = $1`, [reply.id]),
+      );
+      expect(await run('sms.reconcile', later!.id)).toBe('completed');
+      expect(await message(reply.id)).toMatchObject({ status: 'queued', error_code: null, meta: expect.objectContaining({ sendAttempt: 1 }) });
+      expect(await run('sms.send', await pendingJob('sms.send', reply.id))).toBe('completed');
+      expect(sentTo(phone)).toHaveLength(1);
+      expect(await pending('sms.reconcile', reply.id)).toBe(0);
+    });
+
+    it('sweeps a text a dead worker left sending and records the id the provider holds', async () => {
+      const phone = '+12125550414';
+      const { reply } = await queuedReply(phone);
+      // The provider took it 10 minutes ago; the worker died before recording the answer.
+      sms.accepted.push({
+        sms: { to: phone, from: null, body: reply.body, messageId: reply.id, statusCallbackUrl: null },
+        id: 'SMdeadworker0000000000000000000001',
+        at: new Date(Date.now() - 10 * 60_000),
+      });
+      await leftSending(reply.id, 10);
+      // A text claimed a moment ago is not stuck.
+      const fresh = await queuedReply('+12125550415');
+      await leftSending(fresh.reply.id, 0);
+
+      expect(await sweepAndReconcile(reply.id)).toBe('completed');
+      expect(await message(reply.id)).toMatchObject({ status: 'sending', provider_message_id: 'SMdeadworker0000000000000000000001' });
+      expect(await pending('sms.reconcile', fresh.reply.id)).toBe(0);
+      expect(sentTo(phone)).toHaveLength(0);
+    });
+
+    it('sends a swept text the provider never got, once', async () => {
+      const phone = '+12125550416';
+      const { reply } = await queuedReply(phone);
+      await leftSending(reply.id, 10);
+      expect(await sweepAndReconcile(reply.id)).toBe('completed');
+      expect(await message(reply.id)).toMatchObject({ status: 'queued' });
+      expect(await run('sms.send', await pendingJob('sms.send', reply.id))).toBe('completed');
+      expect(sentTo(phone)).toHaveLength(1);
+      expect(await engine.messaging.sweepStuckSends()).toBe(0);
+    });
+
+    it('lets a STOP that came meanwhile win over sending a swept text again', async () => {
+      const phone = '+12125550417';
+      const { reply } = await queuedReply(phone);
+      await leftSending(reply.id, 10);
+      await engine.messaging.receive({ tenantId, from: phone, to: null, body: 'STOP', providerMessageId: `SMsend${++sid}`, provider: 'console' });
+      expect(await sweepAndReconcile(reply.id)).toBe('completed');
+      expect(await run('sms.send', await pendingJob('sms.send', reply.id))).toBe('completed');
+      expect(await message(reply.id)).toMatchObject({ status: 'blocked' });
+      expect(sentTo(phone)).toHaveLength(0);
+    });
+
+    it('marks the text failed and asks a human when the provider cannot be asked', async () => {
+      const phone = '+12125550418';
+      const { conversationId, reply } = await queuedReply(phone);
+      await leftSending(reply.id, 10);
+      expect(await engine.messaging.sweepStuckSends()).toBeGreaterThanOrEqual(1);
+      const job = await pendingJob('sms.reconcile', reply.id);
+      sms.failLookups = lost();
+      try {
+        const outcomes: JobOutcome[] = [];
+        for (let i = 0; i < 6; i++) outcomes.push(await run('sms.reconcile', job));
+        expect(outcomes).toEqual(['retry', 'retry', 'retry', 'retry', 'retry', 'completed']);
+      } finally {
+        sms.failLookups = null;
+      }
+      expect(await message(reply.id)).toMatchObject({ status: 'failed', error_code: 'outcome_unknown', provider_message_id: null });
+      const conversation = await engine.store.tenant(tenantId, (m) => one<{ status: string }>(m, `SELECT status FROM conversations WHERE id = $1`, [conversationId]));
+      expect(conversation!.status).toBe('needs_human');
+      expect(await pending('sms.send', reply.id)).toBe(1); // the original job, which now finds nothing to send
+      expect(await run('sms.send', await pendingJob('sms.send', reply.id))).toBe('completed');
+      expect(sentTo(phone)).toHaveLength(0);
+    });
   });
 });

@@ -15,17 +15,32 @@ import { nextFollowUp } from '../followups/followup.schedule';
 /** Which provider sends for a tenant, and from which number (null: the provider or its messaging service picks). */
 export type SmsProviderResolver = (tenantId: string) => Promise<{ provider: SmsProvider; from: string | null }>;
 
-interface MessageRow {
+export interface MessageRow {
   id: string;
   conversation_id: string;
   lead_id: string;
   body: string;
   status: MessageStatus;
-  meta: { kind?: OutboundKind; draftId?: string; replyTo?: string; sendAttempt?: number };
+  meta: OutboundMeta;
 }
 
-const MAX_PROVIDER_ATTEMPTS = 5;
+/** What the send path keeps in `messages.meta` besides why the text exists. */
+export interface OutboundMeta {
+  kind?: OutboundKind;
+  draftId?: string;
+  replyTo?: string;
+  /** Tries that certainly did not reach the provider; a new one goes out only while this is below the cap. */
+  sendAttempt?: number;
+  /** When the try whose outcome is unknown began (ISO): the provider is asked for texts since then. */
+  sendStartedAt?: string;
+  /** The provider that try went to. */
+  sendProvider?: string;
+}
+
+export const MAX_PROVIDER_ATTEMPTS = 5;
 const STOP_CODE = '21610';
+/** First look at the provider after an unknown outcome: long enough for a slow request to land there. */
+export const RECONCILE_AFTER_MS = 30_000;
 
 /**
  * `sms.send`: the only place a text reaches a provider, in two transactions around the provider call.
@@ -35,6 +50,10 @@ const STOP_CODE = '21610';
  *    mark it `sending` and commit. Only a message still `queued`/`deferred` gets this far, so a redelivered
  *    or retried job never sends twice.
  * 2. After the provider answered: store its id and status, start the nurture clock, log it to the CRM.
+ *    When the provider may have taken the text without our hearing so (`maybeSent`: a timeout, a dropped
+ *    connection, a 5xx), it is never sent again blindly: it stays `sending` and sms.reconcile asks the
+ *    provider (reconcile.job.ts). A worker that dies between the two leaves it `sending` too; the sweep there
+ *    finds it.
  *
  * Round trips on the common path are counted in send.job.test.ts: three statements in the first
  * transaction (lock the lead; read the message and complete the job; claim it), two in the second.
@@ -49,6 +68,7 @@ export function sendJob(deps: ConversationDeps, resolveProvider: () => SmsProvid
       const tenantId = event.tenantId!;
       const publish = deps.jobs.outbox.publish.bind(deps.jobs.outbox);
       const live: LiveNote[] = [];
+      const claimedAt = new Date();
       const claim = await deps.store.tenant(tenantId, async (m) => {
         const locked = await lockLeadOf(m, event.payload.messageId);
         if (!locked) {
@@ -120,7 +140,7 @@ export function sendJob(deps: ConversationDeps, resolveProvider: () => SmsProvid
         for (const e of live) deps.live.publish({ ...e, tenantId });
         return;
       }
-      await callProvider(deps, resolveProvider(), tenantId, claim.msg, claim.lead, claim.kind);
+      await callProvider(deps, resolveProvider(), tenantId, claim.msg, claim.lead, claim.kind, claimedAt);
     },
   };
 }
@@ -178,7 +198,15 @@ async function readMessageAfterLock(
   return row;
 }
 
-async function callProvider(deps: ConversationDeps, resolve: SmsProviderResolver, tenantId: string, msg: MessageRow, lead: LeadRow, kind: OutboundKind) {
+async function callProvider(
+  deps: ConversationDeps,
+  resolve: SmsProviderResolver,
+  tenantId: string,
+  msg: MessageRow,
+  lead: LeadRow,
+  kind: OutboundKind,
+  claimedAt: Date,
+) {
   const publish = deps.jobs.outbox.publish.bind(deps.jobs.outbox);
   let outcome: { ok: true; id: string; status: MessageStatus; provider: string } | { ok: false; error: unknown; provider: string | null };
   try {
@@ -201,15 +229,27 @@ async function callProvider(deps: ConversationDeps, resolve: SmsProviderResolver
 
   await deps.store.tenant(tenantId, async (m) => {
     if (outcome.ok) {
-      const c = await recordSent(deps, m, tenantId, msg, lead.id, outcome);
-      if (!SERVICE_KINDS.has(kind)) {
-        const next = nextFollowUp(deps, tenantId, { id: msg.conversation_id, ...c }, resolveSettings(c.settings).followUpCadenceDays, c.last_outbound_at);
-        if (next) await publish(m, [next]);
-      }
+      await recordAnswer(deps, m, tenantId, msg, lead.id, kind, { id: outcome.id, status: outcome.status, provider: outcome.provider });
       return;
     }
     const err = outcome.error;
     const code = err instanceof SmsProviderError ? err.providerCode : null;
+    if (err instanceof SmsProviderError && err.maybeSent) {
+      // The provider may hold the text already: sending it again could text the lead twice. It stays
+      // `sending` until sms.reconcile has asked the provider (see reconcile.job.ts).
+      const tries = msg.meta.sendAttempt ?? 0;
+      await m.query(
+        `UPDATE messages SET error_code = 'outcome_unknown', updated_at = clock_timestamp(),
+                meta = meta || jsonb_build_object('sendAttempt', $2::int, 'sendStartedAt', $3::text, 'sendProvider', $4::text)
+          WHERE id = $1`,
+        [msg.id, tries, claimedAt.toISOString(), outcome.provider],
+      );
+      await publish(m, [
+        { type: 'sms.reconcile', tenantId, payload: { messageId: msg.id, attempt: tries }, availableAt: new Date(Date.now() + RECONCILE_AFTER_MS) },
+      ]);
+      deps.logger.warn({ tenantId, messageId: msg.id, err: err.message }, 'sms send outcome unknown; will ask the provider before sending again');
+      return;
+    }
     const attempt = (msg.meta.sendAttempt ?? 0) + 1;
     if (err instanceof SmsProviderError && err.retryable && attempt < MAX_PROVIDER_ATTEMPTS) {
       // The provider refused before accepting the text: it is safe to try again later.
@@ -226,6 +266,25 @@ async function callProvider(deps: ConversationDeps, resolve: SmsProviderResolver
   });
   deps.jobs.outbox.notifyCommitted();
   deps.live.publish({ tenantId, type: 'message.updated', conversationId: msg.conversation_id, leadId: lead.id });
+}
+
+/**
+ * The provider's answer for a text, whether from its send call or found later by sms.reconcile: the
+ * statement of `recordSent`, then the next nurture step (texts the lead asked for start none).
+ */
+export async function recordAnswer(
+  deps: ConversationDeps,
+  m: EntityManager,
+  tenantId: string,
+  msg: MessageRow,
+  leadId: string,
+  kind: OutboundKind,
+  sent: { id: string; status: MessageStatus; provider: string },
+): Promise<void> {
+  const c = await recordSent(deps, m, tenantId, msg, leadId, sent);
+  if (SERVICE_KINDS.has(kind)) return;
+  const next = nextFollowUp(deps, tenantId, { id: msg.conversation_id, ...c }, resolveSettings(c.settings).followUpCadenceDays, c.last_outbound_at);
+  if (next) await deps.jobs.outbox.publish(m, [next]);
 }
 
 /**
