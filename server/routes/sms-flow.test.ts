@@ -19,7 +19,7 @@ import { loadConfig, type TandemConfig } from '../config';
 import { Metrics } from '../http/metrics';
 import { EMPTY_TWIML } from './twilio.routes';
 import { documentedRoutes, mountedRoutes } from '../../test/helpers/mounted-routes';
-import { twilioMessageResource } from '../../test/helpers/twilio-fixtures';
+import { twilioDate, twilioMessagePage, twilioMessageResource } from '../../test/helpers/twilio-fixtures';
 
 const PUBLIC_URL = 'https://tandem.example.com';
 const ACCOUNT_SID = 'AC' + '1'.repeat(32);
@@ -394,5 +394,104 @@ describe(`SMS end to end over HTTP (${process.env.DATABASE_URL ? 'PostgreSQL' : 
     const optedOut = await request(app).get('/api/v1/leads?optedOut=true').set('Authorization', `Bearer ${t.agentKey}`);
     expect(optedOut.body.items.length).toBeGreaterThanOrEqual(1);
     expect(optedOut.body.items.every((l: { optedOut: boolean }) => l.optedOut)).toBe(true);
+  });
+
+  describe('when a send may or may not have reached Twilio', () => {
+    const listQuery = (phone: string) => ({ To: phone, From: OUR_NUMBER, PageSize: '50' });
+    /** The Messages list for one lead, as Twilio answers it, holding `messages`. */
+    const expectTwilioList = (phone: string, messages: () => unknown[]) =>
+      nock('https://api.twilio.com')
+        .get(MESSAGES_PATH)
+        .query(listQuery(phone))
+        .basicAuth({ user: ACCOUNT_SID, pass: AUTH_TOKEN })
+        .reply(200, () =>
+          twilioMessagePage({ accountSid: ACCOUNT_SID, query: new URLSearchParams(listQuery(phone)).toString(), messages: messages() }),
+        );
+    const outbound = async (conversationId: string) => (await messagesOf(engine, t.tenantId, conversationId)).find((x) => x.direction === 'out');
+    const sendByAgent = async (conversationId: string, text: string) => {
+      const v = (await view(t.agentKey, conversationId)).body.conversation;
+      expect((await act(t.agentKey, conversationId, { type: 'send', version: v.version, text })).status).toBe(200);
+    };
+
+    it('records the SID from the Messages list after a timeout, and never POSTs the text again', async () => {
+      const phone = '+12125550160';
+      const { conversationId } = await createLead(engine, t.tenantId, { phone });
+      const posts: Array<Record<string, string>> = [];
+      const forLead = (body: Record<string, string>) => body.To === phone && posts.push(body) > 0;
+      // Twilio read the request and stored the message; the answer never came back.
+      const timedOut = nock('https://api.twilio.com')
+        .post(MESSAGES_PATH, forLead)
+        .basicAuth({ user: ACCOUNT_SID, pass: AUTH_TOKEN })
+        .replyWithError(Object.assign(new Error('timeout of 15000ms exceeded'), { code: 'ECONNABORTED' }));
+      const secondPost = nock('https://api.twilio.com').post(MESSAGES_PATH, forLead);
+      secondPost.reply(201, (_uri, body) => messageResource(nextSid(), phone, new URLSearchParams(body as string).get('Body')!));
+      try {
+        await sendByAgent(conversationId, 'Hi, this is Sam from Acme Homes. When suits you for a viewing?');
+        await eventually(() => timedOut.isDone());
+        const inDoubt = (await eventually(async () => {
+          const out = await outbound(conversationId);
+          return out?.error_code === 'outcome_unknown' ? out : null;
+        }))!;
+        expect(inDoubt).toMatchObject({ status: 'sending', provider_message_id: null });
+
+        const sid = nextSid();
+        const listed = expectTwilioList(phone, () => [
+          twilioMessageResource({ accountSid: ACCOUNT_SID, from: OUR_NUMBER, to: phone, sid: nextSid(), body: 'An older text', dateCreated: twilioDate(new Date(Date.now() - 3600_000)) }),
+          { ...messageResource(sid, phone, posts[0]!.Body!), date_created: twilioDate(new Date()), status: 'sent' },
+        ]);
+        // The first look is due 30 s after the failure: bring it forward.
+        await engine.store.system((m) => m.query(`UPDATE outbox SET available_at = now() WHERE topic = 'sms.reconcile' AND status = 'pending' AND payload->>'messageId' = $1`, [inDoubt.id]));
+        engine.jobs.relay.kick();
+        await eventually(() => listed.isDone());
+        const settled = (await eventually(async () => {
+          const out = await outbound(conversationId);
+          return out?.provider_message_id ? out : null;
+        }))!;
+        expect(settled).toMatchObject({ provider_message_id: sid, status: 'sent', error_code: null });
+        await new Promise((r) => setTimeout(r, 300));
+        expect(posts).toHaveLength(1);
+      } finally {
+        nock.removeInterceptor(secondPost);
+      }
+    });
+
+    it('retries a refused connection as before: the text goes once, with no lookup', async () => {
+      const phone = '+12125550161';
+      const { conversationId } = await createLead(engine, t.tenantId, { phone });
+      const refused = nock('https://api.twilio.com')
+        .post(MESSAGES_PATH, (body: Record<string, string>) => body.To === phone)
+        .replyWithError(Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:443'), { code: 'ECONNREFUSED' }));
+      const sends: Array<Record<string, string>> = [];
+      const sid = nextSid();
+      // Had the refusal been taken for "maybe sent", the retry would wait for a lookup and this would not go.
+      const accepted = expectTwilioSend(sends, sid, phone);
+      await sendByAgent(conversationId, 'Hi, Sam from Acme Homes here.');
+      await eventually(() => refused.isDone());
+      await eventually(() => accepted.isDone());
+      await eventually(async () => (await outbound(conversationId))?.provider_message_id === sid);
+      expect(sends).toHaveLength(1);
+    });
+
+    it('sweeps a text a dead worker left sending, and finds it through the Messages list', async () => {
+      const phone = '+12125550162';
+      const { conversationId, leadId } = await createLead(engine, t.tenantId, { phone });
+      const body = 'Hi, Sam from Acme Homes here: the viewing is confirmed for Tuesday.';
+      const stuck = (await engine.store.tenant(t.tenantId, (m) =>
+        one<{ id: string }>(
+          m,
+          `INSERT INTO messages (tenant_id, conversation_id, lead_id, direction, author, body, status, meta, created_at, updated_at)
+           VALUES ($1, $2, $3, 'out', 'agent', $4, 'sending', '{"kind":"agent"}', now() - interval '10 minutes', now() - interval '10 minutes') RETURNING id`,
+          [t.tenantId, conversationId, leadId, body],
+        ),
+      ))!;
+      const sid = nextSid();
+      const listed = expectTwilioList(phone, () => [
+        { ...messageResource(sid, phone, body), date_created: twilioDate(new Date(Date.now() - 9 * 60_000)), status: 'delivered' },
+      ]);
+      expect(await engine.messaging.sweepStuckSends()).toBeGreaterThanOrEqual(1);
+      await eventually(() => listed.isDone());
+      const settled = (await eventually(async () => (await messagesOf(engine, t.tenantId, conversationId)).find((x) => x.id === stuck.id && x.provider_message_id)))!;
+      expect(settled).toMatchObject({ provider_message_id: sid, status: 'delivered' });
+    });
   });
 });
