@@ -125,4 +125,31 @@ describe(`job system (${process.env.REDIS_URL ? 'BullMQ on Redis' : 'in-process'
     const done = seen.find((e) => e.payload.marker === 'later');
     expect(done).toBeDefined();
   });
+
+  it('runs recurring tasks only in worker processes, one run at a time, until stopped', async () => {
+    const api = new JobSystem({ store, queue: createTestQueue(), relay: { pollMs: 50 } });
+    const worker = new JobSystem({ store, queue: createTestQueue(), relay: { pollMs: 50 }, runner: { logger: { warn: () => undefined, error: () => undefined } } });
+    const runs = { api: 0, worker: 0, overlapping: 0 };
+    let inFlight = false;
+    api.every('count', 10, async () => {
+      runs.api += 1;
+    });
+    worker.every('count', 10, async () => {
+      if (inFlight) runs.overlapping += 1;
+      inFlight = true;
+      runs.worker += 1;
+      await new Promise((r) => setTimeout(r, 25));
+      inFlight = false;
+      // A failing run must not end the schedule.
+      if (runs.worker === 1) throw new Error('boom');
+    });
+    await api.start({ relay: false, worker: false });
+    await worker.start({ relay: false, worker: true });
+    await eventually(() => runs.worker >= 3);
+    await Promise.all([api.stop(), worker.stop()]);
+    const stoppedAt = runs.worker;
+    await new Promise((r) => setTimeout(r, 60));
+    expect(runs).toEqual({ api: 0, worker: stoppedAt, overlapping: 0 });
+    expect(inFlight).toBe(false);
+  });
 });
