@@ -243,6 +243,14 @@ describe('the local console, end to end in Chromium', () => {
     await page.getByRole('log', { name: /^Messages with / }).waitFor();
     await checkPage(page, 'inbox');
 
+    // The conversation's own autonomy: set it over the demo tenant's copilot, then follow the tenant again.
+    const autonomy = page.getByLabel('How the AI answers in this conversation');
+    await autonomy.selectOption('autopilot');
+    await page.getByTestId('autonomy').filter({ hasText: 'autopilot (this conversation)' }).waitFor();
+    await autonomy.selectOption('');
+    await page.getByTestId('autonomy').filter({ hasText: /^copilot$/ }).waitFor();
+    expect(await autonomy.inputValue()).toBe('');
+
     // Filters narrow the list: no agent has taken this conversation over, so "Agent" mode shows nothing.
     await page.getByLabel('Mode').selectOption('human');
     await page.getByText('No conversations match.').waitFor();

@@ -3,7 +3,7 @@
  * httpOnly `tandem_session` cookie (same origin), marked as the `console` surface for the audit log.
  */
 import type { ConversationView } from '../../core/domain/conversation-view';
-import type { ActionType, Mode, Tag } from '../../core/domain/types';
+import type { ActionType, Autonomy, Mode, Tag } from '../../core/domain/types';
 
 export class ApiError extends Error {
   constructor(
@@ -95,11 +95,15 @@ export const listConversations = (f: Filters) => {
 
 export const getConversation = (id: string) => api<{ conversation: ConversationView }>('GET', `/conversations/${encodeURIComponent(id)}`).then((r) => r.conversation);
 
+/** What some actions carry: `text` for edit/send/note, `autonomy` (null = the tenant's) for set_autonomy. */
+export interface ActionFields {
+  text?: string;
+  autonomy?: Autonomy | null;
+}
+
 /** Runs an agent action. A 409 carries the fresh view in `details.conversation`. */
-export const act = (id: string, type: ActionType, version: number, text?: string) =>
-  api<{ conversation: ConversationView }>('POST', `/conversations/${encodeURIComponent(id)}/actions`, text === undefined ? { type, version } : { type, version, text }).then(
-    (r) => r.conversation,
-  );
+export const act = (id: string, type: ActionType, version: number, fields: ActionFields = {}) =>
+  api<{ conversation: ConversationView }>('POST', `/conversations/${encodeURIComponent(id)}/actions`, { type, version, ...fields }).then((r) => r.conversation);
 
 export function conflictView(err: unknown): ConversationView | null {
   if (err instanceof ApiError && err.status === 409 && err.details.conversation) return err.details.conversation as ConversationView;

@@ -4,8 +4,8 @@
  */
 import { useCallback, useEffect, useId, useRef, useState } from 'react';
 import type { ConversationView, MessageView } from '../../../core/domain/conversation-view';
-import type { ActionType } from '../../../core/domain/types';
-import { act, conflictView, errorText, getConversation } from '../api';
+import type { ActionType, Autonomy } from '../../../core/domain/types';
+import { act, conflictView, errorText, getConversation, type ActionFields } from '../api';
 import { useLive } from '../live';
 import { formatTime, TagBadge } from './bits';
 
@@ -47,13 +47,13 @@ export function ConversationPanel({ conversationId, onChanged, headingLevel = 2 
     if (editing) editRef.current?.focus();
   }, [editing]);
 
-  const run = async (type: ActionType, body?: string) => {
+  const run = async (type: ActionType, fields?: ActionFields) => {
     if (!view || busy) return;
     setBusy(type);
     setNotice(null);
     setError(null);
     try {
-      const next = await act(view.id, type, view.version, body);
+      const next = await act(view.id, type, view.version, fields);
       setView(next);
       if (type === 'edit') setEditing(false);
       if (type === 'send') setText('');
@@ -86,7 +86,11 @@ export function ConversationPanel({ conversationId, onChanged, headingLevel = 2 
         <p className="meta">
           <span>{lead.phoneMasked}</span> <TagBadge tag={lead.tag} /> <span>score {lead.score}</span>{' '}
           <span className="pill">{view.mode === 'ai' ? 'AI has it' : `Agent has it${view.assignee ? ` (${view.assignee.name})` : ''}`}</span>{' '}
-          <span className="pill">{view.autonomy}</span> <span className="pill">{view.status.replace('_', ' ')}</span>
+          <span className="pill" data-testid="autonomy">
+            {view.autonomy}
+            {view.autonomyOverride ? ' (this conversation)' : ''}
+          </span>{' '}
+          <span className="pill">{view.status.replace('_', ' ')}</span>
           {view.flags.optedOut && <span className="pill danger" data-testid="opted-out">Opted out</span>}
           {view.flags.needsHuman && <span className="pill warn">Waiting for a person</span>}
           {view.flags.quietHours && <span className="pill">Quiet hours: texts wait</span>}
@@ -155,7 +159,7 @@ export function ConversationPanel({ conversationId, onChanged, headingLevel = 2 
             )}
             {editing && (
               <>
-                <button className="primary" disabled={!!busy || !editText.trim()} onClick={() => run('edit', editText)}>
+                <button className="primary" disabled={!!busy || !editText.trim()} onClick={() => run('edit', { text: editText })}>
                   {busy === 'edit' ? 'Sending…' : 'Send edited reply'}
                 </button>
                 <button onClick={() => setEditing(false)}>Cancel</button>
@@ -193,12 +197,29 @@ export function ConversationPanel({ conversationId, onChanged, headingLevel = 2 
         )}
       </div>
 
+      {can('set_autonomy') && (
+        <div className="autonomy">
+          <label htmlFor={`${ids}-autonomy`}>How the AI answers in this conversation</label>
+          <select
+            id={`${ids}-autonomy`}
+            value={view.autonomyOverride ?? ''}
+            disabled={!!busy}
+            onChange={(e) => void run('set_autonomy', { autonomy: e.target.value === '' ? null : (e.target.value as Autonomy) })}
+          >
+            <option value="">As the tenant setting{view.autonomyOverride === null ? ` (${view.autonomy})` : ''}</option>
+            <option value="autopilot">Autopilot: the AI sends its replies</option>
+            <option value="copilot">Copilot: the AI drafts, a person approves</option>
+            <option value="off">Off: the AI only suggests</option>
+          </select>
+        </div>
+      )}
+
       {can('send') && (
         <form
           className="composer"
           onSubmit={(e) => {
             e.preventDefault();
-            if (text.trim()) void run('send', text);
+            if (text.trim()) void run('send', { text });
           }}
         >
           <label htmlFor={`${ids}-send`}>Text the lead yourself {view.mode === 'ai' && <span className="hint">(takes the conversation over)</span>}</label>
@@ -214,7 +235,7 @@ export function ConversationPanel({ conversationId, onChanged, headingLevel = 2 
           className="composer"
           onSubmit={(e) => {
             e.preventDefault();
-            if (note.trim()) void run('note', note);
+            if (note.trim()) void run('note', { text: note });
           }}
         >
           <label htmlFor={`${ids}-note`}>Internal note (the lead never sees it)</label>
