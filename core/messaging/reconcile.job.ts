@@ -23,8 +23,13 @@ export const ABSENT_AFTER_MS = 2 * 60_000;
 export const RESEND_WITHIN_MS = 60 * 60_000;
 /** The provider's clock and ours may disagree by this much. */
 const CLOCK_SKEW_MS = 60_000;
-/** Tries at asking the provider (backing off between them) before a person decides instead. */
+/**
+ * Tries at asking the provider before a person decides instead, `LOOKUP_BACKOFF_MS` × the try apart:
+ * about four minutes in all, which rides out a short provider outage and ends before the sweep would
+ * take the text up again.
+ */
 const LOOKUP_ATTEMPTS = 6;
+const LOOKUP_BACKOFF_MS = 15_000;
 const SWEEP_BATCH = 100;
 
 interface Unanswered extends MessageRow {
@@ -79,7 +84,7 @@ export function reconcileJob(deps: ConversationDeps, resolveProvider: () => SmsP
               };
       } catch (error) {
         const final = event.attempt >= LOOKUP_ATTEMPTS || (error instanceof SmsProviderError && !error.retryable);
-        if (!final) throw error;
+        if (!final) throw Object.assign(error instanceof Error ? error : new Error(String(error)), { retryAfterMs: LOOKUP_BACKOFF_MS * event.attempt });
         lookup = { kind: 'undecided', reason: `the SMS provider could not be asked (${error instanceof Error ? error.message : String(error)})` };
       }
 
