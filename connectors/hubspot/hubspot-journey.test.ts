@@ -11,7 +11,7 @@ import { connectors, tenantSmsProviders } from '../../server/compose';
 import { twilioRouteModule } from '../../server/routes/twilio.routes';
 import { signHubSpotV3 } from './hubspot-signature';
 import { hubspotConnector } from './index';
-import { twilioMessageResource } from '../../test/helpers/twilio-fixtures';
+import { twilioMessageResource, twilioReply } from '../../test/helpers/twilio-fixtures';
 
 afterAll(() => nock.restore());
 
@@ -351,9 +351,9 @@ describe(`HubSpot end to end on the real engine (${process.env.DATABASE_URL ? 'P
           return body.To === phone;
         })
         .basicAuth({ user: ACCOUNT_SID, pass: AUTH_TOKEN })
-        .reply(201, (_uri, body) => {
+        .reply((_uri, body) => {
           const form = new URLSearchParams(body as string);
-          return messageResource(sid, form.get('To')!, form.get('Body')!);
+          return twilioReply(201, messageResource(sid, form.get('To')!, form.get('Body')!));
         });
       const approved = await card('POST', `/hubspot/card/actions?${identity}`, { conversationId, type: 'approve', version: drafted.version, draftId: drafted.draft.id });
       expect(approved.status).toBe(200);

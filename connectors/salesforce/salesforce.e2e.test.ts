@@ -8,7 +8,7 @@ import { eventually as poll } from '../../test/helpers/test-queue';
 import { composeWith, connectors, routes } from '../../server/compose';
 import { loadConfig } from '../../server/config';
 import { salesforceConnector, SALESFORCE_HEADERS } from './index';
-import { twilioMessageResource } from '../../test/helpers/twilio-fixtures';
+import { twilioMessageResource, twilioReply } from '../../test/helpers/twilio-fixtures';
 
 /**
  * The Salesforce journey on the real engine (both tiers), with Salesforce's REST API and Twilio mocked at
@@ -216,10 +216,13 @@ describe(`Salesforce end to end (${process.env.DATABASE_URL ? 'PostgreSQL' : 'PG
         return true;
       })
       .basicAuth({ user: ACCOUNT_SID, pass: AUTH_TOKEN })
-      .reply(201, (_uri, body) => {
+      .reply((_uri, body) => {
         const form = new URLSearchParams(body as string);
         const messageSid = `SM${(++sid).toString(16).padStart(32, '0')}`;
-        return twilioMessageResource({ accountSid: ACCOUNT_SID, from: OUR_NUMBER, sid: messageSid, to: form.get('To')!, body: form.get('Body')!, dateCreated: NOW.toUTCString() });
+        return twilioReply(
+          201,
+          twilioMessageResource({ accountSid: ACCOUNT_SID, from: OUR_NUMBER, sid: messageSid, to: form.get('To')!, body: form.get('Body')!, dateCreated: NOW.toUTCString() }),
+        );
       });
 
     // 1. The lead fills in the tenant's form on its website: the capture route stores lead, consent and

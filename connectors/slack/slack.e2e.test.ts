@@ -4,6 +4,7 @@ import twilio from 'twilio';
 import type { ConversationView, Engine } from '../../core/index';
 import { createTestApp, type TestApp } from '../../test/helpers/test-app';
 import { eventually } from '../../test/helpers/test-queue';
+import { twilioReply } from '../../test/helpers/twilio-fixtures';
 // The journey runs through the real server: its Twilio webhook, its REST API and its SMS provider wiring.
 // Connector code never imports the server; this test composes it the way production does.
 import { composeWith, connectors as composedConnectors, routes } from '../../server/compose';
@@ -64,10 +65,10 @@ class TwilioRecorder {
       .persist()
       .post(MESSAGES_PATH)
       .basicAuth({ user: ACCOUNT_SID, pass: AUTH_TOKEN })
-      .reply(201, (_uri, body) => {
+      .reply((_uri, body) => {
         const form = Object.fromEntries(new URLSearchParams(body as string));
         sent.push(form);
-        return { account_sid: ACCOUNT_SID, sid: next(), status: 'queued', to: form.To, from: OUR_NUMBER, body: form.Body, num_segments: '1', direction: 'outbound-api', error_code: null, error_message: null };
+        return twilioReply(201, { account_sid: ACCOUNT_SID, sid: next(), status: 'queued', to: form.To, from: OUR_NUMBER, body: form.Body, num_segments: '1', direction: 'outbound-api', error_code: null, error_message: null });
       });
   }
   to(phone: string): Array<Record<string, string>> {

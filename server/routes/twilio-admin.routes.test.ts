@@ -2,6 +2,7 @@ import nock from 'nock';
 import request from 'supertest';
 import twilio from 'twilio';
 import { createTestApp, type TestApp } from '../../test/helpers/test-app';
+import { twilioReply } from '../../test/helpers/twilio-fixtures';
 import { twilioAdminRouteModule } from './twilio-admin.routes';
 import { twilioRouteModule } from './twilio.routes';
 
@@ -36,7 +37,7 @@ describe('connecting Twilio', () => {
   });
 
   it('refuses credentials Twilio rejects', async () => {
-    const scope = nock('https://api.twilio.com').get(`/2010-04-01/Accounts/${SID}.json`).basicAuth({ user: SID, pass: TOKEN }).reply(401, { code: 20003, message: 'Authenticate', status: 401 });
+    const scope = nock('https://api.twilio.com').get(`/2010-04-01/Accounts/${SID}.json`).basicAuth({ user: SID, pass: TOKEN }).reply(() => twilioReply(401, { code: 20003, message: 'Authenticate', status: 401 }));
     const res = await put(valid);
     expect(res.status).toBe(422);
     expect(res.body.error.code).toBe('twilio.credentials_invalid');
@@ -45,7 +46,7 @@ describe('connecting Twilio', () => {
   });
 
   it('stores checked credentials sealed, routes the numbers, and names the webhook URLs', async () => {
-    nock('https://api.twilio.com').get(`/2010-04-01/Accounts/${SID}.json`).basicAuth({ user: SID, pass: TOKEN }).reply(200, { sid: SID, status: 'active' });
+    nock('https://api.twilio.com').get(`/2010-04-01/Accounts/${SID}.json`).basicAuth({ user: SID, pass: TOKEN }).reply(() => twilioReply(200, { sid: SID, status: 'active' }));
     const res = await put(valid);
     expect(res.status).toBe(200);
     expect(res.body).toEqual({

@@ -53,3 +53,15 @@ export function twilioMessagePage(input: { accountSid: string; query: string; me
     uri: `${path}?${input.query}&Page=0`,
   };
 }
+
+/**
+ * A nock reply as Twilio sends it, for `.reply(() => twilioReply(201, resource))`: the body as JSON, with
+ * Content-Type and Content-Length. The length matters: the provider keeps its connection alive, and nock 14
+ * never ends a keep-alive reply that has no Content-Length (Twilio's own answers always carry one). A string
+ * body is sent as it is, as HTML, the way a load balancer answers when Twilio itself cannot.
+ */
+export function twilioReply(status: number, body: unknown): [number, string, Record<string, string>] {
+  const text = typeof body === 'string' ? body : JSON.stringify(body);
+  const contentType = typeof body === 'string' ? 'text/html; charset=utf-8' : 'application/json; charset=utf-8';
+  return [status, text, { 'Content-Type': contentType, 'Content-Length': String(Buffer.byteLength(text)) }];
+}
