@@ -1,10 +1,13 @@
+import { readFileSync } from 'node:fs';
 import http from 'node:http';
+import https from 'node:https';
 import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
 import nock from 'nock';
 import { SmsProviderError, type OutboundSms } from '../../../ports/sms-provider.port';
 import { TwilioSmsProvider, toSmsProviderError } from './twilio.sms-provider';
 import { maskPhonesIn } from './mask';
-import { twilioDate, twilioMessagePage } from '../../../../test/helpers/twilio-fixtures';
+import { twilioDate, twilioMessagePage, twilioReply } from '../../../../test/helpers/twilio-fixtures';
 
 const ACCOUNT_SID = 'AC' + 'a'.repeat(32);
 const AUTH_TOKEN = 'test-auth-token';
@@ -58,7 +61,7 @@ const provider = (o: Partial<ConstructorParameters<typeof TwilioSmsProvider>[0]>
 
 function expectMessagesPost(capture: { body?: unknown }) {
   return nock('https://api.twilio.com')
-    .matchHeader('connection', 'close')
+    .matchHeader('connection', 'keep-alive')
     .matchHeader('content-type', 'application/x-www-form-urlencoded')
     .post(MESSAGES_PATH, (body) => {
       capture.body = body;
@@ -70,7 +73,7 @@ function expectMessagesPost(capture: { body?: unknown }) {
 describe('TwilioSmsProvider.send', () => {
   it('posts To, From, Body and StatusCallback with basic auth and returns the sid', async () => {
     const seen: { body?: unknown } = {};
-    const scope = expectMessagesPost(seen).reply(201, messageResource());
+    const scope = expectMessagesPost(seen).reply(() => twilioReply(201, messageResource()));
     const result = await provider().send(buildSms());
     expect(seen.body).toEqual({
       To: '+14155550100',
@@ -84,7 +87,7 @@ describe('TwilioSmsProvider.send', () => {
 
   it('sends through the Messaging Service when configured, with the default status callback', async () => {
     const seen: { body?: unknown } = {};
-    const scope = expectMessagesPost(seen).reply(201, messageResource({ status: 'accepted', from: null, messaging_service_sid: SERVICE_SID }));
+    const scope = expectMessagesPost(seen).reply(() => twilioReply(201, messageResource({ status: 'accepted', from: null, messaging_service_sid: SERVICE_SID })));
     const result = await provider({ messagingServiceSid: SERVICE_SID, statusCallbackUrl: 'https://t.example.com/status' }).send(
       buildSms({ statusCallbackUrl: null }),
     );
@@ -100,7 +103,7 @@ describe('TwilioSmsProvider.send', () => {
 
   it('uses the text’s own sender over the Messaging Service and omits an absent callback', async () => {
     const seen: { body?: unknown } = {};
-    expectMessagesPost(seen).reply(201, messageResource({ status: 'sent' }));
+    expectMessagesPost(seen).reply(() => twilioReply(201, messageResource({ status: 'sent' })));
     const result = await provider({ messagingServiceSid: SERVICE_SID }).send(buildSms({ from: '+14155550111', statusCallbackUrl: null }));
     expect(seen.body).toEqual({ To: '+14155550100', From: '+14155550111', Body: 'Acme Realty: Hi Sam! Reply STOP to opt out.' });
     expect(result.status).toBe('sent');
@@ -115,7 +118,7 @@ describe('TwilioSmsProvider.send', () => {
     ['500 internal error', 500, twilioError(20500, 'Internal Server Error', 500), '20500', true, true],
     ['503 without a JSON body', 503, '<html>Service Unavailable</html>', '503', true, true],
   ])('maps %s', async (_name, status, body, code, retryable, maybeSent) => {
-    expectMessagesPost({}).reply(status, body as never);
+    expectMessagesPost({}).reply(() => twilioReply(status, body));
     const error = await provider().send(buildSms()).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(SmsProviderError);
     expect(error).toMatchObject({ providerCode: code, retryable, maybeSent });
@@ -171,19 +174,21 @@ describe('TwilioSmsProvider.findSent', () => {
   it('lists by To and From and returns only our outbound text with that body, created since the try', async () => {
     const query = 'To=%2B14155550100&From=%2B14155550199&PageSize=50';
     const scope = nock('https://api.twilio.com')
-      .matchHeader('connection', 'close')
+      .matchHeader('connection', 'keep-alive')
       .get(MESSAGES_PATH)
       .query({ To: '+14155550100', From: '+14155550199', PageSize: '50' })
       .basicAuth({ user: ACCOUNT_SID, pass: AUTH_TOKEN })
-      .reply(
-        200,
-        page(query, [
-          listed({ sid: sid('1'), body: 'Another text of ours' }),
-          // Still in Twilio's queue: no date_sent yet, which is why the list is not filtered by DateSent.
-          listed({ sid: sid('2'), status: 'queued', date_sent: null }),
-          listed({ sid: sid('3'), direction: 'inbound', from: '+14155550100', to: '+14155550199' }),
-          listed({ sid: sid('4'), date_created: twilioDate(new Date('2025-06-10T11:59:00Z')) }),
-        ]),
+      .reply(() =>
+        twilioReply(
+          200,
+          page(query, [
+            listed({ sid: sid('1'), body: 'Another text of ours' }),
+            // Still in Twilio's queue: no date_sent yet, which is why the list is not filtered by DateSent.
+            listed({ sid: sid('2'), status: 'queued', date_sent: null }),
+            listed({ sid: sid('3'), direction: 'inbound', from: '+14155550100', to: '+14155550199' }),
+            listed({ sid: sid('4'), date_created: twilioDate(new Date('2025-06-10T11:59:00Z')) }),
+          ]),
+        ),
       );
     expect(await provider().findSent(lookup)).toEqual([{ providerMessageId: sid('2'), status: 'queued', errorCode: null }]);
     expect(scope.isDone()).toBe(true);
@@ -193,13 +198,15 @@ describe('TwilioSmsProvider.findSent', () => {
     const scope = nock('https://api.twilio.com')
       .get(MESSAGES_PATH)
       .query({ To: '+14155550100', PageSize: '50' })
-      .reply(
-        200,
-        page('To=%2B14155550100&PageSize=50', [
-          listed({ sid: sid('5'), messaging_service_sid: 'MG' + 'd'.repeat(32) }),
-          // Smart Encoding may echo the curly apostrophe as a plain one.
-          listed({ sid: sid('6'), messaging_service_sid: SERVICE_SID, body: "We're here", status: 'failed', error_code: 30007 }),
-        ]),
+      .reply(() =>
+        twilioReply(
+          200,
+          page('To=%2B14155550100&PageSize=50', [
+            listed({ sid: sid('5'), messaging_service_sid: 'MG' + 'd'.repeat(32) }),
+            // Smart Encoding may echo the curly apostrophe as a plain one.
+            listed({ sid: sid('6'), messaging_service_sid: SERVICE_SID, body: "We're here", status: 'failed', error_code: 30007 }),
+          ]),
+        ),
       );
     const found = await provider({ messagingServiceSid: SERVICE_SID }).findSent({ ...lookup, body: 'We\u2019re here' });
     expect(found).toEqual([{ providerMessageId: sid('6'), status: 'failed', errorCode: '30007' }]);
@@ -207,9 +214,9 @@ describe('TwilioSmsProvider.findSent', () => {
   });
 
   it('answers an empty list with no texts, and a failed lookup with a retryable error', async () => {
-    nock('https://api.twilio.com').get(MESSAGES_PATH).query(true).reply(200, page('To=%2B14155550100&From=%2B14155550199&PageSize=50', []));
+    nock('https://api.twilio.com').get(MESSAGES_PATH).query(true).reply(() => twilioReply(200, page('To=%2B14155550100&From=%2B14155550199&PageSize=50', [])));
     expect(await provider().findSent(lookup)).toEqual([]);
-    nock('https://api.twilio.com').get(MESSAGES_PATH).query(true).reply(500, twilioError(20500, 'Internal Server Error', 500));
+    nock('https://api.twilio.com').get(MESSAGES_PATH).query(true).reply(() => twilioReply(500, twilioError(20500, 'Internal Server Error', 500)));
     await expect(provider().findSent(lookup)).rejects.toMatchObject({ retryable: true, providerCode: '20500' });
   });
 });
@@ -246,6 +253,67 @@ describe('TwilioSmsProvider with baseUrl', () => {
       From: '+14155550199',
       Body: 'Acme Realty: Hi Sam! Reply STOP to opt out.',
     });
+  });
+});
+
+describe('TwilioSmsProvider connection reuse', () => {
+  const tls = join(__dirname, '../../../../test/fixtures/tls');
+  const tlsCert = join(tls, '127.0.0.1.cert.pem');
+  const servers: Array<http.Server | https.Server> = [];
+
+  /** A local Messages API that answers like Twilio's (201, JSON with Content-Length) and counts TCP connections. */
+  async function localMessagesApi(scheme: 'http' | 'https') {
+    const seen = { connections: 0, requests: 0 };
+    const server =
+      scheme === 'https' ? https.createServer({ key: readFileSync(join(tls, '127.0.0.1.key.pem')), cert: readFileSync(tlsCert) }) : http.createServer();
+    server.on('connection', () => seen.connections++);
+    server.on('request', (req: http.IncomingMessage, res: http.ServerResponse) => {
+      req.resume();
+      req.on('end', () => {
+        seen.requests++;
+        const json = JSON.stringify(messageResource({ sid: `SM${String(seen.requests).padStart(32, '0')}` }));
+        res.writeHead(201, { 'Content-Type': 'application/json; charset=utf-8', 'Content-Length': Buffer.byteLength(json) });
+        res.end(json);
+      });
+    });
+    servers.push(server);
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    return { baseUrl: `${scheme}://127.0.0.1:${(server.address() as AddressInfo).port}`, seen };
+  }
+
+  async function sendThree(p: TwilioSmsProvider): Promise<string[]> {
+    const sids: string[] = [];
+    for (let i = 0; i < 3; i++) sids.push((await p.send(buildSms())).providerMessageId);
+    return sids;
+  }
+
+  // nock lets requests to 127.0.0.1 through, but on a new connection each time: it is off here so the
+  // sockets counted are the provider's own.
+  beforeAll(() => nock.restore());
+  afterAll(() => nock.activate());
+  // The library reads its CA bundle from TWILIO_CA_BUNDLE when the client is built: that trusts the local certificate.
+  beforeEach(() => {
+    process.env.TWILIO_CA_BUNDLE = tlsCert;
+  });
+  afterEach(async () => {
+    delete process.env.TWILIO_CA_BUNDLE;
+    for (const server of servers.splice(0)) {
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    }
+  });
+
+  // https is the way to api.twilio.com (the library's own agent); http is a local fake's (Node's global agent).
+  it.each(['https', 'http'] as const)('sends three texts over one %s connection by default', async (scheme) => {
+    const api = await localMessagesApi(scheme);
+    expect(await sendThree(provider({ baseUrl: api.baseUrl }))).toEqual(['1', '2', '3'].map((n) => `SM${n.padStart(32, '0')}`));
+    expect(api.seen).toEqual({ connections: 1, requests: 3 });
+  });
+
+  it.each(['https', 'http'] as const)('opens a %s connection per text when keepAlive is off', async (scheme) => {
+    const api = await localMessagesApi(scheme);
+    await sendThree(provider({ baseUrl: api.baseUrl, keepAlive: false }));
+    expect(api.seen).toEqual({ connections: 3, requests: 3 });
   });
 });
 

@@ -23,7 +23,10 @@ export interface TwilioSmsProviderConfig {
   statusCallbackUrl?: string | null;
   /** Request timeout, default 15 s. */
   timeoutMs?: number;
-  /** Keep-alive sockets; off by default (nock 14 hangs on keep-alive, and sends are not hot enough to need it). */
+  /**
+   * Keep-alive sockets, on by default (as in the `twilio` library): with it off, every send opens a new TCP
+   * connection and TLS session to api.twilio.com, a few round trips and a handshake's CPU per text.
+   */
   keepAlive?: boolean;
 }
 
@@ -97,7 +100,7 @@ export class TwilioSmsProvider implements SmsProvider {
     if (config.messagingServiceSid && !/^MG[0-9a-fA-F]{32}$/.test(config.messagingServiceSid)) {
       throw new TypeError('TwilioSmsProvider: messagingServiceSid must look like MG followed by 32 hex characters');
     }
-    const clientOpts = { timeout: config.timeoutMs ?? 15_000, keepAlive: config.keepAlive ?? false, autoRetry: false };
+    const clientOpts = { timeout: config.timeoutMs ?? 15_000, keepAlive: config.keepAlive ?? true, autoRetry: false };
     const httpClient = config.baseUrl
       ? new RebasedRequestClient(parseBaseUrl(config.baseUrl), clientOpts)
       : new twilio.RequestClient(clientOpts);
