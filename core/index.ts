@@ -23,7 +23,7 @@ export type { TenantRecord } from './tenants/tenant.service';
 export type { ApiPrincipal, ApiKeyInfo } from './tenants/api-key.service';
 export type { DeadJob } from './jobs/job-system';
 export type { JobOutcome } from './jobs/job-runner';
-export type { IntegrationStatus } from './integrations/integration.service';
+export { INTEGRATION_KINDS, type IntegrationStatus } from './integrations/integration.service';
 export { BullMqJobQueue } from './jobs/bullmq.job-queue';
 export { InProcessJobQueue } from './jobs/in-process.job-queue';
 export type { ConversationEngine, LeadListItem, LeadDetail, TwilioRoute } from './conversations/conversation-engine';

@@ -1,7 +1,9 @@
 import { z } from 'zod';
-import { ACTION_TYPES, AUTONOMY_LEVELS, formDefinitionSchema } from '../../core/index';
+import { ACTION_TYPES, AUTONOMY_LEVELS, INTEGRATION_KINDS, MAX_RANGE_DAYS, TAGS, formDefinitionSchema, tenantSettingsSchema } from '../../core/index';
 import type { RouteModule } from '../app';
+import { createAgentBody, createKeyBody, createTenantBody } from '../routes/admin.routes';
 import { actionBody } from '../routes/conversations.routes';
+import { connectBody } from '../routes/twilio-admin.routes';
 
 const ref = (name: string) => ({ $ref: `#/components/schemas/${name}` });
 const json = (schema: object) => ({ 'application/json': { schema } });
@@ -15,11 +17,23 @@ const autonomy = { type: 'string', enum: [...AUTONOMY_LEVELS] };
 const formIdParam = { name: 'formId', in: 'path', required: true, schema: { type: 'string', format: 'uuid' } };
 const noStore = { description: 'no-store', schema: str };
 const formResponse = (description: string) => ({ description, content: json({ type: 'object', required: ['form'], properties: { form: ref('Form') } }) });
+const role = { type: 'string', enum: ['admin', 'agent', 'viewer'] };
+const noApiKey = errorResponse('auth.missing_api_key or auth.invalid_api_key: no key, or a bad or revoked one');
+const notAdmin = errorResponse('auth.forbidden: the key is not an admin key');
+const malformedJson = errorResponse('request.malformed_json');
+const tooLarge = (limit: string) => errorResponse(`request.too_large: over ${limit}`);
+const fieldsInvalid = errorResponse('request.invalid; details.fields names each bad field');
 const rateLimited = {
   description: 'rate_limit.exceeded: per client IP (default 20 a minute) or per form (default 600 a minute)',
   headers: { 'Retry-After': { description: 'Seconds to wait', schema: { type: 'integer' } } },
   content: json(ref('Error')),
 };
+
+/** A zod schema the server validates with, as JSON Schema: what a client sends (input) or gets back (output). */
+function fromZod(schema: z.ZodType, io: 'input' | 'output', extra: Record<string, unknown> = {}) {
+  const { $schema: _, ...rest } = z.toJSONSchema(schema, { target: 'draft-2020-12', io }) as Record<string, unknown>;
+  return { ...rest, ...extra };
+}
 
 /**
  * The form definition as the server validates it, from its zod schema. What a tenant sends leaves out
@@ -43,18 +57,23 @@ function formDefinitionSchemas() {
 
 /**
  * The public API, OpenAPI 3.1. Hand-written where the shapes are contracts (the conversation view), and
- * generated from the zod schema where the server validates (the action body), so the two cannot drift.
+ * generated from the zod schemas where the server validates (action, form, settings and admin bodies), so
+ * the two cannot drift. Every route takes a tenant API key, except the public form routes (no key) and
+ * tenant creation (the operator's token).
  */
 export function openApiDocument(publicUrl: string): Record<string, unknown> {
   const signal = { type: 'object', required: ['code', 'label', 'points'], properties: { code: str, label: str, points: { type: 'number' } } };
   const forms = formDefinitionSchemas();
   return {
     openapi: '3.1.0',
-    info: { title: 'Tandem API', version: '1', description: 'AI SMS lead nurturing: conversations, leads, agent actions, live events, capture forms.' },
+    info: { title: 'Tandem API', version: '1', description: 'AI SMS lead nurturing: conversations, leads, agent actions, live events, capture forms, tenant administration, analytics.' },
     servers: [{ url: `${publicUrl}/api/v1` }],
     security: [{ bearer: [] }],
     components: {
-      securitySchemes: { bearer: { type: 'http', scheme: 'bearer', description: 'A tenant API key: tdm_...' } },
+      securitySchemes: {
+        bearer: { type: 'http', scheme: 'bearer', description: 'A tenant API key: tdm_...' },
+        adminToken: { type: 'http', scheme: 'bearer', description: "The operator's token (TANDEM_ADMIN_TOKEN), only for creating tenants; a tenant API key is refused" },
+      },
       schemas: {
         Error: {
           type: 'object',
@@ -229,6 +248,158 @@ export function openApiDocument(publicUrl: string): Record<string, unknown> {
             lead: { type: 'object', required: ['id'], properties: { id: { type: 'string', format: 'uuid' } } },
           },
         },
+        TenantSettings: fromZod(tenantSettingsSchema, 'output', { description: 'Everything a tenant can tune; a setting never changed has its default' }),
+        SettingsPatch: fromZod(tenantSettingsSchema, 'input', {
+          description: 'Any of the settings. Each one given replaces the stored value whole (quietHours too: a part left out takes its default); unknown keys are ignored.',
+        }),
+        Tenant: {
+          type: 'object',
+          required: ['id', 'name', 'settings', 'createdAt'],
+          properties: { id: { type: 'string', format: 'uuid' }, name: str, settings: ref('TenantSettings'), createdAt: dateTime },
+        },
+        TenantCreateRequest: fromZod(createTenantBody, 'input', { description: 'adminName (default "Admin") and adminEmail describe the first admin agent.' }),
+        ApiKey: {
+          type: 'object',
+          description: 'An API key as stored: never the secret',
+          required: ['id', 'name', 'prefix', 'role', 'agentId', 'lastUsedAt', 'revokedAt', 'createdAt'],
+          properties: {
+            id: { type: 'string', format: 'uuid' },
+            name: str,
+            prefix: { type: 'string', description: 'The start of the key, to recognise it', examples: ['tdm_3f9a0c1b2d'] },
+            role,
+            agentId: nullable({ type: 'string', format: 'uuid' }),
+            lastUsedAt: nullable({ ...dateTime, description: 'Updated at most once a minute' }),
+            revokedAt: nullable(dateTime),
+            createdAt: dateTime,
+          },
+        },
+        NewApiKey: {
+          allOf: [
+            ref('ApiKey'),
+            {
+              type: 'object',
+              required: ['key', 'note'],
+              properties: { key: { type: 'string', description: 'The whole key, shown this once only', examples: ['tdm_3f9a0c1b2d_...'] }, note: str },
+            },
+          ],
+        },
+        ApiKeyCreateRequest: fromZod(createKeyBody, 'input', { description: "agentId ties the key to one of the tenant's agents: what the key does is recorded as that agent's." }),
+        Agent: {
+          type: 'object',
+          required: ['id', 'tenantId', 'name', 'email', 'role', 'slackUserId', 'hubspotUserId', 'salesforceUserId'],
+          properties: {
+            id: { type: 'string', format: 'uuid' },
+            tenantId: { type: 'string', format: 'uuid' },
+            name: str,
+            email: nullable(str),
+            role,
+            slackUserId: nullable(str),
+            hubspotUserId: nullable(str),
+            salesforceUserId: nullable(str),
+          },
+        },
+        AgentCreateRequest: fromZod(createAgentBody, 'input', { description: 'role defaults to agent. Email and each platform user id are unique within the tenant.' }),
+        IntegrationStatus: {
+          type: 'object',
+          required: ['kind', 'connected', 'enabled', 'externalId', 'updatedAt'],
+          properties: {
+            kind: { type: 'string', enum: [...INTEGRATION_KINDS] },
+            connected: { type: 'boolean' },
+            enabled: { type: 'boolean' },
+            externalId: nullable({ type: 'string', description: "The platform's account id, e.g. the Twilio Account SID" }),
+            updatedAt: nullable(dateTime),
+          },
+        },
+        TwilioConnected: {
+          type: 'object',
+          required: ['connected', 'enabled', 'accountSid', 'messagingServiceSid', 'fromNumber', 'numbers'],
+          properties: {
+            connected: { const: true },
+            enabled: { type: 'boolean' },
+            accountSid: str,
+            messagingServiceSid: nullable(str),
+            fromNumber: nullable({ type: 'string', description: 'E.164' }),
+            numbers: { type: 'array', items: { type: 'string', description: 'E.164' }, description: 'Inbound texts to these numbers are routed to this tenant' },
+          },
+        },
+        TwilioWebhooks: {
+          type: 'object',
+          description: 'Set these on each number (or its Messaging Service)',
+          required: ['incomingMessageUrl', 'statusCallbackUrl', 'method'],
+          properties: { incomingMessageUrl: { type: 'string', format: 'uri' }, statusCallbackUrl: { type: 'string', format: 'uri' }, method: { const: 'POST' } },
+        },
+        TwilioConnectRequest: fromZod(connectBody, 'input', {
+          description:
+            'Give a messagingServiceSid or a fromNumber to send from. Phone numbers may be written in any common format (US when there is no country code); ' +
+            'they are stored in E.164. The numbers listed replace the ones connected before. The auth token is stored sealed and never shown again.',
+        }),
+        DeadJob: {
+          type: 'object',
+          required: ['id', 'topic', 'eventType', 'attempts', 'lastError', 'createdAt'],
+          properties: {
+            id: { type: 'string', pattern: '^\\d+$', description: 'Pass it to POST /jobs/{id}/retry' },
+            topic: str,
+            eventType: str,
+            attempts: { type: 'integer' },
+            lastError: nullable(str),
+            createdAt: dateTime,
+          },
+        },
+        AnalyticsOverview: {
+          type: 'object',
+          required: ['range', 'speedToLead', 'responseRate', 'sentBy', 'decisions', 'leadsByTag'],
+          properties: {
+            range: {
+              type: 'object',
+              required: ['from', 'to', 'bucket'],
+              properties: { from: dateTime, to: dateTime, bucket: { type: 'string', enum: ['day', 'week'], description: 'day up to 92 days, else week' } },
+            },
+            speedToLead: {
+              type: 'object',
+              description: 'Form submission to the first AI or agent text that left; submissions not answered yet count in submissions only',
+              required: ['submissions', 'answered', 'medianSeconds', 'p90Seconds'],
+              properties: {
+                submissions: { type: 'integer' },
+                answered: { type: 'integer' },
+                medianSeconds: nullable({ type: 'number' }),
+                p90Seconds: nullable({ type: 'number' }),
+              },
+            },
+            responseRate: {
+              type: 'object',
+              description: 'Of the leads who got an AI or agent text in the range, how many wrote back after their first one',
+              required: ['texted', 'responded', 'rate'],
+              properties: { texted: { type: 'integer' }, responded: { type: 'integer' }, rate: nullable({ type: 'number', minimum: 0, maximum: 1 }) },
+            },
+            sentBy: {
+              type: 'object',
+              description: 'Outbound texts that left, by author; system = opt-out and help confirmations',
+              required: ['ai', 'agent', 'system', 'aiShare', 'humanShare'],
+              properties: {
+                ai: { type: 'integer' },
+                agent: { type: 'integer' },
+                system: { type: 'integer' },
+                aiShare: nullable({ type: 'number', minimum: 0, maximum: 1 }),
+                humanShare: nullable({ type: 'number', minimum: 0, maximum: 1 }),
+              },
+            },
+            decisions: {
+              type: 'object',
+              description: 'Agent decisions on AI drafts',
+              required: ['approve', 'edit', 'discard'],
+              properties: { approve: { type: 'integer' }, edit: { type: 'integer' }, discard: { type: 'integer' } },
+            },
+            leadsByTag: {
+              type: 'array',
+              description: 'New leads per bucket (UTC) by their current tag; every bucket of the range is present, zeros included',
+              items: {
+                type: 'object',
+                required: ['bucket', ...TAGS],
+                properties: { bucket: { type: 'string', format: 'date', description: 'First day of the bucket' }, ...Object.fromEntries(TAGS.map((t) => [t, { type: 'integer' }])) },
+              },
+            },
+          },
+        },
       },
     },
     paths: {
@@ -254,7 +425,11 @@ export function openApiDocument(publicUrl: string): Record<string, unknown> {
         get: {
           summary: 'One conversation view',
           parameters: [idParam],
-          responses: { '200': { description: 'The view', content: json({ type: 'object', properties: { conversation: ref('ConversationView') } }) }, '404': errorResponse('Unknown id') },
+          responses: {
+            '200': { description: 'The view', content: json({ type: 'object', properties: { conversation: ref('ConversationView') } }) },
+            '401': errorResponse('No or bad API key'),
+            '404': errorResponse('Unknown id'),
+          },
         },
       },
       '/conversations/{id}/actions': {
@@ -267,6 +442,7 @@ export function openApiDocument(publicUrl: string): Record<string, unknown> {
           requestBody: { required: true, content: json(ref('ActionRequest')) },
           responses: {
             '200': { description: 'Done; the new view', content: json({ type: 'object', properties: { conversation: ref('ConversationView') } }) },
+            '401': errorResponse('No or bad API key'),
             '404': errorResponse('Unknown id'),
             '409': errorResponse('conversation.version_conflict or conversation.action_not_allowed; details.conversation is the fresh view'),
             '422': errorResponse('Bad body; details.fields names each field'),
@@ -282,21 +458,25 @@ export function openApiDocument(publicUrl: string): Record<string, unknown> {
             { name: 'cursor', in: 'query', schema: str },
             { name: 'limit', in: 'query', schema: { type: 'integer', minimum: 1, maximum: 100 } },
           ],
-          responses: { '200': { description: 'A page of leads' } },
+          responses: { '200': { description: 'A page of leads' }, '401': errorResponse('No or bad API key') },
         },
       },
       '/leads/{id}': {
         get: {
           summary: 'One lead',
           parameters: [idParam],
-          responses: { '200': { description: 'The lead', content: json({ type: 'object', properties: { lead: ref('LeadSummary') } }) }, '404': errorResponse('Unknown id') },
+          responses: {
+            '200': { description: 'The lead', content: json({ type: 'object', properties: { lead: ref('LeadSummary') } }) },
+            '401': errorResponse('No or bad API key'),
+            '404': errorResponse('Unknown id'),
+          },
         },
       },
       '/events': {
         get: {
           summary: "Server-Sent Events: the tenant's live changes",
           description: 'API key as header, or the console session cookie. A comment line every 15 s.',
-          responses: { '200': { description: 'An event stream', content: { 'text/event-stream': { schema: str } } } },
+          responses: { '200': { description: 'An event stream', content: { 'text/event-stream': { schema: str } } }, '401': errorResponse('No or bad API key or session') },
         },
       },
       '/forms': {
@@ -397,12 +577,204 @@ export function openApiDocument(publicUrl: string): Record<string, unknown> {
         get: {
           summary: "Demo mode only: the texts on the simulated phone of one of the tenant's leads",
           parameters: [{ name: 'phone', in: 'query', required: true, schema: str, description: 'E.164' }],
-          responses: { '200': { description: 'The texts, oldest first' }, '404': errorResponse('Not in demo mode'), '422': errorResponse('phone is not E.164') },
+          responses: {
+            '200': { description: 'The texts, oldest first' },
+            '401': errorResponse('No or bad API key'),
+            '404': errorResponse('Not in demo mode'),
+            '422': errorResponse('phone is not E.164'),
+          },
         },
         post: {
           summary: 'Demo mode only: a text from the simulated phone, through the inbound path',
           requestBody: { required: true, content: json({ type: 'object', required: ['from', 'body'], properties: { from: str, body: str } }) },
-          responses: { '201': { description: 'Received' }, '404': errorResponse('Not in demo mode') },
+          responses: { '201': { description: 'Received' }, '401': errorResponse('No or bad API key'), '404': errorResponse('Not in demo mode') },
+        },
+      },
+      '/tenants': {
+        post: {
+          summary: 'Create a tenant with its first admin agent and an admin API key (operator token)',
+          security: [{ adminToken: [] }],
+          requestBody: { required: true, content: json(ref('TenantCreateRequest')) },
+          responses: {
+            '201': {
+              description: 'Created; the key is shown this once',
+              content: json({ type: 'object', required: ['tenant', 'apiKey'], properties: { tenant: ref('Tenant'), apiKey: ref('NewApiKey') } }),
+            },
+            '400': malformedJson,
+            '401': errorResponse('auth.invalid_admin_token: no operator token, or a wrong one (a tenant API key included)'),
+            '403': errorResponse('auth.admin_disabled: this server has no TANDEM_ADMIN_TOKEN, so tenants cannot be created over HTTP'),
+            '413': tooLarge('64 KB'),
+            '422': fieldsInvalid,
+          },
+        },
+      },
+      '/tenant': {
+        get: {
+          summary: "The key's tenant, with its settings (viewer)",
+          responses: { '200': { description: 'The tenant', content: json({ type: 'object', required: ['tenant'], properties: { tenant: ref('Tenant') } }) }, '401': noApiKey },
+        },
+      },
+      '/settings': {
+        get: {
+          summary: "The tenant's settings, defaults filled in (viewer)",
+          responses: { '200': { description: 'The settings', content: json({ type: 'object', required: ['settings'], properties: { settings: ref('TenantSettings') } }) }, '401': noApiKey },
+        },
+        patch: {
+          summary: 'Change some settings; the others keep their values (admin)',
+          requestBody: { required: true, content: json(ref('SettingsPatch')) },
+          responses: {
+            '200': { description: 'All the settings after the change', content: json({ type: 'object', required: ['settings'], properties: { settings: ref('TenantSettings') } }) },
+            '400': malformedJson,
+            '401': noApiKey,
+            '403': notAdmin,
+            '413': tooLarge('64 KB'),
+            '422': errorResponse('request.invalid: the body is not a JSON object; settings.invalid: details.fields names each bad setting. Nothing is changed'),
+          },
+        },
+      },
+      '/api-keys': {
+        get: {
+          summary: "The tenant's API keys, revoked ones included, oldest first; never a secret (admin)",
+          responses: {
+            '200': { description: 'All keys', content: json({ type: 'object', required: ['apiKeys'], properties: { apiKeys: { type: 'array', items: ref('ApiKey') } } }) },
+            '401': noApiKey,
+            '403': notAdmin,
+          },
+        },
+        post: {
+          summary: 'Create an API key (admin)',
+          requestBody: { required: true, content: json(ref('ApiKeyCreateRequest')) },
+          responses: {
+            '201': { description: 'Created; the key is shown this once', content: json({ type: 'object', required: ['apiKey'], properties: { apiKey: ref('NewApiKey') } }) },
+            '400': malformedJson,
+            '401': noApiKey,
+            '403': notAdmin,
+            '413': tooLarge('64 KB'),
+            '422': fieldsInvalid,
+          },
+        },
+      },
+      '/api-keys/{id}': {
+        delete: {
+          summary: 'Revoke an API key at once; revoking it again keeps the first revokedAt (admin)',
+          parameters: [idParam],
+          responses: {
+            '200': { description: 'The revoked key', content: json({ type: 'object', required: ['apiKey'], properties: { apiKey: ref('ApiKey') } }) },
+            '401': noApiKey,
+            '403': notAdmin,
+            '404': errorResponse('api_key.not_found: no key with this id in the tenant'),
+            '422': errorResponse('api_key.not_found: the id is not a UUID'),
+          },
+        },
+      },
+      '/agents': {
+        get: {
+          summary: "The tenant's agents, oldest first (viewer)",
+          responses: {
+            '200': { description: 'All agents', content: json({ type: 'object', required: ['agents'], properties: { agents: { type: 'array', items: ref('Agent') } } }) },
+            '401': noApiKey,
+          },
+        },
+        post: {
+          summary: 'Add an agent (admin)',
+          requestBody: { required: true, content: json(ref('AgentCreateRequest')) },
+          responses: {
+            '201': { description: 'Created', content: json({ type: 'object', required: ['agent'], properties: { agent: ref('Agent') } }) },
+            '400': malformedJson,
+            '401': noApiKey,
+            '403': notAdmin,
+            '409': errorResponse('agent.duplicate: an agent of the tenant already has this email or platform user id'),
+            '413': tooLarge('64 KB'),
+            '422': fieldsInvalid,
+          },
+        },
+      },
+      '/integrations': {
+        get: {
+          summary: 'Connection state of each platform, without secrets (viewer)',
+          responses: {
+            '200': {
+              description: 'One entry per kind, connected or not',
+              content: json({ type: 'object', required: ['integrations'], properties: { integrations: { type: 'array', items: ref('IntegrationStatus') } } }),
+            },
+            '401': noApiKey,
+          },
+        },
+      },
+      '/integrations/twilio': {
+        get: {
+          summary: 'The Twilio connection, without the auth token, and the webhook URLs to set (viewer)',
+          responses: {
+            '200': {
+              description: 'The connection',
+              content: json({
+                type: 'object',
+                required: ['twilio', 'webhooks'],
+                properties: {
+                  twilio: { oneOf: [ref('TwilioConnected'), { type: 'object', required: ['connected'], properties: { connected: { const: false } } }] },
+                  webhooks: ref('TwilioWebhooks'),
+                },
+              }),
+            },
+            '401': noApiKey,
+          },
+        },
+        put: {
+          summary: "Connect the tenant's Twilio account: checks the credentials with Twilio, then claims the numbers for inbound routing (admin)",
+          requestBody: { required: true, content: json(ref('TwilioConnectRequest')) },
+          responses: {
+            '200': {
+              description: 'Connected',
+              content: json({ type: 'object', required: ['twilio', 'webhooks'], properties: { twilio: ref('TwilioConnected'), webhooks: ref('TwilioWebhooks') } }),
+            },
+            '400': malformedJson,
+            '401': noApiKey,
+            '403': notAdmin,
+            '409': errorResponse('twilio.account_in_use: the account is connected to another tenant; twilio.number_in_use: details.numbers are routed to another tenant'),
+            '413': tooLarge('16 KB'),
+            '422': errorResponse('request.invalid: details.fields names each bad field (numbers.N for a number); twilio.credentials_invalid: Twilio refused the SID and token'),
+            '502': errorResponse('twilio.unavailable: Twilio could not be asked to check the credentials; nothing is stored, try again'),
+          },
+        },
+      },
+      '/jobs/dead': {
+        get: {
+          summary: "The tenant's dead jobs (failed for good: out of attempts, or no handler), newest first, at most 100 (admin)",
+          responses: {
+            '200': { description: 'Dead jobs', content: json({ type: 'object', required: ['jobs'], properties: { jobs: { type: 'array', items: ref('DeadJob') } } }) },
+            '401': noApiKey,
+            '403': notAdmin,
+          },
+        },
+      },
+      '/jobs/{id}/retry': {
+        post: {
+          summary: 'Put a dead job back in line with a fresh attempt budget (admin)',
+          parameters: [{ name: 'id', in: 'path', required: true, schema: { type: 'string', pattern: '^\\d+$' }, description: 'A DeadJob id' }],
+          responses: {
+            '200': { description: 'Queued again', content: json({ type: 'object', required: ['retried'], properties: { retried: { const: true } } }) },
+            '401': noApiKey,
+            '403': notAdmin,
+            '404': errorResponse('job.not_dead: no dead job of the tenant has this id'),
+          },
+        },
+      },
+      '/analytics/overview': {
+        get: {
+          summary: "The console's analytics figures for a range, from inclusive to exclusive (viewer)",
+          parameters: [
+            { name: 'from', in: 'query', required: true, schema: str, description: 'ISO-8601 date or date-time, given once', examples: { day: { value: '2026-06-01' }, instant: { value: '2026-06-01T00:00:00Z' } } },
+            { name: 'to', in: 'query', required: true, schema: str, description: `ISO-8601 date or date-time after from, at most ${MAX_RANGE_DAYS} days later, given once` },
+          ],
+          responses: {
+            '200': {
+              description: 'The overview',
+              headers: { 'Cache-Control': noStore },
+              content: json({ type: 'object', required: ['overview'], properties: { overview: ref('AnalyticsOverview') } }),
+            },
+            '401': noApiKey,
+            '422': errorResponse('request.invalid: details.fields names from or to (missing, given twice, not a real date, not after from, or too long a range)'),
+          },
         },
       },
     },

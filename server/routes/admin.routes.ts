@@ -4,17 +4,18 @@ import { invalid, type Engine } from '../../core/index';
 import { requireAdminToken, requireApiKey } from '../http/auth';
 import { parseBody } from '../http/validate';
 
-const createTenantBody = z.object({
+/** Exported for the OpenAPI document, which describes the bodies from these schemas. */
+export const createTenantBody = z.object({
   name: z.string().trim().min(1).max(120),
   adminName: z.string().trim().min(1).max(120).optional(),
   adminEmail: z.string().email().optional(),
 });
-const createKeyBody = z.object({
+export const createKeyBody = z.object({
   name: z.string().trim().min(1).max(120),
   role: z.enum(['admin', 'agent', 'viewer']),
   agentId: z.string().uuid().nullable().optional(),
 });
-const createAgentBody = z.object({
+export const createAgentBody = z.object({
   name: z.string().trim().min(1).max(120),
   email: z.string().email().nullable().optional(),
   role: z.enum(['admin', 'agent', 'viewer']).optional(),

@@ -7,7 +7,8 @@ import type { TandemConfig } from '../config';
 import { requireApiKey } from '../http/auth';
 import { parseBody } from '../http/validate';
 
-const connectBody = z
+/** Exported for the OpenAPI document, which describes the body from this schema. */
+export const connectBody = z
   .object({
     accountSid: z.string().regex(/^AC[0-9a-f]{32}$/, 'An Account SID starts with AC followed by 32 hex characters'),
     authToken: z.string().regex(/^[0-9a-f]{32}$/, 'An auth token is 32 hex characters (Console → Account info)'),
