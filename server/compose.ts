@@ -66,8 +66,8 @@ interface TwilioConfig {
  */
 export function tenantSmsProviders(engine: Engine, config: TandemConfig, fallback: SmsProvider | null): SmsProviderResolver {
   const cache = new Map<string, { key: string; provider: SmsProvider }>();
-  return async (tenantId) => {
-    const integration = await engine.integrations.get(tenantId, 'twilio');
+  return async (tenantId, m) => {
+    const integration = m ? await engine.integrations.getWith(m, 'twilio') : await engine.integrations.get(tenantId, 'twilio');
     if (integration?.enabled) {
       const c = integration.config as unknown as TwilioConfig;
       const key = JSON.stringify([c.accountSid, c.authToken, c.messagingServiceSid, c.fromNumber]);
@@ -89,7 +89,7 @@ export function tenantSmsProviders(engine: Engine, config: TandemConfig, fallbac
       return { provider: entry.provider, from: c.messagingServiceSid ? null : (c.fromNumber ?? null) };
     }
     if (!fallback) throw new SmsProviderError('No SMS provider: connect Twilio for this tenant', 'no_provider', false);
-    return { provider: fallback, from: await engine.messaging.numberFor(tenantId) };
+    return { provider: fallback, from: await engine.messaging.numberFor(tenantId, m) };
   };
 }
 

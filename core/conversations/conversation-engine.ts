@@ -1,3 +1,4 @@
+import type { EntityManager } from 'typeorm';
 import { createAiPipeline } from '../ai/ai.pipeline';
 import { createOfflineLanguageModel } from '../ai/models/offline.language-model';
 import type { ConversationView, LeadSummary } from '../domain/conversation-view';
@@ -203,9 +204,10 @@ export function createConversationEngine(deps: ConversationDeps) {
       const r = await deps.store.system((m) => one<{ tenant_id: string }>(m, `SELECT tenant_id FROM messages WHERE id = $1`, [messageId]));
       return r?.tenant_id ?? null;
     },
-    /** The tenant's first number (the simulated phone texts it), or null. */
-    async numberFor(tenantId: string): Promise<string | null> {
-      const r = await deps.store.tenant(tenantId, (m) => one<{ e164: string }>(m, `SELECT e164 FROM phone_numbers ORDER BY created_at LIMIT 1`));
+    /** The tenant's first number (the simulated phone texts it), or null; inside `m` when given. */
+    async numberFor(tenantId: string, m?: EntityManager): Promise<string | null> {
+      const read = (tx: EntityManager) => one<{ e164: string }>(tx, `SELECT e164 FROM phone_numbers ORDER BY created_at LIMIT 1`);
+      const r = m ? await read(m) : await deps.store.tenant(tenantId, read);
       return r?.e164 ?? null;
     },
     /**

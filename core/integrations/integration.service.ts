@@ -31,7 +31,12 @@ export class IntegrationService {
   ) {}
 
   async get(tenantId: string, kind: IntegrationKind): Promise<IntegrationRecord | null> {
-    const r = await this.store.tenant(tenantId, (m) => one<RawIntegration>(m, `SELECT * FROM integrations WHERE kind = $1`, [kind]));
+    return this.store.tenant(tenantId, (m) => this.getWith(m, kind));
+  }
+
+  /** `get` inside the caller's tenant transaction. */
+  async getWith(m: EntityManager, kind: IntegrationKind): Promise<IntegrationRecord | null> {
+    const r = await one<RawIntegration>(m, `SELECT * FROM integrations WHERE kind = $1`, [kind]);
     return r ? { kind: r.kind, externalId: r.external_id, enabled: r.enabled, config: this.box.openJson(r.config_ciphertext) } : null;
   }
 

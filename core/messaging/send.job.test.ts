@@ -97,6 +97,38 @@ describe(`sms.send (${process.env.DATABASE_URL ? 'PostgreSQL' : 'PGlite'})`, () 
     expect(roundTrips(transactions)).toBe(9);
   });
 
+  describe('the provider resolver', () => {
+    const usual = async () => ({ provider: sms, from: '+12125550100' });
+    afterEach(() => engine.messaging.useProviders(usual));
+
+    it('runs inside the claim transaction: what it reads costs a statement there, not a transaction of its own', async () => {
+      let given = false;
+      engine.messaging.useProviders(async (_tenant, m) => {
+        given = m !== undefined;
+        await m!.query(`SELECT 1`);
+        return usual();
+      });
+      const { jobId } = await queuedReply('+12125550431');
+      const transactions = await statementsPerTransaction(engine.store, async () => {
+        expect(await run('sms.send', jobId)).toBe('completed');
+      });
+      expect(given).toBe(true);
+      expect(transactions.map((statements) => statements.length)).toEqual([4, 2]);
+    });
+
+    it('a refusal (no provider connected) fails the text and keeps the claim, like a refusal from the provider', async () => {
+      engine.messaging.useProviders(async () => {
+        throw new SmsProviderError('No SMS provider: connect Twilio for this tenant', 'no_provider', false);
+      });
+      const sentBefore = sms.sent.length;
+      const { conversationId, reply, jobId } = await queuedReply('+12125550432');
+      expect(await run('sms.send', jobId)).toBe('completed');
+      const stored = (await messagesOf(engine, tenantId, conversationId)).find((x) => x.id === reply.id)!;
+      expect(stored.status).toBe('failed');
+      expect(sms.sent.length).toBe(sentBefore);
+    });
+  });
+
   it('calls the provider once when two runs of the same send job race', async () => {
     const phone = '+12125550402';
     const { jobId } = await queuedReply(phone);
