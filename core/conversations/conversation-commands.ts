@@ -7,7 +7,7 @@ import { queueOutbound, type OutboundKind } from '../messaging/outbound';
 import { isUuid } from '../store/data-source';
 import { one } from '../store/sql';
 import { allowedActions } from './allowed-actions';
-import { getConversationRow, getLeadRow, loadView, notFoundConversation } from './conversation-view.query';
+import { loadView, lockLeadOfConversation, notFoundConversation, type ConversationRow } from './conversation-view.query';
 import type { ConversationDeps } from './engine-deps';
 
 const MAX_TEXT = 1600;
@@ -20,12 +20,13 @@ class NotAllowed extends Error {
 }
 
 /**
- * Runs one agent command. The first statement moves the version only if it still is the one the agent
- * saw (`... WHERE id = $1 AND version = $2`), which also row-locks the conversation: of two agents acting
- * on the same view, the first wins and the second gets `conversation.version_conflict` (409) with the
- * fresh view. Everything the command does (state, outbound text, draft, note, audit, outbox) commits
- * together. A human `send` moves the conversation to human mode in the same transaction, so the AI
- * never talks over a person.
+ * Runs one agent command. Locks follow the codebase's order (docs/ARCHITECTURE.md, "Lock order"): the
+ * first statement locks the conversation's lead, the second moves the version only if it still is the one
+ * the agent saw (`... WHERE id = $1 AND version = $2`), which also row-locks the conversation and returns
+ * it as it is now: of two agents acting on the same view, the first wins and the second gets
+ * `conversation.version_conflict` (409) with the fresh view. Everything the command does (state, outbound
+ * text, draft, note, audit, outbox) commits together. A human `send` moves the conversation to human mode
+ * in the same transaction, so the AI never talks over a person.
  */
 export async function runCommand(deps: ConversationDeps, tenantId: string, conversationId: string, cmd: ActionCommand): Promise<ConversationView> {
   if (!isUuid(conversationId)) throw notFoundConversation();
@@ -48,18 +49,18 @@ export async function runCommand(deps: ConversationDeps, tenantId: string, conve
   let leadId: string | null = null;
   try {
     const view = await deps.store.tenant(tenantId, async (m) => {
-      const bumped = await one<{ id: string }>(
+      // The lead before the conversation, as every other writer takes them (an inbound text, the AI turn,
+      // the send job): taken the other way round, two such transactions can deadlock.
+      const lead = await lockLeadOfConversation(m, conversationId);
+      if (!lead) throw notFoundConversation();
+      leadId = lead.id;
+      const c = await one<ConversationRow>(
         m,
-        `UPDATE conversations SET version = version + 1, updated_at = clock_timestamp() WHERE id = $1 AND version = $2 RETURNING id`,
+        `UPDATE conversations SET version = version + 1, updated_at = clock_timestamp() WHERE id = $1 AND version = $2
+         RETURNING *, (SELECT a.name FROM agents a WHERE a.id = conversations.assignee_agent_id) AS assignee_name`,
         [conversationId, cmd.version],
       );
-      if (!bumped) {
-        if (await getConversationRow(m, conversationId)) throw new StaleVersion();
-        throw notFoundConversation();
-      }
-      const c = (await getConversationRow(m, conversationId))!;
-      const lead = (await getLeadRow(m, c.lead_id, true))!;
-      leadId = lead.id;
+      if (!c) throw new StaleVersion();
       const draft = await one<{ id: string; body: string; inbound_message_id: string | null; meta: { kind?: OutboundKind } }>(
         m,
         `SELECT id, body, inbound_message_id, meta FROM drafts WHERE conversation_id = $1 AND status = 'pending' FOR UPDATE`,

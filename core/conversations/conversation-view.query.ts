@@ -75,6 +75,16 @@ export async function getLeadRow(m: EntityManager, id: string, lock = false): Pr
   return one<LeadRow>(m, `SELECT * FROM leads WHERE id = $1 ${lock ? 'FOR UPDATE' : ''}`, [id]);
 }
 
+/**
+ * The conversation's lead, row-locked: the first lock of any transaction that changes a conversation
+ * (docs/ARCHITECTURE.md, "Lock order"). Only the lead is locked and read as it is now; read the
+ * conversation in a later statement, whose snapshot includes what the previous lock holder committed.
+ */
+export async function lockLeadOfConversation(m: EntityManager, conversationId: string): Promise<LeadRow | null> {
+  if (!isUuid(conversationId)) return null;
+  return one<LeadRow>(m, `SELECT l.* FROM conversations c JOIN leads l ON l.id = c.lead_id WHERE c.id = $1 FOR UPDATE OF l`, [conversationId]);
+}
+
 /** The lead's zone: the one we were told, else from the number's area code, else the tenant default. */
 export function leadTimezone(lead: Pick<LeadRow, 'timezone' | 'phone'>, settings: TenantSettings): string {
   if (lead.timezone) return lead.timezone;
