@@ -8,7 +8,7 @@ import { isUuid } from '../store/data-source';
 import { one, SqlParams } from '../store/sql';
 import { resolveSettings, type TenantSettings } from '../tenants/tenant-settings';
 import { deliverOrDraft } from './autonomy';
-import { effectiveAutonomy, getConversationRow, getLeadRow, tenantSettings, type ConversationRow, type LeadRow } from './conversation-view.query';
+import { effectiveAutonomy, getConversationRow, getLeadRow, lockLeadOfConversation, tenantSettings, type ConversationRow, type LeadRow } from './conversation-view.query';
 import type { ConversationDeps } from './engine-deps';
 
 /** The AI's view of the tenant's settings. */
@@ -258,13 +258,10 @@ export function openerJob(deps: ConversationDeps, pipeline: () => AiPipeline): J
     async handle(event, ctx) {
       const tenantId = event.tenantId!;
       const { conversationId } = event.payload;
-      const hasOpener = (m: EntityManager, id: string) =>
-        one<{ id: string }>(
-          m,
-          `SELECT id FROM messages WHERE conversation_id = $1 AND direction = 'out'
-           UNION ALL SELECT id FROM drafts WHERE conversation_id = $1 AND meta->>'kind' = 'opener' LIMIT 1`,
-          [id],
-        );
+      const openerOf = (conversation: string) =>
+        `SELECT id FROM messages WHERE conversation_id = ${conversation} AND direction = 'out'
+         UNION ALL SELECT id FROM drafts WHERE conversation_id = ${conversation} AND meta->>'kind' = 'opener'`;
+      const hasOpener = (m: EntityManager, id: string) => one<{ id: string }>(m, `${openerOf('$1')} LIMIT 1`, [id]);
       const input = await deps.store.tenant(tenantId, async (m) => {
         const c = await getConversationRow(m, conversationId);
         const lead = c ? await getLeadRow(m, c.lead_id) : null;
@@ -289,8 +286,17 @@ export function openerJob(deps: ConversationDeps, pipeline: () => AiPipeline): J
         lead: { firstName: input.lead.first_name, answers: input.answers, formName: input.formName },
       });
       await deps.store.tenant(tenantId, async (m) => {
-        const c = (await getConversationRow(m, conversationId, true))!;
-        if (c.mode === 'ai' && c.status !== 'closed' && !(await hasOpener(m, c.id))) {
+        // The lead first (docs/ARCHITECTURE.md, "Lock order"): the opener written below references it, which
+        // waits for whoever holds the lead, so holding the conversation meanwhile could deadlock.
+        const lead = await lockLeadOfConversation(m, conversationId);
+        const c = lead
+          ? await one<Pick<ConversationRow, 'mode' | 'status'> & { has_opener: boolean }>(
+              m,
+              `SELECT c.mode, c.status, EXISTS (${openerOf('c.id')}) AS has_opener FROM conversations c WHERE c.id = $1 FOR UPDATE OF c`,
+              [conversationId],
+            )
+          : null;
+        if (c && c.mode === 'ai' && c.status !== 'closed' && !c.has_opener) {
           await deliverOrDraft(deps, m, {
             tenantId,
             conversationId,

@@ -1,6 +1,6 @@
 import type { JobHandler } from '../jobs/job-registry';
 import { deliverOrDraft } from '../conversations/autonomy';
-import { effectiveAutonomy, getConversationRow, getLeadRow, tenantSettings } from '../conversations/conversation-view.query';
+import { effectiveAutonomy, getConversationRow, lockLeadOfConversation, tenantSettings } from '../conversations/conversation-view.query';
 import type { ConversationDeps } from '../conversations/engine-deps';
 import { one } from '../store/sql';
 
@@ -38,7 +38,10 @@ export function followUpJob(deps: ConversationDeps): JobHandler<FollowUpPayload>
       const tenantId = event.tenantId!;
       const p = event.payload;
       const did = await deps.store.tenant(tenantId, async (m) => {
-        const c = await getConversationRow(m, p.conversationId, true);
+        // The lead first (docs/ARCHITECTURE.md, "Lock order"): the text written below references it, which
+        // waits for whoever holds the lead, so holding the conversation meanwhile could deadlock.
+        const lead = await lockLeadOfConversation(m, p.conversationId);
+        const c = lead ? await getConversationRow(m, p.conversationId, true) : null;
         const fresh = c
           ? await one<{ ok: boolean }>(
               m,
@@ -50,7 +53,6 @@ export function followUpJob(deps: ConversationDeps): JobHandler<FollowUpPayload>
               [p.conversationId, p.anchor, p.step],
             )
           : null;
-        const lead = c ? await getLeadRow(m, c.lead_id) : null;
         if (!c || !lead || !fresh?.ok || c.mode !== 'ai' || c.status !== 'open' || lead.opted_out) {
           await ctx.complete(m);
           return false;

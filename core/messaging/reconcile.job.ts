@@ -90,6 +90,11 @@ export function reconcileJob(deps: ConversationDeps, resolveProvider: () => SmsP
 
       const publish = deps.jobs.outbox.publish.bind(deps.jobs.outbox);
       const settled = await deps.store.tenant(tenantId, async (m) => {
+        // A carrier opt-out below locks the lead: take it before the message (docs/ARCHITECTURE.md, "Lock
+        // order"), as the send job does, or the two could deadlock. Only when the provider reported one.
+        if (lookup.kind === 'listed' && lookup.found.some((f) => f.errorCode === '21610')) {
+          await m.query(`SELECT id FROM leads WHERE id = $1 FOR UPDATE`, [before.lead_id]);
+        }
         const msg = await one<Unanswered>(m, readUnanswered(true), [messageId]);
         if (!stillUnanswered(msg, attempt)) {
           await ctx.complete(m);

@@ -34,6 +34,11 @@ export function statusJob(deps: ConversationDeps): JobHandler<StatusPayload> {
       const tenantId = event.tenantId!;
       const p = event.payload;
       const changed = await deps.store.tenant(tenantId, async (m) => {
+        // An opt-out locks the lead: take it before the message (docs/ARCHITECTURE.md, "Lock order"), as the
+        // send job does, or the two could deadlock. Only on this rare path: no round trip otherwise.
+        if (p.errorCode === '21610') {
+          await m.query(`SELECT l.id FROM messages msg JOIN leads l ON l.id = msg.lead_id WHERE msg.provider_message_id = $1 FOR UPDATE OF l`, [p.providerMessageId]);
+        }
         const msg = await one<{ id: string; status: MessageStatus; lead_id: string; conversation_id: string }>(
           m,
           `SELECT id, status, lead_id, conversation_id FROM messages WHERE provider_message_id = $1 FOR UPDATE`,
