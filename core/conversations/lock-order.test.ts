@@ -1,0 +1,159 @@
+import type { Engine } from '../engine/create-engine';
+import type { ActionCommand } from '../engine/engine.types';
+import type { JobOutcome } from '../jobs/job-runner';
+import { createAiPipeline, createOfflineLanguageModel } from '../ai/index';
+import { one } from '../store/sql';
+import { RecordingSmsProvider, createLead, createTenant, fakeClock, openTestEngine } from './test-support/engine-harness';
+
+const AGENT = { agentId: null, name: 'Sam', surface: 'api' as const };
+const PG = Boolean(process.env.DATABASE_URL);
+
+/**
+ * The lock order (docs/ARCHITECTURE.md, "Lock order"): a lead's row before its conversation's. Each test
+ * holds a transaction that takes the locks as an inbound text or the AI turn does (the lead, then the
+ * conversation) and, between the two, waits until the path under test is itself waiting for a lock. A path
+ * that took the conversation first would then hold it while waiting for the lead: a deadlock, which
+ * PostgreSQL breaks by failing one of the two with 40P01. Taking the lead first, it simply waits its turn.
+ * On PGlite (one connection) the other transaction waits for the whole of the first; both must still succeed.
+ */
+describe(`lock order: the lead first (${PG ? 'PostgreSQL' : 'PGlite'})`, () => {
+  let engine: Engine;
+  let close: () => Promise<void>;
+  let tenantId: string;
+  let phone = 0;
+  const clock = fakeClock('2026-06-02T16:00:00Z'); // noon in New York: no quiet hours
+
+  beforeAll(async () => {
+    ({ engine, close } = await openTestEngine({ clock }));
+    engine.useAiPipeline(createAiPipeline({ model: createOfflineLanguageModel(), clock }));
+    engine.messaging.useProviders(async () => ({ provider: new RecordingSmsProvider(), from: '+12125550100' }));
+    // Autopilot: the follow-up and the opener then write a text, whose lead_id reference takes a lock on the lead.
+    ({ tenantId } = await createTenant(engine, { name: 'Zip Realty', settings: { autonomy: 'autopilot' } }));
+  });
+  afterAll(async () => {
+    await close();
+  });
+
+  const newLead = () => createLead(engine, tenantId, { phone: `+1212555${String(3000 + ++phone)}` });
+
+  /** Resolves once some session of this database waits for a lock (PostgreSQL); PGlite: once `other` was issued. */
+  async function someoneWaitsForALock(): Promise<void> {
+    if (!PG) return new Promise((resolve) => setTimeout(resolve, 20));
+    const until = Date.now() + 5000;
+    for (;;) {
+      const [r] = await engine.store.dataSource.query(
+        `SELECT EXISTS (SELECT 1 FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock') AS waiting`,
+      );
+      if (r.waiting) return;
+      if (Date.now() > until) throw new Error('the transaction under test never waited for a lock');
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+  }
+
+  /**
+   * Locks the lead, starts `other`, waits until it is blocked, then locks `then` (the conversation, as an
+   * inbound text or the AI turn does, or a message, as the send job does) and commits. Returns what `other`
+   * gave (it fails if `other` failed).
+   */
+  async function againstLeadFirst<T>(leadId: string, then: { table: 'conversations' | 'messages'; id: string }, other: () => Promise<T>): Promise<T> {
+    let running: Promise<T> | null = null;
+    await engine.store.tenant(tenantId, async (m) => {
+      await m.query(`SELECT id FROM leads WHERE id = $1 FOR UPDATE`, [leadId]);
+      running = other();
+      running.catch(() => undefined); // reported below, after this transaction
+      await someoneWaitsForALock();
+      await m.query(`SELECT id FROM ${then.table} WHERE id = $1 FOR UPDATE`, [then.id]);
+    });
+    return running!;
+  }
+
+  const versionOf = async (conversationId: string) => (await engine.conversations.view(tenantId, conversationId)).version;
+
+  it.each<[ActionCommand['type'], Partial<ActionCommand>]>([
+    ['send', { text: 'Hi, Sam here from Zip Realty.' }],
+    ['takeover', {}],
+    ['note', { text: 'Prefers texts after 5pm' }],
+    ['set_autonomy', { autonomy: 'copilot' }],
+    ['close', {}],
+    ['approve', {}],
+  ])('an agent\'s "%s" takes the lead before the conversation, so it waits for a lead holder instead of deadlocking', async (type, extra) => {
+    const { leadId, conversationId } = await newLead();
+    if (type === 'approve') {
+      await engine.store.tenant(tenantId, (m) =>
+        m.query(`INSERT INTO drafts (tenant_id, conversation_id, body, reason, confidence) VALUES ($1, $2, 'We are open 9 to 6.', 'test', 0.9)`, [
+          tenantId,
+          conversationId,
+        ]),
+      );
+    }
+    const version = await versionOf(conversationId);
+    const view = await againstLeadFirst(leadId, { table: 'conversations', id: conversationId }, () =>
+      engine.conversations.act(tenantId, conversationId, { type, version, actor: AGENT, ...extra }),
+    );
+    expect(view.version).toBe(version + 1);
+    expect(view.lastDecision?.action ?? 'note').toBe(type === 'note' ? 'note' : type);
+  });
+
+  /**
+   * Publishes one event for a job and runs that job once, as a worker would. Returns the outcome and the
+   * error of a failed attempt (a deadlock shows here).
+   */
+  async function runJobOnce(type: string, topic: string, payload: Record<string, unknown>): Promise<{ outcome: JobOutcome; error: string | null }> {
+    await engine.store.tenant(tenantId, (m) => engine.jobs.outbox.publish(m, [{ type, tenantId, payload }]));
+    const job = await engine.store.system((m) =>
+      one<{ id: string; queue: string }>(m, `SELECT id::text AS id, queue FROM outbox WHERE topic = $1 AND status = 'pending' AND payload @> $2::jsonb`, [
+        topic,
+        JSON.stringify(payload),
+      ]),
+    );
+    const outcome = await engine.jobs.runner.run({ id: job!.id, name: topic, queue: job!.queue });
+    const row = await engine.store.system((m) => one<{ last_error: string | null }>(m, `SELECT last_error FROM outbox WHERE id = $1`, [job!.id]));
+    return { outcome, error: row!.last_error };
+  }
+
+  it('a due follow-up takes the lead first, so an inbound text holding it does not fail the job', async () => {
+    const { leadId, conversationId } = await newLead();
+    const anchor = await engine.store.tenant(tenantId, async (m) =>
+      (await one<{ at: string }>(m, `UPDATE conversations SET last_outbound_at = now() - interval '3 days' WHERE id = $1 RETURNING last_outbound_at::text AS at`, [conversationId]))!.at,
+    );
+    const run = await againstLeadFirst(leadId, { table: 'conversations', id: conversationId }, () =>
+      runJobOnce('followup.due', 'conversation.followup', { conversationId, anchor, step: 0 }),
+    );
+    expect(run).toEqual({ outcome: 'completed', error: null });
+    const followups = await engine.store.tenant(tenantId, (m) =>
+      one<{ n: number }>(m, `SELECT count(*)::int AS n FROM messages WHERE conversation_id = $1 AND meta->>'kind' = 'followup'`, [conversationId]),
+    );
+    expect(followups!.n).toBe(1);
+  });
+
+  it('the opener takes the lead first, so a transaction holding it does not fail the job', async () => {
+    const { leadId, conversationId } = await newLead();
+    const run = await againstLeadFirst(leadId, { table: 'conversations', id: conversationId }, () =>
+      runJobOnce('lead.captured', 'conversation.opener', { leadId, conversationId }),
+    );
+    expect(run).toEqual({ outcome: 'completed', error: null });
+    const openers = await engine.store.tenant(tenantId, (m) =>
+      one<{ n: number }>(m, `SELECT count(*)::int AS n FROM messages WHERE conversation_id = $1 AND meta->>'kind' = 'opener'`, [conversationId]),
+    );
+    expect(openers!.n).toBe(1);
+  });
+
+  it('a carrier STOP (21610) in a status callback locks the lead before the message, as the send job does', async () => {
+    const { leadId, conversationId } = await newLead();
+    const providerMessageId = `SMlock${phone}`;
+    const messageId = await engine.store.tenant(tenantId, async (m) =>
+      (await one<{ id: string }>(
+        m,
+        `INSERT INTO messages (tenant_id, conversation_id, lead_id, direction, author, body, status, provider, provider_message_id)
+         VALUES ($1, $2, $3, 'out', 'ai', 'Still looking?', 'sent', 'recording', $4) RETURNING id`,
+        [tenantId, conversationId, leadId, providerMessageId],
+      ))!.id,
+    );
+    const run = await againstLeadFirst(leadId, { table: 'messages', id: messageId }, () =>
+      runJobOnce('sms.status', 'sms.status', { providerMessageId, status: 'undelivered', errorCode: '21610' }),
+    );
+    expect(run).toEqual({ outcome: 'completed', error: null });
+    const lead = await engine.store.tenant(tenantId, (m) => one<{ opted_out: boolean }>(m, `SELECT opted_out FROM leads WHERE id = $1`, [leadId]));
+    expect(lead!.opted_out).toBe(true);
+  });
+});
