@@ -25,7 +25,7 @@ import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { Worker } from 'node:worker_threads';
 import { createEngine } from '../core/index';
-import { one } from '../core/store/sql';
+import { one, rows } from '../core/store/sql';
 import { fmt, percentile, scratchDatabase, sleep } from './bench-support';
 
 const RATE = Number(process.env.SMS_BENCH_RATE ?? 300);
@@ -155,7 +155,8 @@ async function main() {
       const form = new URLSearchParams(body);
       const to = form.get('To') ?? '';
       if (!providerCalls.has(to)) providerCalls.set(to, performance.timeOrigin + performance.now());
-      const sid = `SM${(++sidSeq).toString(16).padStart(32, '0')}`;
+      // Outbound SIDs start with f, so they never equal an inbound MessageSid of the load generator.
+      const sid = `SMf${(++sidSeq).toString(16).padStart(31, '0')}`;
       res.writeHead(201, { 'Content-Type': 'application/json' });
       res.end(JSON.stringify({ sid, status: 'queued', to, from: OUR_NUMBER, body: form.get('Body'), account_sid: ACCOUNT_SID }));
     });
@@ -245,6 +246,16 @@ async function main() {
     const pgMs = processCpuMs('postgres') - pgBefore;
     const redisMs = processCpuMs('redis-server') - redisBefore;
     const stored = await setup.store.system((m) => one<{ n: string }>(m, `SELECT count(*)::text AS n FROM messages WHERE direction = 'in'`));
+    // Every reply must have gone out once and been recorded ('sending' with the provider's id: the fake sends
+    // no status callbacks): a retried job or a text without its id would make the drain rate flatter the work.
+    const outbound = await setup.store.system((m) =>
+      rows<{ status: string; n: string }>(
+        m,
+        `SELECT status || CASE WHEN provider_message_id IS NULL THEN ' without a provider id' ELSE '' END AS status, count(*)::text AS n
+           FROM messages WHERE direction = 'out' GROUP BY 1 ORDER BY 1`,
+      ),
+    );
+    const retried = await setup.store.system((m) => one<{ n: string }>(m, `SELECT count(*)::text AS n FROM outbox WHERE attempts > 1 OR status = 'dead'`));
     const perText = (ms: number) => `${fmt(ms / BURST, 2)} ms`;
     const names = LAYOUT === 'split' ? ['api', 'worker'] : ['all'];
 
@@ -253,6 +264,7 @@ async function main() {
       `A. webhook ack @ ${RATE} req/s target (${fmt(achieved, 0)} acknowledged/s) for ${SECONDS}s: n=${a.ms.length} errors=${a.errors}  p50=${fmt(percentile(a.ms, 50), 2)} ms  p99=${fmt(percentile(a.ms, 99), 2)} ms  max=${fmt(Math.max(...a.ms), 1)} ms  (backlog after drain: ${leftA})`,
       `B. inbound→provider call, autopilot, 20/s: n=${e2e.length}/${b.sent.length}  p50=${fmt(percentile(e2e, 50), 1)} ms  p95=${fmt(percentile(e2e, 95), 1)} ms`,
       `C. sustained inbound: ${BURST} texts acknowledged in ${fmt(c.seconds, 2)} s = ${fmt(BURST / c.seconds, 0)} texts/s (errors ${c.errors}); AI turns + sends drained at ${fmt(BURST / processedSeconds, 0)} texts/s end to end (backlog left ${leftC}); inbound rows stored ${stored?.n} of ${WARMUP + a.sent.length + b.sent.length + BURST} texts sent`,
+      `   check: outbound texts by status ${outbound.map((r) => `${r.status} ${r.n}`).join(', ')}; provider calls ${sidSeq}; jobs retried or dead ${retried?.n}`,
       `   CPU per text during C: ${names.map((n, i) => `${n} ${perText(cpu[i].ms)}`).join(', ')}, PostgreSQL ${perText(pgMs)}, Redis ${perText(redisMs)}`,
     ];
     process.stdout.write(`${lines.join('\n')}\n`);
