@@ -284,9 +284,10 @@ async function callProvider(
       await publish(m, [{ type: 'message.queued', tenantId, payload: { messageId: msg.id }, availableAt: new Date(Date.now() + 1000 * 2 ** attempt) }]);
       return;
     }
+    // The opt-out locks the lead: before the message's row, as everywhere (docs/ARCHITECTURE.md, "Lock order").
+    if (code === STOP_CODE) await carrierOptOut(deps, m, tenantId, lead.id, msg.id);
     await m.query(`UPDATE messages SET status = 'failed', error_code = $2, updated_at = clock_timestamp() WHERE id = $1`, [msg.id, code ?? 'provider_error']);
     deps.logger.warn({ tenantId, messageId: msg.id, code, err: err instanceof Error ? err.message : String(err) }, 'sms send failed');
-    if (code === STOP_CODE) await carrierOptOut(deps, m, tenantId, lead.id, msg.id);
   });
   deps.jobs.outbox.notifyCommitted();
   deps.live.publish({ tenantId, type: 'message.updated', conversationId: msg.conversation_id, leadId: lead.id });
