@@ -27,6 +27,7 @@ import http from 'node:http';
 import os from 'node:os';
 import type { AddressInfo } from 'node:net';
 import { randomBytes } from 'node:crypto';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { Worker } from 'node:worker_threads';
 import IORedis from 'ioredis';
 import pino from 'pino';
@@ -178,7 +179,12 @@ async function run(role: 'api' | 'all', withEmail: boolean) {
     // autovacuum visits it at most once a minute. Without them the generic plans of prepared statements are
     // made as if every table were tiny (see core/store/prepared-statements.ts). ANALYZE needs the owner.
     await engine.store.dataSource.query(`ANALYZE`);
+    // How long the API's event loop was late to run what was ready: separates time spent queued behind the
+    // API thread's own work from time spent waiting on PostgreSQL and the kernel.
+    const loopDelay = monitorEventLoopDelay({ resolution: 1 });
+    loopDelay.enable();
     const a = await task({ kind: 'open', rate: RATE, seconds: SECONDS });
+    loopDelay.disable();
     const b = await task({ kind: 'closed', concurrency: CONCURRENCY, seconds: SAT_SECONDS });
     draining = false;
     await drainer;
@@ -192,6 +198,7 @@ async function run(role: 'api' | 'all', withEmail: boolean) {
     const lines = [
       `role ${role === 'api' ? 'api (API + outbox relay)' : 'all (API + relay + job worker)'}, ${withEmail ? 'demo form' : 'phone-only form (no email lookup)'}; load average before ${loadBefore}, after ${load()}`,
       `A. open loop ${RATE}/s for ${SECONDS}s: ${fmt(a.ms.length / a.seconds, 0)} submissions/s, p50 ${fmt(percentile(a.ms, 50))} ms, p99 ${fmt(percentile(a.ms, 99))} ms, max ${fmt(Math.max(...a.ms))} ms, errors ${errors(a)}`,
+      `   API event-loop delay during A: p50 ${fmt(loopDelay.percentile(50) / 1e6)} ms, p99 ${fmt(loopDelay.percentile(99) / 1e6)} ms, max ${fmt(loopDelay.max / 1e6)} ms`,
       `B. saturation, ${CONCURRENCY} concurrent for ${SAT_SECONDS}s: ${fmt(b.ms.length / b.seconds, 0)} submissions/s, p50 ${fmt(percentile(b.ms, 50))} ms, p99 ${fmt(percentile(b.ms, 99))} ms, errors ${errors(b)}`,
       `check: ${stored} submissions stored of ${b.sent} sent, ${events} with a lead.captured event` + (role === 'all' ? `; ${drafts} openers drafted by the worker so far` : ''),
       ...(Object.keys(kinds).length ? [`errors by kind: ${Object.entries(kinds).map(([k, n]) => `${k} ×${n}`).join(', ')}`] : []),
