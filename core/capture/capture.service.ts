@@ -280,7 +280,7 @@ export class CaptureService {
                (SELECT id, 1 AS rank FROM leads WHERE $2::text IS NOT NULL AND email_lower = lower($2)
                  ORDER BY created_at DESC, id DESC LIMIT 1)) hit
          JOIN leads l ON l.id = hit.id
-        ORDER BY hit.rank LIMIT 1 FOR UPDATE OF l`,
+        ORDER BY hit.rank LIMIT 1 FOR NO KEY UPDATE OF l`,
       [phone, fields.email],
     );
 

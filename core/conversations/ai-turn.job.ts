@@ -229,7 +229,7 @@ async function recordTurn(
             (SELECT id FROM messages WHERE conversation_id = c.id AND direction = 'in'
               ORDER BY created_at DESC, id DESC LIMIT 1) AS newest_inbound_id
        FROM conversations c WHERE c.id = ${q.add(x.conversationId)}::uuid
-        FOR UPDATE OF c`,
+        FOR NO KEY UPDATE OF c`,
     q.values,
   );
   if (!row) throw new Error(`conversation ${x.conversationId} not found for its AI turn`);
@@ -292,7 +292,7 @@ export function openerJob(deps: ConversationDeps, pipeline: () => AiPipeline): J
         const c = lead
           ? await one<Pick<ConversationRow, 'mode' | 'status'> & { has_opener: boolean }>(
               m,
-              `SELECT c.mode, c.status, EXISTS (${openerOf('c.id')}) AS has_opener FROM conversations c WHERE c.id = $1 FOR UPDATE OF c`,
+              `SELECT c.mode, c.status, EXISTS (${openerOf('c.id')}) AS has_opener FROM conversations c WHERE c.id = $1 FOR NO KEY UPDATE OF c`,
               [conversationId],
             )
           : null;

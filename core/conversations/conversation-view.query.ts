@@ -65,14 +65,14 @@ export async function getConversationRow(m: EntityManager, id: string, lock = fa
   return one<ConversationRow>(
     m,
     `SELECT c.*, a.name AS assignee_name FROM conversations c LEFT JOIN agents a ON a.id = c.assignee_agent_id
-      WHERE c.id = $1 ${lock ? 'FOR UPDATE OF c' : ''}`,
+      WHERE c.id = $1 ${lock ? 'FOR NO KEY UPDATE OF c' : ''}`,
     [id],
   );
 }
 
 export async function getLeadRow(m: EntityManager, id: string, lock = false): Promise<LeadRow | null> {
   if (!isUuid(id)) return null;
-  return one<LeadRow>(m, `SELECT * FROM leads WHERE id = $1 ${lock ? 'FOR UPDATE' : ''}`, [id]);
+  return one<LeadRow>(m, `SELECT * FROM leads WHERE id = $1 ${lock ? 'FOR NO KEY UPDATE' : ''}`, [id]);
 }
 
 /**
@@ -82,7 +82,7 @@ export async function getLeadRow(m: EntityManager, id: string, lock = false): Pr
  */
 export async function lockLeadOfConversation(m: EntityManager, conversationId: string): Promise<LeadRow | null> {
   if (!isUuid(conversationId)) return null;
-  return one<LeadRow>(m, `SELECT l.* FROM conversations c JOIN leads l ON l.id = c.lead_id WHERE c.id = $1 FOR UPDATE OF l`, [conversationId]);
+  return one<LeadRow>(m, `SELECT l.* FROM conversations c JOIN leads l ON l.id = c.lead_id WHERE c.id = $1 FOR NO KEY UPDATE OF l`, [conversationId]);
 }
 
 /** The lead's zone: the one we were told, else from the number's area code, else the tenant default. */

@@ -3,6 +3,7 @@ import type { ActionCommand } from '../engine/engine.types';
 import type { JobOutcome } from '../jobs/job-runner';
 import { createAiPipeline, createOfflineLanguageModel } from '../ai/index';
 import { one } from '../store/sql';
+import { lockLeadOfConversation } from './conversation-view.query';
 import { RecordingSmsProvider, createLead, createTenant, fakeClock, openTestEngine } from './test-support/engine-harness';
 
 const AGENT = { agentId: null, name: 'Sam', surface: 'api' as const };
@@ -27,7 +28,7 @@ describe(`lock order: the lead first (${PG ? 'PostgreSQL' : 'PGlite'})`, () => {
     ({ engine, close } = await openTestEngine({ clock }));
     engine.useAiPipeline(createAiPipeline({ model: createOfflineLanguageModel(), clock }));
     engine.messaging.useProviders(async () => ({ provider: new RecordingSmsProvider(), from: '+12125550100' }));
-    // Autopilot: the follow-up and the opener then write a text, whose lead_id reference takes a lock on the lead.
+    // Autopilot: the follow-up and the opener then write a text.
     ({ tenantId } = await createTenant(engine, { name: 'Zip Realty', settings: { autonomy: 'autopilot' } }));
   });
   afterAll(async () => {
@@ -58,11 +59,11 @@ describe(`lock order: the lead first (${PG ? 'PostgreSQL' : 'PGlite'})`, () => {
   async function againstLeadFirst<T>(leadId: string, then: { table: 'conversations' | 'messages'; id: string }, other: () => Promise<T>): Promise<T> {
     let running: Promise<T> | null = null;
     await engine.store.tenant(tenantId, async (m) => {
-      await m.query(`SELECT id FROM leads WHERE id = $1 FOR UPDATE`, [leadId]);
+      await m.query(`SELECT id FROM leads WHERE id = $1 FOR NO KEY UPDATE`, [leadId]);
       running = other();
       running.catch(() => undefined); // reported below, after this transaction
       await someoneWaitsForALock();
-      await m.query(`SELECT id FROM ${then.table} WHERE id = $1 FOR UPDATE`, [then.id]);
+      await m.query(`SELECT id FROM ${then.table} WHERE id = $1 FOR NO KEY UPDATE`, [then.id]);
     });
     return running!;
   }
@@ -156,4 +157,28 @@ describe(`lock order: the lead first (${PG ? 'PostgreSQL' : 'PGlite'})`, () => {
     const lead = await engine.store.tenant(tenantId, (m) => one<{ opted_out: boolean }>(m, `SELECT opted_out FROM leads WHERE id = $1`, [leadId]));
     expect(lead!.opted_out).toBe(true);
   });
+
+  // Two connections are needed to see one wait or not: PostgreSQL only (PGlite has one).
+  if (PG) {
+    it('a lead holder keeps other lead holders out, but not a row that merely references the lead', async () => {
+      const { leadId, conversationId } = await newLead();
+      const inOtherTransaction = (sql: string, params: unknown[]) =>
+        engine.store.tenant(tenantId, async (m) => {
+          await m.query(`SET LOCAL lock_timeout = '300ms'`);
+          return m.query(sql, params);
+        });
+      await engine.store.tenant(tenantId, async (m) => {
+        await lockLeadOfConversation(m, conversationId);
+        // A row written elsewhere that references both (its foreign-key checks take FOR KEY SHARE) goes straight in.
+        await expect(
+          inOtherTransaction(
+            `INSERT INTO messages (tenant_id, conversation_id, lead_id, direction, author, body, status) VALUES ($1, $2, $3, 'in', 'lead', 'Call after 5', 'received')`,
+            [tenantId, conversationId, leadId],
+          ),
+        ).resolves.toBeDefined();
+        // Another path that locks the lead waits for this one (here until its lock_timeout).
+        await expect(inOtherTransaction(`SELECT id FROM leads WHERE id = $1 FOR NO KEY UPDATE`, [leadId])).rejects.toThrow(/lock timeout/);
+      });
+    });
+  }
 });

@@ -116,7 +116,7 @@ describe(`inbound SMS (${process.env.DATABASE_URL ? 'PostgreSQL' : 'PGlite'})`, 
 
     // Open + these + COMMIT: 4 round trips on PostgreSQL for the webhook's whole transaction.
     expect(statements).toHaveLength(2);
-    expect(statements[0]).toMatch(/FOR UPDATE/);
+    expect(statements[0]).toMatch(/FOR NO KEY UPDATE OF l/);
     const [stored] = await messagesWithSid(sid);
     expect(result).toEqual({ duplicate: false, messageId: stored!.id, conversationId, keyword: null });
     const message = await tx((m) => one(m, `SELECT conversation_id, lead_id, direction, author, body, status, provider FROM messages WHERE id = $1`, [stored!.id]));

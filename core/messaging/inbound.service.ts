@@ -161,7 +161,7 @@ function lockLead(m: EntityManager, phone: string): Promise<LockedLead | null> {
   return one<LockedLead>(
     m,
     `SELECT l.*, (SELECT c.id FROM conversations c WHERE c.lead_id = l.id ORDER BY c.created_at DESC, c.id DESC LIMIT 1) AS conversation_id
-       FROM leads l WHERE l.phone = $1 FOR UPDATE OF l`,
+       FROM leads l WHERE l.phone = $1 FOR NO KEY UPDATE OF l`,
     [phone],
   );
 }

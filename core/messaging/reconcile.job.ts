@@ -93,7 +93,7 @@ export function reconcileJob(deps: ConversationDeps, resolveProvider: () => SmsP
         // A carrier opt-out below locks the lead: take it before the message (docs/ARCHITECTURE.md, "Lock
         // order"), as the send job does, or the two could deadlock. Only when the provider reported one.
         if (lookup.kind === 'listed' && lookup.found.some((f) => f.errorCode === '21610')) {
-          await m.query(`SELECT id FROM leads WHERE id = $1 FOR UPDATE`, [before.lead_id]);
+          await m.query(`SELECT id FROM leads WHERE id = $1 FOR NO KEY UPDATE`, [before.lead_id]);
         }
         const msg = await one<Unanswered>(m, readUnanswered(true), [messageId]);
         if (!stillUnanswered(msg, attempt)) {

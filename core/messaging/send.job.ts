@@ -167,7 +167,7 @@ function lockLeadOf(m: EntityManager, messageId: string): Promise<(LeadRow & { t
        JOIN leads l ON l.id = msg.lead_id
        JOIN tenants t ON t.id = l.tenant_id
       WHERE msg.id = $1::uuid
-        FOR UPDATE OF l`,
+        FOR NO KEY UPDATE OF l`,
     [messageId],
   );
 }
@@ -356,7 +356,7 @@ async function recordSent(
 
 /** Twilio 21610: the carrier says this number replied STOP to our sender. Treat it as an opt-out. */
 export async function carrierOptOut(deps: ConversationDeps, m: EntityManager, tenantId: string, leadId: string, messageId: string): Promise<void> {
-  await m.query(`SELECT id FROM leads WHERE id = $1 FOR UPDATE`, [leadId]);
+  await m.query(`SELECT id FROM leads WHERE id = $1 FOR NO KEY UPDATE`, [leadId]);
   const changed = await recordConsent(m, { tenantId, leadId, kind: 'opt_out', source: 'carrier_error', proof: { messageId, errorCode: STOP_CODE } });
   if (changed) await deps.jobs.outbox.publish(m, [{ type: 'lead.updated', tenantId, payload: { leadId } }]);
 }

@@ -37,7 +37,7 @@ export function statusJob(deps: ConversationDeps): JobHandler<StatusPayload> {
         // An opt-out locks the lead: take it before the message (docs/ARCHITECTURE.md, "Lock order"), as the
         // send job does, or the two could deadlock. Only on this rare path: no round trip otherwise.
         if (p.errorCode === '21610') {
-          await m.query(`SELECT l.id FROM messages msg JOIN leads l ON l.id = msg.lead_id WHERE msg.provider_message_id = $1 FOR UPDATE OF l`, [p.providerMessageId]);
+          await m.query(`SELECT l.id FROM messages msg JOIN leads l ON l.id = msg.lead_id WHERE msg.provider_message_id = $1 FOR NO KEY UPDATE OF l`, [p.providerMessageId]);
         }
         const msg = await one<{ id: string; status: MessageStatus; lead_id: string; conversation_id: string }>(
           m,
