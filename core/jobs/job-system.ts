@@ -138,7 +138,7 @@ export class JobSystem {
 
   /** Puts a dead job back in line with a fresh attempt budget. Returns false if it was not dead. */
   async retryDead(tenantId: string, id: string): Promise<boolean> {
-    if (!/^\d+$/.test(id)) return false;
+    if (!isOutboxId(id)) return false;
     const n = await this.options.store.tenant(tenantId, (m) =>
       affected(
         m,
@@ -150,4 +150,11 @@ export class JobSystem {
     if (n > 0) this.relay.kick();
     return n > 0;
   }
+}
+
+const MAX_BIGINT = 2n ** 63n - 1n;
+
+/** Outbox ids are bigints: digits past that range name no job (and would make PostgreSQL fail the cast). */
+function isOutboxId(id: string): boolean {
+  return /^\d{1,19}$/.test(id) && BigInt(id) <= MAX_BIGINT;
 }

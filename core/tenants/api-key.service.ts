@@ -1,7 +1,7 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { Role } from '../domain/types';
-import { TandemError } from '../errors/tandem-error';
-import type { Store } from '../store/data-source';
+import { TandemError, invalid } from '../errors/tandem-error';
+import { isUuid, type Store } from '../store/data-source';
 import { one, rows } from '../store/sql';
 
 /** Keys look like `tdm_<prefix>_<secret>`: the prefix finds the row, only the secret's SHA-256 is kept. */
@@ -38,16 +38,28 @@ export function generateApiKey(): { key: string; prefix: string; hash: string } 
 export class ApiKeyService {
   constructor(private readonly store: Store) {}
 
+  /**
+   * The agent a key acts as must be one of the tenant's own: the foreign key alone would accept another
+   * tenant's agent (the database checks references without row-level security). The insert reads the
+   * agent under the tenant's RLS in the same statement, so a foreign or unknown id stores nothing, and
+   * both get the same answer: an admin learns nothing about other tenants' ids.
+   */
   async create(tenantId: string, input: { name: string; role: Role; agentId?: string | null }): Promise<{ key: string; info: ApiKeyInfo }> {
+    const agentId = input.agentId ?? null;
+    const unknownAgent = () => invalid('agentId is not an agent of this tenant', { fields: { agentId: 'no agent of this tenant has this id (see GET /agents)' } });
+    if (agentId !== null && !isUuid(agentId)) throw unknownAgent();
     const { key, prefix, hash } = generateApiKey();
     const row = await this.store.tenant(tenantId, (m) =>
       one<RawKey>(
         m,
-        `INSERT INTO api_keys (tenant_id, name, prefix, hash, role, agent_id) VALUES ($1, $2, $3, $4, $5, $6) RETURNING *`,
-        [tenantId, input.name, prefix, hash, input.role, input.agentId ?? null],
+        `INSERT INTO api_keys (tenant_id, name, prefix, hash, role, agent_id)
+         SELECT $1::uuid, $2::text, $3::text, $4::text, $5::text, $6::uuid WHERE $6::uuid IS NULL OR EXISTS (SELECT 1 FROM agents WHERE id = $6::uuid)
+         RETURNING *`,
+        [tenantId, input.name, prefix, hash, input.role, agentId],
       ),
     );
-    return { key, info: toInfo(row!) };
+    if (!row) throw unknownAgent();
+    return { key, info: toInfo(row) };
   }
 
   async list(tenantId: string): Promise<ApiKeyInfo[]> {
@@ -56,6 +68,8 @@ export class ApiKeyService {
   }
 
   async revoke(tenantId: string, keyId: string): Promise<ApiKeyInfo> {
+    // A malformed id names no key: 404 like any unknown id (as conversations, leads and forms answer).
+    if (!isUuid(keyId)) throw new TandemError('api_key.not_found', 'API key not found', 404);
     const row = await this.store.tenant(tenantId, (m) =>
       one<RawKey>(m, `UPDATE api_keys SET revoked_at = coalesce(revoked_at, now()) WHERE id = $1 RETURNING *`, [keyId]),
     );

@@ -1,4 +1,5 @@
 import request from 'supertest';
+import { rows } from '../../core/store/sql';
 import { createTestApp, type TestApp } from '../../test/helpers/test-app';
 
 describe('tenant administration API', () => {
@@ -87,5 +88,104 @@ describe('tenant administration API', () => {
     const metrics = await request(t.app).get('/metrics');
     expect(metrics.text).toContain('tandem_http_request_duration_seconds_bucket');
     expect(metrics.text).toMatch(/tandem_outbox_pending \d+/);
+  });
+});
+
+/**
+ * An admin names rows by id (an agent for a key, a key to revoke, a dead job to retry). An id of another
+ * tenant, of nothing, or malformed is a clear 4xx that stores nothing, and never tells whether another
+ * tenant has such a row.
+ */
+describe('ids an admin passes', () => {
+  let t: TestApp;
+  const ADMIN = 'operator-token-0123456789';
+  let acme: { key: string; tenantId: string };
+  let rival: { key: string; tenantId: string };
+  let rivalAgentId: string;
+
+  const createTenant = async (name: string) => {
+    const res = await request(t.app).post('/api/v1/tenants').set('Authorization', `Bearer ${ADMIN}`).send({ name, adminName: `${name} Admin` });
+    expect(res.status).toBe(201);
+    return { key: res.body.apiKey.key as string, tenantId: res.body.tenant.id as string };
+  };
+  const createAgent = async (key: string, name: string) => {
+    const res = await request(t.app).post('/api/v1/agents').set('Authorization', `Bearer ${key}`).send({ name, role: 'agent' });
+    expect(res.status).toBe(201);
+    return res.body.agent.id as string;
+  };
+  /** Every API key of every tenant, as the system sees them. */
+  const allKeys = () => t.engine.store.system((m) => rows<{ id: string; tenant_id: string; agent_id: string | null; revoked_at: Date | null }>(m, `SELECT id, tenant_id, agent_id, revoked_at FROM api_keys ORDER BY id`));
+
+  beforeAll(async () => {
+    t = await createTestApp({ env: { TANDEM_ADMIN_TOKEN: ADMIN } });
+    acme = await createTenant('Acme Homes');
+    rival = await createTenant('Rival Realty');
+    rivalAgentId = await createAgent(rival.key, 'Rita Rival');
+  });
+  afterAll(() => t.close());
+
+  it("refuses a key for another tenant's agent with 422 naming agentId, and stores nothing", async () => {
+    const before = await allKeys();
+    const res = await request(t.app).post('/api/v1/api-keys').set('Authorization', `Bearer ${acme.key}`).send({ name: 'stolen', role: 'agent', agentId: rivalAgentId });
+    expect(res.status).toBe(422);
+    expect(res.body.error).toMatchObject({ code: 'request.invalid', details: { fields: { agentId: expect.stringContaining('no agent of this tenant') } } });
+    expect(res.body.error.message).toContain('agentId');
+    expect(JSON.stringify(res.body)).not.toContain('Rita');
+    expect(await allKeys()).toEqual(before);
+  });
+
+  it('answers an agentId that matches no agent the same way, and stores nothing', async () => {
+    const before = await allKeys();
+    const foreign = await request(t.app).post('/api/v1/api-keys').set('Authorization', `Bearer ${acme.key}`).send({ name: 'x', role: 'agent', agentId: rivalAgentId });
+    const unknown = await request(t.app).post('/api/v1/api-keys').set('Authorization', `Bearer ${acme.key}`).send({ name: 'x', role: 'agent', agentId: '00000000-0000-4000-8000-000000000000' });
+    expect(unknown.status).toBe(422);
+    // Same code, message and details: the answer does not tell a foreign id from an unknown one.
+    expect(unknown.body).toEqual(foreign.body);
+    expect(await allKeys()).toEqual(before);
+  });
+
+  it("links a key to the tenant's own agent", async () => {
+    const agentId = await createAgent(acme.key, 'Ann Acme');
+    const res = await request(t.app).post('/api/v1/api-keys').set('Authorization', `Bearer ${acme.key}`).send({ name: 'ann', role: 'agent', agentId });
+    expect(res.status).toBe(201);
+    expect(res.body.apiKey).toMatchObject({ agentId, role: 'agent' });
+    expect((await allKeys()).find((k) => k.id === res.body.apiKey.id)).toMatchObject({ tenant_id: acme.tenantId, agent_id: agentId });
+  });
+
+  it('answers a malformed API key id as an unknown one: 404 api_key.not_found, nothing revoked', async () => {
+    const before = await allKeys();
+    for (const id of ['not-a-uuid', '123', `${rivalAgentId}x`]) {
+      const res = await request(t.app).delete(`/api/v1/api-keys/${id}`).set('Authorization', `Bearer ${acme.key}`);
+      expect([id, res.status, res.body.error.code]).toEqual([id, 404, 'api_key.not_found']);
+    }
+    expect(await allKeys()).toEqual(before);
+  });
+
+  it("cannot revoke another tenant's key", async () => {
+    const before = await allKeys();
+    const rivalKeyId = before.find((k) => k.tenant_id === rival.tenantId)!.id;
+    const res = await request(t.app).delete(`/api/v1/api-keys/${rivalKeyId}`).set('Authorization', `Bearer ${acme.key}`);
+    expect(res.status).toBe(404);
+    expect(res.body.error.code).toBe('api_key.not_found');
+    expect(await allKeys()).toEqual(before);
+    expect((await request(t.app).get('/api/v1/tenant').set('Authorization', `Bearer ${rival.key}`)).status).toBe(200);
+  });
+
+  it('answers a job id past bigint as 404 job.not_dead, changing no job', async () => {
+    const dead = () => t.engine.store.system((m) => rows(m, `SELECT id::text AS id, status, attempts FROM outbox WHERE status = 'dead' ORDER BY id`));
+    await t.engine.store.system((m) =>
+      m.query(`INSERT INTO outbox (tenant_id, topic, queue, event_type, payload, status, attempts) VALUES ($1, 'nobody.listens', 'default', 'test.dead', '{}', 'dead', 8)`, [acme.tenantId]),
+    );
+    const before = await dead();
+    expect(before).toHaveLength(1);
+    for (const id of ['99999999999999999999', '9223372036854775808']) {
+      const res = await request(t.app).post(`/api/v1/jobs/${id}/retry`).set('Authorization', `Bearer ${acme.key}`);
+      expect([id, res.status, res.body.error?.code]).toEqual([id, 404, 'job.not_dead']);
+      expect(res.body.error.message).toBe('No dead job with this id');
+    }
+    // The largest bigint is a well-formed id: looked up, and not dead.
+    const max = await request(t.app).post('/api/v1/jobs/9223372036854775807/retry').set('Authorization', `Bearer ${acme.key}`);
+    expect([max.status, max.body.error.code]).toEqual([404, 'job.not_dead']);
+    expect(await dead()).toEqual(before);
   });
 });
