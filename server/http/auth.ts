@@ -22,9 +22,12 @@ function presentedKey(req: Parameters<RequestHandler>[0]): string | null {
   return m ? decodeURIComponent(m[1]!) : null;
 }
 
-/** Tenant API-key authentication with a minimum role. */
-export function requireApiKey(engine: Engine, minimum: Role = 'viewer'): RequestHandler {
-  return async (req, res, next) => {
+/**
+ * Tenant API-key authentication with a minimum role. The handler carries that role (`minimumRole`), so
+ * a test can check that every route needing more than a viewer documents its 403.
+ */
+export function requireApiKey(engine: Engine, minimum: Role = 'viewer'): RequestHandler & { minimumRole: Role } {
+  const handler: RequestHandler = async (req, res, next) => {
     try {
       const key = presentedKey(req);
       if (!key) return sendError(res, 401, 'auth.missing_api_key', 'Send your API key as "Authorization: Bearer tdm_..."');
@@ -39,6 +42,7 @@ export function requireApiKey(engine: Engine, minimum: Role = 'viewer'): Request
       next(err);
     }
   };
+  return Object.assign(handler, { minimumRole: minimum });
 }
 
 /** The operator's token (TANDEM_ADMIN_TOKEN) for creating tenants. Constant-time comparison. */

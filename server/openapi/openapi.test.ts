@@ -67,6 +67,18 @@ describe('the OpenAPI document', () => {
     expect(bad).toEqual([]);
   });
 
+  it('gives every success answer the schema of its body', () => {
+    const bare = operations.flatMap(({ route, op }) =>
+      Object.entries(op.responses)
+        .filter(([status, r]) => Number(status) < 300 && !r.content)
+        .map(([status]) => `${route} ${status}`),
+    );
+    expect(bare).toEqual([]);
+    expect(doc.paths['/leads']!.get!.responses['200']!.content!['application/json']!.schema).toMatchObject({
+      properties: { items: { items: { $ref: '#/components/schemas/LeadListItem' } } },
+    });
+  });
+
   it('names only defined security schemes; the operator token guards tenant creation alone', () => {
     for (const { route, op } of operations) {
       expect([route, schemesOf(op).filter((s) => !(s in doc.components.securitySchemes))]).toEqual([route, []]);

@@ -20,6 +20,7 @@ const formResponse = (description: string) => ({ description, content: json({ ty
 const role = { type: 'string', enum: ['admin', 'agent', 'viewer'] };
 const noApiKey = errorResponse('auth.missing_api_key or auth.invalid_api_key: no key, or a bad or revoked one');
 const notAdmin = errorResponse('auth.forbidden: the key is not an admin key');
+const notAgent = errorResponse('auth.forbidden: a viewer key; this needs the agent role (or admin)');
 const malformedJson = errorResponse('request.malformed_json');
 const tooLarge = (limit: string) => errorResponse(`request.too_large: over ${limit}`);
 const fieldsInvalid = errorResponse('request.invalid; details.fields names each bad field');
@@ -166,6 +167,35 @@ export function openApiDocument(publicUrl: string): Record<string, unknown> {
               properties: { needsHuman: { type: 'boolean' }, quietHours: { type: 'boolean' }, optedOut: { type: 'boolean' }, crmSyncFailed: { type: 'boolean' } },
             },
             lastDecision: nullable({ type: 'object', properties: { action: str, actorName: str, surface: str, at: dateTime } }),
+            createdAt: dateTime,
+            updatedAt: dateTime,
+          },
+        },
+        SimulatedPhoneMessage: {
+          type: 'object',
+          required: ['id', 'phone', 'direction', 'counterpart', 'body', 'at', 'providerMessageId'],
+          properties: {
+            id: str,
+            phone: { type: 'string', description: 'The simulated handset (the lead), E.164' },
+            direction: { type: 'string', enum: ['to_phone', 'from_phone'], description: 'to_phone: a text Tandem sent; from_phone: a reply typed on the simulated phone' },
+            counterpart: nullable(str),
+            body: str,
+            at: dateTime,
+            providerMessageId: nullable(str),
+          },
+        },
+        LeadListItem: {
+          type: 'object',
+          required: ['id', 'name', 'phoneMasked', 'email', 'tag', 'score', 'optedOut', 'conversationId', 'createdAt', 'updatedAt'],
+          properties: {
+            id: { type: 'string', format: 'uuid' },
+            name: { type: 'string', description: 'First and last name, or the masked phone when the lead gave none' },
+            phoneMasked: str,
+            email: nullable(str),
+            tag,
+            score: { type: 'integer' },
+            optedOut: { type: 'boolean' },
+            conversationId: nullable({ type: 'string', format: 'uuid', description: 'The latest conversation' }),
             createdAt: dateTime,
             updatedAt: dateTime,
           },
@@ -443,6 +473,7 @@ export function openApiDocument(publicUrl: string): Record<string, unknown> {
           responses: {
             '200': { description: 'Done; the new view', content: json({ type: 'object', properties: { conversation: ref('ConversationView') } }) },
             '401': errorResponse('No or bad API key'),
+            '403': notAgent,
             '404': errorResponse('Unknown id'),
             '409': errorResponse('conversation.version_conflict or conversation.action_not_allowed; details.conversation is the fresh view'),
             '422': errorResponse('Bad body; details.fields names each field'),
@@ -458,7 +489,11 @@ export function openApiDocument(publicUrl: string): Record<string, unknown> {
             { name: 'cursor', in: 'query', schema: str },
             { name: 'limit', in: 'query', schema: { type: 'integer', minimum: 1, maximum: 100 } },
           ],
-          responses: { '200': { description: 'A page of leads' }, '401': errorResponse('No or bad API key') },
+          responses: {
+            '200': { description: 'A page of leads', content: json({ type: 'object', required: ['items', 'nextCursor'], properties: { items: { type: 'array', items: ref('LeadListItem') }, nextCursor: nullable(str) } }) },
+            '401': errorResponse('No or bad API key'),
+            '422': errorResponse('request.invalid: details.fields names each bad query parameter (a cursor not from this API too)'),
+          },
         },
       },
       '/leads/{id}': {
@@ -578,7 +613,10 @@ export function openApiDocument(publicUrl: string): Record<string, unknown> {
           summary: "Demo mode only: the texts on the simulated phone of one of the tenant's leads",
           parameters: [{ name: 'phone', in: 'query', required: true, schema: str, description: 'E.164' }],
           responses: {
-            '200': { description: 'The texts, oldest first' },
+            '200': {
+              description: "The texts, oldest first; none when the phone is not one of the tenant's leads",
+              content: json({ type: 'object', required: ['messages'], properties: { messages: { type: 'array', items: ref('SimulatedPhoneMessage') } } }),
+            },
             '401': errorResponse('No or bad API key'),
             '404': errorResponse('Not in demo mode'),
             '422': errorResponse('phone is not E.164'),
@@ -587,7 +625,24 @@ export function openApiDocument(publicUrl: string): Record<string, unknown> {
         post: {
           summary: 'Demo mode only: a text from the simulated phone, through the inbound path',
           requestBody: { required: true, content: json({ type: 'object', required: ['from', 'body'], properties: { from: str, body: str } }) },
-          responses: { '201': { description: 'Received' }, '401': errorResponse('No or bad API key'), '404': errorResponse('Not in demo mode') },
+          responses: {
+            '201': {
+              description: 'Received',
+              content: json({
+                type: 'object',
+                required: ['messageId', 'conversationId', 'keyword'],
+                properties: {
+                  messageId: nullable({ type: 'string', format: 'uuid' }),
+                  conversationId: nullable({ type: 'string', format: 'uuid' }),
+                  keyword: nullable({ type: 'string', enum: ['opt_out', 'opt_in', 'help'] }),
+                },
+              }),
+            },
+            '401': errorResponse('No or bad API key'),
+            '403': notAgent,
+            '404': errorResponse('Not in demo mode'),
+            '422': errorResponse('request.invalid: details.fields names from (not E.164) or body (empty or over 1600 characters)'),
+          },
         },
       },
       '/tenants': {
@@ -650,7 +705,7 @@ export function openApiDocument(publicUrl: string): Record<string, unknown> {
             '401': noApiKey,
             '403': notAdmin,
             '413': tooLarge('64 KB'),
-            '422': fieldsInvalid,
+            '422': errorResponse("request.invalid; details.fields names each bad field, agentId when it is not one of the tenant's agents. Nothing is stored"),
           },
         },
       },
@@ -662,8 +717,7 @@ export function openApiDocument(publicUrl: string): Record<string, unknown> {
             '200': { description: 'The revoked key', content: json({ type: 'object', required: ['apiKey'], properties: { apiKey: ref('ApiKey') } }) },
             '401': noApiKey,
             '403': notAdmin,
-            '404': errorResponse('api_key.not_found: no key with this id in the tenant'),
-            '422': errorResponse('api_key.not_found: the id is not a UUID'),
+            '404': errorResponse('api_key.not_found: no key of the tenant has this id (a malformed id names none either)'),
           },
         },
       },
@@ -755,7 +809,7 @@ export function openApiDocument(publicUrl: string): Record<string, unknown> {
             '200': { description: 'Queued again', content: json({ type: 'object', required: ['retried'], properties: { retried: { const: true } } }) },
             '401': noApiKey,
             '403': notAdmin,
-            '404': errorResponse('job.not_dead: no dead job of the tenant has this id'),
+            '404': errorResponse('job.not_dead: no dead job of the tenant has this id (an id past the 64-bit range names none)'),
           },
         },
       },

@@ -18,7 +18,7 @@ import { composeWith, routes } from '../compose';
 import { loadConfig, type TandemConfig } from '../config';
 import { Metrics } from '../http/metrics';
 import { EMPTY_TWIML } from './twilio.routes';
-import { documentedRoutes, mountedRoutes } from '../../test/helpers/mounted-routes';
+import { documentedRoutes, minimumRoles, mountedRoutes } from '../../test/helpers/mounted-routes';
 import { twilioDate, twilioMessagePage, twilioMessageResource, twilioReply } from '../../test/helpers/twilio-fixtures';
 
 const PUBLIC_URL = 'https://tandem.example.com';
@@ -363,6 +363,20 @@ describe(`SMS end to end over HTTP (${process.env.DATABASE_URL ? 'PostgreSQL' : 
     expect(documented).toEqual(
       expect.arrayContaining(['GET /forms', 'POST /forms', 'GET /forms/{id}', 'PATCH /forms/{id}', 'DELETE /forms/{id}', 'GET /forms/{formId}/public', 'POST /forms/{formId}/submissions']),
     );
+
+    // A route whose key needs more than the viewer role answers 403 auth.forbidden to a weaker key: the
+    // document says so for each of them.
+    const roles = minimumRoles(app, '/api/v1');
+    const needsRole = Object.keys(roles).filter((r) => roles[r] !== 'viewer');
+    expect(needsRole).toEqual(expect.arrayContaining(['POST /conversations/{id}/actions', 'POST /demo/phone/messages', 'POST /api-keys']));
+    const responsesOf = (route: string) => {
+      const [method, path] = route.split(' ');
+      return doc.body.paths[path!]?.[method!.toLowerCase()]?.responses ?? {};
+    };
+    expect(needsRole.filter((r) => documented.includes(r) && !responsesOf(r)['403'])).toEqual([]);
+    const { key: viewerKey } = await engine.apiKeys.create(t.tenantId, { name: 'viewer', role: 'viewer' });
+    const denied = await request(app).post('/api/v1/demo/phone/messages').set('Authorization', `Bearer ${viewerKey}`).send({ from: '+12125550151', body: 'HELP' });
+    expect([denied.status, denied.body.error.code]).toEqual([403, 'auth.forbidden']);
   });
 
   it('lists conversations with filters and cursor pagination', async () => {

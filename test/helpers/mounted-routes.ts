@@ -4,8 +4,8 @@ import type { Express } from 'express';
 interface Layer {
   slash?: boolean;
   rawPath?: string | string[];
-  route?: { path: string | string[]; methods: Record<string, boolean> };
-  handle?: { stack?: Layer[] };
+  route?: { path: string | string[]; methods: Record<string, boolean>; stack?: Layer[] };
+  handle?: { stack?: Layer[]; minimumRole?: string };
 }
 
 /**
@@ -14,13 +14,30 @@ interface Layer {
  * children, which is how the server composes its API. CORS preflight (OPTIONS) routes are left out.
  */
 export function mountedRoutes(app: Express, prefix: string): string[] {
-  const out = new Set<string>();
+  return [...routeLayers(app, prefix).keys()].sort();
+}
+
+/**
+ * The role each route's `requireApiKey` asks for (server/http/auth.ts tags its handler), for the routes
+ * under `prefix` that take an API key that way.
+ */
+export function minimumRoles(app: Express, prefix: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [route, layer] of routeLayers(app, prefix)) {
+    const role = layer.route!.stack?.map((l) => l.handle?.minimumRole).find((r) => r !== undefined);
+    if (role) out[route] = role;
+  }
+  return out;
+}
+
+function routeLayers(app: Express, prefix: string): Map<string, Layer> {
+  const out = new Map<string, Layer>();
   const walk = (stack: Layer[], base: string) => {
     for (const layer of stack) {
       if (layer.route) {
         for (const p of ([] as string[]).concat(layer.route.path)) {
           for (const [method, on] of Object.entries(layer.route.methods)) {
-            if (on && method !== 'options' && method !== '_all') out.add(`${method.toUpperCase()} ${(base + p).replace(/:(\w+)/g, '{$1}')}`);
+            if (on && method !== 'options' && method !== '_all') out.set(`${method.toUpperCase()} ${(base + p).replace(/:(\w+)/g, '{$1}')}`, layer);
           }
         }
       } else if (layer.handle?.stack) {
@@ -33,7 +50,7 @@ export function mountedRoutes(app: Express, prefix: string): string[] {
   const mounted = root.filter((l) => l.handle?.stack && l.rawPath === prefix);
   if (mounted.length === 0) throw new Error(`nothing is mounted at ${prefix}`);
   for (const layer of mounted) walk(layer.handle!.stack!, '');
-  return [...out].sort();
+  return out;
 }
 
 /** The `METHOD /path` pairs an OpenAPI document describes. */
