@@ -10,5 +10,8 @@ export class CrmLinkEntity {
   @Column({ type: 'text', name: 'external_id', nullable: true }) externalId!: string | null;
   @Column({ type: 'text', default: 'pending' }) status!: 'ok' | 'pending' | 'failed';
   @Column({ type: 'text', nullable: true }) error!: string | null;
+  /** The sync run talking to the CRM for this lead right now, and until when its claim holds. */
+  @Column({ type: 'uuid', name: 'sync_claim', nullable: true }) syncClaim!: string | null;
+  @Column({ type: 'timestamptz', name: 'sync_claimed_until', nullable: true }) syncClaimedUntil!: Date | null;
   @UpdateDateColumn({ type: 'timestamptz', name: 'updated_at' }) updatedAt!: Date;
 }
