@@ -226,8 +226,8 @@ describe('SalesforceCrmAdapter tokens', () => {
     expect(saved[0]).toMatchObject({ accessToken: 'token-new', instanceUrl: 'https://acme2.my.salesforce.com', tokenIssuedAt: '2025-05-01T16:03:10.000Z', clientSecret: 'consumer-secret' });
   });
 
-  it('does not wait for the token to be saved, and only logs a failed save', async () => {
-    // The sync job holds a transaction while it calls the adapter; on the embedded store a save waits for it.
+  it('saves the new token before it goes on, and only logs a failed save', async () => {
+    // The sync job calls the adapter with no transaction open, so the save never waits for one.
     const warnings: unknown[] = [];
     const ctx: CrmContext = {
       tenantId: 'tenant_a',
@@ -244,16 +244,21 @@ describe('SalesforceCrmAdapter tokens', () => {
     const logged = new SalesforceCrmAdapter({ logger: { debug: noop, info: noop, error: noop, warn: (obj) => void warnings.push(obj) } });
     await expect(logged.upsertLead(ctx, buildLead())).resolves.toEqual({ externalId: SF_LEAD_ID });
     expect(scope.isDone()).toBe(true);
-    await new Promise((r) => setImmediate(r));
     expect(warnings).toEqual([{ tenantId: 'tenant_a', err: 'store closed' }]);
 
-    const hanging: CrmContext = { ...ctx, saveConfig: () => new Promise<void>(() => undefined) };
-    nock(INSTANCE)
+    // A slow save: the Lead is written only once the token is stored.
+    let saved!: () => void;
+    const slow: CrmContext = { ...ctx, saveConfig: () => new Promise<void>((resolve) => (saved = resolve)) };
+    const lead = nock(INSTANCE)
       .post('/services/oauth2/token')
       .reply(200, { access_token: 'token-new', instance_url: INSTANCE, token_type: 'Bearer', issued_at: '1746115390000' })
       .patch(`${API}/sobjects/Lead/Tandem_Lead_Id__c/lead_01`)
       .reply(201, { id: SF_LEAD_ID, success: true, errors: [], created: true });
-    await expect(logged.upsertLead(hanging, buildLead())).resolves.toEqual({ externalId: SF_LEAD_ID });
+    const upsert = logged.upsertLead(slow, buildLead());
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    expect(lead.pendingMocks()).toEqual([`PATCH ${INSTANCE}:443${API}/sobjects/Lead/Tandem_Lead_Id__c/lead_01`]);
+    saved();
+    await expect(upsert).resolves.toEqual({ externalId: SF_LEAD_ID });
   });
 
   it('uses the refresh token grant when the install has one', async () => {

@@ -297,22 +297,21 @@ class SalesforceSession {
     };
     if (typeof body.instance_url === 'string' && /^https:\/\//.test(body.instance_url)) next.instanceUrl = body.instance_url;
     this.config = next;
-    this.persist(next);
+    await this.persist(next);
     this.adapter.settings.logger?.info({ tenantId: this.ctx.tenantId }, 'salesforce access token refreshed');
   }
 
   /**
-   * Saves the new token without waiting for it. The sync job calls the adapter inside its tenant transaction,
-   * and `saveConfig` opens another one: on the embedded store (one connection) awaiting it would wait for
-   * the outer transaction forever. Unawaited, it runs once that transaction ends. This call already uses
-   * the new token; if the save fails, the next sync simply asks for a token again.
+   * Saves the new token (the sync job calls the adapter with no transaction open, so the save's own short
+   * transaction never waits for one). This call already uses the new token: a failed save is only logged,
+   * and the next sync simply asks for a token again.
    */
-  private persist(next: Record<string, unknown>): void {
-    const { logger } = this.adapter.settings;
-    const tenantId = this.ctx.tenantId;
-    void Promise.resolve()
-      .then(() => this.ctx.saveConfig(next))
-      .catch((err: unknown) => logger?.warn({ tenantId, err: err instanceof Error ? err.message : String(err) }, 'salesforce token not saved; the next sync gets a new one'));
+  private async persist(next: Record<string, unknown>): Promise<void> {
+    try {
+      await this.ctx.saveConfig(next);
+    } catch (err) {
+      this.adapter.settings.logger?.warn({ tenantId: this.ctx.tenantId, err: err instanceof Error ? err.message : String(err) }, 'salesforce token not saved; the next sync gets a new one');
+    }
   }
 }
 
