@@ -209,6 +209,47 @@ describe(`inbound SMS (${process.env.DATABASE_URL ? 'PostgreSQL' : 'PGlite'})`, 
     ]);
   });
 
+  it("stores a stranger's first text in two statements: the lookup, then lead, consent, conversation, text and events at once", async () => {
+    const phone = nextPhone();
+    const sid = nextSid();
+    const since = await lastOutboxId();
+
+    const { result, statements } = await statementsOf(() => receive(phone, 'Is the Elm St house still for sale?', sid));
+
+    // Open + these + COMMIT: 4 round trips on PostgreSQL (7 before the fold).
+    expect(statements).toHaveLength(2);
+    const [lead] = await tx((m) => rows<{ id: string; source: string; consent_state: string }>(m, `SELECT id, source, consent_state FROM leads WHERE phone = $1`, [phone]));
+    expect(lead).toMatchObject({ source: 'inbound_sms', consent_state: 'granted' });
+    expect(await consentEvents(lead!.id)).toEqual([{ kind: 'opt_in', source: 'natural_language', proof: { reason: 'lead_initiated', providerMessageId: sid } }]);
+    expect(result).toEqual({ duplicate: false, messageId: expect.any(String), conversationId: expect.any(String), keyword: null });
+    // The conversation as storing a text leaves it: touched by the text, version moved once.
+    expect(await conversationRow(result.conversationId!)).toMatchObject({ version: 2, status: 'open', followup_step: 0, last_inbound_at: expect.anything() });
+    expect(await messagesWithSid(sid)).toEqual([{ id: result.messageId }]);
+    expect((await outboxSince(since)).map((o) => [o.event_type, o.payload])).toEqual([
+      ['message.received', { messageId: result.messageId, conversationId: result.conversationId }],
+      ['message.created', { leadId: lead!.id, messageId: result.messageId }],
+      ['conversation.notify', { kind: 'message.inbound', conversationId: result.conversationId, messageId: result.messageId }],
+    ]);
+  });
+
+  it('opts out a stranger whose first text is STOP, with one confirmation and no AI turn', async () => {
+    const phone = nextPhone();
+    const since = await lastOutboxId();
+
+    const result = await receive(phone, 'STOP', nextSid());
+
+    expect(result.keyword).toBe('opt_out');
+    const [lead] = await tx((m) => rows<{ id: string; opted_out: boolean }>(m, `SELECT id, opted_out FROM leads WHERE phone = $1`, [phone]));
+    expect(lead!.opted_out).toBe(true);
+    expect((await consentEvents(lead!.id)).map((e) => [e.kind, e.source])).toEqual([
+      ['opt_in', 'natural_language'],
+      ['opt_out', 'keyword'],
+    ]);
+    const events = (await outboxSince(since)).map((o) => o.event_type);
+    expect(events).not.toContain('message.received');
+    expect(events.filter((e) => e === 'message.queued')).toHaveLength(1);
+  });
+
   it('creates no lead for a text delivered again after its lead changed number', async () => {
     const phone = nextPhone();
     const sid = nextSid();

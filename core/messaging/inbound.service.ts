@@ -41,20 +41,30 @@ export async function receiveInbound(deps: ConversationDeps, input: InboundSms):
   const publish = outbox.publish.bind(outbox);
   const match = classifyKeyword(input.body);
   const result = await deps.store.tenant(input.tenantId, async (m): Promise<InboundResult> => {
+    const messageId = randomUUID();
+    const keywordPathFor = (optedOut: boolean) => match.kind === 'opt_out' || match.kind === 'help' || (match.kind === 'opt_in' && optedOut);
+    // An ordinary text publishes its events in the statement that stores it; keyword paths after their own work.
+    const eventsFor = (leadId: string, optedOut: boolean) => (conversationId: string): OutboxEvent[] =>
+      keywordPathFor(optedOut)
+        ? []
+        : [...(optedOut ? [] : [receivedEvent(input.tenantId, messageId, conversationId)]), ...inboundEvents(input.tenantId, leadId, messageId, conversationId)];
+
     let lead = await lockLead(m, input.from);
+    let stored: StoredText | null = null;
     if (!lead) {
-      // Creating rows for a replayed text would be wrong: look for it first (a stranger is the rare path).
-      const seen = await storedMessageId(m, input.providerMessageId);
-      if (seen) return duplicateOf(seen);
-      lead = await createLead(m, input);
+      const first = await storeFirstText(m, outbox, { input, messageId, events: eventsFor });
+      if (first.kind === 'seen') return duplicateOf(first.messageId);
+      if (first.kind === 'stored') {
+        lead = first.lead;
+        stored = { duplicate: false, conversationId: first.lead.conversation_id! };
+      } else {
+        // Another delivery created the lead while this statement waited for it: lock it and go on as usual.
+        lead = (await lockLead(m, input.from))!;
+      }
     }
     const optedOut = lead.opted_out;
-    const keywordPath = match.kind === 'opt_out' || match.kind === 'help' || (match.kind === 'opt_in' && optedOut);
-    const messageId = randomUUID();
-    // An ordinary text publishes its events in the statement that stores it; keyword paths after their own work.
-    const events = (conversationId: string): OutboxEvent[] =>
-      keywordPath ? [] : [...(optedOut ? [] : [receivedEvent(input.tenantId, messageId, conversationId)]), ...inboundEvents(input.tenantId, lead.id, messageId, conversationId)];
-    const stored = await storeInLatestConversation(m, outbox, { input, lead, messageId, events });
+    const keywordPath = keywordPathFor(optedOut);
+    stored ??= await storeInLatestConversation(m, outbox, { input, lead, messageId, events: eventsFor(lead.id, optedOut) });
     if (stored.duplicate) return duplicateOf(stored.messageId);
     const conversationId = stored.conversationId;
 
@@ -105,11 +115,13 @@ export async function receiveInbound(deps: ConversationDeps, input: InboundSms):
  * Stores the text in the lead's latest conversation (one statement, see `storeMessage`), creating one when
  * the lead has none. A duplicate when its MessageSid is already stored: then nothing changed.
  */
+type StoredText = { duplicate: false; conversationId: string } | { duplicate: true; messageId: string | null };
+
 async function storeInLatestConversation(
   m: EntityManager,
   outbox: Outbox,
   x: { input: InboundSms; lead: LockedLead; messageId: string; events: (conversationId: string) => OutboxEvent[] },
-): Promise<{ duplicate: false; conversationId: string } | { duplicate: true; messageId: string | null }> {
+): Promise<StoredText> {
   const { input, lead, messageId } = x;
   let conversationId = lead.conversation_id;
   for (;;) {
@@ -168,18 +180,55 @@ function lockLead(m: EntityManager, phone: string): Promise<LockedLead | null> {
 
 /**
  * A stranger who texts first becomes a lead whose consent is the text itself: answering someone who wrote
- * to us is what they asked for. Returns the lead locked (another delivery may have created it meanwhile).
+ * to us is what they asked for. One statement creates the lead, that consent, a conversation and the text
+ * with its events (the ids are made here, so the events can name them; version 2 and last_inbound_at as
+ * storing a text in a new conversation leaves them), unless the MessageSid is already
+ * stored (a redelivery) or another delivery created the lead first; its insert holds the lead's key until
+ * commit, so the lead is this transaction's as if locked.
  */
-async function createLead(m: EntityManager, input: InboundSms): Promise<LockedLead> {
-  await m.query(
-    `WITH l AS (INSERT INTO leads (tenant_id, phone, source, consent_state) VALUES ($1::uuid, $2::text, 'inbound_sms', 'granted')
-                ON CONFLICT (tenant_id, phone) DO NOTHING RETURNING id),
+async function storeFirstText(
+  m: EntityManager,
+  outbox: Outbox,
+  x: { input: InboundSms; messageId: string; events: (leadId: string, optedOut: boolean) => (conversationId: string) => OutboxEvent[] },
+): Promise<{ kind: 'stored'; lead: LockedLead } | { kind: 'seen'; messageId: string } | { kind: 'raced' }> {
+  const { input, messageId } = x;
+  const leadId = randomUUID();
+  const conversationId = randomUUID();
+  const params: unknown[] = [
+    input.tenantId,
+    input.from,
+    JSON.stringify({ reason: 'lead_initiated', providerMessageId: input.providerMessageId }),
+    leadId,
+    conversationId,
+    messageId,
+    input.body,
+    input.provider,
+    input.providerMessageId,
+  ];
+  const publish = outbox.insertStatement(x.events(leadId, false)(conversationId), params.length + 1, 'EXISTS (SELECT 1 FROM ins)');
+  if (publish) params.push(...publish.params);
+  const row = await one<LockedLead & { seen_message_id: string | null }>(
+    m,
+    `WITH seen AS (SELECT id FROM messages WHERE provider_message_id = $9::text),
+          l AS (INSERT INTO leads (id, tenant_id, phone, source, consent_state)
+                SELECT $4::uuid, $1::uuid, $2::text, 'inbound_sms', 'granted' WHERE NOT EXISTS (SELECT 1 FROM seen)
+                ON CONFLICT (tenant_id, phone) DO NOTHING RETURNING *),
           e AS (INSERT INTO consent_events (tenant_id, lead_id, kind, source, proof, created_at)
-                SELECT $1::uuid, l.id, 'opt_in', 'natural_language', $3::jsonb, clock_timestamp() FROM l)
-     INSERT INTO conversations (tenant_id, lead_id) SELECT $1::uuid, l.id FROM l`,
-    [input.tenantId, input.from, JSON.stringify({ reason: 'lead_initiated', providerMessageId: input.providerMessageId })],
+                SELECT $1::uuid, l.id, 'opt_in', 'natural_language', $3::jsonb, clock_timestamp() FROM l),
+          c AS (INSERT INTO conversations (id, tenant_id, lead_id, last_inbound_at, version)
+                SELECT $5::uuid, $1::uuid, l.id, clock_timestamp(), 2 FROM l RETURNING id),
+          ins AS (INSERT INTO messages (id, tenant_id, conversation_id, lead_id, direction, author, body, status, provider, provider_message_id, created_at, updated_at)
+                  SELECT $6::uuid, $1::uuid, c.id, $4::uuid, 'in', 'lead', $7::text, 'received', $8::text, $9::text, clock_timestamp(), clock_timestamp() FROM c
+                  RETURNING id)${publish ? `,
+          published AS (${publish.sql})` : ''}
+     SELECT l.*, (SELECT id FROM c) AS conversation_id, (SELECT id FROM seen) AS seen_message_id
+       FROM (SELECT 1) one LEFT JOIN l ON true`,
+    params,
   );
-  return (await lockLead(m, input.from))!;
+  if (row!.seen_message_id) return { kind: 'seen', messageId: row!.seen_message_id };
+  if (!row!.id) return { kind: 'raced' };
+  const { seen_message_id: _seen, ...lead } = row!;
+  return { kind: 'stored', lead };
 }
 
 interface StoreOutcome {
