@@ -14,7 +14,9 @@
  *     which the AI turns and sends drained, end to end; CPU time per text of each process.
  *
  *   npm run bench:sms            (env: SMS_BENCH_RATE, SMS_BENCH_SECONDS, SMS_BENCH_BURST, SMS_BENCH_LAYOUT,
- *                                 SMS_BENCH_CPU_PROF; and Tandem's own WORKER_NICE, WORKER_CONCURRENCY, DATABASE_POOL_SIZE)
+ *                                 SMS_BENCH_CPU_PROF, SMS_BENCH_TIMELINE=1 (A's worst latency per second),
+ *                                 SMS_BENCH_WORKER_POOL_SIZE (the worker's DATABASE_POOL_SIZE); and Tandem's own
+ *                                 WORKER_NICE, WORKER_CONCURRENCY, DATABASE_POOL_SIZE)
  */
 import { fork, type ChildProcess } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
@@ -60,7 +62,7 @@ function post(from, body) {
     const req = http.request({ host: '127.0.0.1', port, path: '/webhooks/twilio/sms', method: 'POST', agent,
       headers: { 'Content-Type': 'application/x-www-form-urlencoded', 'Content-Length': Buffer.byteLength(payload), 'X-Twilio-Signature': signature } },
       (res) => { res.resume(); res.on('end', () => resolve(res.statusCode)); });
-    req.on('error', () => resolve(0));
+    req.on('error', (e) => resolve('connection ' + (e.code ?? e.message)));
     req.end(payload);
   });
 }
@@ -69,6 +71,11 @@ parentPort.on('message', async (t) => {
   const ms = [];
   const sent = [];
   let errors = 0;
+  const kinds = {};
+  const failed = (status) => { errors++; kinds[status] = (kinds[status] ?? 0) + 1; };
+  // Latency by second of the run: [second, worst ms].
+  const worst = [];
+  const acked = (due) => { const ms_ = now() - due; ms.push(ms_); const sec = Math.floor((due - t0) / 1000); worst[sec] = Math.max(worst[sec] ?? 0, ms_); };
   const t0 = now();
   if (t.kind === 'burst') {
     await Promise.all(Array.from({ length: t.count }, (_, i) => post(phone(t.base + i), text(1))));
@@ -81,7 +88,7 @@ parentPort.on('message', async (t) => {
       if (wait > 1) await sleep(wait);
       const p = phone(t.base + (t.mod ? i % t.mod : i));
       sent.push([p, due]);
-      inflight.push(post(p, t.mod ? text(i) : text(1)).then((status) => (status === 200 ? ms.push(now() - due) : errors++)));
+      inflight.push(post(p, t.mod ? text(i) : text(1)).then((status) => (status === 200 ? acked(due) : failed(status))));
     }
     await Promise.all(inflight);
   } else if (t.kind === 'closed') {
@@ -89,11 +96,12 @@ parentPort.on('message', async (t) => {
     await Promise.all(Array.from({ length: t.concurrency }, async () => {
       while (next < t.count) {
         const i = next++;
-        if ((await post(phone(t.base + (i % t.mod)), text(1))) !== 200) errors++;
+        const status = await post(phone(t.base + (i % t.mod)), text(1));
+        if (status !== 200) failed(status);
       }
     }));
   }
-  parentPort.postMessage({ ms, sent, errors, seconds: (now() - t0) / 1000 });
+  parentPort.postMessage({ ms, sent, errors, kinds, worst, seconds: (now() - t0) / 1000 });
 });
 `;
 
@@ -101,6 +109,10 @@ interface ClientResult {
   ms: number[];
   sent: Array<[string, number]>;
   errors: number;
+  /** Failed requests by HTTP status, or the connection error. */
+  kinds: Record<string, number>;
+  /** Open loop: the worst acknowledgement latency of each second of the run. */
+  worst: number[];
   seconds: number;
 }
 
@@ -190,7 +202,9 @@ async function main() {
     WORKER_NICE: process.env.WORKER_NICE,
     WORKER_CONCURRENCY: process.env.WORKER_CONCURRENCY,
   };
-  const nodes = LAYOUT === 'split' ? [await startNode('api', env), await startNode('worker', env)] : [await startNode('all', env)];
+  // Separate processes take separate settings, as two `tandem start` commands would.
+  const workerEnv = { ...env, DATABASE_POOL_SIZE: process.env.SMS_BENCH_WORKER_POOL_SIZE ?? env.DATABASE_POOL_SIZE };
+  const nodes = LAYOUT === 'split' ? [await startNode('api', env), await startNode('worker', workerEnv)] : [await startNode('all', env)];
   const api = nodes[0]!;
 
   const client = new Worker(CLIENT, {
@@ -262,8 +276,10 @@ async function main() {
     const lines = [
       `SMS bench (PostgreSQL + Redis, loopback, ${LAYOUT === 'split' ? 'API and worker processes' : 'one process, role all'}, offline AI, fake Twilio over HTTP; ${os.cpus().length} cores; load average before ${loadBefore}, after ${loadAvg()})`,
       `A. webhook ack @ ${RATE} req/s target (${fmt(achieved, 0)} acknowledged/s) for ${SECONDS}s: n=${a.ms.length} errors=${a.errors}  p50=${fmt(percentile(a.ms, 50), 2)} ms  p99=${fmt(percentile(a.ms, 99), 2)} ms  max=${fmt(Math.max(...a.ms), 1)} ms  (backlog after drain: ${leftA})`,
+      ...(process.env.SMS_BENCH_TIMELINE ? [`   A, worst ack per second: ${a.worst.map((w) => fmt(w, 0)).join(' ')}`] : []),
       `B. inbound→provider call, autopilot, 20/s: n=${e2e.length}/${b.sent.length}  p50=${fmt(percentile(e2e, 50), 1)} ms  p95=${fmt(percentile(e2e, 95), 1)} ms`,
       `C. sustained inbound: ${BURST} texts acknowledged in ${fmt(c.seconds, 2)} s = ${fmt(BURST / c.seconds, 0)} texts/s (errors ${c.errors}); AI turns + sends drained at ${fmt(BURST / processedSeconds, 0)} texts/s end to end (backlog left ${leftC}); inbound rows stored ${stored?.n} of ${WARMUP + a.sent.length + b.sent.length + BURST} texts sent`,
+      ...([a, b, c].some((r) => r.errors > 0) ? [`   failed requests by status or connection error: ${JSON.stringify({ A: a.kinds, B: b.kinds, C: c.kinds })}`] : []),
       `   check: outbound texts by status ${outbound.map((r) => `${r.status} ${r.n}`).join(', ')}; provider calls ${sidSeq}; jobs retried or dead ${retried?.n}`,
       `   CPU per text during C: ${names.map((n, i) => `${n} ${perText(cpu[i].ms)}`).join(', ')}, PostgreSQL ${perText(pgMs)}, Redis ${perText(redisMs)}`,
     ];
