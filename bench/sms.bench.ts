@@ -3,7 +3,9 @@
  * dropped). Loopback only, bounded loops. The deployment measured is the one the README recommends beyond the
  * embedded default: an API process (`--role api`) and a worker process (`--role worker`), each started here with
  * `child_process.fork` (bench/sms-node.ts: the same wiring as `tandem start`, plus a clock fixed at noon in New York
- * so quiet hours never defer a text). `SMS_BENCH_LAYOUT=all` runs one process with both roles instead.
+ * so quiet hours never defer a text). `SMS_BENCH_LAYOUT=all` runs one process with both roles instead;
+ * `SMS_BENCH_LAYOUT=api` the API process alone, as when workers run on other machines (the bench then marks
+ * dispatched jobs done, as those workers would; B and the end-to-end figures need a worker and are skipped).
  * The signed Twilio webhooks come from a load generator in a worker thread (the official `twilio` library signs
  * them); a local fake of Twilio's Messages API, reached through the real TwilioSmsProvider, records each reply.
  * Prints:
@@ -34,7 +36,7 @@ const RATE = Number(process.env.SMS_BENCH_RATE ?? 300);
 const SECONDS = Number(process.env.SMS_BENCH_SECONDS ?? 20);
 const BURST = Number(process.env.SMS_BENCH_BURST ?? 3000);
 const WARMUP = 50;
-const LAYOUT = (process.env.SMS_BENCH_LAYOUT ?? 'split') as 'split' | 'all';
+const LAYOUT = (process.env.SMS_BENCH_LAYOUT ?? 'split') as 'split' | 'all' | 'api';
 /** When set, each Tandem process writes a V8 CPU profile there (open in Chrome DevTools). */
 const CPU_PROFILE_DIR = process.env.SMS_BENCH_CPU_PROF;
 const PUBLIC_URL = 'https://bench.tandem.local';
@@ -204,7 +206,9 @@ async function main() {
   };
   // Separate processes take separate settings, as two `tandem start` commands would.
   const workerEnv = { ...env, DATABASE_POOL_SIZE: process.env.SMS_BENCH_WORKER_POOL_SIZE ?? env.DATABASE_POOL_SIZE };
-  const nodes = LAYOUT === 'split' ? [await startNode('api', env), await startNode('worker', workerEnv)] : [await startNode('all', env)];
+  const nodes =
+    LAYOUT === 'split' ? [await startNode('api', env), await startNode('worker', workerEnv)] : LAYOUT === 'api' ? [await startNode('api', env)] : [await startNode('all', env)];
+  const names = LAYOUT === 'split' ? ['api', 'worker'] : LAYOUT === 'api' ? ['api'] : ['all'];
   const api = nodes[0]!;
 
   const client = new Worker(CLIENT, {
@@ -225,6 +229,14 @@ async function main() {
     while (Date.now() < deadline && (await due()) > 0) await sleep(100);
     return due();
   };
+  // API alone: workers elsewhere would take each dispatched job; mark them done as they would.
+  let standIn = LAYOUT === 'api';
+  const standInWorkers = (async () => {
+    while (standIn) {
+      await setup.store.system((m) => m.query(`UPDATE outbox SET status = 'done', processed_at = now() WHERE status = 'pending' AND dispatched_at IS NOT NULL`));
+      await sleep(250);
+    }
+  })();
   const loadAvg = () => os.loadavg().map((n) => n.toFixed(2)).join(' ');
   const loadBefore = loadAvg();
 
@@ -243,10 +255,11 @@ async function main() {
 
     // B. Inbound-to-provider-call latency at a moderate rate, one fresh lead per text.
     providerCalls.clear();
-    const b = await task({ kind: 'open', rate: 20, seconds: 10, base: 100_000, mod: 0 });
+    const withWorker = LAYOUT !== 'api';
+    const b = withWorker ? await task({ kind: 'open', rate: 20, seconds: 10, base: 100_000, mod: 0 }) : null;
     await drain(60_000);
     await sleep(500);
-    const e2e = b.sent.map(([p, at]) => (providerCalls.get(p) ?? NaN) - at).filter(Number.isFinite);
+    const e2e = (b?.sent ?? []).map(([p, at]) => (providerCalls.get(p) ?? NaN) - at).filter(Number.isFinite);
 
     // C. Sustained inbound: closed loop, 64 concurrent senders.
     await Promise.all(nodes.map((n) => n.ask('cpu-mark')));
@@ -271,20 +284,27 @@ async function main() {
     );
     const retried = await setup.store.system((m) => one<{ n: string }>(m, `SELECT count(*)::text AS n FROM outbox WHERE attempts > 1 OR status = 'dead'`));
     const perText = (ms: number) => `${fmt(ms / BURST, 2)} ms`;
-    const names = LAYOUT === 'split' ? ['api', 'worker'] : ['all'];
+    const layout = { split: 'API and worker processes', all: 'one process, role all', api: 'the API process alone (workers elsewhere)' }[LAYOUT];
+    const sent = WARMUP + a.sent.length + (b?.sent.length ?? 0) + BURST;
 
     const lines = [
-      `SMS bench (PostgreSQL + Redis, loopback, ${LAYOUT === 'split' ? 'API and worker processes' : 'one process, role all'}, offline AI, fake Twilio over HTTP; ${os.cpus().length} cores; load average before ${loadBefore}, after ${loadAvg()})`,
+      `SMS bench (PostgreSQL + Redis, loopback, ${layout}, offline AI, fake Twilio over HTTP; ${os.cpus().length} cores; load average before ${loadBefore}, after ${loadAvg()})`,
       `A. webhook ack @ ${RATE} req/s target (${fmt(achieved, 0)} acknowledged/s) for ${SECONDS}s: n=${a.ms.length} errors=${a.errors}  p50=${fmt(percentile(a.ms, 50), 2)} ms  p99=${fmt(percentile(a.ms, 99), 2)} ms  max=${fmt(Math.max(...a.ms), 1)} ms  (backlog after drain: ${leftA})`,
       ...(process.env.SMS_BENCH_TIMELINE ? [`   A, worst ack per second: ${a.worst.map((w) => fmt(w, 0)).join(' ')}`] : []),
-      `B. inbound→provider call, autopilot, 20/s: n=${e2e.length}/${b.sent.length}  p50=${fmt(percentile(e2e, 50), 1)} ms  p95=${fmt(percentile(e2e, 95), 1)} ms`,
-      `C. sustained inbound: ${BURST} texts acknowledged in ${fmt(c.seconds, 2)} s = ${fmt(BURST / c.seconds, 0)} texts/s (errors ${c.errors}); AI turns + sends drained at ${fmt(BURST / processedSeconds, 0)} texts/s end to end (backlog left ${leftC}); inbound rows stored ${stored?.n} of ${WARMUP + a.sent.length + b.sent.length + BURST} texts sent`,
-      ...([a, b, c].some((r) => r.errors > 0) ? [`   failed requests by status or connection error: ${JSON.stringify({ A: a.kinds, B: b.kinds, C: c.kinds })}`] : []),
+      b
+        ? `B. inbound→provider call, autopilot, 20/s: n=${e2e.length}/${b.sent.length}  p50=${fmt(percentile(e2e, 50), 1)} ms  p95=${fmt(percentile(e2e, 95), 1)} ms`
+        : `B. inbound→provider call: needs a worker, not measured in this layout`,
+      `C. sustained inbound: ${BURST} texts acknowledged in ${fmt(c.seconds, 2)} s = ${fmt(BURST / c.seconds, 0)} texts/s (errors ${c.errors}); ` +
+        (withWorker ? `AI turns + sends drained at ${fmt(BURST / processedSeconds, 0)} texts/s end to end (backlog left ${leftC}); ` : '') +
+        `inbound rows stored ${stored?.n} of ${sent} texts sent`,
+      ...([a, b, c].some((r) => r && r.errors > 0) ? [`   failed requests by status or connection error: ${JSON.stringify({ A: a.kinds, B: b?.kinds, C: c.kinds })}`] : []),
       `   check: outbound texts by status ${outbound.map((r) => `${r.status} ${r.n}`).join(', ')}; provider calls ${sidSeq}; jobs retried or dead ${retried?.n}`,
       `   CPU per text during C: ${names.map((n, i) => `${n} ${perText(cpu[i].ms)}`).join(', ')}, PostgreSQL ${perText(pgMs)}, Redis ${perText(redisMs)}`,
     ];
     process.stdout.write(`${lines.join('\n')}\n`);
   } finally {
+    standIn = false;
+    await standInWorkers;
     await client.terminate();
     await Promise.all(nodes.map((n) => n.ask('stop').catch(() => undefined)));
     fakeTwilio.close();
