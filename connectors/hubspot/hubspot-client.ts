@@ -7,11 +7,27 @@ import { CrmRetryableError } from '../../core/index';
 export const HUBSPOT_API_BASE = 'https://api.hubapi.com';
 
 /**
+ * How long one HubSpot request may take. The CRM sync claims a lead for 5 minutes while it calls HubSpot
+ * (core/crm/crm-sync.job.ts) and a sync is at most about six requests, so a hung HubSpot fails the run well
+ * inside its claim instead of answering after another run took the lead over (and creating a second contact).
+ */
+export const HUBSPOT_REQUEST_TIMEOUT_MS = 10_000;
+
+/**
  * Per-call options every API method takes as its last argument; see {@link createHubSpotClient}. Each
  * generated module declares its own (structurally equal, nominally distinct) options type, so the value
  * is typed `never` to fit them all.
  */
 export type HubSpotCallOptions = never;
+
+/** What {@link createHubSpotClient} gives a call chain. */
+export interface HubSpotApi {
+  client: Client;
+  /** Pass as the last argument of every API method. */
+  call: HubSpotCallOptions;
+  /** Wrap every API call: rejects with {@link HubSpotTimeoutError} when HubSpot has not answered in time. */
+  timed<T>(request: Promise<T>): Promise<T>;
+}
 
 /**
  * A HubSpot API client for one call chain, and the options to pass as the last argument of every call.
@@ -20,9 +36,14 @@ export type HubSpotCallOptions = never;
  * clients; nock hangs on keep-alive sockets) and a status-preserving error for non-JSON error bodies.
  * Retries are off on purpose: core owns retries, back-off and dead letters, so a 429 or 5xx surfaces at
  * once as a {@link CrmRetryableError}.
+ *
+ * Timeouts: the client has none and no option for one (HubSpot/hubspot-api-nodejs#387): its node-fetch
+ * library passes no signal, and a call-time `httpApi` is ignored by the generated APIs. So `timed` races
+ * each call against `timeoutMs` and then destroys this chain's agent, which closes the request's socket.
  */
-export function createHubSpotClient(opts: { accessToken?: string; basePath?: string }): { client: Client; call: HubSpotCallOptions } {
+export function createHubSpotClient(opts: { accessToken?: string; basePath?: string; timeoutMs?: number }): HubSpotApi {
   const basePath = (opts.basePath ?? HUBSPOT_API_BASE).replace(/\/+$/, '');
+  const timeoutMs = opts.timeoutMs ?? HUBSPOT_REQUEST_TIMEOUT_MS;
   const agent = basePath.startsWith('http://') ? new http.Agent({ keepAlive: false }) : new https.Agent({ keepAlive: false });
   const client = new Client({ accessToken: opts.accessToken, basePath, httpAgent: agent, numberOfApiCallRetries: 0 });
   const middleware = {
@@ -33,7 +54,28 @@ export function createHubSpotClient(opts: { accessToken?: string; basePath?: str
     post: (ctx: ResponseContext) => keepStatusOfNonJsonErrors(ctx),
   };
   const call = { middleware: [middleware], middlewareMergeStrategy: 'append' as const };
-  return { client, call: call as HubSpotCallOptions };
+  const timed = <T>(request: Promise<T>): Promise<T> => {
+    let timer: NodeJS.Timeout | undefined;
+    const deadline = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => {
+        agent.destroy();
+        reject(new HubSpotTimeoutError(timeoutMs));
+      }, timeoutMs);
+    });
+    return Promise.race([request, deadline]).finally(() => clearTimeout(timer));
+  };
+  return { client, call: call as HubSpotCallOptions, timed };
+}
+
+/**
+ * HubSpot did not answer in time. The request may have reached HubSpot and been carried out, so this is
+ * never "not done": it is retried, and the retry looks for what it may have written before writing.
+ */
+export class HubSpotTimeoutError extends Error {
+  constructor(readonly timeoutMs: number) {
+    super(`no answer within ${timeoutMs} ms`);
+    this.name = 'HubSpotTimeoutError';
+  }
 }
 
 /** An HTTP error whose body was not JSON (a proxy's 502 page): shaped like the client's `ApiException`. */
@@ -100,11 +142,12 @@ export class HubSpotRequestError extends Error {
 }
 
 /**
- * Translates a thrown HubSpot/network error into the port's vocabulary: 429, 5xx and network failures are
- * retryable; everything else is not.
+ * Translates a thrown HubSpot/network error into the port's vocabulary: 429, 5xx, timeouts and network
+ * failures are retryable; everything else is not.
  */
 export function toCrmError(err: unknown, what: string): Error {
   if (err instanceof CrmRetryableError || err instanceof HubSpotRequestError) return err;
+  if (err instanceof HubSpotTimeoutError) return new CrmRetryableError(`HubSpot gave no answer within ${err.timeoutMs} ms while ${what} (it may have done it)`);
   const status = hubSpotStatus(err);
   if (status === 429) return new CrmRetryableError(`HubSpot rate limit while ${what}`, retryAfterMs(err));
   if (status !== null && status >= 500) return new CrmRetryableError(`HubSpot ${status} while ${what}: ${hubSpotMessage(err)}`, retryAfterMs(err));

@@ -1,6 +1,6 @@
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import { CrmRetryableError, type CrmContext } from '../../core/index';
-import { createHubSpotClient, HUBSPOT_API_BASE, HubSpotHttpError, HubSpotRequestError, toCrmError } from './hubspot-client';
+import { createHubSpotClient, HUBSPOT_API_BASE, HUBSPOT_REQUEST_TIMEOUT_MS, HubSpotHttpError, HubSpotRequestError, toCrmError } from './hubspot-client';
 
 /**
  * Scopes Tandem asks for. Contacts read/write: upsert contacts and log SMS communications on them;
@@ -43,6 +43,8 @@ export interface HubSpotOAuthOptions {
   /** Where the browser goes to grant access. */
   authorizeBaseUrl?: string;
   now?: () => number;
+  /** Per-request timeout; defaults to `HUBSPOT_REQUEST_TIMEOUT_MS` (tests shorten it). */
+  requestTimeoutMs?: number;
 }
 
 /**
@@ -73,17 +75,17 @@ export class HubSpotOAuth {
   async exchangeCode(code: string): Promise<HubSpotTokenSet & { portalId: string }> {
     if (!code) throw new HubSpotRequestError('The OAuth callback has no code.', 400);
     const { clientId, clientSecret, redirectUri } = this.requireApp();
-    const { client, call } = createHubSpotClient({ basePath: this.opts.basePath });
+    const { client, call, timed } = createHubSpotClient({ basePath: this.opts.basePath, timeoutMs: this.opts.requestTimeoutMs });
     const issuedAt = this.now();
     let tokens;
     try {
-      tokens = await client.oauth.tokensApi.create('authorization_code', code, redirectUri, clientId, clientSecret, undefined, call);
+      tokens = await timed(client.oauth.tokensApi.create('authorization_code', code, redirectUri, clientId, clientSecret, undefined, call));
     } catch (err) {
       throw toCrmError(err, 'exchanging the OAuth code');
     }
     let info;
     try {
-      info = await client.oauth.accessTokensApi.get(tokens.accessToken, call);
+      info = await timed(client.oauth.accessTokensApi.get(tokens.accessToken, call));
     } catch (err) {
       throw toCrmError(err, 'reading the installing portal');
     }
@@ -96,16 +98,22 @@ export class HubSpotOAuth {
    */
   async portalForToken(accessToken: string): Promise<{ portalId: string }> {
     const base = (this.opts.basePath ?? HUBSPOT_API_BASE).replace(/\/+$/, '');
+    const timeoutMs = this.opts.requestTimeoutMs ?? HUBSPOT_REQUEST_TIMEOUT_MS;
     let res: Response;
+    let text: string;
     try {
       // Plain fetch: the generated client has no account-info API, and its `apiRequest` keeps sockets alive.
-      res = await fetch(`${base}/account-info/v3/details`, { headers: { authorization: `Bearer ${accessToken}`, accept: 'application/json' } });
+      // The signal also bounds reading the body.
+      res = await fetch(`${base}/account-info/v3/details`, { headers: { authorization: `Bearer ${accessToken}`, accept: 'application/json' }, signal: AbortSignal.timeout(timeoutMs) });
+      text = await res.text();
     } catch (err) {
+      if ((err as { name?: unknown }).name === 'TimeoutError') {
+        throw new CrmRetryableError(`HubSpot gave no answer within ${timeoutMs} ms while reading the account details`);
+      }
       // undici's "fetch failed" (refused, reset, DNS): worth trying again later.
       const cause = (err as { cause?: { code?: unknown } }).cause?.code;
       throw new CrmRetryableError(`HubSpot unreachable while reading the account details${typeof cause === 'string' ? ` (${cause})` : ''}`);
     }
-    const text = await res.text();
     let body: { portalId?: unknown; message?: unknown } = {};
     try {
       body = JSON.parse(text) as typeof body;
@@ -125,10 +133,10 @@ export class HubSpotOAuth {
   /** Trades a refresh token for a fresh access token. */
   async refresh(refreshToken: string): Promise<HubSpotTokenSet> {
     const { clientId, clientSecret } = this.requireApp();
-    const { client, call } = createHubSpotClient({ basePath: this.opts.basePath });
+    const { client, call, timed } = createHubSpotClient({ basePath: this.opts.basePath, timeoutMs: this.opts.requestTimeoutMs });
     const issuedAt = this.now();
     try {
-      const tokens = await client.oauth.tokensApi.create('refresh_token', undefined, undefined, clientId, clientSecret, refreshToken, call);
+      const tokens = await timed(client.oauth.tokensApi.create('refresh_token', undefined, undefined, clientId, clientSecret, refreshToken, call));
       return { accessToken: tokens.accessToken, refreshToken: tokens.refreshToken || refreshToken, expiresAt: issuedAt + tokens.expiresIn * 1000 };
     } catch (err) {
       const mapped = toCrmError(err, 'refreshing the access token');

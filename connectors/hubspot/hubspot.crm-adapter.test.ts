@@ -355,3 +355,45 @@ describe('HubSpotCrmAdapter.ensureProperties', () => {
     expect(scope.isDone()).toBe(true);
   });
 });
+
+describe('HubSpot request timeouts', () => {
+  afterEach(() => nock.abortPendingRequests());
+  const message = (): CrmMessageSnapshot => ({ id: 'm2', direction: 'in', author: 'lead', body: 'Can I get a quote this week?', status: 'received', createdAt: '2025-11-20T10:05:00.000Z' });
+
+  it('a create HubSpot does not answer in time is retryable and says it may have happened; nothing waits for the late answer', async () => {
+    nock(API)
+      .post('/crm/v3/objects/contacts/search')
+      .reply(200, { total: 0, results: [] })
+      .post('/crm/v3/objects/contacts')
+      .delay(2_000)
+      .reply(201, contact('901', 'ana@example.com', null));
+    const started = Date.now();
+    const err = await adapter({ requestTimeoutMs: 150 }).upsertLead(ctx(), buildLead()).catch((e: unknown) => e);
+    expect(Date.now() - started).toBeLessThan(1_500);
+    expect(err).toBeInstanceOf(CrmRetryableError);
+    expect((err as Error).message).toBe('HubSpot gave no answer within 150 ms while creating a contact (it may have done it)');
+  });
+
+  it('a stalled connection, a stalled search or a stalled communication each time out', async () => {
+    nock(API).patch('/crm/v3/objects/contacts/1').delayConnection(2_000).reply(200, contact('1', null, null));
+    await expect(adapter({ requestTimeoutMs: 150 }).upsertLead(ctx(), buildLead({ externalId: '1' }))).rejects.toThrow(/no answer within 150 ms while updating a contact/);
+    nock(API).post('/crm/v3/objects/communications/search').delay(2_000).reply(200, { total: 0, results: [] });
+    await expect(adapter({ requestTimeoutMs: 150 }).logMessage(ctx(), { ...buildLead(), externalId: '901' }, message())).rejects.toBeInstanceOf(CrmRetryableError);
+    nock(API).post('/crm/v3/objects/communications/search').reply(200, { total: 0, results: [] }).post('/crm/v3/objects/communications').delay(2_000).reply(201, {});
+    await expect(adapter({ requestTimeoutMs: 150 }).logMessage(ctx(), { ...buildLead(), externalId: '901' }, message())).rejects.toThrow(
+      /no answer within 150 ms while logging an SMS/,
+    );
+  });
+
+  it('the token refresh and the account details time out too, as retryable failures', async () => {
+    const oauth = new HubSpotOAuth({ clientId: 'cid', clientSecret: 'cs', redirectUri: 'https://t.example.com/cb', now: () => NOW, requestTimeoutMs: 150 });
+    nock(API).post('/oauth/v1/token').delay(2_000).reply(200, { token_type: 'bearer', access_token: 'at-new', refresh_token: 'rt-1', expires_in: 1800 });
+    const c = ctx({ accessToken: 'at-old', refreshToken: 'rt-1', expiresAt: NOW + 60_000 });
+    await expect(new HubSpotCrmAdapter({ tokens: oauth }).upsertLead(c, buildLead({ externalId: '901' }))).rejects.toThrow(/no answer within 150 ms while refreshing the access token/);
+    expect(c.saved).toEqual([]);
+    nock(API).get('/account-info/v3/details').delay(2_000).reply(200, { portalId: 62515 });
+    const err = await oauth.portalForToken('pat-1').catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(CrmRetryableError);
+    expect((err as Error).message).toBe('HubSpot gave no answer within 150 ms while reading the account details');
+  });
+});

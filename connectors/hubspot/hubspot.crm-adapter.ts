@@ -2,9 +2,7 @@ import type { FilterGroup, FilterOperatorEnum } from '@hubspot/api-client/lib/co
 import type { AssociationSpecAssociationCategoryEnum } from '@hubspot/api-client/lib/codegen/crm/objects/communications';
 import type { PropertyCreate, PropertyCreateFieldTypeEnum, PropertyCreateTypeEnum } from '@hubspot/api-client/lib/codegen/crm/properties';
 import type { CrmAdapter, CrmContext, CrmLeadSnapshot, CrmMessageSnapshot } from '../../core/index';
-import { createHubSpotClient, hubSpotMessage, hubSpotStatus, toCrmError } from './hubspot-client';
-
-type HubSpotApi = ReturnType<typeof createHubSpotClient>;
+import { createHubSpotClient, type HubSpotApi, hubSpotMessage, hubSpotStatus, toCrmError } from './hubspot-client';
 
 /** Where Tandem's own contact properties live in HubSpot's property settings. */
 export const TANDEM_PROPERTY_GROUP = { name: 'tandem', label: 'Tandem', displayOrder: -1 } as const;
@@ -82,6 +80,8 @@ export interface HubSpotCrmAdapterOptions {
   basePath?: string;
   /** Tag → `hs_lead_status`; `null` leaves the status alone. */
   leadStatusByTag?: Readonly<Record<Tag, string>> | null;
+  /** Per-request timeout; defaults to `HUBSPOT_REQUEST_TIMEOUT_MS` (tests shorten it). */
+  requestTimeoutMs?: number;
 }
 
 /**
@@ -114,7 +114,7 @@ export class HubSpotCrmAdapter implements CrmAdapter {
     }
 
     try {
-      const created = await api.client.crm.contacts.basicApi.create({ properties, associations: [] }, api.call);
+      const created = await api.timed(api.client.crm.contacts.basicApi.create({ properties, associations: [] }, api.call));
       return { externalId: created.id };
     } catch (err) {
       // Someone created the same email between our search and create: HubSpot names the existing contact.
@@ -136,22 +136,24 @@ export class HubSpotCrmAdapter implements CrmAdapter {
     const api = await this.api(ctx);
     if (await this.alreadyLogged(api, lead.externalId, message)) return;
     try {
-      await api.client.crm.objects.communications.basicApi.create(
-        {
-        properties: {
-          hs_communication_channel_type: 'SMS',
-          hs_communication_logged_from: 'CRM',
-          hs_communication_body: communicationBody(message),
-          hs_timestamp: new Date(message.createdAt).toISOString(),
-        },
-        associations: [
+      await api.timed(
+        api.client.crm.objects.communications.basicApi.create(
           {
-            to: { id: lead.externalId },
-            types: [{ associationCategory: 'HUBSPOT_DEFINED' as AssociationSpecAssociationCategoryEnum, associationTypeId: COMMUNICATION_TO_CONTACT_ASSOCIATION_TYPE_ID }],
+            properties: {
+              hs_communication_channel_type: 'SMS',
+              hs_communication_logged_from: 'CRM',
+              hs_communication_body: communicationBody(message),
+              hs_timestamp: new Date(message.createdAt).toISOString(),
+            },
+            associations: [
+              {
+                to: { id: lead.externalId },
+                types: [{ associationCategory: 'HUBSPOT_DEFINED' as AssociationSpecAssociationCategoryEnum, associationTypeId: COMMUNICATION_TO_CONTACT_ASSOCIATION_TYPE_ID }],
+              },
+            ],
           },
-        ],
-      },
-        api.call,
+          api.call,
+        ),
       );
     } catch (err) {
       throw toCrmError(err, 'logging an SMS on the contact timeline');
@@ -162,21 +164,23 @@ export class HubSpotCrmAdapter implements CrmAdapter {
   private async alreadyLogged(api: HubSpotApi, contactId: string, message: CrmMessageSnapshot): Promise<boolean> {
     const eq = (propertyName: string, value: string) => ({ propertyName, operator: 'EQ' as FilterOperatorEnum, value });
     try {
-      const found = await api.client.crm.objects.communications.searchApi.doSearch(
-        {
-          filterGroups: [
-            {
-              filters: [
-                eq('associations.contact', contactId),
-                eq('hs_timestamp', String(Date.parse(message.createdAt))),
-                eq('hs_communication_channel_type', 'SMS'),
-              ],
-            },
-          ],
-          properties: ['hs_communication_body'],
-          limit: 10,
-        },
-        api.call,
+      const found = await api.timed(
+        api.client.crm.objects.communications.searchApi.doSearch(
+          {
+            filterGroups: [
+              {
+                filters: [
+                  eq('associations.contact', contactId),
+                  eq('hs_timestamp', String(Date.parse(message.createdAt))),
+                  eq('hs_communication_channel_type', 'SMS'),
+                ],
+              },
+            ],
+            properties: ['hs_communication_body'],
+            limit: 10,
+          },
+          api.call,
+        ),
       );
       // The label may differ (a delivery failure learned since); the text itself must match.
       const suffix = `:\n${message.body}`;
@@ -193,11 +197,11 @@ export class HubSpotCrmAdapter implements CrmAdapter {
   async ensureProperties(ctx: CrmContext): Promise<{ created: string[] }> {
     const api = await this.api(ctx);
     try {
-      await api.client.crm.properties.groupsApi.getByName('contacts', TANDEM_PROPERTY_GROUP.name, api.call);
+      await api.timed(api.client.crm.properties.groupsApi.getByName('contacts', TANDEM_PROPERTY_GROUP.name, api.call));
     } catch (err) {
       if (hubSpotStatus(err) !== 404) throw toCrmError(err, 'reading the Tandem property group');
       try {
-        await api.client.crm.properties.groupsApi.create('contacts', { ...TANDEM_PROPERTY_GROUP }, api.call);
+        await api.timed(api.client.crm.properties.groupsApi.create('contacts', { ...TANDEM_PROPERTY_GROUP }, api.call));
       } catch (createErr) {
         if (hubSpotStatus(createErr) !== 409) throw toCrmError(createErr, 'creating the Tandem property group');
       }
@@ -205,7 +209,7 @@ export class HubSpotCrmAdapter implements CrmAdapter {
 
     let existing: Set<string>;
     try {
-      const read = await api.client.crm.properties.batchApi.read('contacts', { archived: false, inputs: TANDEM_CONTACT_PROPERTIES.map((p) => ({ name: p.name })) }, api.call);
+      const read = await api.timed(api.client.crm.properties.batchApi.read('contacts', { archived: false, inputs: TANDEM_CONTACT_PROPERTIES.map((p) => ({ name: p.name })) }, api.call));
       existing = new Set(read.results.map((p) => p.name));
     } catch (err) {
       throw toCrmError(err, 'reading Tandem contact properties');
@@ -213,7 +217,7 @@ export class HubSpotCrmAdapter implements CrmAdapter {
     const missing = TANDEM_CONTACT_PROPERTIES.filter((p) => !existing.has(p.name));
     if (missing.length === 0) return { created: [] };
     try {
-      await api.client.crm.properties.batchApi.create('contacts', { inputs: missing }, api.call);
+      await api.timed(api.client.crm.properties.batchApi.create('contacts', { inputs: missing }, api.call));
     } catch (err) {
       throw toCrmError(err, 'creating Tandem contact properties');
     }
@@ -222,7 +226,7 @@ export class HubSpotCrmAdapter implements CrmAdapter {
 
   private async api(ctx: CrmContext): Promise<HubSpotApi> {
     const accessToken = await this.opts.tokens.getAccessToken(ctx);
-    return createHubSpotClient({ accessToken, basePath: this.opts.basePath });
+    return createHubSpotClient({ accessToken, basePath: this.opts.basePath, timeoutMs: this.opts.requestTimeoutMs });
   }
 
   /** Only what Tandem knows: blank names or emails never wipe what a rep typed in HubSpot. */
@@ -244,7 +248,7 @@ export class HubSpotCrmAdapter implements CrmAdapter {
 
   private async updateContact(api: HubSpotApi, id: string, properties: Record<string, string>, opts: { missingOk?: boolean } = {}): Promise<boolean> {
     try {
-      await api.client.crm.contacts.basicApi.update(id, { properties }, undefined, api.call);
+      await api.timed(api.client.crm.contacts.basicApi.update(id, { properties }, undefined, api.call));
       return true;
     } catch (err) {
       if (opts.missingOk && hubSpotStatus(err) === 404) return false;
@@ -257,7 +261,7 @@ export class HubSpotCrmAdapter implements CrmAdapter {
     const eq = (propertyName: string, value: string): FilterGroup => ({ filters: [{ propertyName, operator: 'EQ' as FilterOperatorEnum, value }] });
     const filterGroups = [...(lead.email ? [eq('email', lead.email)] : []), eq('phone', lead.phone)];
     try {
-      const found = await api.client.crm.contacts.searchApi.doSearch({ filterGroups, properties: ['email', 'phone'], limit: 10 }, api.call);
+      const found = await api.timed(api.client.crm.contacts.searchApi.doSearch({ filterGroups, properties: ['email', 'phone'], limit: 10 }, api.call));
       const email = lead.email?.toLowerCase();
       const byEmail = email ? found.results.find((c) => c.properties.email?.toLowerCase() === email) : undefined;
       return (byEmail ?? found.results[0])?.id ?? null;
