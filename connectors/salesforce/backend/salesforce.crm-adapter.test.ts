@@ -393,3 +393,33 @@ describe('maskPhone', () => {
     expect(maskPhone('12')).toBeNull();
   });
 });
+
+describe('SalesforceCrmAdapter request timeouts', () => {
+  afterEach(() => nock.abortPendingRequests());
+  const timed = () => new SalesforceCrmAdapter({ timeoutMs: 150, serverBackoffMs: 30_000 });
+
+  it('an upsert Salesforce does not answer in time is retryable and says it may have been applied; nothing waits for the late answer', async () => {
+    const { ctx } = buildCtx();
+    nock(INSTANCE).patch(`${API}/sobjects/Lead/Tandem_Lead_Id__c/lead_01`).delay(2_000).reply(201, { id: SF_LEAD_ID, success: true, errors: [], created: true });
+    const started = Date.now();
+    const err = (await timed().upsertLead(ctx, buildLead()).catch((e: unknown) => e)) as CrmRetryableError;
+    expect(Date.now() - started).toBeLessThan(1_500);
+    expect(err).toBeInstanceOf(CrmRetryableError);
+    expect(err.message).toBe('Salesforce gave no answer within 150 ms (it may have applied the change)');
+    expect(err.retryAfterMs).toBe(30_000);
+  });
+
+  it('a stalled connection, a stalled body or a stalled token request each time out as retryable', async () => {
+    const { ctx } = buildCtx();
+    const task = `${API}/sobjects/Task/Tandem_Message_Id__c/msg_02`;
+    nock(INSTANCE).patch(task).delayConnection(2_000).reply(201, { id: '00T000000000001AAA', success: true });
+    await expect(timed().logMessage(ctx, { ...buildLead(), externalId: SF_LEAD_ID }, buildMessage())).rejects.toThrow(/no answer within 150 ms/);
+    // The answer's head arrives in time, its body does not: still a timeout, not a non-retryable error.
+    nock(INSTANCE).patch(task).delayBody(2_000).reply(201, { id: '00T000000000001AAA', success: true });
+    await expect(timed().logMessage(ctx, { ...buildLead(), externalId: SF_LEAD_ID }, buildMessage())).rejects.toThrow(/no answer within 150 ms/);
+    const { ctx: noToken, saved } = buildCtx({ accessToken: undefined });
+    nock(INSTANCE).post('/services/oauth2/token').delay(2_000).reply(200, { access_token: 'token-new', instance_url: INSTANCE });
+    await expect(timed().upsertLead(noToken, buildLead())).rejects.toBeInstanceOf(CrmRetryableError);
+    expect(saved).toEqual([]);
+  });
+});

@@ -17,6 +17,13 @@ export const TANDEM_LEAD_ID_FIELD = 'Tandem_Lead_Id__c';
 /** The Task (Activity) external-id field Tandem upserts texts by, so a retried job never logs a text twice. */
 export const TANDEM_MESSAGE_ID_FIELD = 'Tandem_Message_Id__c';
 
+/**
+ * How long one Salesforce request may take, reading its body included. The CRM sync claims a lead for
+ * 5 minutes while it calls Salesforce (core/crm/crm-sync.job.ts) and a sync is at most about six requests
+ * (token, upsert, read-back, Task, and a 401's retry), so a hung org fails the run well inside its claim.
+ */
+export const SALESFORCE_REQUEST_TIMEOUT_MS = 15_000;
+
 const API_NAME = /^[A-Za-z][A-Za-z0-9_]{0,79}$/;
 
 /**
@@ -48,6 +55,7 @@ export interface SalesforceCrmAdapterOptions {
   apiVersion?: string;
   logger?: SalesforceLogger;
   fetch?: typeof fetch;
+  /** Per-request timeout; defaults to {@link SALESFORCE_REQUEST_TIMEOUT_MS} (tests shorten it). */
   timeoutMs?: number;
   /** Back-off when the org's daily API limit is spent (REQUEST_LIMIT_EXCEEDED). */
   limitBackoffMs?: number;
@@ -92,7 +100,7 @@ export class SalesforceCrmAdapter implements CrmAdapter {
   constructor(private readonly options: SalesforceCrmAdapterOptions = {}) {
     this.apiVersion = options.apiVersion ?? SALESFORCE_API_VERSION;
     this.fetchImpl = options.fetch ?? fetch;
-    this.timeoutMs = options.timeoutMs ?? 15_000;
+    this.timeoutMs = options.timeoutMs ?? SALESFORCE_REQUEST_TIMEOUT_MS;
     this.limitBackoffMs = options.limitBackoffMs ?? 15 * 60_000;
     this.serverBackoffMs = options.serverBackoffMs ?? 30_000;
   }
@@ -227,13 +235,20 @@ class SalesforceSession {
   private async fetchJson(url: string, init: RequestInit): Promise<{ status: number; body: unknown; headers: Headers }> {
     const { fetch: fetchImpl, timeoutMs, serverBackoffMs } = this.adapter.settings;
     let response: Response;
+    let text: string;
     try {
+      // The signal bounds the body too: a stalled body fails the same way as a stalled answer.
       response = await fetchImpl(url, { ...init, signal: AbortSignal.timeout(timeoutMs) });
+      text = await response.text();
     } catch (err) {
-      const reason = err instanceof Error ? err.name : 'unknown';
+      // By name: fetch's DOMException may come from another realm (jest), where `instanceof Error` fails.
+      const name = (err as { name?: unknown } | null)?.name;
+      const reason = typeof name === 'string' ? name : 'unknown';
+      // A timed-out request may have reached Salesforce and been applied: retried, never reported as not
+      // done. Retrying is safe: Leads and Tasks are upserted by Tandem's external ids.
+      if (reason === 'TimeoutError') throw new CrmRetryableError(`Salesforce gave no answer within ${timeoutMs} ms (it may have applied the change)`, serverBackoffMs);
       throw new CrmRetryableError(`Salesforce unreachable (${reason})`, serverBackoffMs);
     }
-    const text = await response.text();
     let body: unknown = null;
     if (text.length > 0) {
       try {
