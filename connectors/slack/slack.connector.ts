@@ -66,6 +66,8 @@ function notConfigured(): express.RequestHandler {
 export interface SlackServerConnectorOptions {
   /** Channel pacing other than Slack's one message per second (tests). */
   pacer?: ChannelPacer;
+  /** A Web API request timeout other than `SLACK_REQUEST_TIMEOUT_MS` (tests). */
+  requestTimeoutMs?: number;
 }
 
 /** The server-facing connector, plus the handle of what it registered (null while Slack is off). */
@@ -90,13 +92,14 @@ export function createSlackServerConnector(options: SlackServerConnectorOptions 
       return handle;
     },
     register(ctx: SlackServerContext): void {
-      const slack = slackConfigFromEnv(ctx.config.env);
-      if (!slack) {
+      const fromEnv = slackConfigFromEnv(ctx.config.env);
+      if (!fromEnv) {
         ctx.app.use('/slack', notConfigured());
         ctx.app.use(SLACK_SETTINGS_PATH, notConfigured());
         ctx.logger.info({}, 'slack: not configured (no SLACK_* settings); /slack answers 503');
         return;
       }
+      const slack = options.requestTimeoutMs === undefined ? fromEnv : { ...fromEnv, requestTimeoutMs: options.requestTimeoutMs };
       const config = { publicUrl: ctx.config.publicUrl, slack };
       const stores = {
         installations: new EngineSlackInstallationStore(ctx.engine),

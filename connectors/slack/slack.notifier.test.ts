@@ -1,8 +1,9 @@
 import express from 'express';
+import nock from 'nock';
 import { buildConversationMessage } from './blocks/conversation-message.blocks';
 import { blockedThreadText, escalationThreadText, inboundThreadText, noteThreadText } from './blocks/thread.blocks';
 import { buildMessage, buildView } from './test-support/build-view';
-import { BOT_TOKEN, CHANNEL, createHarness, mockAuthTest, TEAM_ID, TENANT_ID, type Harness } from './test-support/harness';
+import { BOT_TOKEN, CHANNEL, createHarness, mockAuthTest, SLACK_HOST, TEAM_ID, TENANT_ID, type Harness } from './test-support/harness';
 import { buildAgent, FakeEngine } from './test-support/fake-engine';
 import { slackConnector } from './index';
 import type { SlackConfig } from './slack.types';
@@ -222,5 +223,29 @@ describe('SlackNotifier requiresIntegration (lets the engine skip the job for te
     expect(declared({ botToken: 'xoxb-1', tenantId: 'tenant-1' }, inIntegrations)).toBeUndefined();
     // Installations kept elsewhere: the integrations table says nothing about Slack.
     expect(declared(oauth, () => new InMemorySlackInstallationStore())).toBeUndefined();
+  });
+});
+
+describe('SlackNotifier when Slack does not answer in time', () => {
+  afterEach(() => nock.abortPendingRequests());
+
+  it('fails the notification after the request timeout, sending the post only once, and a retried job posts it', async () => {
+    const h = createHarness({ requestTimeoutMs: 150 });
+    // Room for the client's own retries (two): only one may be used.
+    nock(SLACK_HOST).post('/api/chat.postMessage').times(3).delay(2_000).reply(200, { ok: true, channel: CHANNEL, ts: TS });
+    const started = Date.now();
+    const event = { type: 'conversation.needs_decision' as const, tenantId: TENANT_ID, view: buildView(), reason: 'copilot' };
+    const err = await h.handle.notifier.notify(event).catch((e: unknown) => e);
+    expect(Date.now() - started).toBeLessThan(1_500);
+    // Thrown, so the notify job backs off and retries; not retried by the client, as Slack may have posted.
+    expect(err).toMatchObject({ code: 'slack_webapi_request_error', message: expect.stringContaining('TimeoutError') });
+    expect(nock.pendingMocks()).toHaveLength(1);
+    expect(await h.stores.messages.get(TENANT_ID, 'conv-1')).toBeNull();
+    nock.abortPendingRequests();
+    nock.cleanAll();
+
+    h.slack.expect('chat.postMessage', { channel: CHANNEL, ts: TS });
+    await h.handle.notifier.notify(event);
+    expect(await h.stores.messages.get(TENANT_ID, 'conv-1')).toEqual({ tenantId: TENANT_ID, conversationId: 'conv-1', channel: CHANNEL, ts: TS });
   });
 });

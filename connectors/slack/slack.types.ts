@@ -17,6 +17,8 @@ export interface SlackConfig {
   stateSecret?: string;
   /** Web API base URL (default https://slack.com/api/); point it at a fake in tests and demos. */
   apiUrl?: string;
+  /** Web API request timeout; defaults to `SLACK_REQUEST_TIMEOUT_MS` (tests shorten it). */
+  requestTimeoutMs?: number;
   /** Default channel for tenants that have not picked one. */
   channelId?: string;
   /** Single-workspace mode: the tenant this workspace serves when no integration record binds it. */
