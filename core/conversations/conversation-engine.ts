@@ -10,6 +10,7 @@ import { followUpJob } from '../followups/followup.job';
 import { receiveInbound, type InboundResult, type InboundSms } from '../messaging/inbound.service';
 import { reconcileJob, sweepStuckSends, SWEEP_EVERY_MS } from '../messaging/reconcile.job';
 import { sendJob, type SmsProviderResolver } from '../messaging/send.job';
+import { statusLookupJob, sweepLostStatuses } from '../messaging/status-lookup.job';
 import { statusJob, type StatusPayload } from '../messaging/status.job';
 import { notifyJob } from '../notify/notify.job';
 import type { AgentNotifier } from '../ports/agent-notifier.port';
@@ -63,7 +64,12 @@ export function createConversationEngine(deps: ConversationDeps) {
   registry.register(sendJob(deps, () => resolver));
   registry.register(statusJob(deps));
   registry.register(reconcileJob(deps, () => resolver));
-  deps.jobs.every('sms.sweep', SWEEP_EVERY_MS, () => sweepStuckSends(deps));
+  registry.register(statusLookupJob(deps, () => resolver));
+  // Both sweeps every minute; one failing does not keep the other from running.
+  deps.jobs.every('sms.sweep', SWEEP_EVERY_MS, async () => {
+    const failed = (await Promise.allSettled([sweepStuckSends(deps), sweepLostStatuses(deps)])).find((r) => r.status === 'rejected');
+    if (failed) throw failed.reason;
+  });
   registry.register(aiTurnJob(deps, () => pipeline));
   registry.register(openerJob(deps, () => pipeline));
   registry.register(followUpJob(deps));
@@ -216,6 +222,13 @@ export function createConversationEngine(deps: ConversationDeps) {
      */
     sweepStuckSends(olderThanMs?: number): Promise<number> {
       return sweepStuckSends(deps, olderThanMs);
+    },
+    /**
+     * Hands texts the provider took whose status callback never came to `sms.status-lookup`, which asks the
+     * provider (workers also do this every minute). Returns how many.
+     */
+    sweepLostStatuses(olderThanMs?: number): Promise<number> {
+      return sweepLostStatuses(deps, olderThanMs);
     },
     /** Sets how texts leave (the server wires console / Twilio per tenant). */
     useProviders(next: SmsProviderResolver): void {

@@ -67,4 +67,10 @@ export interface SmsProvider {
    * `lookup.since`), oldest first; empty when it has none. Throws SmsProviderError when it cannot tell.
    */
   findSent(lookup: SentLookup): Promise<SentSms[]>;
+  /**
+   * The provider's record of one text it accepted, by the id its send returned, with its status now (the
+   * way to learn a delivery result whose status callback was lost). Null when the provider holds no such
+   * text (deleted, or never its own). Throws SmsProviderError when it cannot tell.
+   */
+  fetchStatus(providerMessageId: string): Promise<SentSms | null>;
 }

@@ -490,4 +490,80 @@ describe(`SMS end to end over HTTP (${process.env.DATABASE_URL ? 'PostgreSQL' : 
       expect(settled).toMatchObject({ provider_message_id: sid, status: 'delivered' });
     });
   });
+  describe('when a status callback never comes', () => {
+    /** A text Twilio took 40 minutes ago, still `sending`: every callback for it was lost. */
+    const answeredLongAgo = async (phone: string, sid: string) => {
+      const { conversationId, leadId } = await createLead(engine, t.tenantId, { phone });
+      const row = (await engine.store.tenant(t.tenantId, (m) =>
+        one<{ id: string }>(
+          m,
+          `INSERT INTO messages (tenant_id, conversation_id, lead_id, direction, author, body, status, provider, provider_message_id, meta, created_at, updated_at)
+           VALUES ($1, $2, $3, 'out', 'agent', 'Hi, Sam from Acme Homes here.', 'sending', 'twilio', $4, '{"kind":"agent"}', now() - interval '40 minutes', now() - interval '40 minutes')
+           RETURNING id`,
+          [t.tenantId, conversationId, leadId, sid],
+        ),
+      ))!;
+      return { conversationId, messageId: row.id };
+    };
+    /** "Fetch a Message resource" for `sid`, answered with `reply`. */
+    const expectTwilioFetch = (sid: string, reply: () => [number, string, Record<string, string>]) =>
+      nock('https://api.twilio.com')
+        .get(`/2010-04-01/Accounts/${ACCOUNT_SID}/Messages/${sid}.json`)
+        .basicAuth({ user: ACCOUNT_SID, pass: AUTH_TOKEN })
+        .reply(reply);
+    const stored = async (conversationId: string, id: string) => (await messagesOf(engine, t.tenantId, conversationId)).find((x) => x.id === id)!;
+
+    it('asks Twilio for the message by SID and records the delivery the callback would have', async () => {
+      const sid = nextSid();
+      const { conversationId, messageId } = await answeredLongAgo('+12125550170', sid);
+      const fetched = expectTwilioFetch(sid, () =>
+        twilioReply(200, { ...messageResource(sid, '+12125550170', 'Hi, Sam from Acme Homes here.'), status: 'delivered', date_sent: twilioDate(new Date(Date.now() - 39 * 60_000)) }),
+      );
+      expect(await engine.messaging.sweepLostStatuses()).toBeGreaterThanOrEqual(1);
+      await eventually(() => fetched.isDone());
+      await eventually(async () => (await stored(conversationId, messageId)).status === 'delivered');
+      const view = (await request(app).get(`/api/v1/conversations/${conversationId}`).set('Authorization', `Bearer ${t.agentKey}`)).body.conversation;
+      expect(view.messages.find((x: { id: string }) => x.id === messageId)).toMatchObject({ status: 'delivered', errorCode: null });
+    });
+
+    it('never moves a status back: Twilio still queueing a text leaves it sending', async () => {
+      const sid = nextSid();
+      const { conversationId, messageId } = await answeredLongAgo('+12125550171', sid);
+      const fetched = expectTwilioFetch(sid, () => twilioReply(200, messageResource(sid, '+12125550171', 'Hi, Sam from Acme Homes here.')));
+      expect(await engine.messaging.sweepLostStatuses()).toBeGreaterThanOrEqual(1);
+      await eventually(() => fetched.isDone());
+      await eventually(async () => {
+        const done = await engine.store.system((m) =>
+          one(m, `SELECT id FROM outbox WHERE topic = 'sms.status-lookup' AND status = 'done' AND payload->>'messageId' = $1`, [messageId]),
+        );
+        return done !== null;
+      });
+      expect(await stored(conversationId, messageId)).toMatchObject({ status: 'sending', error_code: null });
+    });
+
+    it('marks a message Twilio no longer holds (404) with a clear code, and stops asking', async () => {
+      const sid = nextSid();
+      const { conversationId, messageId } = await answeredLongAgo('+12125550172', sid);
+      const path = `/2010-04-01/Accounts/${ACCOUNT_SID}/Messages/${sid}.json`;
+      const fetched = expectTwilioFetch(sid, () =>
+        twilioReply(404, { code: 20404, message: `The requested resource ${path} was not found`, more_info: 'https://www.twilio.com/docs/errors/20404', status: 404 }),
+      );
+      expect(await engine.messaging.sweepLostStatuses()).toBeGreaterThanOrEqual(1);
+      await eventually(() => fetched.isDone());
+      await eventually(async () => (await stored(conversationId, messageId)).error_code === 'provider_message_not_found');
+      expect((await stored(conversationId, messageId)).status).toBe('sending');
+      // Due again by time, yet not handed to another lookup.
+      await engine.store.tenant(t.tenantId, (m) =>
+        m.query(`UPDATE messages SET meta = meta || jsonb_build_object('statusLookupAt', now() - interval '2 hours') WHERE id = $1`, [messageId]),
+      );
+      const swept = await engine.store.system((m) =>
+        one<{ n: string }>(m, `SELECT count(*)::text AS n FROM outbox WHERE topic = 'sms.status-lookup' AND payload->>'messageId' = $1`, [messageId]),
+      );
+      await engine.messaging.sweepLostStatuses();
+      const after = await engine.store.system((m) =>
+        one<{ n: string }>(m, `SELECT count(*)::text AS n FROM outbox WHERE topic = 'sms.status-lookup' AND payload->>'messageId' = $1`, [messageId]),
+      );
+      expect(after!.n).toBe(swept!.n);
+    });
+  });
 });

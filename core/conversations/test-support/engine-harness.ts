@@ -110,6 +110,9 @@ export class RecordingSmsProvider implements SmsProvider {
   /** Make lookups fail with this error while set. */
   failLookups: Error | null = null;
   lookups = 0;
+  /** What `fetchStatus` answers per provider id (null: deleted); unset, `queued` for a text it took and null for any other id. */
+  readonly statuses = new Map<string, SentSms | null>();
+  fetches: string[] = [];
 
   async send(sms: OutboundSms): Promise<SmsSendResult> {
     if (this.failNext) {
@@ -135,6 +138,13 @@ export class RecordingSmsProvider implements SmsProvider {
     return this.accepted
       .filter((a) => a.sms.to === lookup.to && a.sms.body === lookup.body && a.at.getTime() >= lookup.since.getTime())
       .map((a) => ({ providerMessageId: a.id, status: 'queued' as const, errorCode: null }));
+  }
+
+  async fetchStatus(providerMessageId: string): Promise<SentSms | null> {
+    this.fetches.push(providerMessageId);
+    if (this.failLookups) throw this.failLookups;
+    if (this.statuses.has(providerMessageId)) return this.statuses.get(providerMessageId)!;
+    return this.accepted.some((a) => a.id === providerMessageId) ? { providerMessageId, status: 'queued', errorCode: null } : null;
   }
 }
 

@@ -89,6 +89,16 @@ describe('ConsoleSmsProvider', () => {
     expect(provider.phoneBook.phoneNumbers()).toEqual([]);
   });
 
+  it('answers a status lookup from what it reported: sent, then delivered; null for an id it never gave', async () => {
+    provider = new ConsoleSmsProvider({ deliveryDelayMs: 20 });
+    const delivered = new Promise<void>((resolve) => provider.onStatus(() => resolve()));
+    const { providerMessageId } = await provider.send(buildSms());
+    expect(await provider.fetchStatus(providerMessageId)).toEqual({ providerMessageId, status: 'sent', errorCode: null });
+    await delivered;
+    expect(await provider.fetchStatus(providerMessageId)).toEqual({ providerMessageId, status: 'delivered', errorCode: null });
+    expect(await provider.fetchStatus('SMconsole_unknown')).toBeNull();
+  });
+
   it('simulates a carrier-level unsubscribe (21610)', async () => {
     provider = new ConsoleSmsProvider({ unsubscribedNumbers: ['+14155550100'] });
     const error = await provider.send(buildSms()).catch((e: unknown) => e);

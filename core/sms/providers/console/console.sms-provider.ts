@@ -5,6 +5,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { SmsProviderError, type OutboundSms, type SentLookup, type SentSms, type SmsProvider, type SmsSendResult } from '../../../ports/sms-provider.port';
+import type { MessageStatus } from '../../../domain/types';
 import type { SmsStatusUpdate } from '../../message-status';
 import { SimulatedPhoneBook } from './simulated-phone-book';
 
@@ -27,6 +28,8 @@ export interface ConsoleSmsProviderConfig {
 }
 
 const E164 = /^\+[1-9]\d{6,14}$/;
+/** Statuses kept for `fetchStatus`; the oldest go first, as a phone book's history does. */
+const MAX_STATUSES = 10_000;
 
 /** SmsProvider that delivers to an in-memory simulated phone. */
 export class ConsoleSmsProvider implements SmsProvider {
@@ -35,6 +38,8 @@ export class ConsoleSmsProvider implements SmsProvider {
   private readonly listeners = new Set<SmsStatusListener>();
   private readonly unsubscribed: Set<string>;
   private readonly pending = new Set<NodeJS.Timeout>();
+  /** Each text's status as this provider last reported it, by its id: what `fetchStatus` answers. */
+  private readonly statuses = new Map<string, MessageStatus>();
 
   constructor(private readonly config: ConsoleSmsProviderConfig = {}) {
     this.phoneBook = config.phoneBook ?? new SimulatedPhoneBook();
@@ -58,6 +63,7 @@ export class ConsoleSmsProvider implements SmsProvider {
       body: sms.body,
       providerMessageId,
     });
+    this.remember(providerMessageId, 'sent');
     this.scheduleDelivered(providerMessageId, sms.messageId);
     return { providerMessageId, status: 'sent' };
   }
@@ -68,6 +74,12 @@ export class ConsoleSmsProvider implements SmsProvider {
       .messagesFor(lookup.to)
       .filter((x) => x.direction === 'to_phone' && x.providerMessageId && x.body === lookup.body && x.at.getTime() >= lookup.since.getTime())
       .map((x) => ({ providerMessageId: x.providerMessageId!, status: 'sent' as const, errorCode: null }));
+  }
+
+  /** A text this provider sent, with the status it last reported for it; null for an id it does not know. */
+  async fetchStatus(providerMessageId: string): Promise<SentSms | null> {
+    const status = this.statuses.get(providerMessageId);
+    return status ? { providerMessageId, status, errorCode: null } : null;
   }
 
   /** Subscribes to delivery updates (like Twilio status callbacks). Returns an unsubscribe function. */
@@ -91,6 +103,7 @@ export class ConsoleSmsProvider implements SmsProvider {
   private scheduleDelivered(providerMessageId: string, messageId: string): void {
     const timer = setTimeout(() => {
       this.pending.delete(timer);
+      this.remember(providerMessageId, 'delivered');
       const update = { providerMessageId, messageId, status: 'delivered' as const, errorCode: null, at: new Date() };
       for (const listener of [...this.listeners]) {
         try {
@@ -102,6 +115,12 @@ export class ConsoleSmsProvider implements SmsProvider {
     }, this.config.deliveryDelayMs ?? 0);
     timer.unref?.();
     this.pending.add(timer);
+  }
+
+  private remember(providerMessageId: string, status: MessageStatus): void {
+    this.statuses.delete(providerMessageId);
+    this.statuses.set(providerMessageId, status);
+    if (this.statuses.size > MAX_STATUSES) this.statuses.delete(this.statuses.keys().next().value!);
   }
 
   private reportListenerError(error: unknown): void {

@@ -221,6 +221,42 @@ describe('TwilioSmsProvider.findSent', () => {
   });
 });
 
+describe('TwilioSmsProvider.fetchStatus', () => {
+  const sid = 'SM' + 'e'.repeat(32);
+  const messagePath = `/2010-04-01/Accounts/${ACCOUNT_SID}/Messages/${sid}.json`;
+
+  it('fetches the Message resource by SID and reads its status and error', async () => {
+    const scope = nock('https://api.twilio.com')
+      .matchHeader('connection', 'keep-alive')
+      .get(messagePath)
+      .basicAuth({ user: ACCOUNT_SID, pass: AUTH_TOKEN })
+      .reply(() =>
+        twilioReply(
+          200,
+          messageResource({ sid, status: 'undelivered', error_code: 30003, error_message: 'Unreachable destination handset', date_sent: 'Tue, 10 Jun 2025 12:00:02 +0000', price: '-0.00790' }),
+        ),
+      );
+    expect(await provider().fetchStatus(sid)).toEqual({ providerMessageId: sid, status: 'undelivered', errorCode: '30003' });
+    expect(scope.isDone()).toBe(true);
+  });
+
+  it("maps a text still in Twilio's queue to queued with no error", async () => {
+    nock('https://api.twilio.com').get(messagePath).reply(() => twilioReply(200, messageResource({ sid, status: 'accepted' })));
+    expect(await provider().fetchStatus(sid)).toEqual({ providerMessageId: sid, status: 'queued', errorCode: null });
+  });
+
+  it('answers null for a message Twilio no longer holds (404), and a retryable error for a 5xx', async () => {
+    nock('https://api.twilio.com')
+      .get(messagePath)
+      .reply(() => twilioReply(404, twilioError(20404, `The requested resource ${messagePath} was not found`, 404)));
+    expect(await provider().fetchStatus(sid)).toBeNull();
+    nock('https://api.twilio.com').get(messagePath).reply(() => twilioReply(503, twilioError(20503, 'Service Unavailable', 503)));
+    await expect(provider().fetchStatus(sid)).rejects.toMatchObject({ retryable: true, providerCode: '20503' });
+    nock('https://api.twilio.com').get(messagePath).reply(() => twilioReply(401, twilioError(20003, 'Authenticate', 401)));
+    await expect(provider().fetchStatus(sid)).rejects.toMatchObject({ retryable: false, providerCode: '20003' });
+  });
+});
+
 describe('TwilioSmsProvider with baseUrl', () => {
   let server: http.Server;
   let seen: { method?: string; url?: string; auth?: string; body?: string };

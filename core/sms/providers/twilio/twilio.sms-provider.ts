@@ -158,12 +158,29 @@ export class TwilioSmsProvider implements SmsProvider {
           comparableBody(m.body ?? '') === body,
       )
       .reverse()
-      .map((m) => ({
-        providerMessageId: m.sid,
-        status: mapTwilioStatus(m.status) ?? 'queued',
-        errorCode: m.errorCode !== null && m.errorCode !== undefined ? String(m.errorCode) : null,
-      }));
+      .map(toSentSms);
   }
+
+  /**
+   * One text by its SID ("Fetch a Message resource"): its status and error code now. A 404 means Twilio no
+   * longer holds it (deleted, or another account's SID): null, so the caller stops asking.
+   */
+  async fetchStatus(providerMessageId: string): Promise<SentSms | null> {
+    try {
+      return toSentSms(await this.client.messages(providerMessageId).fetch());
+    } catch (error) {
+      if ((error as { status?: unknown })?.status === 404) return null;
+      throw toSmsProviderError(error);
+    }
+  }
+}
+
+function toSentSms(m: { sid: string; status: string; errorCode: number | null }): SentSms {
+  return {
+    providerMessageId: m.sid,
+    status: mapTwilioStatus(m.status) ?? 'queued',
+    errorCode: m.errorCode !== null && m.errorCode !== undefined ? String(m.errorCode) : null,
+  };
 }
 
 /**
