@@ -40,6 +40,8 @@ export interface EngineConfig {
     /** Override the queue transport (tests). */
     queue?: JobQueue;
     backoffMs?: (attempt: number) => number;
+    /** Finished outbox rows older than this are deleted by worker processes (default 7 days). */
+    outboxRetentionMs?: number;
   };
   /** Observers for metrics. */
   onJobOutcome?: (topic: string, outcome: JobOutcome, durationMs: number) => void;
@@ -65,6 +67,7 @@ export async function createEngine(config: EngineConfig) {
     concurrency: config.jobs?.concurrency,
     relay: { pollMs: config.jobs?.pollMs, leaseMs: config.jobs?.leaseMs, logger },
     runner: { logger, onOutcome: config.onJobOutcome, backoffMs: config.jobs?.backoffMs },
+    retention: { doneAfterMs: config.jobs?.outboxRetentionMs },
   });
   const live = new LiveBus(config.redisUrl);
   const apiKeys = new ApiKeyService(store);

@@ -152,4 +152,63 @@ describe(`job system (${process.env.REDIS_URL ? 'BullMQ on Redis' : 'in-process'
     expect(runs).toEqual({ api: 0, worker: stoppedAt, overlapping: 0 });
     expect(inFlight).toBe(false);
   });
+  describe('retention', () => {
+    /** Outbox rows for this test: `count` of each `status`, finished (done) or created `daysAgo`. */
+    const rowsOf = (status: 'done' | 'pending' | 'dead', daysAgo: number, count: number, marker: string) =>
+      store.system((m) =>
+        m.query(
+          `INSERT INTO outbox (tenant_id, topic, queue, event_type, payload, status, created_at, processed_at)
+           SELECT $1, 'test.record', 'test', 'thing.happened', jsonb_build_object('marker', $2::text), $3,
+                  now() - ($4::int * interval '1 day'), CASE WHEN $3 = 'done' THEN now() - ($4::int * interval '1 day') END
+             FROM generate_series(1, $5::int)`,
+          [tenantId, marker, status, daysAgo, count],
+        ),
+      );
+    const left = async (marker: string) =>
+      await store.system((m) =>
+        rows<{ status: string; days: number; n: number }>(
+          m,
+          `SELECT status, round(extract(epoch FROM now() - created_at) / 86400)::int AS days, count(*)::int AS n
+             FROM outbox WHERE payload->>'marker' = $1 GROUP BY 1, 2 ORDER BY 1, 2`,
+          [marker],
+        ),
+      );
+
+    it('deletes done rows older than the retention in bounded batches, and keeps recent done, pending and dead rows', async () => {
+      await rowsOf('done', 8, 7, 'retention');
+      await rowsOf('done', 6, 2, 'retention');
+      await rowsOf('pending', 30, 2, 'retention');
+      await rowsOf('dead', 30, 2, 'retention');
+
+      // Two statements of at most three rows: six of the seven old done rows, and the run stops there.
+      expect(await jobs.deleteDone(7 * 86_400_000, { batch: 3, batchesPerRun: 2 })).toBe(6);
+      expect(await left('retention')).toEqual([
+        { status: 'dead', days: 30, n: 2 },
+        { status: 'done', days: 6, n: 2 },
+        { status: 'done', days: 8, n: 1 },
+        { status: 'pending', days: 30, n: 2 },
+      ]);
+      // The next run takes the rest and stops at the first short batch.
+      expect(await jobs.deleteDone(7 * 86_400_000, { batch: 3, batchesPerRun: 5 })).toBe(1);
+      expect(await left('retention')).toEqual([
+        { status: 'dead', days: 30, n: 2 },
+        { status: 'done', days: 6, n: 2 },
+        { status: 'pending', days: 30, n: 2 },
+      ]);
+      expect(await jobs.deleteDone(7 * 86_400_000)).toBe(0);
+    });
+
+    it('runs on its own in worker processes, with the configured age', async () => {
+      await rowsOf('done', 3, 2, 'retention-timer');
+      await rowsOf('done', 1, 1, 'retention-timer');
+      const worker = new JobSystem({ store, queue: createTestQueue(), relay: { pollMs: 50 }, retention: { doneAfterMs: 2 * 86_400_000, everyMs: 10 } });
+      await worker.start({ relay: false, worker: true });
+      try {
+        await eventually(async () => (await left('retention-timer')).length === 1);
+      } finally {
+        await worker.stop();
+      }
+      expect(await left('retention-timer')).toEqual([{ status: 'done', days: 1, n: 1 }]);
+    });
+  });
 });

@@ -1,6 +1,6 @@
 import type { JobQueue } from '../ports/job-queue.port';
 import type { Store } from '../store/data-source';
-import { affected, rows } from '../store/sql';
+import { affected, one, rows } from '../store/sql';
 import { JobRegistry } from './job-registry';
 import { JobRunner, type JobRunnerOptions } from './job-runner';
 import { Outbox } from './outbox';
@@ -23,6 +23,17 @@ interface RecurringTask {
   running: Promise<unknown> | null;
 }
 
+export interface RetentionOptions {
+  /** `done` rows finished longer ago than this are deleted; default 7 days. */
+  doneAfterMs?: number;
+  /** Rows one DELETE takes at most (its own short transaction); default 5,000. */
+  batch?: number;
+  /** DELETE statements one run makes at most; default 10. */
+  batchesPerRun?: number;
+  /** How often worker processes run it; default every 5 minutes. */
+  everyMs?: number;
+}
+
 export interface JobSystemOptions {
   store: Store;
   queue: JobQueue;
@@ -30,7 +41,12 @@ export interface JobSystemOptions {
   runner?: JobRunnerOptions;
   /** Jobs run at once per named queue in this process. */
   concurrency?: number;
+  /** How long finished outbox rows are kept. */
+  retention?: RetentionOptions;
 }
+
+const DAY_MS = 24 * 3600_000;
+const RETENTION_DEFAULTS: Required<RetentionOptions> = { doneAfterMs: 7 * DAY_MS, batch: 5_000, batchesPerRun: 10, everyMs: 5 * 60_000 };
 
 /**
  * Outbox + relay + queue + runner, wired. A process with role `api` runs the relay only; `worker` runs
@@ -45,10 +61,21 @@ export class JobSystem {
   private readonly recurring: RecurringTask[] = [];
   private recurringOn = false;
 
+  private readonly retention: Required<RetentionOptions>;
+
   constructor(private readonly options: JobSystemOptions) {
     this.relay = new OutboxRelay(options.store, options.queue, this.registry, options.relay);
     this.runner = new JobRunner(options.store, this.registry, options.runner);
     this.outbox.onPublished(() => this.relay.kick());
+    const r = options.retention ?? {};
+    this.retention = {
+      doneAfterMs: r.doneAfterMs ?? RETENTION_DEFAULTS.doneAfterMs,
+      batch: r.batch ?? RETENTION_DEFAULTS.batch,
+      batchesPerRun: r.batchesPerRun ?? RETENTION_DEFAULTS.batchesPerRun,
+      everyMs: r.everyMs ?? RETENTION_DEFAULTS.everyMs,
+    };
+    // Done rows only record that work happened; without this the table grows by every event ever published.
+    this.every('outbox.retention', this.retention.everyMs, () => this.deleteDone());
   }
 
   /**
@@ -115,6 +142,36 @@ export class JobSystem {
   async backlog(): Promise<number> {
     const r = await this.options.store.system((m) => rows<{ n: string }>(m, `SELECT count(*)::text AS n FROM outbox WHERE status = 'pending'`));
     return Number(r[0]?.n ?? 0);
+  }
+
+  /**
+   * Deletes `done` rows finished more than `olderThanMs` ago, oldest first, `batch` rows a statement, each
+   * statement its own transaction so no lock is held for long, until a batch comes back short or after
+   * `batchesPerRun` statements (the next run goes on). Pending and dead rows are never touched. Rows another
+   * process is deleting are skipped. Returns how many it deleted.
+   */
+  async deleteDone(olderThanMs = this.retention.doneAfterMs, limits: { batch?: number; batchesPerRun?: number } = {}): Promise<number> {
+    const batch = limits.batch ?? this.retention.batch;
+    const batchesPerRun = limits.batchesPerRun ?? this.retention.batchesPerRun;
+    let deleted = 0;
+    for (let i = 0; i < batchesPerRun; i++) {
+      const r = await this.options.store.system((m) =>
+        one<{ n: number }>(
+          m,
+          `WITH old AS (
+             SELECT id FROM outbox WHERE status = 'done' AND processed_at < now() - ($1::float8 * interval '1 millisecond')
+              ORDER BY processed_at LIMIT $2
+                FOR UPDATE SKIP LOCKED),
+           gone AS (DELETE FROM outbox o USING old WHERE o.id = old.id AND o.status = 'done' RETURNING 1)
+           SELECT count(*)::int AS n FROM gone`,
+          [olderThanMs, batch],
+        ),
+      );
+      const n = r?.n ?? 0;
+      deleted += n;
+      if (n < batch) break;
+    }
+    return deleted;
   }
 
   async deadLetters(tenantId: string, limit = 100): Promise<DeadJob[]> {
