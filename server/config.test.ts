@@ -21,6 +21,8 @@ describe('loadConfig', () => {
     expect(c).toMatchObject({ embedded: false, demo: false, databasePoolSize: 10, workerConcurrency: 16, workerNice: 10 });
     expect(loadConfig({ TANDEM_DATA_DIR: dir(), WORKER_CONCURRENCY: '4', WORKER_NICE: '0' })).toMatchObject({ workerConcurrency: 4, workerNice: 0 });
     expect(loadConfig({ DATABASE_URL: 'postgres://x@127.0.0.1/db', TANDEM_SECRET_KEY: 'ab'.repeat(32), DATABASE_POOL_SIZE: '4' }).databasePoolSize).toBe(4);
+    expect(c.outboxRetentionDays).toBe(7);
+    expect(loadConfig({ TANDEM_DATA_DIR: dir(), OUTBOX_RETENTION_DAYS: '30' }).outboxRetentionDays).toBe(30);
   });
 
   it.each([
@@ -30,6 +32,8 @@ describe('loadConfig', () => {
     [{ DATABASE_POOL_SIZE: '0' }, /^invalid configuration: DATABASE_POOL_SIZE: /],
     [{ WORKER_CONCURRENCY: '0' }, /^invalid configuration: WORKER_CONCURRENCY: /],
     [{ WORKER_NICE: '20' }, /^invalid configuration: WORKER_NICE: /],
+    [{ OUTBOX_RETENTION_DAYS: '0' }, /^invalid configuration: OUTBOX_RETENTION_DAYS: /],
+    [{ OUTBOX_RETENTION_DAYS: 'a week' }, /^invalid configuration: OUTBOX_RETENTION_DAYS: /],
     [{ TANDEM_ADMIN_TOKEN: 'short' }, /TANDEM_ADMIN_TOKEN must be at least 16 characters/],
     [{ TANDEM_SECRET_KEY: 'zz' }, /^invalid configuration: TANDEM_SECRET_KEY: /],
   ])('rejects %j with one clear line', (env, message) => {

@@ -18,6 +18,7 @@ const envSchema = z.object({
   DATABASE_POOL_SIZE: z.coerce.number().int().min(1).max(200).default(10),
   WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(256).default(16),
   WORKER_NICE: z.coerce.number().int().min(0).max(19).default(10),
+  OUTBOX_RETENTION_DAYS: z.coerce.number().int().min(1).max(3650).default(7),
   REDIS_URL: optionalUrl,
   TANDEM_DATA_DIR: z.string().default('./.tandem'),
   TANDEM_SECRET_KEY: z.string().optional(),
@@ -64,6 +65,8 @@ export interface TandemConfig {
   workerConcurrency: number;
   /** Niceness a `--role worker` process takes, so jobs yield the CPU to webhook acknowledgements on a shared machine. */
   workerNice: number;
+  /** Days a finished outbox row is kept before workers delete it. */
+  outboxRetentionDays: number;
   redisUrl?: string;
   dataDir: string;
   secretKey: Buffer;
@@ -106,6 +109,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): TandemConfig {
     databasePoolSize: e.DATABASE_POOL_SIZE,
     workerConcurrency: e.WORKER_CONCURRENCY,
     workerNice: e.WORKER_NICE,
+    outboxRetentionDays: e.OUTBOX_RETENTION_DAYS,
     redisUrl: e.REDIS_URL,
     dataDir,
     secretKey,

@@ -43,7 +43,7 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
       publicUrl: config.publicUrl,
       logger,
       onJobOutcome: (job, outcome, ms) => metrics?.recordJob(job, outcome, ms),
-      jobs: { concurrency: config.workerConcurrency },
+      jobs: { concurrency: config.workerConcurrency, outboxRetentionMs: config.outboxRetentionDays * 24 * 3600_000 },
     });
   } catch (err) {
     throw new Error(describeDatabaseError(err, config));
