@@ -4,7 +4,7 @@ import pino from 'pino';
 import request from 'supertest';
 import type { Express } from 'express';
 import { SimulatedPhoneBook, type Engine } from '../../core/index';
-import { createTenant, eventually, messagesOf, openTestEngine } from '../../core/conversations/test-support/engine-harness';
+import { createTenant, eventually, fakeClock, messagesOf, openTestEngine } from '../../core/conversations/test-support/engine-harness';
 import { createApp } from '../app';
 import { composeWith, consoleProviderFor } from '../compose';
 import { loadConfig } from '../config';
@@ -23,7 +23,8 @@ describe('simulated phone and live events (console provider, no Twilio)', () => 
   const phones = new SimulatedPhoneBook();
 
   beforeAll(async () => {
-    ({ engine, close } = await openTestEngine());
+    // Noon in New York: the reply to the 212 number is due at once, not held for the morning by quiet hours.
+    ({ engine, close } = await openTestEngine({ clock: fakeClock('2026-06-02T16:00:00Z') }));
     const config = loadConfig({ PUBLIC_URL: 'https://tandem.example.com', TANDEM_DEMO: 'on', TANDEM_SECRET_KEY: 'b'.repeat(64), LOG_LEVEL: 'silent' } as NodeJS.ProcessEnv);
     composeWith(config, consoleProviderFor(engine, config, phones))(engine);
     t = await createTenant(engine, {
