@@ -1,7 +1,8 @@
 /**
  * The console in a real browser (Debian's Chromium via playwright-core) against the real server, started the
  * way `npm start` starts it: startServer with the composition root's routes, compose and demo seed, on the
- * embedded default (PGlite in a temp TANDEM_DATA_DIR, in-process queue, console SMS, offline AI).
+ * embedded default (PGlite in a temp TANDEM_DATA_DIR, in-process queue, console SMS, offline AI), with its
+ * clock pinned to mid-day so quiet hours never hold the texts the journey waits for.
  *
  * The journey: sign in with the demo key → submit the demo form → the first text reaches the simulated
  * phone within 2 s → the lead asks the price → a draft waits in the inbox (copilot) → approve → the phone
@@ -46,30 +47,19 @@ function freePort(): Promise<number> {
 }
 
 /**
- * A lead number whose local time is mid-day now, so federal and state quiet hours (and the tenant's 08–21
- * window) let texts go out whenever this test runs. NANP area codes from Guam to Newfoundland cover the clock.
+ * The server's clock: today at 16:00 UTC (11:00 or noon in New York) when the server starts, then ticking
+ * with real time. The journey waits for texts that quiet hours rightly hold at night (08:00–21:00 in the
+ * lead's time), so the server decides on a pinned time of day, not on when this test happens to run.
  */
-function daytimeNumber(now = new Date()): { display: string; e164: string; zone: string } {
-  const candidates: Array<[string, string]> = [
-    ['212', 'America/New_York'],
-    ['312', 'America/Chicago'],
-    ['303', 'America/Denver'],
-    ['415', 'America/Los_Angeles'],
-    ['907', 'America/Anchorage'],
-    ['808', 'Pacific/Honolulu'],
-    ['671', 'Pacific/Guam'],
-    ['787', 'America/Puerto_Rico'],
-    ['709', 'America/St_Johns'],
-  ];
-  const score = (zone: string) => {
-    const parts = new Intl.DateTimeFormat('en-US', { timeZone: zone, hour: 'numeric', hourCycle: 'h23', weekday: 'short' }).formatToParts(now);
-    const hour = Number(parts.find((p) => p.type === 'hour')!.value);
-    const sunday = parts.find((p) => p.type === 'weekday')!.value === 'Sun';
-    return Math.abs(hour + 0.5 - 14) + (sunday ? 24 : 0);
-  };
-  const [area, zone] = candidates.reduce((best, c) => (score(c[1]) < score(best[1]) ? c : best));
-  return { display: `(${area}) 555-0142`, e164: `+1${area}5550142`, zone };
+function middayClock(): () => Date {
+  const pinned = new Date();
+  pinned.setUTCHours(16, 0, 0, 0);
+  const offset = pinned.getTime() - Date.now();
+  return () => new Date(Date.now() + offset);
 }
+
+/** A New York number: its texts may go out at the pinned time (no state rule narrows the federal window). */
+const lead = { display: '(212) 555-0142', e164: '+12125550142' };
 
 async function axeViolations(p: Page): Promise<Array<{ id: string; help: string; nodes: string[] }>> {
   // Evaluated over the DevTools protocol: the console's CSP (script-src 'self') stays on and untouched.
@@ -112,7 +102,8 @@ beforeAll(async () => {
   Object.assign(process.env, { TANDEM_DATA_DIR: tmp, PORT: String(await freePort()), HOST: '127.0.0.1', LOG_LEVEL: 'silent' });
   const config = loadConfig();
   expect(config.embedded && config.demo).toBe(true);
-  server = await startServer({ config, logger: pino({ level: 'silent' }), connectors, routes, compose, seedDemo });
+  server = await startServer({ config, logger: pino({ level: 'silent' }), connectors, routes, compose, seedDemo, clock: middayClock() });
+  expect(server.engine.clock().getUTCHours()).toBe(16);
   browser = await chromium.launch({
     executablePath: '/usr/bin/chromium',
     args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
@@ -138,7 +129,6 @@ afterAll(async () => {
 });
 
 describe('the local console, end to end in Chromium', () => {
-  const lead = daytimeNumber();
   let conversationId = '';
 
   it('offers sign-in, refuses a wrong key, and signs in with the demo key', async () => {

@@ -27,6 +27,11 @@ export interface StartOptions {
   compose?: (engine: Engine) => void | Promise<void>;
   /** Fills a freshly created demo tenant (demo form, simulated number ...). */
   seedDemo?: (engine: Engine, tenantId: string) => Promise<void>;
+  /**
+   * Tests only: the engine's clock for quiet hours and follow-ups (createEngine's `clock`), so a test of the
+   * whole server can pin the time of day. The CLI never passes it: a real server decides on the real time.
+   */
+  clock?: () => Date;
 }
 
 /** Opens the engine, migrates, serves HTTP, starts background work. Throws one clear error on failure. */
@@ -41,6 +46,7 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
       redisUrl: config.redisUrl,
       secretKey: config.secretKey,
       publicUrl: config.publicUrl,
+      clock: options.clock,
       logger,
       onJobOutcome: (job, outcome, ms) => metrics?.recordJob(job, outcome, ms),
       jobs: { concurrency: config.workerConcurrency, outboxRetentionMs: config.outboxRetentionDays * 24 * 3600_000 },
