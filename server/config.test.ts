@@ -32,6 +32,9 @@ describe('loadConfig', () => {
     [{ DATABASE_POOL_SIZE: '0' }, /^invalid configuration: DATABASE_POOL_SIZE: /],
     [{ WORKER_CONCURRENCY: '0' }, /^invalid configuration: WORKER_CONCURRENCY: /],
     [{ WORKER_NICE: '20' }, /^invalid configuration: WORKER_NICE: /],
+    [{ CAPTURE_RATE_PER_IP_PER_MINUTE: '0' }, /^invalid configuration: CAPTURE_RATE_PER_IP_PER_MINUTE: /],
+    [{ CAPTURE_RATE_PER_IP_PER_MINUTE: '2.5' }, /^invalid configuration: CAPTURE_RATE_PER_IP_PER_MINUTE: /],
+    [{ CAPTURE_RATE_PER_FORM_PER_MINUTE: 'lots' }, /^invalid configuration: CAPTURE_RATE_PER_FORM_PER_MINUTE: /],
     [{ OUTBOX_RETENTION_DAYS: '0' }, /^invalid configuration: OUTBOX_RETENTION_DAYS: /],
     [{ OUTBOX_RETENTION_DAYS: 'a week' }, /^invalid configuration: OUTBOX_RETENTION_DAYS: /],
     [{ TANDEM_ADMIN_TOKEN: 'short' }, /TANDEM_ADMIN_TOKEN must be at least 16 characters/],
@@ -46,6 +49,14 @@ describe('loadConfig', () => {
     expect(err).toBeInstanceOf(ConfigError);
     expect((err as Error).message).toMatch(message);
     expect((err as Error).message).not.toContain('\n');
+  });
+
+  it('limits form submissions to 20 a minute per IP and 600 per form unless configured', () => {
+    expect(loadConfig({ TANDEM_DATA_DIR: dir() })).toMatchObject({ captureRatePerIpPerMinute: 20, captureRatePerFormPerMinute: 600 });
+    expect(loadConfig({ TANDEM_DATA_DIR: dir(), CAPTURE_RATE_PER_IP_PER_MINUTE: '5', CAPTURE_RATE_PER_FORM_PER_MINUTE: '3000' })).toMatchObject({
+      captureRatePerIpPerMinute: 5,
+      captureRatePerFormPerMinute: 3000,
+    });
   });
 
   it('treats empty strings as unset and trims a trailing slash from PUBLIC_URL', () => {

@@ -20,6 +20,8 @@ const envSchema = z.object({
   WORKER_NICE: z.coerce.number().int().min(0).max(19).default(10),
   OUTBOX_RETENTION_DAYS: z.coerce.number().int().min(1).max(3650).default(7),
   REDIS_URL: optionalUrl,
+  CAPTURE_RATE_PER_IP_PER_MINUTE: z.coerce.number().int().min(1).max(1_000_000).default(20),
+  CAPTURE_RATE_PER_FORM_PER_MINUTE: z.coerce.number().int().min(1).max(1_000_000).default(600),
   TANDEM_DATA_DIR: z.string().default('./.tandem'),
   TANDEM_SECRET_KEY: z.string().optional(),
   TANDEM_ADMIN_TOKEN: z.string().min(16, 'TANDEM_ADMIN_TOKEN must be at least 16 characters').optional(),
@@ -68,6 +70,10 @@ export interface TandemConfig {
   /** Days a finished outbox row is kept before workers delete it. */
   outboxRetentionDays: number;
   redisUrl?: string;
+  /** Form submissions one client IP may make a minute, across all forms. */
+  captureRatePerIpPerMinute: number;
+  /** Form submissions one form takes a minute from everyone together. */
+  captureRatePerFormPerMinute: number;
   dataDir: string;
   secretKey: Buffer;
   /** Embedded default: PGlite, in-process queue, console SMS, demo tenant. */
@@ -111,6 +117,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): TandemConfig {
     workerNice: e.WORKER_NICE,
     outboxRetentionDays: e.OUTBOX_RETENTION_DAYS,
     redisUrl: e.REDIS_URL,
+    captureRatePerIpPerMinute: e.CAPTURE_RATE_PER_IP_PER_MINUTE,
+    captureRatePerFormPerMinute: e.CAPTURE_RATE_PER_FORM_PER_MINUTE,
     dataDir,
     secretKey,
     embedded,
