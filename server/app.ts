@@ -5,6 +5,7 @@ import type { Engine } from '../core/index';
 import type { TandemConfig } from './config';
 import { errorHandler, notFoundHandler } from './http/errors';
 import { Metrics } from './http/metrics';
+import { RateLimitStores } from './http/rate-limit-stores';
 import { requestContext } from './http/request-context';
 import { adminRoutes } from './routes/admin.routes';
 import { healthRoutes } from './routes/health.routes';
@@ -23,7 +24,7 @@ export interface Connector {
 }
 
 /** Extra route groups (capture, conversations, webhooks ...) contributed by server modules. */
-export type RouteModule = (ctx: ConnectorContext & { api: express.Router; metrics: Metrics }) => void;
+export type RouteModule = (ctx: ConnectorContext & { api: express.Router; metrics: Metrics; rateLimits: RateLimitStores }) => void;
 
 export interface AppOptions {
   engine: Engine;
@@ -34,6 +35,8 @@ export interface AppOptions {
   routes?: RouteModule[];
   /** Worker processes serve health and metrics only. */
   healthOnly?: boolean;
+  /** Where rate limiters count (shared through Redis by startServer); default: each limiter in memory. */
+  rateLimits?: RateLimitStores;
 }
 
 /** Composes the HTTP server: security headers, request ids and logs, metrics, routes, one error shape. */
@@ -75,7 +78,8 @@ export async function createApp(options: AppOptions): Promise<Express> {
   for (const connector of options.connectors ?? []) await connector.register(ctx);
 
   const api = express.Router();
-  for (const mount of options.routes ?? []) mount({ ...ctx, api, metrics });
+  const rateLimits = options.rateLimits ?? new RateLimitStores();
+  for (const mount of options.routes ?? []) mount({ ...ctx, api, metrics, rateLimits });
   api.use(express.json({ limit: '64kb' }), adminRoutes(engine, config.env.TANDEM_ADMIN_TOKEN));
   app.use('/api/v1', api);
   app.use(notFoundHandler);

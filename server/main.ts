@@ -6,6 +6,7 @@ import { createEngine, type Engine, type ProcessRole } from '../core/index';
 import { createApp, type Connector, type RouteModule } from './app';
 import type { TandemConfig } from './config';
 import { Metrics } from './http/metrics';
+import { RateLimitStores } from './http/rate-limit-stores';
 import { lowerProcessPriority } from './process-priority';
 import { describeDatabaseError } from './startup-errors';
 
@@ -58,6 +59,8 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
   await options.compose?.(engine);
   metrics = new Metrics({ queue: () => engine.jobs.queue.depth(), outbox: () => engine.jobs.backlog() });
   const demo = config.demo && role !== 'worker' ? await ensureDemoTenant(engine, config, options.seedDemo) : null;
+  // With Redis, API processes share their rate-limit counts; a worker mounts no limiter and opens no connection.
+  const rateLimits = new RateLimitStores({ redisUrl: config.redisUrl, logger });
   const app = await createApp({
     engine,
     config,
@@ -66,6 +69,7 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
     connectors: options.connectors,
     routes: options.routes,
     healthOnly: role === 'worker',
+    rateLimits,
   });
   const server = await new Promise<Server>((resolve, reject) => {
     const s = app.listen(config.port, config.host, () => resolve(s));
@@ -88,7 +92,7 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
         // Stop taking requests, let jobs in flight finish, then close connections.
         await new Promise<void>((resolve) => server.close(() => resolve()));
         server.closeAllConnections?.();
-        await engine.stop();
+        await Promise.all([engine.stop(), rateLimits.close()]);
       })();
       return stopping;
     },

@@ -7,6 +7,7 @@ import type { ApiPrincipal, Engine } from '../../core/index';
 import type { RouteModule } from '../app';
 import type { TandemConfig } from '../config';
 import { sendError } from '../http/errors';
+import type { RateLimitStores } from '../http/rate-limit-stores';
 import { parseBody } from '../http/validate';
 
 /** Where `npm run build:console` writes the console. */
@@ -23,6 +24,8 @@ export interface ConsoleRouteOptions {
   distDir?: string;
   /** Sign-in attempts per IP per 15 minutes (default 20): API keys must not be guessable by brute force. */
   signInLimit?: number;
+  /** Where sign-in attempts count: through Redis, API processes share them. Default: this process's memory. */
+  rateLimits?: RateLimitStores;
 }
 
 /** The cookie that carries the API key for the console: httpOnly, SameSite=Strict, Secure on https. */
@@ -83,6 +86,7 @@ export function sessionRoutes(engine: Engine, config: TandemConfig, options: Con
     limit: options.signInLimit ?? 20,
     standardHeaders: 'draft-8',
     legacyHeaders: false,
+    store: options.rateLimits?.store('console:sign-in'),
     handler: (_req, res) => sendError(res, 429, 'auth.too_many_attempts', 'Too many sign-in attempts. Wait a few minutes and try again.'),
   });
 
@@ -148,8 +152,8 @@ export function consoleStatic(distDir = CONSOLE_DIST): Router {
 
 /** The console route module with options (tests point it at a fresh build). */
 export function consoleRouteModuleWith(options: ConsoleRouteOptions = {}): RouteModule {
-  return ({ app, api, engine, config }) => {
-    api.use(sessionRoutes(engine, config, options));
+  return ({ app, api, engine, config, rateLimits }) => {
+    api.use(sessionRoutes(engine, config, { ...options, rateLimits: options.rateLimits ?? rateLimits }));
     app.use(consoleStatic(options.distDir));
   };
 }

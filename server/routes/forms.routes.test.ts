@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import pino from 'pino';
 import request from 'supertest';
 import type { Express } from 'express';
@@ -7,6 +8,8 @@ import { one, rows } from '../../core/store/sql';
 import { createApp } from '../app';
 import { loadConfig, type TandemConfig } from '../config';
 import { Metrics } from '../http/metrics';
+import { RateLimitStores } from '../http/rate-limit-stores';
+import { failingRedis } from '../http/test-support/failing-redis';
 import { consoleOrigins, formsRouteModuleWith, seedDemoCapture, type FormsRouteOptions } from './forms.routes';
 
 const PUBLIC_URL = 'https://tandem.example.com';
@@ -24,8 +27,8 @@ describe(`forms API (${process.env.DATABASE_URL ? 'PostgreSQL' : 'PGlite'})`, ()
   let formId: string;
   let consentText: string;
 
-  const appWith = (options: FormsRouteOptions) =>
-    createApp({ engine, config, logger: pino({ level: 'silent' }), metrics: new Metrics({ queue: async () => 0, outbox: async () => 0 }), routes: [formsRouteModuleWith(options)] });
+  const appParts = () => ({ engine, config, logger: pino({ level: 'silent' }), metrics: new Metrics({ queue: async () => 0, outbox: async () => 0 }) });
+  const appWith = (options: FormsRouteOptions) => createApp({ ...appParts(), routes: [formsRouteModuleWith(options)] });
 
   beforeAll(async () => {
     ({ engine, close } = await openTestEngine({ publicUrl: PUBLIC_URL }));
@@ -314,6 +317,69 @@ describe(`forms API (${process.env.DATABASE_URL ? 'PostgreSQL' : 'PGlite'})`, ()
       expect(flood.status).toBe(429);
       expect(flood.body.error.message).toContain('This form is receiving too many submissions');
     });
+
+    it('limits as configured: CAPTURE_RATE_PER_IP_PER_MINUTE and CAPTURE_RATE_PER_FORM_PER_MINUTE', async () => {
+      const limitedConfig = loadConfig({ PUBLIC_URL, TANDEM_SECRET_KEY: 'a'.repeat(64), CAPTURE_RATE_PER_IP_PER_MINUTE: '1', CAPTURE_RATE_PER_FORM_PER_MINUTE: '2' } as NodeJS.ProcessEnv);
+      const limitedApp = await createApp({ ...appParts(), config: limitedConfig, routes: [formsRouteModuleWith()] });
+      const fromIp = (ip: string) => submit(limitedApp, formId, submission(), { 'X-Forwarded-For': ip });
+      expect((await fromIp('198.51.100.11')).status).toBe(201);
+      expect((await fromIp('198.51.100.11')).body.error.code).toBe('rate_limit.exceeded');
+      expect((await fromIp('198.51.100.12')).status).toBe(201);
+      const flood = await fromIp('198.51.100.13');
+      expect(flood.status).toBe(429);
+      expect(flood.body.error.message).toContain('This form is receiving too many submissions');
+    });
+
+    it('with Redis failing still limits in each process: submissions are neither refused with a 500 nor let through unlimited', async () => {
+      const warned: string[] = [];
+      const redis = await failingRedis();
+      const rateLimits = new RateLimitStores({ redisUrl: redis.url, logger: { warn: (_o, msg) => warned.push(msg) } });
+      try {
+        const limitedApp = await appWith({ perIp: { limit: 1, windowMs: 60_000 }, perForm: GENEROUS.perForm, rateLimits });
+        expect(await rateLimits.connected()).toBe(true);
+        const first = await submit(limitedApp, formId, submission(), { 'X-Forwarded-For': '198.51.100.21' });
+        expect(first.status).toBe(201);
+        const second = await submit(limitedApp, formId, submission(), { 'X-Forwarded-For': '198.51.100.21' });
+        expect(second.status).toBe(429);
+        expect(Number(second.headers['retry-after'])).toBeGreaterThan(0);
+        expect(second.body.error.code).toBe('rate_limit.exceeded');
+        expect(redis.commands).toContain('SCRIPT');
+        expect(warned).toEqual([expect.stringContaining('limiting per process')]);
+      } finally {
+        await rateLimits.close();
+        await redis.close();
+      }
+    });
+
+    if (process.env.REDIS_URL) {
+      it('two API processes sharing Redis together allow the limit once, with the same 429', async () => {
+        const prefix = `test:${randomUUID()}:`;
+        const processes = [new RateLimitStores({ redisUrl: process.env.REDIS_URL, prefix }), new RateLimitStores({ redisUrl: process.env.REDIS_URL, prefix })];
+        try {
+          const [a, b] = await Promise.all(processes.map((rateLimits) => appWith({ perIp: { limit: 3, windowMs: 60_000 }, perForm: { limit: 5, windowMs: 60_000 }, rateLimits })));
+          expect(await Promise.all(processes.map((p) => p.connected()))).toEqual([true, true]);
+          const from = (app: Express, ip: string) => submit(app, formId, submission(), { 'X-Forwarded-For': ip });
+          const ip = '198.51.100.31';
+          expect([(await from(a!, ip)).status, (await from(b!, ip)).status, (await from(a!, ip)).status]).toEqual([201, 201, 201]);
+          const before = await counts();
+          for (const app of [b!, a!]) {
+            const limited = await from(app, ip);
+            expect(limited.status).toBe(429);
+            expect(Number(limited.headers['retry-after'])).toBeGreaterThan(50);
+            expect(limited.headers['access-control-allow-origin']).toBe(SITE);
+            expect(limited.body.error).toMatchObject({ code: 'rate_limit.exceeded', message: expect.stringContaining('Too many submissions') });
+          }
+          expect(await counts()).toEqual(before);
+          // The form's budget (5) is shared too: two more from elsewhere, then a flood refusal in either process.
+          expect([(await from(b!, '198.51.100.32')).status, (await from(a!, '198.51.100.33')).status]).toEqual([201, 201]);
+          const flood = await from(b!, '198.51.100.34');
+          expect(flood.status).toBe(429);
+          expect(flood.body.error.message).toContain('This form is receiving too many submissions');
+        } finally {
+          await Promise.all(processes.map((p) => p.close()));
+        }
+      });
+    }
   });
 
   it('seedDemoCapture: the demo form, open to the local console, and a console number', async () => {

@@ -4,6 +4,7 @@ import { demoFormDefinition, formInactive, formNotFound, originAllowed, originNo
 import type { RouteModule } from '../app';
 import { requireApiKey } from '../http/auth';
 import { sendError } from '../http/errors';
+import type { RateLimitStores } from '../http/rate-limit-stores';
 
 export interface RateWindow {
   limit: number;
@@ -11,19 +12,21 @@ export interface RateWindow {
 }
 
 export interface FormsRouteOptions {
-  /** Submissions per client IP (a person fixing a typo resubmits; a script does not get far). Default 20 a minute. */
+  /** Submissions per client IP (a person fixing a typo resubmits; a script does not get far). Default 20 a minute (CAPTURE_RATE_PER_IP_PER_MINUTE). */
   perIp?: RateWindow;
-  /** Submissions per form from everyone together (a flood against one form). Default 600 a minute. */
+  /** Submissions per form from everyone together (a flood against one form). Default 600 a minute (CAPTURE_RATE_PER_FORM_PER_MINUTE). */
   perForm?: RateWindow;
   /** Largest submission body; larger is a 413. Default 16 KB. */
   submissionBodyLimit?: string;
+  /** Where the limits count: through Redis, API processes share them. Default: this process's memory. */
+  rateLimits?: RateLimitStores;
 }
 
 const DEFAULTS = {
   perIp: { limit: 20, windowMs: 60_000 },
   perForm: { limit: 600, windowMs: 60_000 },
   submissionBodyLimit: '16kb',
-} satisfies Required<FormsRouteOptions>;
+} satisfies Required<Omit<FormsRouteOptions, 'rateLimits'>>;
 
 /** Headers the widget sends on a submission; the preflight must allow exactly these. */
 export const SUBMISSION_ALLOWED_HEADERS = 'Content-Type, Accept, Idempotency-Key';
@@ -102,12 +105,13 @@ export function formsRoutes(engine: Engine, publicUrl: string, options: FormsRou
       res.set({ 'Access-Control-Allow-Origin': origin!, 'Access-Control-Expose-Headers': 'Retry-After' });
     }
   };
-  const limited = (window: RateWindow, key: ((req: Request) => string) | undefined, message: string) =>
+  const limited = (window: RateWindow, storeName: string, key: ((req: Request) => string) | undefined, message: string) =>
     rateLimit({
       windowMs: window.windowMs,
       limit: window.limit,
       standardHeaders: 'draft-7',
       legacyHeaders: false,
+      store: o.rateLimits?.store(storeName),
       ...(key ? { keyGenerator: key } : {}),
       handler: (req, res) => {
         corsFromCache(req, res);
@@ -115,8 +119,8 @@ export function formsRoutes(engine: Engine, publicUrl: string, options: FormsRou
         sendError(res, 429, 'rate_limit.exceeded', message, { retryAfterSeconds: Number(res.getHeader('Retry-After')) || null });
       },
     });
-  const perIp = limited(o.perIp, undefined, 'Too many submissions from this network. Please wait a moment and try again.');
-  const perForm = limited(o.perForm, (req) => `form:${String(req.params.formId)}`, 'This form is receiving too many submissions right now. Please try again in a moment.');
+  const perIp = limited(o.perIp, 'capture:ip', undefined, 'Too many submissions from this network. Please wait a moment and try again.');
+  const perForm = limited(o.perForm, 'capture:form', (req) => String(req.params.formId), 'This form is receiving too many submissions right now. Please try again in a moment.');
 
   /** Unknown or inactive form → 404; Origin not allowed → 403 before the body is read. Sets CORS headers. */
   const formGate: RequestHandler = async (req, res, next) => {
@@ -173,10 +177,18 @@ export function formsRoutes(engine: Engine, publicUrl: string, options: FormsRou
   return r;
 }
 
-/** The forms routes with explicit limits (the bench raises them; tests lower them). */
+/** The forms routes, limited as configured unless `options` say otherwise (the bench raises the limits; tests lower them). */
 export function formsRouteModuleWith(options: FormsRouteOptions = {}): RouteModule {
-  return ({ api, engine, config }) => {
-    api.use(formsRoutes(engine, config.publicUrl, options));
+  return ({ api, engine, config, rateLimits }) => {
+    const perMinute = (limit: number): RateWindow => ({ limit, windowMs: 60_000 });
+    api.use(
+      formsRoutes(engine, config.publicUrl, {
+        ...options,
+        perIp: options.perIp ?? perMinute(config.captureRatePerIpPerMinute),
+        perForm: options.perForm ?? perMinute(config.captureRatePerFormPerMinute),
+        rateLimits: options.rateLimits ?? rateLimits,
+      }),
+    );
   };
 }
 
