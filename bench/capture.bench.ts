@@ -2,8 +2,9 @@
  * Capture endpoint benchmark on PostgreSQL + Redis: `POST /api/v1/forms/:formId/submissions` through the
  * real Express app (CORS gate, rate limiters, JSON parser, validation, one tenant transaction, outbox).
  * A scratch database is created and dropped; the queue uses its own Redis key prefix, removed at the end.
- * Loopback only, bounded in time. Rate limits are raised for the bench. The load generator runs in a worker
- * thread, so it does not share the server's event loop. Three runs, each on a fresh database:
+ * Loopback only, bounded in time. Rate limits are raised for the bench, and count in Redis as `tandem start`
+ * with REDIS_URL does. The load generator runs in a worker thread, so it does not share the server's event
+ * loop. Three runs, each on a fresh database:
  *  - `api`: what the endpoint itself costs. Outbox relay on, no job worker: workers run elsewhere when API
  *    and workers are scaled apart. Every 250 ms the bench marks dispatched rows done, as those workers would
  *    (otherwise pending rows pile up and the relay's scan over them grows, which no real deployment sees).
@@ -36,6 +37,7 @@ import { one } from '../core/store/sql';
 import { createApp } from '../server/app';
 import { loadConfig } from '../server/config';
 import { Metrics } from '../server/http/metrics';
+import { RateLimitStores } from '../server/http/rate-limit-stores';
 import { formsRouteModuleWith } from '../server/routes/forms.routes';
 import { fmt, percentile, scratchDatabase } from './bench-support';
 
@@ -138,6 +140,8 @@ async function run(role: 'api' | 'all', withEmail: boolean) {
   const engine = await createEngine({ store: { databaseUrl: db.url, poolSize: config.databasePoolSize }, redisUrl, secretKey: config.secretKey, publicUrl: config.publicUrl, jobs: { queuePrefix: prefix } });
   let server: http.Server | null = null;
   let client: Worker | null = null;
+  // As `tandem start` with REDIS_URL: the limiters count in Redis (limits raised, the round trips kept).
+  const rateLimits = new RateLimitStores({ redisUrl, prefix: `${prefix}:rl:` });
   try {
     await engine.migrate();
     const { tenant } = await engine.tenants.create({ name: 'Bench Homes' });
@@ -150,6 +154,7 @@ async function run(role: 'api' | 'all', withEmail: boolean) {
       logger: pino({ level: 'silent' }),
       metrics: new Metrics({ queue: async () => 0, outbox: async () => 0 }),
       routes: [formsRouteModuleWith({ perIp: UNLIMITED, perForm: UNLIMITED })],
+      rateLimits,
     });
     server = await new Promise<http.Server>((r) => {
       const s = app.listen(0, '127.0.0.1', () => r(s));
@@ -208,7 +213,7 @@ async function run(role: 'api' | 'all', withEmail: boolean) {
     await client?.terminate();
     if (server) await new Promise((r) => server!.close(r));
     server?.closeAllConnections();
-    await engine.stop();
+    await Promise.all([engine.stop(), rateLimits.close()]);
     await db.drop();
     // This run's queue keys only.
     const redis = new IORedis(redisUrl, { maxRetriesPerRequest: 1 });
