@@ -153,13 +153,17 @@ describe(`job system (${process.env.REDIS_URL ? 'BullMQ on Redis' : 'in-process'
     expect(inFlight).toBe(false);
   });
   describe('retention', () => {
-    /** Outbox rows for this test: `count` of each `status`, finished (done) or created `daysAgo`. */
+    /**
+     * Outbox rows for this test: `count` of each `status`, finished (done) or created `daysAgo`. Pending rows
+     * are not due yet: this suite's relay and worker are running and would otherwise finish them mid-test.
+     */
     const rowsOf = (status: 'done' | 'pending' | 'dead', daysAgo: number, count: number, marker: string) =>
       store.system((m) =>
         m.query(
-          `INSERT INTO outbox (tenant_id, topic, queue, event_type, payload, status, created_at, processed_at)
+          `INSERT INTO outbox (tenant_id, topic, queue, event_type, payload, status, created_at, processed_at, available_at)
            SELECT $1, 'test.record', 'test', 'thing.happened', jsonb_build_object('marker', $2::text), $3,
-                  now() - ($4::int * interval '1 day'), CASE WHEN $3 = 'done' THEN now() - ($4::int * interval '1 day') END
+                  now() - ($4::int * interval '1 day'), CASE WHEN $3 = 'done' THEN now() - ($4::int * interval '1 day') END,
+                  CASE WHEN $3 = 'pending' THEN now() + interval '1 day' ELSE now() END
              FROM generate_series(1, $5::int)`,
           [tenantId, marker, status, daysAgo, count],
         ),

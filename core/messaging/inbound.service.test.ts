@@ -6,6 +6,7 @@ import type { CrmAdapter } from '../ports/crm-adapter.port';
 import { helpText, optInConfirmationText, optOutConfirmationText } from '../compliance/index';
 import { one, rows } from '../store/sql';
 import { createLead, createTenant, eventually, fakeClock, openTestEngine } from '../conversations/test-support/engine-harness';
+import { roundTripsOf } from '../../test/helpers/round-trips';
 import type { InboundResult } from './inbound.service';
 
 /** Ports only: their jobs are never run here (the engine is not started), they make the events' rows exist. */
@@ -111,11 +112,15 @@ describe(`inbound SMS (${process.env.DATABASE_URL ? 'PostgreSQL' : 'PGlite'})`, 
     const unsubscribe = engine.live.subscribe((e) => live.push(e));
     const sid = nextSid();
 
-    const { result, statements } = await statementsOf(() => receive(phone, 'Is the house on Elm St still available?', sid));
+    const {
+      result: { result, statements },
+      roundTrips,
+    } = await roundTripsOf(() => statementsOf(() => receive(phone, 'Is the house on Elm St still available?', sid)));
     unsubscribe();
 
-    // Open + these + COMMIT: 4 round trips on PostgreSQL for the webhook's whole transaction.
+    // The lock rides with the opening, COMMIT with the store: 2 round trips on PostgreSQL (4 before).
     expect(statements).toHaveLength(2);
+    expect(roundTrips).toBe(engine.store.kind === 'postgres' ? 2 : 0);
     expect(statements[0]).toMatch(/FOR NO KEY UPDATE OF l/);
     const [stored] = await messagesWithSid(sid);
     expect(result).toEqual({ duplicate: false, messageId: stored!.id, conversationId, keyword: null });
@@ -214,10 +219,15 @@ describe(`inbound SMS (${process.env.DATABASE_URL ? 'PostgreSQL' : 'PGlite'})`, 
     const sid = nextSid();
     const since = await lastOutboxId();
 
-    const { result, statements } = await statementsOf(() => receive(phone, 'Is the Elm St house still for sale?', sid));
+    const {
+      result: { result, statements },
+      roundTrips,
+    } = await roundTripsOf(() => statementsOf(() => receive(phone, 'Is the Elm St house still for sale?', sid)));
 
-    // Open + these + COMMIT: 4 round trips on PostgreSQL (7 before the fold).
+    // The lookup rides with the opening, COMMIT with the one statement that stores it all: 2 round trips on
+    // PostgreSQL (7 before the fold, 4 before pipelining).
     expect(statements).toHaveLength(2);
+    expect(roundTrips).toBe(engine.store.kind === 'postgres' ? 2 : 0);
     const [lead] = await tx((m) => rows<{ id: string; source: string; consent_state: string }>(m, `SELECT id, source, consent_state FROM leads WHERE phone = $1`, [phone]));
     expect(lead).toMatchObject({ source: 'inbound_sms', consent_state: 'granted' });
     expect(await consentEvents(lead!.id)).toEqual([{ kind: 'opt_in', source: 'natural_language', proof: { reason: 'lead_initiated', providerMessageId: sid } }]);

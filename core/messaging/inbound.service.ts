@@ -4,7 +4,7 @@ import { classifyKeyword, helpText, optInConfirmationText, optOutConfirmationTex
 import type { ConversationDeps, LiveNote } from '../conversations/engine-deps';
 import { tenantSettings, type LeadRow } from '../conversations/conversation-view.query';
 import type { Outbox, OutboxEvent } from '../jobs/outbox';
-import { one } from '../store/sql';
+import { commitWith, one, rows } from '../store/sql';
 import { recordConsent } from './consent';
 import { queueOutbound } from './outbound';
 
@@ -33,82 +33,124 @@ type LockedLead = LeadRow & { conversation_id: string | null };
  * The inbound transaction: one text from a lead, stored once (MessageSid is unique), opt-out / opt-in /
  * help keywords handled right here, before any AI sees it, and the follow-up work (AI turn, CRM, notifier)
  * written to the outbox in the same commit. Cheap enough to run inside the webhook's acknowledgement: an
- * ordinary text from a known lead is two statements (lock the lead, then store everything at once).
+ * ordinary text, from a known lead or a stranger, is two statements and two round trips on PostgreSQL (the
+ * lead's lock rides with the transaction's opening, COMMIT with the statement that stores everything).
  */
 export async function receiveInbound(deps: ConversationDeps, input: InboundSms): Promise<InboundResult> {
   const live: LiveNote[] = [];
-  const outbox = deps.jobs.outbox;
-  const publish = outbox.publish.bind(outbox);
   const match = classifyKeyword(input.body);
-  const result = await deps.store.tenant(input.tenantId, async (m): Promise<InboundResult> => {
-    const messageId = randomUUID();
-    const keywordPathFor = (optedOut: boolean) => match.kind === 'opt_out' || match.kind === 'help' || (match.kind === 'opt_in' && optedOut);
-    // An ordinary text publishes its events in the statement that stores it; keyword paths after their own work.
-    const eventsFor = (leadId: string, optedOut: boolean) => (conversationId: string): OutboxEvent[] =>
-      keywordPathFor(optedOut)
-        ? []
-        : [...(optedOut ? [] : [receivedEvent(input.tenantId, messageId, conversationId)]), ...inboundEvents(input.tenantId, leadId, messageId, conversationId)];
-
-    let lead = await lockLead(m, input.from);
-    let stored: StoredText | null = null;
-    if (!lead) {
-      const first = await storeFirstText(m, outbox, { input, messageId, events: eventsFor });
-      if (first.kind === 'seen') return duplicateOf(first.messageId);
-      if (first.kind === 'stored') {
-        lead = first.lead;
-        stored = { duplicate: false, conversationId: first.lead.conversation_id! };
-      } else {
-        // Another delivery created the lead while this statement waited for it: lock it and go on as usual.
-        lead = (await lockLead(m, input.from))!;
-      }
-    }
-    const optedOut = lead.opted_out;
-    const keywordPath = keywordPathFor(optedOut);
-    stored ??= await storeInLatestConversation(m, outbox, { input, lead, messageId, events: eventsFor(lead.id, optedOut) });
-    if (stored.duplicate) return duplicateOf(stored.messageId);
-    const conversationId = stored.conversationId;
-
-    let keyword: InboundResult['keyword'] = null;
-    if (keywordPath) {
-      const business = (await tenantSettings(m)).businessName;
-      const queue = (kind: 'help' | 'opt_out_confirmation' | 'opt_in_confirmation', body: string) =>
-        queueOutbound(m, publish, { tenantId: input.tenantId, conversationId, leadId: lead.id, body, author: 'system', kind, replyTo: messageId });
-      if (match.kind === 'opt_out') {
-        keyword = 'opt_out';
-        const changed = await recordConsent(m, {
-          tenantId: input.tenantId,
-          leadId: lead.id,
-          kind: 'opt_out',
-          source: match.natural ? 'natural_language' : 'keyword',
-          proof: { messageId, providerMessageId: input.providerMessageId, matched: match.matched },
-        });
-        // One confirmation, only when this text changed the state (a second STOP gets no second text).
-        if (changed) await queue('opt_out_confirmation', optOutConfirmationText(business));
-      } else if (match.kind === 'opt_in') {
-        keyword = 'opt_in';
-        await recordConsent(m, {
-          tenantId: input.tenantId,
-          leadId: lead.id,
-          kind: 'opt_in',
-          source: 'keyword',
-          proof: { messageId, providerMessageId: input.providerMessageId, matched: match.matched },
-        });
-        await queue('opt_in_confirmation', optInConfirmationText(business));
-      } else {
-        keyword = 'help';
-        await queue('help', helpText(business));
-      }
-      await publish(m, [
-        ...inboundEvents(input.tenantId, lead.id, messageId, conversationId),
-        ...(keyword === 'help' ? [] : [{ type: 'lead.updated', tenantId: input.tenantId, payload: { leadId: lead.id } }]),
-      ]);
-    }
-    live.push({ type: 'message.received', conversationId, leadId: lead.id });
-    return { duplicate: false, messageId, conversationId, keyword };
-  });
+  // An ordinary text first tries the two-round-trip path; what that cannot settle (a lead without a
+  // conversation, a race) commits nothing and takes the full path, as keywords do from the start.
+  let result = match.kind === null ? await deps.store.tenant(input.tenantId, (m) => storeOrdinaryText(m, deps.jobs.outbox, input, live)) : AGAIN;
+  if (result === AGAIN) result = await deps.store.tenant(input.tenantId, (m) => storeText(m, deps, input, match, live));
   deps.jobs.outbox.notifyCommitted();
   for (const e of live) deps.live.publish({ ...e, tenantId: input.tenantId });
   return result;
+}
+
+/** What the webhook's fast path returns when the text needs the full path. */
+const AGAIN = Symbol('again');
+
+/**
+ * The webhook's hot path, an ordinary text (no keyword): lock the lead (in the round trip that opens the
+ * transaction), then one statement that stores the text, or creates the stranger who sent it, with COMMIT
+ * right behind it: two round trips in all. Returns AGAIN, having changed nothing, whenever the full path is
+ * needed (a lead without a conversation, a concurrent first text, a newer conversation).
+ */
+async function storeOrdinaryText(m: EntityManager, outbox: Outbox, input: InboundSms, live: LiveNote[]): Promise<InboundResult | typeof AGAIN> {
+  const messageId = randomUUID();
+  const lead = await lockLead(m, input.from);
+  if (!lead) {
+    const first = await storeFirstText(m, outbox, { input, messageId, events: ordinaryEvents(input.tenantId, messageId, false), final: true });
+    if (first.kind === 'seen') return duplicateOf(first.messageId);
+    if (first.kind !== 'stored') return AGAIN;
+    live.push({ type: 'message.received', conversationId: first.lead.conversation_id!, leadId: first.lead.id });
+    return { duplicate: false, messageId, conversationId: first.lead.conversation_id, keyword: null };
+  }
+  const conversationId = lead.conversation_id;
+  if (!conversationId) return AGAIN;
+  const events = ordinaryEvents(input.tenantId, messageId, lead.opted_out)(lead.id)(conversationId);
+  const stored = await storeMessage(m, outbox, { input, leadId: lead.id, conversationId, messageId, events, final: true });
+  if (!stored.inserted) {
+    // A redelivery, answered with the text already stored; or a race the full path sorts out.
+    return stored.current_conversation_id === conversationId && stored.stored_message_id ? duplicateOf(stored.stored_message_id) : AGAIN;
+  }
+  live.push({ type: 'message.received', conversationId, leadId: lead.id });
+  return { duplicate: false, messageId, conversationId, keyword: null };
+}
+
+/** The events an ordinary text publishes in the statement that stores it: no AI turn for an opted-out lead. */
+function ordinaryEvents(tenantId: string, messageId: string, optedOut: boolean) {
+  return (leadId: string) =>
+    (conversationId: string): OutboxEvent[] => [...(optedOut ? [] : [receivedEvent(tenantId, messageId, conversationId)]), ...inboundEvents(tenantId, leadId, messageId, conversationId)];
+}
+
+/** The full inbound transaction: every kind of text, every race. */
+async function storeText(m: EntityManager, deps: ConversationDeps, input: InboundSms, match: ReturnType<typeof classifyKeyword>, live: LiveNote[]): Promise<InboundResult> {
+  const outbox = deps.jobs.outbox;
+  const publish = outbox.publish.bind(outbox);
+  const messageId = randomUUID();
+  const keywordPathFor = (optedOut: boolean) => match.kind === 'opt_out' || match.kind === 'help' || (match.kind === 'opt_in' && optedOut);
+  // An ordinary text publishes its events in the statement that stores it; keyword paths after their own work.
+  const eventsFor = (leadId: string, optedOut: boolean) => (conversationId: string): OutboxEvent[] =>
+    keywordPathFor(optedOut) ? [] : ordinaryEvents(input.tenantId, messageId, optedOut)(leadId)(conversationId);
+
+  let lead = await lockLead(m, input.from);
+  let stored: StoredText | null = null;
+  if (!lead) {
+    const first = await storeFirstText(m, outbox, { input, messageId, events: eventsFor });
+    if (first.kind === 'seen') return duplicateOf(first.messageId);
+    if (first.kind === 'stored') {
+      lead = first.lead;
+      stored = { duplicate: false, conversationId: first.lead.conversation_id! };
+    } else {
+      // Another delivery created the lead while this statement waited for it: lock it and go on as usual.
+      lead = (await lockLead(m, input.from))!;
+    }
+  }
+  const optedOut = lead.opted_out;
+  const keywordPath = keywordPathFor(optedOut);
+  stored ??= await storeInLatestConversation(m, outbox, { input, lead, messageId, events: eventsFor(lead.id, optedOut) });
+  if (stored.duplicate) return duplicateOf(stored.messageId);
+  const conversationId = stored.conversationId;
+
+  let keyword: InboundResult['keyword'] = null;
+  if (keywordPath) {
+    const business = (await tenantSettings(m)).businessName;
+    const queue = (kind: 'help' | 'opt_out_confirmation' | 'opt_in_confirmation', body: string) =>
+      queueOutbound(m, publish, { tenantId: input.tenantId, conversationId, leadId: lead.id, body, author: 'system', kind, replyTo: messageId });
+    if (match.kind === 'opt_out') {
+      keyword = 'opt_out';
+      const changed = await recordConsent(m, {
+        tenantId: input.tenantId,
+        leadId: lead.id,
+        kind: 'opt_out',
+        source: match.natural ? 'natural_language' : 'keyword',
+        proof: { messageId, providerMessageId: input.providerMessageId, matched: match.matched },
+      });
+      // One confirmation, only when this text changed the state (a second STOP gets no second text).
+      if (changed) await queue('opt_out_confirmation', optOutConfirmationText(business));
+    } else if (match.kind === 'opt_in') {
+      keyword = 'opt_in';
+      await recordConsent(m, {
+        tenantId: input.tenantId,
+        leadId: lead.id,
+        kind: 'opt_in',
+        source: 'keyword',
+        proof: { messageId, providerMessageId: input.providerMessageId, matched: match.matched },
+      });
+      await queue('opt_in_confirmation', optInConfirmationText(business));
+    } else {
+      keyword = 'help';
+      await queue('help', helpText(business));
+    }
+    await publish(m, [
+      ...inboundEvents(input.tenantId, lead.id, messageId, conversationId),
+      ...(keyword === 'help' ? [] : [{ type: 'lead.updated', tenantId: input.tenantId, payload: { leadId: lead.id } }]),
+    ]);
+  }
+  live.push({ type: 'message.received', conversationId, leadId: lead.id });
+  return { duplicate: false, messageId, conversationId, keyword };
 }
 
 /**
@@ -189,7 +231,7 @@ function lockLead(m: EntityManager, phone: string): Promise<LockedLead | null> {
 async function storeFirstText(
   m: EntityManager,
   outbox: Outbox,
-  x: { input: InboundSms; messageId: string; events: (leadId: string, optedOut: boolean) => (conversationId: string) => OutboxEvent[] },
+  x: { input: InboundSms; messageId: string; events: (leadId: string, optedOut: boolean) => (conversationId: string) => OutboxEvent[]; final?: boolean },
 ): Promise<{ kind: 'stored'; lead: LockedLead } | { kind: 'seen'; messageId: string } | { kind: 'raced' }> {
   const { input, messageId } = x;
   const leadId = randomUUID();
@@ -207,7 +249,7 @@ async function storeFirstText(
   ];
   const publish = outbox.insertStatement(x.events(leadId, false)(conversationId), params.length + 1, 'EXISTS (SELECT 1 FROM ins)');
   if (publish) params.push(...publish.params);
-  const row = await one<LockedLead & { seen_message_id: string | null }>(
+  const [row] = await (x.final ? commitWith : rows)<LockedLead & { seen_message_id: string | null }>(
     m,
     `WITH seen AS (SELECT id FROM messages WHERE provider_message_id = $9::text),
           l AS (INSERT INTO leads (id, tenant_id, phone, source, consent_state)
@@ -249,12 +291,12 @@ interface StoreOutcome {
 async function storeMessage(
   m: EntityManager,
   outbox: Outbox,
-  x: { input: InboundSms; leadId: string; conversationId: string; messageId: string; events: OutboxEvent[] },
+  x: { input: InboundSms; leadId: string; conversationId: string; messageId: string; events: OutboxEvent[]; final?: boolean },
 ): Promise<StoreOutcome> {
   const params: unknown[] = [x.input.tenantId, x.conversationId, x.leadId, x.input.body, x.input.provider, x.input.providerMessageId, x.messageId];
   const publish = outbox.insertStatement(x.events, params.length + 1, 'EXISTS (SELECT 1 FROM ins)');
   if (publish) params.push(...publish.params);
-  const row = await one<StoreOutcome>(
+  const [row] = await (x.final ? commitWith : rows)<StoreOutcome>(
     m,
     `WITH cur AS (SELECT id FROM conversations WHERE lead_id = $3::uuid ORDER BY created_at DESC, id DESC LIMIT 1),
           ins AS (INSERT INTO messages (id, tenant_id, conversation_id, lead_id, direction, author, body, status, provider, provider_message_id, created_at, updated_at)

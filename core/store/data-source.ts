@@ -41,6 +41,13 @@ export interface Store {
 
 type ScopeRole = 'tandem_app' | 'tandem_system';
 
+/** What a scoped transaction offers the work running in it, on its query runner's `data`. */
+export interface ScopeData {
+  /** Runs `statement` (one query on the manager) with COMMIT right behind it, and ends the transaction. */
+  commitWith<R>(statement: () => Promise<R>): Promise<R>;
+}
+export const SCOPE = Symbol('tandem.scope');
+
 const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 export function isUuid(value: unknown): value is string {
@@ -62,7 +69,8 @@ export async function openStore(options: StoreOptions): Promise<Store> {
       poolSize: options.poolSize ?? 10,
       connectTimeoutMS: 5000,
       applicationName: 'tandem',
-      extra: { Client: PreparingClient },
+      // Pipelined: a query is written at once, not when the one before it is answered (see scoped transactions).
+      extra: { Client: PreparingClient, pipeline: true },
     });
   } else {
     const { PGlite } = await import('@electric-sql/pglite');
@@ -123,37 +131,73 @@ export async function openStore(options: StoreOptions): Promise<Store> {
 }
 
 /**
- * A PostgreSQL transaction that opens and takes its role and tenant in one round trip (`BEGIN; SELECT
- * set_config(...)` as one simple-protocol message) instead of two: every tenant transaction pays it, and on
- * this kind of machine each round trip is the dominant cost. Only constants and a checked UUID are inlined.
+ * A PostgreSQL transaction that opens and takes its role and tenant (`BEGIN; SELECT set_config(...)` as one
+ * simple-protocol message; only constants and a checked UUID are inlined) without waiting for the answer:
+ * the client pipelines, so the work's first statement follows on the wire and the two share a round trip.
+ * Should the opening fail, the statements behind it fail with it (an aborted transaction), and its error is
+ * the one thrown. On this kind of machine each round trip is the dominant cost of a short transaction.
+ * The work may end the transaction itself with `commitWith` (core/store/sql.ts): its last statement and
+ * COMMIT then share a round trip too.
  * TypeORM is told a transaction is active, so nothing run on the manager opens one of its own.
  */
 async function scopedPostgresTransaction<T>(dataSource: DataSource, role: ScopeRole, tenantId: string, work: (m: EntityManager) => Promise<T>): Promise<T> {
   if (tenantId !== '' && !isUuid(tenantId)) throw new Error('invalid tenant id');
   const runner = dataSource.createQueryRunner();
-  const client = (await runner.connect()) as { query(sql: string): Promise<unknown> };
+  const client = (await runner.connect()) as PreparingClient;
   const state = runner as unknown as { isTransactionActive: boolean; transactionDepth: number };
+  // Set by commitWith: COMMIT is on the wire behind the work's last statement.
+  const end: { committed: Promise<unknown> | null } = { committed: null };
+  const scope: ScopeData = {
+    commitWith: async (statement) => {
+      end.committed = client.commitAfterNext();
+      const [result, commit] = await Promise.allSettled([statement(), end.committed]);
+      // A failed statement aborted the transaction, and COMMIT then rolled it back: its error is the news.
+      if (result.status === 'rejected') throw result.reason;
+      if (commit.status === 'rejected') throw commit.reason;
+      return result.value;
+    },
+  };
+  Object.assign(runner.data, { [SCOPE]: scope });
   let failure: unknown = null;
   try {
-    await client.query(`BEGIN; SELECT set_config('role', '${role}', true), set_config('app.current_tenant', '${tenantId}', true)`);
+    const opening = client.query(`BEGIN; SELECT set_config('role', '${role}', true), set_config('app.current_tenant', '${tenantId}', true)`).then(
+      () => null,
+      (err: unknown) => err ?? new Error('opening the transaction failed'),
+    );
     state.isTransactionActive = true;
     state.transactionDepth = 1;
-    const result = await work(runner.manager);
-    await client.query('COMMIT');
+    let result: T;
+    try {
+      result = await work(runner.manager);
+    } catch (err) {
+      throw (await opening) ?? err;
+    }
+    const openFailure = await opening;
+    if (openFailure) throw openFailure;
+    if (end.committed) await end.committed;
+    else await client.query('COMMIT');
     return result;
   } catch (err) {
     failure = err;
-    if (state.isTransactionActive) {
+    if (state.isTransactionActive && !end.committed) {
       // A connection that cannot even roll back is dropped from the pool rather than reused.
       await client.query('ROLLBACK').then(
         () => (failure = null),
         () => undefined,
+      );
+    } else if (end.committed) {
+      // COMMIT went out with the last statement: the transaction is over either way, the connection clean.
+      failure = await end.committed.then(
+        () => null,
+        (commitErr: unknown) => commitErr,
       );
     }
     throw err;
   } finally {
     state.isTransactionActive = false;
     state.transactionDepth = 0;
+    client.unseal();
+    delete (runner.data as Record<symbol, unknown>)[SCOPE];
     if (failure) await (runner as unknown as { releasePostgresConnection(err: unknown): Promise<void> }).releasePostgresConnection(failure);
     else await runner.release();
   }

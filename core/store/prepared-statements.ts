@@ -29,8 +29,44 @@ export class PreparingClient extends pg.Client {
   static replanAfterMs = REPLAN_AFTER_MS;
   private readonly prepared = new Map<string, Prepared>();
   private sequence = 0;
+  /** Runs right after the next query is written (see `commitAfterNext`). */
+  private afterNext: (() => void) | null = null;
+  /** Set once a scope's COMMIT is on the wire: a statement after it would run outside the scope. */
+  private sealed = false;
+
+  /**
+   * Writes COMMIT right behind the next query, without waiting for its answer (the client pipelines), and
+   * refuses every query after it until `unseal`: the scope's role and tenant end with that COMMIT, so a
+   * later statement would run as the connection's own user. Resolves with COMMIT's outcome.
+   */
+  commitAfterNext(): Promise<unknown> {
+    return new Promise((resolve, reject) => {
+      this.afterNext = () => {
+        const run = super.query as (sql: string) => Promise<unknown>;
+        run.call(this, 'COMMIT').then(resolve, reject);
+        this.sealed = true;
+      };
+    });
+  }
+
+  /** The connection is going back to the pool, its scope over. */
+  unseal(): void {
+    this.afterNext = null;
+    this.sealed = false;
+  }
 
   override query(config: unknown, values?: unknown, callback?: unknown): any {
+    if (this.sealed) return Promise.reject(new Error('this transaction has already committed'));
+    const result = this.send(config, values, callback);
+    const after = this.afterNext;
+    if (after) {
+      this.afterNext = null;
+      after();
+    }
+    return result;
+  }
+
+  private send(config: unknown, values?: unknown, callback?: unknown): any {
     const run = super.query as (...args: unknown[]) => unknown;
     if (typeof config === 'string' && Array.isArray(values) && values.length > 0) {
       const now = Date.now();

@@ -1,7 +1,8 @@
 import { openTestStore } from '../../test/helpers/test-store';
 import type { Store } from './data-source';
 import { PreparingClient } from './prepared-statements';
-import { one } from './sql';
+import { roundTripsOf } from '../../test/helpers/round-trips';
+import { commitWith, one, rows } from './sql';
 
 /**
  * `tenant()` and `system()` open a transaction that takes its role and tenant in the same round trip on
@@ -98,6 +99,75 @@ describe('scoped transactions', () => {
     } finally {
       PreparingClient.replanAfterMs = interval;
     }
+  });
+
+  const phones = () => store.system((m) => rows<{ phone: string }>(m, `SELECT phone FROM leads ORDER BY phone`)).then((r) => r.map((x) => x.phone));
+  const cleanConnections = async () => {
+    const plain = await Promise.all(
+      Array.from({ length: 12 }, () => store.dataSource.query(`SELECT current_user AS who, current_setting('app.current_tenant', true) AS tenant, txid_current_if_assigned() AS xid`)),
+    );
+    for (const [row] of plain) expect([row.who === 'tandem_app', row.tenant ?? '', row.xid]).toEqual([false, '', null]);
+  };
+
+  it('sends the opening with the first statement, and COMMIT with the last one given to commitWith', async () => {
+    const insert = `INSERT INTO leads (tenant_id, phone) VALUES ($1, $2)`;
+    const plain = await roundTripsOf(() =>
+      store.tenant(tenantId, async (m) => {
+        await m.query(insert, [tenantId, '+14155550401']);
+        await m.query(insert, [tenantId, '+14155550402']);
+      }),
+    );
+    const folded = await roundTripsOf(() =>
+      store.tenant(tenantId, async (m) => {
+        await m.query(insert, [tenantId, '+14155550403']);
+        return commitWith<{ phone: string }>(m, `${insert} RETURNING phone`, [tenantId, '+14155550404']);
+      }),
+    );
+    // PostgreSQL: opening + first statement, second statement, COMMIT; then the same with COMMIT folded in.
+    // PGlite is in-process: no round trips.
+    expect([plain.roundTrips, folded.roundTrips]).toEqual(store.kind === 'postgres' ? [3, 2] : [0, 0]);
+    expect(folded.result).toEqual([{ phone: '+14155550404' }]);
+    expect(await phones()).toEqual(expect.arrayContaining(['+14155550401', '+14155550402', '+14155550403', '+14155550404']));
+  });
+
+  it('refuses a statement after commitWith: the role and tenant ended with that COMMIT', async () => {
+    const work = store.tenant(tenantId, async (m) => {
+      await commitWith(m, `INSERT INTO leads (tenant_id, phone) VALUES ($1, '+14155550501')`, [tenantId]);
+      await m.query(`INSERT INTO leads (tenant_id, phone) VALUES ($1, '+14155550502')`, [tenantId]);
+    });
+    if (store.kind === 'postgres') await expect(work).rejects.toThrow('this transaction has already committed');
+    else await work; // PGlite: commitWith is an ordinary statement, committed with the rest
+    const stored = await phones();
+    expect(stored).toContain('+14155550501');
+    expect(stored.includes('+14155550502')).toBe(store.kind !== 'postgres');
+    await cleanConnections();
+  });
+
+  it('rolls back the whole transaction when the statement given to commitWith fails, and reports its error', async () => {
+    const before = await leadCount();
+    await expect(
+      store.tenant(tenantId, async (m) => {
+        await m.query(`INSERT INTO leads (tenant_id, phone) VALUES ($1, '+14155550601')`, [tenantId]);
+        await commitWith(m, `INSERT INTO leads (tenant_id, phone) VALUES ($1, '+14155550601')`, [tenantId]); // unique violation
+      }),
+    ).rejects.toThrow(/duplicate key/);
+    expect(await leadCount()).toBe(before);
+    await cleanConnections();
+    await store.tenant(tenantId, (m) => commitWith(m, `INSERT INTO leads (tenant_id, phone) VALUES ($1, '+14155550601')`, [tenantId]));
+    expect(await leadCount()).toBe(before + 1);
+  });
+
+  it('reports a failing first statement behind the pipelined opening, and rolls back', async () => {
+    const before = await leadCount();
+    await expect(store.tenant(tenantId, (m) => m.query(`SELECT 1 / $1::int`, [0]))).rejects.toThrow(/division by zero/);
+    await expect(
+      store.tenant(tenantId, async (m) => {
+        await m.query(`INSERT INTO leads (tenant_id, phone) VALUES ($1, '+14155550701')`, [tenantId]);
+        await m.query(`SELECT 1 / $1::int`, [0]);
+      }),
+    ).rejects.toThrow(/division by zero/);
+    expect(await leadCount()).toBe(before);
+    await cleanConnections();
   });
 
   it('refuses a malformed tenant id before touching the database', async () => {

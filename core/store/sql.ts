@@ -1,4 +1,5 @@
 import type { EntityManager } from 'typeorm';
+import { SCOPE, type ScopeData } from './data-source';
 
 /**
  * Runs SQL and returns its rows. TypeORM shapes UPDATE/DELETE ... RETURNING results as
@@ -45,4 +46,14 @@ export class SqlParams {
   get next(): number {
     return this.values.length + 1;
   }
+}
+
+/**
+ * Runs the transaction's last statement with COMMIT right behind it, in one round trip on PostgreSQL, and
+ * returns its rows; the transaction is then over, and any statement after it is refused. Embedded PGlite has
+ * no round trip to save: there it is an ordinary statement, committed when the work returns.
+ */
+export async function commitWith<T = Record<string, unknown>>(m: EntityManager, sql: string, params: unknown[] = []): Promise<T[]> {
+  const scope = (m.queryRunner?.data as Record<symbol, ScopeData | undefined> | undefined)?.[SCOPE];
+  return scope ? scope.commitWith(() => rows<T>(m, sql, params)) : rows<T>(m, sql, params);
 }
