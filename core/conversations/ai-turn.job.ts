@@ -5,7 +5,7 @@ import { queueOutbound } from '../messaging/outbound';
 import { optOutConfirmationText } from '../compliance/index';
 import type { AiPipeline, AiTenantSettings, TurnHistoryItem, TurnOutcome } from '../ports/ai-pipeline.port';
 import { isUuid } from '../store/data-source';
-import { one, SqlParams } from '../store/sql';
+import { commitWith, one, SqlParams } from '../store/sql';
 import { resolveSettings, type TenantSettings } from '../tenants/tenant-settings';
 import { deliverOrDraft } from './autonomy';
 import { effectiveAutonomy, getConversationRow, getLeadRow, lockLeadOfConversation, tenantSettings, type ConversationRow, type LeadRow } from './conversation-view.query';
@@ -57,10 +57,11 @@ interface TurnRow extends AnswerState {
 /**
  * One statement for the whole read: the conversation, its lead, the newest inbound text, the tenant's
  * settings and the conversation's texts (aggregated, so the conversation is not repeated per text). Nothing
- * is locked here: the write transaction re-checks what matters after taking its locks.
+ * is locked here: the write transaction re-checks what matters after taking its locks. It is its
+ * transaction's only statement, so it commits with it (`commitWith`).
  */
-function readTurn(m: EntityManager, conversationId: string): Promise<TurnRow | null> {
-  return one<TurnRow>(
+async function readTurn(m: EntityManager, conversationId: string): Promise<TurnRow | null> {
+  const [row] = await commitWith<TurnRow>(
     m,
     `SELECT c.mode, c.status, c.autonomy_override, c.handed_back_at,
             l.id AS lead_id, l.first_name, l.score, l.tag, l.signals, l.language, l.opted_out,
@@ -76,6 +77,7 @@ function readTurn(m: EntityManager, conversationId: string): Promise<TurnRow | n
       WHERE c.id = $1::uuid`,
     [conversationId],
   );
+  return row ?? null;
 }
 
 interface TurnContext {
@@ -106,10 +108,11 @@ export function aiTurnJob(deps: ConversationDeps, pipeline: () => AiPipeline): J
     async handle(event, ctx) {
       const tenantId = event.tenantId!;
       const { messageId, conversationId } = event.payload;
-      const input = await deps.store.tenant(tenantId, async (m): Promise<TurnContext | null> => {
-        const turn = isUuid(conversationId) ? await readTurn(m, conversationId) : null;
+      // The read is its transaction's only statement: it commits with it, in one round trip.
+      const turn = isUuid(conversationId) ? await deps.store.tenant(tenantId, (m) => readTurn(m, conversationId)) : null;
+      const input = await (async (): Promise<TurnContext | null> => {
         if (!turn || !stillCurrent(turn, messageId)) {
-          await ctx.complete(m);
+          await deps.store.tenant(tenantId, (m) => ctx.complete(m));
           return null;
         }
         const all = turn.messages;
@@ -133,7 +136,7 @@ export function aiTurnJob(deps: ConversationDeps, pipeline: () => AiPipeline): J
           history,
           handedBack: handedBackAt !== null && !aiSinceHandback,
         };
-      });
+      })();
       if (!input) return;
       const autonomy = effectiveAutonomy(input.conversation, input.settings);
       const outcome = await pipeline().runTurn({
@@ -180,6 +183,7 @@ export function aiTurnJob(deps: ConversationDeps, pipeline: () => AiPipeline): J
             reason: outcome.decision.reason,
             confidence: outcome.decision.confidence,
             inboundMessageId: messageId,
+            last: true,
           });
         }
       });

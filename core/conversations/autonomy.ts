@@ -1,7 +1,7 @@
 import type { EntityManager } from 'typeorm';
 import type { Autonomy } from '../domain/types';
 import { queueOutboundClauses, type OutboundKind } from '../messaging/outbound';
-import { one, SqlParams } from '../store/sql';
+import { commitWith, one, rows, SqlParams } from '../store/sql';
 import type { ConversationDeps } from './engine-deps';
 
 export interface AiTextInput {
@@ -17,6 +17,8 @@ export interface AiTextInput {
   confidence: number;
   inboundMessageId?: string | null;
   meta?: Record<string, unknown>;
+  /** The caller's transaction ends here: a text queued by autopilot commits with its statement (`commitWith`). */
+  last?: boolean;
 }
 
 export type AiTextOutcome = { kind: 'queued'; messageId: string } | { kind: 'drafted'; draftId: string; asked: boolean };
@@ -42,7 +44,8 @@ export async function deliverOrDraft(deps: ConversationDeps, m: EntityManager, i
       replyTo: input.inboundMessageId ?? null,
       meta: input.meta,
     });
-    await m.query(
+    await (input.last ? commitWith : rows)(
+      m,
       `WITH ${queued.clauses.join(',\n')}
        UPDATE conversations SET updated_at = clock_timestamp() WHERE id = ${q.add(input.conversationId)}::uuid`,
       q.values,

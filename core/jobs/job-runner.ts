@@ -2,7 +2,7 @@ import type { EntityManager } from 'typeorm';
 import { isTandemError, TandemError } from '../errors/tandem-error';
 import type { QueuedJob } from '../ports/job-queue.port';
 import type { Store } from '../store/data-source';
-import { affected, rows } from '../store/sql';
+import { affected, commitWith } from '../store/sql';
 import { MicroBatcher } from './micro-batcher';
 import type { DomainEvent, JobContext, JobRegistry } from './job-registry';
 import { errorText } from './outbox-relay';
@@ -76,7 +76,7 @@ export class JobRunner {
   ) {
     this.rowLoader = new MicroBatcher(async (ids) => {
       const found = await this.store.system((m) =>
-        rows<OutboxRow>(
+        commitWith<OutboxRow>(
           m,
           `SELECT id::text AS id, tenant_id, topic, event_type, payload, status, attempts, max_attempts FROM outbox WHERE id = ANY($1::bigint[])`,
           [ids],
@@ -85,7 +85,7 @@ export class JobRunner {
       return new Map(found.map((r) => [r.id, r]));
     });
     this.completer = new MicroBatcher(async (ids) => {
-      await this.store.system((m) => m.query(COMPLETE_MANY_SQL, [ids]));
+      await this.store.system((m) => commitWith(m, COMPLETE_MANY_SQL, [ids]));
       return new Map(ids.map((id) => [id, true as const]));
     });
   }
@@ -135,7 +135,8 @@ export class JobRunner {
     const delay = hint && hint > 0 ? hint : (this.options.backoffMs ?? defaultBackoffMs)(attempts);
     const message = errorText(err).slice(0, 2000);
     await this.store.system((m) =>
-      m.query(
+      commitWith(
+        m,
         `UPDATE outbox SET attempts = $2, last_error = $3, dispatched_at = NULL,
                 status = CASE WHEN $4 THEN 'dead' ELSE 'pending' END,
                 available_at = CASE WHEN $4 THEN available_at ELSE now() + ($5::int * interval '1 millisecond') END

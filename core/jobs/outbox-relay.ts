@@ -1,6 +1,6 @@
 import type { Store } from '../store/data-source';
 import type { JobQueue, QueuedJob } from '../ports/job-queue.port';
-import { rows } from '../store/sql';
+import { commitWith } from '../store/sql';
 import type { JobRegistry } from './job-registry';
 
 /** Starts `last_error` of a row the relay settled because its tenant lacks the handler's integration. */
@@ -78,7 +78,7 @@ export class OutboxRelay {
 
   /** Forget leases held by a previous process of this same single-process deployment (embedded mode). */
   async releaseAllLeases(): Promise<void> {
-    await this.store.system((m) => m.query(`UPDATE outbox SET dispatched_at = NULL WHERE status = 'pending' AND dispatched_at IS NOT NULL`));
+    await this.store.system((m) => commitWith(m, `UPDATE outbox SET dispatched_at = NULL WHERE status = 'pending' AND dispatched_at IS NOT NULL`));
   }
 
   private schedule(ms: number): void {
@@ -118,7 +118,7 @@ export class OutboxRelay {
    */
   async releaseExpiredLeases(): Promise<number> {
     const released = await this.store.system((m) =>
-      rows<{ id: string }>(
+      commitWith<{ id: string }>(
         m,
         `UPDATE outbox SET dispatched_at = NULL
           WHERE status = 'pending' AND dispatched_at IS NOT NULL AND dispatched_at < now() - ($1::int * interval '1 millisecond')
@@ -140,7 +140,7 @@ export class OutboxRelay {
     }
     const requirements = this.registry.integrationRequirements();
     const claimed = await this.store.system((m) =>
-      rows<{ id: string; topic: string; queue: string; settled: boolean }>(m, CLAIM_SQL, [
+      commitWith<{ id: string; topic: string; queue: string; settled: boolean }>(m, CLAIM_SQL, [
         this.batchSize,
         requirements.map((r) => r.topic),
         requirements.map((r) => r.kind),
@@ -152,7 +152,7 @@ export class OutboxRelay {
     try {
       await this.queue.enqueue(jobs);
     } catch (err) {
-      await this.store.system((m) => m.query(`UPDATE outbox SET dispatched_at = NULL WHERE id = ANY($1::bigint[])`, [jobs.map((j) => j.id)]));
+      await this.store.system((m) => commitWith(m, `UPDATE outbox SET dispatched_at = NULL WHERE id = ANY($1::bigint[])`, [jobs.map((j) => j.id)]));
       throw err;
     }
     return claimed.length;

@@ -6,7 +6,7 @@ import type { MessageStatus } from '../domain/types';
 import type { JobContext, JobHandler } from '../jobs/job-registry';
 import { SmsProviderError, type SmsProvider } from '../ports/sms-provider.port';
 import { isStatusAdvance } from '../sms/message-status';
-import { one, SqlParams } from '../store/sql';
+import { commitWith, one, rows, SqlParams } from '../store/sql';
 import { resolveSettings } from '../tenants/tenant-settings';
 import { recordConsent } from './consent';
 import { SERVICE_KINDS, type OutboundKind } from './outbound';
@@ -137,12 +137,14 @@ export function sendJob(deps: ConversationDeps, resolveProvider: () => SmsProvid
           await publish(m, [{ type: 'message.queued', tenantId, payload: { messageId: msg.id }, availableAt: dueAt(deps, decision.until) }]);
           return null;
         }
-        await m.query(`UPDATE messages SET status = 'sending', body = $2, segments = $3, scheduled_for = NULL, updated_at = clock_timestamp() WHERE id = $1`, [
+        const route = await resolveIn(resolveProvider(), tenantId, m);
+        // The claim's last statement: COMMIT rides with it.
+        await commitWith(m, `UPDATE messages SET status = 'sending', body = $2, segments = $3, scheduled_for = NULL, updated_at = clock_timestamp() WHERE id = $1`, [
           msg.id,
           body,
           Math.max(1, decision.segments.segments),
         ]);
-        return { msg: { ...msg, body }, lead, kind, route: await resolveIn(resolveProvider(), tenantId, m) };
+        return { msg: { ...msg, body }, lead, kind, route };
       });
       if (!claim) {
         deps.jobs.outbox.notifyCommitted();
@@ -253,7 +255,7 @@ async function callProvider(
 
   await deps.store.tenant(tenantId, async (m) => {
     if (outcome.ok) {
-      await recordAnswer(deps, m, tenantId, msg, lead.id, kind, { id: outcome.id, status: outcome.status, provider: outcome.provider });
+      await recordAnswer(deps, m, tenantId, msg, lead.id, kind, { id: outcome.id, status: outcome.status, provider: outcome.provider }, { last: true });
       return;
     }
     const err = outcome.error;
@@ -295,7 +297,8 @@ async function callProvider(
 
 /**
  * The provider's answer for a text, whether from its send call or found later by sms.reconcile: the
- * statement of `recordSent`, then the next nurture step (texts the lead asked for start none).
+ * statement of `recordSent`, then the next nurture step (texts the lead asked for start none). With
+ * `last`, the caller's transaction ends with it.
  */
 export async function recordAnswer(
   deps: ConversationDeps,
@@ -305,11 +308,14 @@ export async function recordAnswer(
   leadId: string,
   kind: OutboundKind,
   sent: { id: string; status: MessageStatus; provider: string },
+  opts: { last?: boolean } = {},
 ): Promise<void> {
   const c = await recordSent(deps, m, tenantId, msg, leadId, sent);
   if (SERVICE_KINDS.has(kind)) return;
   const next = nextFollowUp(deps, tenantId, { id: msg.conversation_id, ...c }, resolveSettings(c.settings).followUpCadenceDays, c.last_outbound_at);
-  if (next) await deps.jobs.outbox.publish(m, [next]);
+  const insert = next ? deps.jobs.outbox.insertStatement([next]) : null;
+  // The caller's transaction ends here (`last`): COMMIT rides with the follow-up's insert.
+  if (insert) await (opts.last ? commitWith : rows)(m, insert.sql, insert.params);
 }
 
 /**

@@ -133,7 +133,10 @@ export async function openStore(options: StoreOptions): Promise<Store> {
 /**
  * A PostgreSQL transaction that opens and takes its role and tenant (`BEGIN; SELECT set_config(...)` as one
  * simple-protocol message; only constants and a checked UUID are inlined) without waiting for the answer:
- * the client pipelines, so the work's first statement follows on the wire and the two share a round trip.
+ * the client pipelines, so the work's first statement follows it in the same write and the two share a
+ * round trip. (PostgreSQL parses a simple-protocol message whole before running any of it; this text is
+ * constant but for a checked UUID, so it cannot fail to parse, and once BEGIN has run, a failed setting
+ * aborts the transaction and every statement behind it fails.)
  * Should the opening fail, the statements behind it fail with it (an aborted transaction), and its error is
  * the one thrown. On this kind of machine each round trip is the dominant cost of a short transaction.
  * The work may end the transaction itself with `commitWith` (core/store/sql.ts): its last statement and
@@ -160,7 +163,7 @@ async function scopedPostgresTransaction<T>(dataSource: DataSource, role: ScopeR
   Object.assign(runner.data, { [SCOPE]: scope });
   let failure: unknown = null;
   try {
-    const opening = client.query(`BEGIN; SELECT set_config('role', '${role}', true), set_config('app.current_tenant', '${tenantId}', true)`).then(
+    const opening = client.open(`BEGIN; SELECT set_config('role', '${role}', true), set_config('app.current_tenant', '${tenantId}', true)`).then(
       () => null,
       (err: unknown) => err ?? new Error('opening the transaction failed'),
     );

@@ -34,10 +34,27 @@ export class PreparingClient extends pg.Client {
   /** Set once a scope's COMMIT is on the wire: a statement after it would run outside the scope. */
   private sealed = false;
 
+  /** Our own hold on the socket's writes, so that it is released exactly once. */
+  private corked = false;
+
   /**
-   * Writes COMMIT right behind the next query, without waiting for its answer (the client pipelines), and
-   * refuses every query after it until `unseal`: the scope's role and tenant end with that COMMIT, so a
-   * later statement would run as the connection's own user. Resolves with COMMIT's outcome.
+   * Writes a scope's opening (BEGIN and its settings) without waiting for its answer, held back until the
+   * scope's first statement joins it: one write, one wakeup of the server, for both. Should no statement
+   * come by the time the event loop turns, it goes alone.
+   */
+  open(sql: string): Promise<unknown> {
+    this.holdWrites();
+    const run = super.query as (sql: string) => Promise<unknown>;
+    const opened = run.call(this, sql);
+    setImmediate(() => this.flushWrites());
+    return opened;
+  }
+
+  /**
+   * Writes COMMIT right behind the next query, in the same write, without waiting for its answer (the
+   * client pipelines), and refuses every query after it until `unseal`: the scope's role and tenant end
+   * with that COMMIT, so a later statement would run as the connection's own user. Resolves with COMMIT's
+   * outcome.
    */
   commitAfterNext(): Promise<unknown> {
     return new Promise((resolve, reject) => {
@@ -57,13 +74,31 @@ export class PreparingClient extends pg.Client {
 
   override query(config: unknown, values?: unknown, callback?: unknown): any {
     if (this.sealed) return Promise.reject(new Error('this transaction has already committed'));
-    const result = this.send(config, values, callback);
     const after = this.afterNext;
+    if (after) this.holdWrites();
+    const result = this.send(config, values, callback);
     if (after) {
       this.afterNext = null;
       after();
     }
+    this.flushWrites();
     return result;
+  }
+
+  private get socket(): { cork(): void; uncork(): void } | undefined {
+    return (this as unknown as { connection?: { stream?: { cork(): void; uncork(): void } } }).connection?.stream;
+  }
+
+  private holdWrites(): void {
+    if (this.corked) return;
+    this.corked = true;
+    this.socket?.cork();
+  }
+
+  private flushWrites(): void {
+    if (!this.corked) return;
+    this.corked = false;
+    this.socket?.uncork();
   }
 
   private send(config: unknown, values?: unknown, callback?: unknown): any {

@@ -1,3 +1,4 @@
+import { Socket } from 'node:net';
 import { openTestStore } from '../../test/helpers/test-store';
 import type { Store } from './data-source';
 import { PreparingClient } from './prepared-statements';
@@ -168,6 +169,26 @@ describe('scoped transactions', () => {
     ).rejects.toThrow(/division by zero/);
     expect(await leadCount()).toBe(before);
     await cleanConnections();
+  });
+
+  it('writes the opening, a lone statement and its COMMIT to the socket at once', async () => {
+    const proto = Socket.prototype as unknown as Record<'_write' | '_writev', (...args: unknown[]) => unknown>;
+    let writes = 0;
+    const spies = (['_write', '_writev'] as const).map((method) => {
+      const original = proto[method];
+      return jest.spyOn(proto, method).mockImplementation(function (this: Socket, ...args: unknown[]) {
+        writes += 1;
+        return original.apply(this, args);
+      });
+    });
+    try {
+      const [row] = await store.tenant(tenantId, (m) => commitWith<{ n: number }>(m, `SELECT count(*)::int AS n FROM leads WHERE phone <> $1`, ['+10000000000']));
+      expect(row!.n).toBeGreaterThanOrEqual(0);
+    } finally {
+      for (const spy of spies) spy.mockRestore();
+    }
+    // PostgreSQL: BEGIN with its settings, the statement's messages and COMMIT leave in one write.
+    expect(writes).toBe(store.kind === 'postgres' ? 1 : 0);
   });
 
   it('refuses a malformed tenant id before touching the database', async () => {

@@ -190,10 +190,3 @@ export async function statementsPerTransaction(store: Store, run: () => Promise<
   return transactions;
 }
 
-/**
- * Database round trips of tenant transactions on PostgreSQL: one per statement, plus the open (BEGIN and
- * the role/tenant settings, sent together) and the COMMIT.
- */
-export function roundTrips(transactions: string[][]): number {
-  return transactions.reduce((n, statements) => n + statements.length + 2, 0);
-}
