@@ -14,7 +14,9 @@ interface Envelope {
  * enough; with Redis, events cross from worker processes to the API processes that hold the streams.
  * Best effort by design: the database stays the truth, a missed event only delays a refresh.
  * Events published in one turn of the event loop cross Redis as one message: under load every process
- * otherwise paid a Redis write and every other process a read and a parse for each event.
+ * otherwise paid a Redis write and every other process a read and a parse for each event. A process
+ * listens to the channel only while something in it subscribes (an open event stream): an API process
+ * with no console open, and every worker, would otherwise read and parse every event of every process.
  */
 export class LiveBus {
   private readonly emitter = new EventEmitter();
@@ -31,7 +33,6 @@ export class LiveBus {
       this.sub = new IORedis(redisUrl, { maxRetriesPerRequest: null });
       this.pub.on('error', () => undefined);
       this.sub.on('error', () => undefined);
-      void this.sub.subscribe(LiveBus.CHANNEL).catch(() => undefined);
       this.sub.on('message', (_channel, text: string) => {
         let envelope: Envelope;
         try {
@@ -55,7 +56,14 @@ export class LiveBus {
 
   subscribe(listener: (event: LiveEvent) => void): () => void {
     this.emitter.on('event', listener);
-    return () => this.emitter.off('event', listener);
+    if (this.emitter.listenerCount('event') === 1) void this.sub?.subscribe(LiveBus.CHANNEL).catch(() => undefined);
+    let subscribed = true;
+    return () => {
+      if (!subscribed) return;
+      subscribed = false;
+      this.emitter.off('event', listener);
+      if (this.emitter.listenerCount('event') === 0) void this.sub?.unsubscribe(LiveBus.CHANNEL).catch(() => undefined);
+    };
   }
 
   async close(): Promise<void> {
