@@ -16,6 +16,7 @@
  *     which the AI turns and sends drained, end to end; CPU time per text of each process.
  *
  *   npm run bench:sms            (env: SMS_BENCH_RATE, SMS_BENCH_SECONDS, SMS_BENCH_BURST, SMS_BENCH_LAYOUT,
+ *                                 SMS_BENCH_WARMUP (texts before A, default 50: JIT and pools are cold after it),
  *                                 SMS_BENCH_CPU_PROF, SMS_BENCH_TIMELINE=1 (A's worst latency per second),
  *                                 SMS_BENCH_WORKER_POOL_SIZE (the worker's DATABASE_POOL_SIZE); and Tandem's own
  *                                 WORKER_NICE, WORKER_CONCURRENCY, DATABASE_POOL_SIZE)
@@ -28,6 +29,7 @@ import os from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { Worker } from 'node:worker_threads';
+import IORedis from 'ioredis';
 import { createEngine } from '../core/index';
 import { one, rows } from '../core/store/sql';
 import { fmt, percentile, scratchDatabase, sleep } from './bench-support';
@@ -35,7 +37,7 @@ import { fmt, percentile, scratchDatabase, sleep } from './bench-support';
 const RATE = Number(process.env.SMS_BENCH_RATE ?? 300);
 const SECONDS = Number(process.env.SMS_BENCH_SECONDS ?? 20);
 const BURST = Number(process.env.SMS_BENCH_BURST ?? 3000);
-const WARMUP = 50;
+const WARMUP = Number(process.env.SMS_BENCH_WARMUP ?? 50);
 const LAYOUT = (process.env.SMS_BENCH_LAYOUT ?? 'split') as 'split' | 'all' | 'api';
 /** When set, each Tandem process writes a V8 CPU profile there (open in Chrome DevTools). */
 const CPU_PROFILE_DIR = process.env.SMS_BENCH_CPU_PROF;
@@ -151,6 +153,21 @@ function startNode(role: 'api' | 'worker' | 'all', env: NodeJS.ProcessEnv): Prom
     child.once('exit', (code) => reject(new Error(`${role} process exited with ${code}`)));
     child.once('message', (m: { kind: string; port: number }) => resolve({ child, port: m.port, ask }));
   });
+}
+
+/** Deletes this run's queue keys: a run whose jobs were not all consumed (the API-alone layout) leaves thousands. */
+async function dropKeys(redisUrl: string, prefix: string): Promise<void> {
+  const redis = new IORedis(redisUrl);
+  try {
+    let cursor = '0';
+    do {
+      const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 1000);
+      if (keys.length > 0) await redis.del(...keys);
+      cursor = next;
+    } while (cursor !== '0');
+  } finally {
+    redis.disconnect();
+  }
 }
 
 async function main() {
@@ -310,6 +327,7 @@ async function main() {
     fakeTwilio.close();
     await setup.stop();
     await db.drop();
+    await dropKeys(redisUrl, queuePrefix);
   }
 }
 
