@@ -12,6 +12,7 @@ import { createEngine } from '../core/index';
 import { createApp } from '../server/app';
 import { composeWith, connectors, routes } from '../server/compose';
 import { loadConfig } from '../server/config';
+import { keepConnectionsAlive } from '../server/http/keep-alive';
 import { Metrics } from '../server/http/metrics';
 import { lowerProcessPriority } from '../server/process-priority';
 
@@ -34,7 +35,7 @@ async function main() {
   const metrics = new Metrics({ queue: async () => 0, outbox: async () => 0 });
   const app = await createApp({ engine, config, logger: pino({ level: 'silent' }), metrics, connectors, routes, healthOnly: role === 'worker' });
   const server = await new Promise<http.Server>((r) => {
-    const s = app.listen(0, '127.0.0.1', () => r(s));
+    const s = keepConnectionsAlive(app.listen(0, '127.0.0.1', () => r(s)));
   });
   if (role === 'worker') lowerProcessPriority(config.workerNice);
   await engine.start(role);

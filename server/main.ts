@@ -5,6 +5,7 @@ import type { Logger as PinoLogger } from 'pino';
 import { createEngine, type Engine, type ProcessRole } from '../core/index';
 import { createApp, type Connector, type RouteModule } from './app';
 import type { TandemConfig } from './config';
+import { keepConnectionsAlive } from './http/keep-alive';
 import { Metrics } from './http/metrics';
 import { RateLimitStores } from './http/rate-limit-stores';
 import { lowerProcessPriority } from './process-priority';
@@ -72,7 +73,7 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
     rateLimits,
   });
   const server = await new Promise<Server>((resolve, reject) => {
-    const s = app.listen(config.port, config.host, () => resolve(s));
+    const s = keepConnectionsAlive(app.listen(config.port, config.host, () => resolve(s)));
     s.once('error', reject);
   });
   if (role === 'worker') lowerProcessPriority(config.workerNice);
