@@ -4,6 +4,7 @@
  */
 import { useCallback, useEffect, useId, useRef, useState } from 'react';
 import type { ConversationView, MessageView } from '../../../core/domain/conversation-view';
+import { deliveryOf } from '../delivery';
 import type { ActionType, Autonomy } from '../../../core/domain/types';
 import { act, conflictView, errorText, getConversation, type ActionFields } from '../api';
 import { useLive } from '../live';
@@ -114,7 +115,7 @@ export function ConversationPanel({ conversationId, onChanged, headingLevel = 2 
           <li key={m.id} className={`bubble ${m.direction}`}>
             <span className="who">
               {m.authorName ?? AUTHOR[m.author]} · <time dateTime={m.createdAt}>{formatTime(m.createdAt)}</time>
-              {m.direction === 'out' && <> · {m.status}{m.scheduledFor ? ` until ${formatTime(m.scheduledFor)}` : ''}</>}
+              {m.direction === 'out' && <> · {deliveryOf(m)}{m.scheduledFor ? ` until ${formatTime(m.scheduledFor)}` : ''}</>}
             </span>
             <span className="body">{m.body}</span>
           </li>
