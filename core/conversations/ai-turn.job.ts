@@ -89,6 +89,31 @@ interface TurnContext {
   handedBack: boolean;
 }
 
+/** What the model is given: the lead, the settings, the text to answer and the history before it. */
+function turnContext(turn: TurnRow, messageId: string): TurnContext {
+  const all = turn.messages;
+  const inbound = all.find((x) => x.id === messageId)!;
+  const handedBackAt = turn.handed_back_at ? new Date(turn.handed_back_at).getTime() : null;
+  let marked = false;
+  const history = all
+    .filter((x) => x.id !== messageId && !['blocked', 'failed'].includes(x.status))
+    .map((x): TurnHistoryItem => {
+      const at = new Date(x.created_at);
+      const afterHandback = handedBackAt !== null && !marked && at.getTime() >= handedBackAt;
+      if (afterHandback) marked = true;
+      return { direction: x.direction, author: x.author, body: x.body, at: at.toISOString(), ...(afterHandback ? { afterHandback } : {}) };
+    });
+  const aiSinceHandback = handedBackAt !== null && all.some((x) => x.author === 'ai' && new Date(x.created_at).getTime() >= handedBackAt);
+  return {
+    conversation: { autonomy_override: turn.autonomy_override },
+    lead: { id: turn.lead_id, first_name: turn.first_name, score: turn.score, tag: turn.tag, signals: turn.signals, language: turn.language },
+    settings: resolveSettings(turn.settings),
+    inbound: { id: inbound.id, body: inbound.body },
+    history,
+    handedBack: handedBackAt !== null && !aiSinceHandback,
+  };
+}
+
 /**
  * `conversation.ai-turn`: one inbound text in AI mode → the AI pipeline (outside any transaction: a model
  * call can take seconds) → stages stored on the message, the lead's score updated, then a decision:
@@ -110,34 +135,11 @@ export function aiTurnJob(deps: ConversationDeps, pipeline: () => AiPipeline): J
       const { messageId, conversationId } = event.payload;
       // The read is its transaction's only statement: it commits with it, in one round trip.
       const turn = isUuid(conversationId) ? await deps.store.tenant(tenantId, (m) => readTurn(m, conversationId)) : null;
-      const input = await (async (): Promise<TurnContext | null> => {
-        if (!turn || !stillCurrent(turn, messageId)) {
-          await deps.store.tenant(tenantId, (m) => ctx.complete(m));
-          return null;
-        }
-        const all = turn.messages;
-        const inbound = all.find((x) => x.id === messageId)!;
-        const handedBackAt = turn.handed_back_at ? new Date(turn.handed_back_at).getTime() : null;
-        let marked = false;
-        const history = all
-          .filter((x) => x.id !== messageId && !['blocked', 'failed'].includes(x.status))
-          .map((x): TurnHistoryItem => {
-            const at = new Date(x.created_at);
-            const afterHandback = handedBackAt !== null && !marked && at.getTime() >= handedBackAt;
-            if (afterHandback) marked = true;
-            return { direction: x.direction, author: x.author, body: x.body, at: at.toISOString(), ...(afterHandback ? { afterHandback } : {}) };
-          });
-        const aiSinceHandback = handedBackAt !== null && all.some((x) => x.author === 'ai' && new Date(x.created_at).getTime() >= handedBackAt);
-        return {
-          conversation: { autonomy_override: turn.autonomy_override },
-          lead: { id: turn.lead_id, first_name: turn.first_name, score: turn.score, tag: turn.tag, signals: turn.signals, language: turn.language },
-          settings: resolveSettings(turn.settings),
-          inbound: { id: inbound.id, body: inbound.body },
-          history,
-          handedBack: handedBackAt !== null && !aiSinceHandback,
-        };
-      })();
-      if (!input) return;
+      if (!turn || !stillCurrent(turn, messageId)) {
+        await deps.store.tenant(tenantId, (m) => ctx.complete(m));
+        return;
+      }
+      const input = turnContext(turn, messageId);
       const autonomy = effectiveAutonomy(input.conversation, input.settings);
       const outcome = await pipeline().runTurn({
         tenantId,

@@ -1,4 +1,5 @@
 import type { EntityManager } from 'typeorm';
+import { commitWith, rows } from '../store/sql';
 import type { JobRegistry } from './job-registry';
 
 export interface OutboxEvent {
@@ -20,10 +21,11 @@ export class Outbox {
 
   constructor(private readonly registry: JobRegistry) {}
 
-  async publish(m: EntityManager, events: OutboxEvent[]): Promise<number> {
+  /** Inserts the events' rows; with `last`, as the caller's transaction's last statement (`commitWith`). */
+  async publish(m: EntityManager, events: OutboxEvent[], opts: { last?: boolean } = {}): Promise<number> {
     const insert = this.insertStatement(events);
     if (!insert) return 0;
-    await m.query(insert.sql, insert.params);
+    await (opts.last ? commitWith : rows)(m, insert.sql, insert.params);
     return insert.rows;
   }
 

@@ -61,7 +61,7 @@ async function storeOrdinaryText(m: EntityManager, outbox: Outbox, input: Inboun
   const messageId = randomUUID();
   const lead = await lockLead(m, input.from);
   if (!lead) {
-    const first = await storeFirstText(m, outbox, { input, messageId, events: ordinaryEvents(input.tenantId, messageId, false), final: true });
+    const first = await storeFirstText(m, outbox, { input, messageId, events: ordinaryEvents(input.tenantId, messageId, false), last: true });
     if (first.kind === 'seen') return duplicateOf(first.messageId);
     if (first.kind !== 'stored') return AGAIN;
     live.push({ type: 'message.received', conversationId: first.lead.conversation_id!, leadId: first.lead.id });
@@ -70,7 +70,7 @@ async function storeOrdinaryText(m: EntityManager, outbox: Outbox, input: Inboun
   const conversationId = lead.conversation_id;
   if (!conversationId) return AGAIN;
   const events = ordinaryEvents(input.tenantId, messageId, lead.opted_out)(lead.id)(conversationId);
-  const stored = await storeMessage(m, outbox, { input, leadId: lead.id, conversationId, messageId, events, final: true });
+  const stored = await storeMessage(m, outbox, { input, leadId: lead.id, conversationId, messageId, events, last: true });
   if (!stored.inserted) {
     // A redelivery, answered with the text already stored; or a race the full path sorts out.
     return stored.current_conversation_id === conversationId && stored.stored_message_id ? duplicateOf(stored.stored_message_id) : AGAIN;
@@ -231,7 +231,7 @@ function lockLead(m: EntityManager, phone: string): Promise<LockedLead | null> {
 async function storeFirstText(
   m: EntityManager,
   outbox: Outbox,
-  x: { input: InboundSms; messageId: string; events: (leadId: string, optedOut: boolean) => (conversationId: string) => OutboxEvent[]; final?: boolean },
+  x: { input: InboundSms; messageId: string; events: (leadId: string, optedOut: boolean) => (conversationId: string) => OutboxEvent[]; last?: boolean },
 ): Promise<{ kind: 'stored'; lead: LockedLead } | { kind: 'seen'; messageId: string } | { kind: 'raced' }> {
   const { input, messageId } = x;
   const leadId = randomUUID();
@@ -249,7 +249,7 @@ async function storeFirstText(
   ];
   const publish = outbox.insertStatement(x.events(leadId, false)(conversationId), params.length + 1, 'EXISTS (SELECT 1 FROM ins)');
   if (publish) params.push(...publish.params);
-  const [row] = await (x.final ? commitWith : rows)<LockedLead & { seen_message_id: string | null }>(
+  const [row] = await (x.last ? commitWith : rows)<LockedLead & { seen_message_id: string | null }>(
     m,
     `WITH seen AS (SELECT id FROM messages WHERE provider_message_id = $9::text),
           l AS (INSERT INTO leads (id, tenant_id, phone, source, consent_state)
@@ -291,12 +291,12 @@ interface StoreOutcome {
 async function storeMessage(
   m: EntityManager,
   outbox: Outbox,
-  x: { input: InboundSms; leadId: string; conversationId: string; messageId: string; events: OutboxEvent[]; final?: boolean },
+  x: { input: InboundSms; leadId: string; conversationId: string; messageId: string; events: OutboxEvent[]; last?: boolean },
 ): Promise<StoreOutcome> {
   const params: unknown[] = [x.input.tenantId, x.conversationId, x.leadId, x.input.body, x.input.provider, x.input.providerMessageId, x.messageId];
   const publish = outbox.insertStatement(x.events, params.length + 1, 'EXISTS (SELECT 1 FROM ins)');
   if (publish) params.push(...publish.params);
-  const [row] = await (x.final ? commitWith : rows)<StoreOutcome>(
+  const [row] = await (x.last ? commitWith : rows)<StoreOutcome>(
     m,
     `WITH cur AS (SELECT id FROM conversations WHERE lead_id = $3::uuid ORDER BY created_at DESC, id DESC LIMIT 1),
           ins AS (INSERT INTO messages (id, tenant_id, conversation_id, lead_id, direction, author, body, status, provider, provider_message_id, created_at, updated_at)

@@ -6,7 +6,7 @@ import type { MessageStatus } from '../domain/types';
 import type { JobContext, JobHandler } from '../jobs/job-registry';
 import { SmsProviderError, type SmsProvider } from '../ports/sms-provider.port';
 import { isStatusAdvance } from '../sms/message-status';
-import { commitWith, one, rows, SqlParams } from '../store/sql';
+import { commitWith, one, SqlParams } from '../store/sql';
 import { resolveSettings } from '../tenants/tenant-settings';
 import { recordConsent } from './consent';
 import { SERVICE_KINDS, type OutboundKind } from './outbound';
@@ -313,9 +313,7 @@ export async function recordAnswer(
   const c = await recordSent(deps, m, tenantId, msg, leadId, sent);
   if (SERVICE_KINDS.has(kind)) return;
   const next = nextFollowUp(deps, tenantId, { id: msg.conversation_id, ...c }, resolveSettings(c.settings).followUpCadenceDays, c.last_outbound_at);
-  const insert = next ? deps.jobs.outbox.insertStatement([next]) : null;
-  // The caller's transaction ends here (`last`): COMMIT rides with the follow-up's insert.
-  if (insert) await (opts.last ? commitWith : rows)(m, insert.sql, insert.params);
+  if (next) await deps.jobs.outbox.publish(m, [next], opts);
 }
 
 /**

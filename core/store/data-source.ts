@@ -134,11 +134,9 @@ export async function openStore(options: StoreOptions): Promise<Store> {
  * A PostgreSQL transaction that opens and takes its role and tenant (`BEGIN; SELECT set_config(...)` as one
  * simple-protocol message; only constants and a checked UUID are inlined) without waiting for the answer:
  * the client pipelines, so the work's first statement follows it in the same write and the two share a
- * round trip. (PostgreSQL parses a simple-protocol message whole before running any of it; this text is
- * constant but for a checked UUID, so it cannot fail to parse, and once BEGIN has run, a failed setting
- * aborts the transaction and every statement behind it fails.)
- * Should the opening fail, the statements behind it fail with it (an aborted transaction), and its error is
- * the one thrown. On this kind of machine each round trip is the dominant cost of a short transaction.
+ * round trip. PostgreSQL parses a simple-protocol message whole before running any of it, and this text is
+ * constant but for a checked UUID, so it cannot fail to parse; once BEGIN has run, a failed setting aborts
+ * the transaction, the statements behind it fail with it, and the opening's error is the one thrown. On this kind of machine each round trip is the dominant cost of a short transaction.
  * The work may end the transaction itself with `commitWith` (core/store/sql.ts): its last statement and
  * COMMIT then share a round trip too.
  * TypeORM is told a transaction is active, so nothing run on the manager opens one of its own.
