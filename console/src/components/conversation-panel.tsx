@@ -7,6 +7,7 @@ import type { ConversationView, MessageView } from '../../../core/domain/convers
 import { deliveryOf } from '../delivery';
 import type { ActionType, Autonomy } from '../../../core/domain/types';
 import { act, conflictView, errorText, getConversation, type ActionFields } from '../api';
+import { Latest } from '../latest';
 import { useLive } from '../live';
 import { formatTime, TagBadge } from './bits';
 
@@ -24,14 +25,20 @@ export function ConversationPanel({ conversationId, onChanged, headingLevel = 2 
   const ids = useId();
   const editRef = useRef<HTMLTextAreaElement>(null);
 
-  const load = useCallback(async () => {
-    try {
-      setView(await getConversation(conversationId));
-      setError(null);
-    } catch (err) {
-      setError(errorText(err));
-    }
-  }, [conversationId]);
+  // A refetch started before an action, or for the conversation shown before, must not overwrite what is newer.
+  const latest = useRef(new Latest()).current;
+  const load = useCallback(
+    () =>
+      latest.run(
+        () => getConversation(conversationId),
+        (next) => {
+          setView(next);
+          setError(null);
+        },
+        (err) => setError(errorText(err)),
+      ),
+    [conversationId, latest],
+  );
 
   useEffect(() => {
     setView(null);
@@ -56,6 +63,7 @@ export function ConversationPanel({ conversationId, onChanged, headingLevel = 2 
     try {
       const next = await act(view.id, type, view.version, fields);
       setView(next);
+      void load(); // whatever refetch was in flight may predate the action: it is dropped, and this one is newer
       if (type === 'edit') setEditing(false);
       if (type === 'send') setText('');
       if (type === 'note') setNote('');
@@ -64,6 +72,7 @@ export function ConversationPanel({ conversationId, onChanged, headingLevel = 2 
       const fresh = conflictView(err);
       if (fresh) {
         setView(fresh);
+        void load();
         setEditing(false);
         setNotice(`${errorText(err)}. You are now looking at the current conversation; nothing was done.`);
         onChanged?.();

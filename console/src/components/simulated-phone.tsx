@@ -5,6 +5,7 @@
 import { useCallback, useEffect, useId, useRef, useState } from 'react';
 import { errorText, phoneMessages, phoneReply, type PhoneMessage } from '../api';
 import { formatTime } from './bits';
+import { Latest } from '../latest';
 import { useLive } from '../live';
 
 const POLL_MS = 1000;
@@ -17,15 +18,19 @@ export function SimulatedPhone({ phone }: { phone: string | null }) {
   const id = useId();
   const end = useRef<HTMLLIElement>(null);
 
+  // The poll, live events and a reply all refetch; only the newest answer (and this phone's) is shown.
+  const latest = useRef(new Latest()).current;
   const load = useCallback(async () => {
     if (!phone) return;
-    try {
-      setMessages(await phoneMessages(phone));
-      setError(null);
-    } catch (err) {
-      setError(errorText(err));
-    }
-  }, [phone]);
+    await latest.run(
+      () => phoneMessages(phone),
+      (next) => {
+        setMessages(next);
+        setError(null);
+      },
+      (err) => setError(errorText(err)),
+    );
+  }, [phone, latest]);
 
   // Events say "look again" at once; the poll covers texts that arrive without one.
   useEffect(() => {

@@ -3,6 +3,7 @@ import { useCallback, useEffect, useRef, useState } from 'react';
 import { errorText, listConversations, type ConversationListItem, type Filters } from '../api';
 import { formatTime, TagBadge } from '../components/bits';
 import { ConversationPanel } from '../components/conversation-panel';
+import { Latest } from '../latest';
 import { useLive } from '../live';
 
 export function Inbox({ headingLevel = 1, compact = false }: { headingLevel?: 1 | 2; compact?: boolean }) {
@@ -11,26 +12,38 @@ export function Inbox({ headingLevel = 1, compact = false }: { headingLevel?: 1 
   const [error, setError] = useState<string | null>(null);
   const [selected, setSelected] = useState<string | null>(null);
   const timer = useRef<ReturnType<typeof setTimeout> | null>(null);
+  const latest = useRef(new Latest()).current;
 
-  const load = useCallback(async () => {
-    try {
-      const page = await listConversations(filters);
-      setItems(page.items);
-      setError(null);
-    } catch (err) {
-      setError(errorText(err));
-    }
-  }, [filters]);
+  const load = useCallback(
+    () =>
+      latest.run(
+        () => listConversations(filters),
+        (page) => {
+          setItems(page.items);
+          setError(null);
+        },
+        (err) => setError(errorText(err)),
+      ),
+    [filters, latest],
+  );
+  const loadNow = useRef(load);
+  loadNow.current = load;
 
   useEffect(() => {
     void load();
   }, [load]);
 
-  // Bursts of events (a text, its status, the AI turn) become one refetch.
+  // Bursts of events (a text, its status, the AI turn) become one refetch, with the filters in force when it fires.
   useLive(() => {
     if (timer.current) clearTimeout(timer.current);
-    timer.current = setTimeout(() => void load(), 150);
+    timer.current = setTimeout(() => void loadNow.current(), 150);
   });
+  useEffect(
+    () => () => {
+      if (timer.current) clearTimeout(timer.current);
+    },
+    [],
+  );
 
   const H = `h${headingLevel}` as 'h1' | 'h2';
   const id = `inbox-${headingLevel}`;
