@@ -188,6 +188,32 @@ describe(`capture (${process.env.DATABASE_URL ? 'PostgreSQL' : 'PGlite'})`, () =
     expect(second.conversationId).not.toBe(first.conversationId);
   });
 
+  // Two connections are needed to see a wait: PostgreSQL only (PGlite has one).
+  if (process.env.DATABASE_URL) {
+    it('opening a new conversation excludes an ordinary inbound text’s lock on the lead, so the text lands in it', async () => {
+      const phone = nextPhone();
+      const first = await engine.capture(formId, req(body({ phone })));
+      await engine.store.tenant(tenantId, (m) => m.query(`UPDATE conversations SET status = 'closed' WHERE id = $1`, [first.conversationId]));
+      let capturing: ReturnType<typeof engine.capture> | null = null;
+      await engine.store.tenant(tenantId, async (m) => {
+        // What an inbound text holds between its lookup and the statement that stores it (core/messaging/inbound.service.ts).
+        await m.query(`SELECT id FROM leads WHERE id = $1 FOR KEY SHARE`, [first.leadId]);
+        capturing = engine.capture(formId, req(body({ phone })));
+        capturing.catch(() => undefined); // reported below
+        const until = Date.now() + 5000;
+        for (;;) {
+          const [r] = await engine.store.dataSource.query(`SELECT EXISTS (SELECT 1 FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock') AS waiting`);
+          if (r.waiting) break;
+          if (Date.now() > until) throw new Error('capture did not wait for the text’s lock on the lead');
+          await new Promise((resolve) => setTimeout(resolve, 10));
+        }
+      });
+      const second = await capturing!;
+      expect(second.leadId).toBe(first.leadId);
+      expect(second.conversationId).not.toBe(first.conversationId);
+    });
+  }
+
   it('idempotency: the same key returns the first result with 200 and stores one submission, also when sent at once', async () => {
     const phone = nextPhone();
     const b = body({ phone });

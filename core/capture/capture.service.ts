@@ -272,6 +272,8 @@ export class CaptureService {
 
     // Same phone first, else the newest lead with this email; with its open conversation, if any. Two
     // branches so each uses its own index (an OR would make the planner read all of the tenant's leads).
+    // FOR UPDATE, the one lock an ordinary inbound text's FOR KEY SHARE waits for: this may open a new
+    // conversation, and a text arriving meanwhile must land in it, not reopen the closed one.
     const lead = await one<LeadRow & { open_conversation_id: string | null }>(
       m,
       `SELECT l.*, (SELECT c.id FROM conversations c WHERE c.lead_id = l.id AND c.status <> 'closed' ORDER BY c.created_at DESC, c.id DESC LIMIT 1) AS open_conversation_id
@@ -280,7 +282,7 @@ export class CaptureService {
                (SELECT id, 1 AS rank FROM leads WHERE $2::text IS NOT NULL AND email_lower = lower($2)
                  ORDER BY created_at DESC, id DESC LIMIT 1)) hit
          JOIN leads l ON l.id = hit.id
-        ORDER BY hit.rank LIMIT 1 FOR NO KEY UPDATE OF l`,
+        ORDER BY hit.rank LIMIT 1 FOR UPDATE OF l`,
       [phone, fields.email],
     );
 

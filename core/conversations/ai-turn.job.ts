@@ -152,9 +152,10 @@ export function aiTurnJob(deps: ConversationDeps, pipeline: () => AiPipeline): J
 
       const publish = deps.jobs.outbox.publish.bind(deps.jobs.outbox);
       await deps.store.tenant(tenantId, async (m) => {
-        // The lead's lock, alone: a STOP or a newer text takes it too, so either it committed before and the
-        // next statement sees it, or it waits for this transaction.
-        const lead = (await getLeadRow(m, input.lead.id, true))!;
+        // The lead's lock and the conversation's, before anything is read: a STOP takes the lead, a newer
+        // text its conversation, so either it committed before and the next statement sees it, or it waits
+        // for this transaction.
+        const lead = (await lockLeadAndConversation(m, input.lead.id, conversationId))!;
         const state = await recordTurn(deps, ctx, m, { tenantId, messageId, conversationId, lead, outcome });
         if (!stillCurrent({ ...state, opted_out: lead.opted_out }, messageId) || outcome.blocked) return;
         if (outcome.decision.action === 'opt_out') {
@@ -193,6 +194,15 @@ export function aiTurnJob(deps: ConversationDeps, pipeline: () => AiPipeline): J
       deps.live.publish({ tenantId, type: 'conversation.updated', conversationId, leadId: input.lead.id });
     },
   };
+}
+
+/** The lead's row, then its conversation's, locked in one statement (docs/ARCHITECTURE.md, "Lock order"). */
+function lockLeadAndConversation(m: EntityManager, leadId: string, conversationId: string): Promise<LeadRow | null> {
+  return one<LeadRow>(
+    m,
+    `SELECT l.* FROM leads l JOIN conversations c ON c.lead_id = l.id WHERE l.id = $1 AND c.id = $2 FOR NO KEY UPDATE OF l, c`,
+    [leadId, conversationId],
+  );
 }
 
 /**

@@ -160,6 +160,72 @@ describe(`lock order: the lead first (${PG ? 'PostgreSQL' : 'PGlite'})`, () => {
 
   // Two connections are needed to see one wait or not: PostgreSQL only (PGlite has one).
   if (PG) {
+    const text = (from: string, body: string) =>
+      engine.messaging.receive({ tenantId, from, to: '+12125550100', body, providerMessageId: `SMlockin${++phone}`, provider: 'twilio' });
+    const phoneOf = async (leadId: string) => (await engine.store.tenant(tenantId, (m) => one<{ phone: string }>(m, `SELECT phone FROM leads WHERE id = $1`, [leadId])))!.phone;
+
+    it('an ordinary text from a known lead does not wait for a lead holder (the send job at its gate)', async () => {
+      const { leadId, conversationId } = await newLead();
+      const from = await phoneOf(leadId);
+      const stored = await engine.store.tenant(tenantId, async (m) => {
+        await m.query(`SELECT id FROM leads WHERE id = $1 FOR NO KEY UPDATE`, [leadId]);
+        let timer: ReturnType<typeof setTimeout> | undefined;
+        const waited = new Promise<never>((_, reject) => {
+          timer = setTimeout(() => reject(new Error('the text waited for the lead’s lock')), 3000);
+        });
+        try {
+          return await Promise.race([text(from, 'Is it still available?'), waited]);
+        } finally {
+          clearTimeout(timer);
+        }
+      });
+      expect(stored).toMatchObject({ duplicate: false, conversationId, keyword: null });
+    });
+
+    it('an AI turn locks the conversation with the lead, so a newer text committing meanwhile stops it answering the older one', async () => {
+      const { leadId, conversationId } = await newLead();
+      const first = await text(await phoneOf(leadId), 'Do you have anything with 3 beds?');
+      let turn: ReturnType<typeof runJobOnce> | null = null;
+      await engine.store.tenant(tenantId, async (m) => {
+        // A newer text, as its storing statement takes its locks: the conversation, then the text.
+        await m.query(`SELECT id FROM conversations WHERE id = $1 FOR NO KEY UPDATE`, [conversationId]);
+        await m.query(`INSERT INTO messages (tenant_id, conversation_id, lead_id, direction, author, body, status) VALUES ($1, $2, $3, 'in', 'lead', 'Make that 4 beds', 'received')`, [
+          tenantId,
+          conversationId,
+          leadId,
+        ]);
+        turn = runJobOnce('message.received', 'conversation.ai-turn', { messageId: first.messageId, conversationId });
+        turn.catch(() => undefined); // reported below, after this transaction
+        await someoneWaitsForALock();
+      });
+      expect(await turn!).toEqual({ outcome: 'completed', error: null });
+      // Autopilot would have answered "3 beds"; the turn saw the newer text and left it to that text's own turn.
+      const answered = await engine.store.tenant(tenantId, (m) =>
+        one<{ n: number }>(m, `SELECT (SELECT count(*) FROM messages WHERE conversation_id = $1 AND direction = 'out') + (SELECT count(*) FROM drafts WHERE conversation_id = $1) AS n`, [conversationId]),
+      );
+      expect(Number(answered!.n)).toBe(0);
+    });
+
+    it('an ordinary text takes its conversation before the drafts, as agent commands do, so it waits instead of deadlocking', async () => {
+      const { leadId, conversationId } = await newLead();
+      const from = await phoneOf(leadId);
+      await engine.store.tenant(tenantId, (m) =>
+        m.query(`INSERT INTO drafts (tenant_id, conversation_id, body, reason, confidence) VALUES ($1, $2, 'We are open 9 to 6.', 'test', 0.9)`, [tenantId, conversationId]),
+      );
+      let running: ReturnType<typeof text> | null = null;
+      await engine.store.tenant(tenantId, async (m) => {
+        await m.query(`SELECT id FROM conversations WHERE id = $1 FOR NO KEY UPDATE`, [conversationId]);
+        running = text(from, 'Actually, make it Saturday');
+        running.catch(() => undefined); // reported below, after this transaction
+        await someoneWaitsForALock();
+        // An approve holding the conversation now locks the pending draft: had the text locked it first, each would wait for the other.
+        await m.query(`SELECT id FROM drafts WHERE conversation_id = $1 AND status = 'pending' FOR UPDATE`, [conversationId]);
+      });
+      await expect(running!).resolves.toMatchObject({ duplicate: false, conversationId });
+      const draft = await engine.store.tenant(tenantId, (m) => one<{ status: string }>(m, `SELECT status FROM drafts WHERE conversation_id = $1`, [conversationId]));
+      expect(draft!.status).toBe('superseded');
+    });
+
     it('a lead holder keeps other lead holders out, but not a row that merely references the lead', async () => {
       const { leadId, conversationId } = await newLead();
       const inOtherTransaction = (sql: string, params: unknown[]) =>

@@ -101,7 +101,7 @@ describe(`inbound SMS (${process.env.DATABASE_URL ? 'PostgreSQL' : 'PGlite'})`, 
     await close();
   });
 
-  it('stores an ordinary text from a known lead in two statements: lock the lead, then everything else', async () => {
+  it('stores an ordinary text from a known lead in two statements: share-lock the lead, then everything else', async () => {
     const phone = nextPhone();
     const { leadId, conversationId } = await createLead(engine, tenantId, { phone });
     await tx((m) => m.query(`UPDATE conversations SET status = 'closed', followup_step = 2 WHERE id = $1`, [conversationId]));
@@ -121,7 +121,7 @@ describe(`inbound SMS (${process.env.DATABASE_URL ? 'PostgreSQL' : 'PGlite'})`, 
     // The lock rides with the opening, COMMIT with the store: 2 round trips on PostgreSQL (4 before).
     expect(statements).toHaveLength(2);
     expect(roundTrips).toBe(engine.store.kind === 'postgres' ? 2 : 0);
-    expect(statements[0]).toMatch(/FOR NO KEY UPDATE OF l/);
+    expect(statements[0]).toMatch(/FOR KEY SHARE OF l/);
     const [stored] = await messagesWithSid(sid);
     expect(result).toEqual({ duplicate: false, messageId: stored!.id, conversationId, keyword: null });
     const message = await tx((m) => one(m, `SELECT conversation_id, lead_id, direction, author, body, status, provider FROM messages WHERE id = $1`, [stored!.id]));

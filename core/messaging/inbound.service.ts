@@ -56,10 +56,15 @@ const AGAIN = Symbol('again');
  * transaction), then one statement that stores the text, or creates the stranger who sent it, with COMMIT
  * right behind it: two round trips in all. Returns AGAIN, having changed nothing, whenever the full path is
  * needed (a lead without a conversation, a concurrent first text, a newer conversation).
+ *
+ * The lead is locked only `FOR KEY SHARE`. The send job holds the lead `FOR NO KEY UPDATE` from its
+ * compliance gate to its commit, in a worker that may share the CPU with this process; a text that queued
+ * behind it waited on the worker. What that lock serialises, consent, an ordinary text does not change: a
+ * STOP racing it is settled at the send job's gate, as before.
  */
 async function storeOrdinaryText(m: EntityManager, outbox: Outbox, input: InboundSms, live: LiveNote[]): Promise<InboundResult | typeof AGAIN> {
   const messageId = randomUUID();
-  const lead = await lockLead(m, input.from);
+  const lead = await lockLead(m, input.from, 'KEY SHARE');
   if (!lead) {
     const first = await storeFirstText(m, outbox, { input, messageId, events: ordinaryEvents(input.tenantId, messageId, false), last: true });
     if (first.kind === 'seen') return duplicateOf(first.messageId);
@@ -95,7 +100,7 @@ async function storeText(m: EntityManager, deps: ConversationDeps, input: Inboun
   const eventsFor = (leadId: string, optedOut: boolean) => (conversationId: string): OutboxEvent[] =>
     keywordPathFor(optedOut) ? [] : ordinaryEvents(input.tenantId, messageId, optedOut)(leadId)(conversationId);
 
-  let lead = await lockLead(m, input.from);
+  let lead = await lockLead(m, input.from, 'NO KEY UPDATE');
   let stored: StoredText | null = null;
   if (!lead) {
     const first = await storeFirstText(m, outbox, { input, messageId, events: eventsFor });
@@ -105,7 +110,7 @@ async function storeText(m: EntityManager, deps: ConversationDeps, input: Inboun
       stored = { duplicate: false, conversationId: first.lead.conversation_id! };
     } else {
       // Another delivery created the lead while this statement waited for it: lock it and go on as usual.
-      lead = (await lockLead(m, input.from))!;
+      lead = (await lockLead(m, input.from, 'NO KEY UPDATE'))!;
     }
   }
   const optedOut = lead.opted_out;
@@ -206,16 +211,18 @@ async function storedMessageId(m: EntityManager, providerMessageId: string): Pro
 }
 
 /**
- * The lead behind a phone number, row-locked for the rest of the transaction (the send job takes the same
- * lock, so a STOP and a queued reply are serialised), with its latest conversation. That conversation was
- * read in the same statement, so possibly before a lock holder committed a newer one: `storeMessage`
- * checks it again.
+ * The lead behind a phone number, with its latest conversation, row-locked for the rest of the transaction.
+ * `FOR NO KEY UPDATE` (keywords: consent changes) is the send job's lock, so a STOP and a queued reply are
+ * serialised. `FOR KEY SHARE` (an ordinary text) does not wait for that lock, but does for capture's
+ * `FOR UPDATE` while it opens a new conversation, so the text's next statement sees that conversation. The
+ * conversation was read in this statement, so possibly before a lock holder committed a newer one:
+ * `storeMessage` checks it again.
  */
-function lockLead(m: EntityManager, phone: string): Promise<LockedLead | null> {
+function lockLead(m: EntityManager, phone: string, strength: 'NO KEY UPDATE' | 'KEY SHARE'): Promise<LockedLead | null> {
   return one<LockedLead>(
     m,
     `SELECT l.*, (SELECT c.id FROM conversations c WHERE c.lead_id = l.id ORDER BY c.created_at DESC, c.id DESC LIMIT 1) AS conversation_id
-       FROM leads l WHERE l.phone = $1 FOR NO KEY UPDATE OF l`,
+       FROM leads l WHERE l.phone = $1 FOR ${strength} OF l`,
     [phone],
   );
 }
@@ -287,6 +294,10 @@ interface StoreOutcome {
  * pending AI draft stale, stops the nurture cadence and reopens a closed conversation; the version moves so
  * an agent acting on the old view gets a conflict. Nothing is stored when `conversationId` is no longer the
  * lead's latest (read here, after the lock): the caller retries with `current_conversation_id`.
+ *
+ * The conversation's row is locked before anything else (`cur`, which `ins` reads first), then the drafts:
+ * the order in which agent commands and the AI turn take them, so this statement waits for those instead of
+ * deadlocking with them when its caller holds the lead only `FOR KEY SHARE`, which they do not wait for.
  */
 async function storeMessage(
   m: EntityManager,
@@ -298,7 +309,7 @@ async function storeMessage(
   if (publish) params.push(...publish.params);
   const [row] = await (x.last ? commitWith : rows)<StoreOutcome>(
     m,
-    `WITH cur AS (SELECT id FROM conversations WHERE lead_id = $3::uuid ORDER BY created_at DESC, id DESC LIMIT 1),
+    `WITH cur AS (SELECT id FROM conversations WHERE lead_id = $3::uuid ORDER BY created_at DESC, id DESC LIMIT 1 FOR NO KEY UPDATE),
           ins AS (INSERT INTO messages (id, tenant_id, conversation_id, lead_id, direction, author, body, status, provider, provider_message_id, created_at, updated_at)
                   SELECT $7::uuid, $1::uuid, $2::uuid, $3::uuid, 'in', 'lead', $4::text, 'received', $5::text, $6::text, clock_timestamp(), clock_timestamp()
                     FROM cur WHERE cur.id = $2::uuid
