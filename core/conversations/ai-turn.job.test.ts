@@ -49,7 +49,7 @@ describe(`conversation.ai-turn (${process.env.DATABASE_URL ? 'PostgreSQL' : 'PGl
   }
   const runTurn = (jobId: string) => engine.jobs.runner.run({ id: jobId, name: 'conversation.ai-turn', queue: 'ai' });
 
-  it('answers in 4 round trips: one statement to read (with opening and COMMIT), then lock the lead (with the opening), record and re-check, queue the reply (with COMMIT)', async () => {
+  it('answers in 2 round trips: one statement to read, one to lock, re-check, record and queue the reply (each with its opening and COMMIT)', async () => {
     const { conversationId, inboundId, jobId } = await question('+12125550301');
     let outcome: JobOutcome | null = null;
     const { result: transactions, roundTrips } = await roundTripsOf(() =>
@@ -75,8 +75,8 @@ describe(`conversation.ai-turn (${process.env.DATABASE_URL ? 'PostgreSQL' : 'PGl
     ]);
 
     // Pipelined: the opening rides with the first statement, COMMIT with the last one (PGlite: no trips).
-    expect(transactions.map((statements) => statements.length)).toEqual([1, 3]);
-    expect(roundTrips).toBe(engine.store.kind === 'postgres' ? 4 : 0);
+    expect(transactions.map((statements) => statements.length)).toEqual([1, 1]);
+    expect(roundTrips).toBe(engine.store.kind === 'postgres' ? 2 : 0);
   });
 
   it('answers once when two runs of the same job race: the one that completes second rolls back', async () => {

@@ -1,7 +1,7 @@
 import type { EntityManager } from 'typeorm';
 import type { JobContext, JobHandler } from '../jobs/job-registry';
 import { recordConsent } from '../messaging/consent';
-import { queueOutbound } from '../messaging/outbound';
+import { queueOutbound, queueOutboundClauses } from '../messaging/outbound';
 import { optOutConfirmationText } from '../compliance/index';
 import type { AiPipeline, AiTenantSettings, TurnHistoryItem, TurnOutcome } from '../ports/ai-pipeline.port';
 import { isUuid } from '../store/data-source';
@@ -41,6 +41,7 @@ function stillCurrent(state: AnswerState, messageId: string): boolean {
 
 /** Everything the turn reads before the model runs: one row (see `readTurn`). */
 interface TurnRow extends AnswerState {
+  version: number;
   autonomy_override: ConversationRow['autonomy_override'];
   handed_back_at: Date | null;
   lead_id: string;
@@ -63,7 +64,7 @@ interface TurnRow extends AnswerState {
 async function readTurn(m: EntityManager, conversationId: string): Promise<TurnRow | null> {
   const [row] = await commitWith<TurnRow>(
     m,
-    `SELECT c.mode, c.status, c.autonomy_override, c.handed_back_at,
+    `SELECT c.mode, c.status, c.version, c.autonomy_override, c.handed_back_at,
             l.id AS lead_id, l.first_name, l.score, l.tag, l.signals, l.language, l.opted_out,
             t.settings,
             (SELECT id FROM messages WHERE conversation_id = c.id AND direction = 'in'
@@ -122,7 +123,8 @@ function turnContext(turn: TurnRow, messageId: string): TurnContext {
  * that landed meanwhile wins and the turn's output is only recorded.
  *
  * Round trips on the common path (autopilot, a reply sent) are counted in ai-turn.job.test.ts: the read
- * is one statement, the write three (lock the lead; record and re-check; queue the reply).
+ * is one statement, the write one (`replyAtOnce`). Anything else, or a conversation that moved since the
+ * read, takes the full write: lock the lead and the conversation; record and re-check; answer.
  */
 export function aiTurnJob(deps: ConversationDeps, pipeline: () => AiPipeline): JobHandler<{ messageId: string; conversationId: string }> {
   return {
@@ -149,6 +151,16 @@ export function aiTurnJob(deps: ConversationDeps, pipeline: () => AiPipeline): J
         inbound: input.inbound.body,
         handedBack: input.handedBack,
       });
+
+      const plainReply = !outcome.blocked && outcome.decision.action !== 'opt_out' && !outcome.escalation && outcome.decision.reply.trim() !== '';
+      if (plainReply && autonomy === 'autopilot' && outcome.violations.length === 0) {
+        const x = { tenantId, messageId, conversationId, version: turn.version, lead: input.lead, outcome };
+        if (await deps.store.tenant(tenantId, (m) => replyAtOnce(deps, ctx, m, x))) {
+          deps.jobs.outbox.notifyCommitted();
+          deps.live.publish({ tenantId, type: 'conversation.updated', conversationId, leadId: input.lead.id });
+          return;
+        }
+      }
 
       const publish = deps.jobs.outbox.publish.bind(deps.jobs.outbox);
       await deps.store.tenant(tenantId, async (m) => {
@@ -196,6 +208,69 @@ export function aiTurnJob(deps: ConversationDeps, pipeline: () => AiPipeline): J
   };
 }
 
+/** What the AI's turn records on the inbound text it answers. */
+function turnRecord(outcome: TurnOutcome) {
+  return { ai: { stages: outcome.stages, decision: outcome.decision, violations: outcome.violations, escalation: outcome.escalation, blocked: outcome.blocked, usage: outcome.usage } };
+}
+
+/**
+ * The common answer, autopilot replying, as one statement with COMMIT behind it: lock the lead and the
+ * conversation and, only if the conversation is still as the turn read it (the same version, so no newer
+ * text, takeover, close or autonomy change since; the AI in charge; the lead not opted out), complete the
+ * job, record the turn and queue the reply. No lock is held while a process thinks: a worker niced below
+ * the API would otherwise keep the next webhook for this conversation waiting on its lock. Returns false,
+ * having changed nothing, when the conversation moved; the full path then decides on the locked state.
+ */
+async function replyAtOnce(
+  deps: ConversationDeps,
+  ctx: JobContext,
+  m: EntityManager,
+  x: { tenantId: string; messageId: string; conversationId: string; version: number; lead: TurnContext['lead']; outcome: TurnOutcome },
+): Promise<boolean> {
+  const { lead, outcome } = x;
+  const q = new SqlParams();
+  const clauses = [
+    `still AS (SELECT c.id FROM leads l JOIN conversations c ON c.lead_id = l.id
+                WHERE l.id = ${q.add(lead.id)}::uuid AND c.id = ${q.add(x.conversationId)}::uuid AND c.version = ${q.add(x.version)}::int
+                  AND c.mode = 'ai' AND c.status = 'open' AND NOT l.opted_out
+                  FOR NO KEY UPDATE OF l, c)`,
+  ];
+  const completion = ctx.completionClause(q.next, 'EXISTS (SELECT 1 FROM still)');
+  clauses.push(`done AS (${completion.sql})`);
+  q.push(completion.params);
+  const ifDone = 'EXISTS (SELECT 1 FROM done)';
+  clauses.push(`turn_recorded AS (UPDATE messages SET meta = meta || ${q.add(JSON.stringify(turnRecord(outcome)))}::jsonb WHERE id = ${q.add(x.messageId)}::uuid AND ${ifDone})`);
+  const s = outcome.score;
+  if (s.score !== lead.score || s.tag !== lead.tag || JSON.stringify(s.signals) !== JSON.stringify(lead.signals)) {
+    clauses.push(
+      `lead_scored AS (UPDATE leads SET score = ${q.add(s.score)}::int, tag = ${q.add(s.tag)}::text, signals = ${q.add(JSON.stringify(s.signals))}::jsonb, updated_at = now()
+                        WHERE id = ${q.add(lead.id)}::uuid AND ${ifDone})`,
+    );
+    const event = deps.jobs.outbox.insertStatement([{ type: 'lead.updated', tenantId: x.tenantId, payload: { leadId: lead.id } }], q.next, ifDone);
+    if (event) {
+      clauses.push(`lead_updated AS (${event.sql})`);
+      q.push(event.params);
+    }
+  }
+  const queued = queueOutboundClauses(
+    deps.jobs.outbox,
+    q,
+    { tenantId: x.tenantId, conversationId: x.conversationId, leadId: lead.id, body: outcome.decision.reply, author: 'ai', authorName: 'Tandem AI', kind: 'reply', replyTo: x.messageId },
+    ifDone,
+  );
+  clauses.push(...queued.clauses);
+  clauses.push(`touched AS (UPDATE conversations SET updated_at = clock_timestamp() WHERE id = ${q.add(x.conversationId)}::uuid AND ${ifDone})`);
+  const [row] = await commitWith<{ current: boolean; completed: boolean }>(
+    m,
+    `WITH ${clauses.join(',\n')}
+     SELECT EXISTS (SELECT 1 FROM still) AS current, ${ifDone} AS completed`,
+    q.values,
+  );
+  if (!row!.current) return false;
+  completion.confirm(row!.completed);
+  return true;
+}
+
 /** The lead's row, then its conversation's, locked in one statement (docs/ARCHITECTURE.md, "Lock order"). */
 function lockLeadAndConversation(m: EntityManager, leadId: string, conversationId: string): Promise<LeadRow | null> {
   return one<LeadRow>(
@@ -221,8 +296,7 @@ async function recordTurn(
 ): Promise<Omit<AnswerState, 'opted_out'> & Pick<ConversationRow, 'autonomy_override'>> {
   const { lead, outcome } = x;
   const q = new SqlParams();
-  const ai = { stages: outcome.stages, decision: outcome.decision, violations: outcome.violations, escalation: outcome.escalation, blocked: outcome.blocked, usage: outcome.usage };
-  const clauses = [`turn_recorded AS (UPDATE messages SET meta = meta || ${q.add(JSON.stringify({ ai }))}::jsonb WHERE id = ${q.add(x.messageId)}::uuid)`];
+  const clauses = [`turn_recorded AS (UPDATE messages SET meta = meta || ${q.add(JSON.stringify(turnRecord(outcome)))}::jsonb WHERE id = ${q.add(x.messageId)}::uuid)`];
   const s = outcome.score;
   if (s.score !== lead.score || s.tag !== lead.tag || JSON.stringify(s.signals) !== JSON.stringify(lead.signals)) {
     clauses.push(

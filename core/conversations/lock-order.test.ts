@@ -29,7 +29,10 @@ describe(`lock order: the lead first (${PG ? 'PostgreSQL' : 'PGlite'})`, () => {
     engine.useAiPipeline(createAiPipeline({ model: createOfflineLanguageModel(), clock }));
     engine.messaging.useProviders(async () => ({ provider: new RecordingSmsProvider(), from: '+12125550100' }));
     // Autopilot: the follow-up and the opener then write a text.
-    ({ tenantId } = await createTenant(engine, { name: 'Zip Realty', settings: { autonomy: 'autopilot' } }));
+    ({ tenantId } = await createTenant(engine, {
+      name: 'Zip Realty',
+      settings: { autonomy: 'autopilot', knowledge: [{ id: 'hours', title: 'Office hours', body: 'Our office hours are 9am to 6pm, Monday to Saturday.' }] },
+    }));
   });
   afterAll(async () => {
     await close();
@@ -182,24 +185,29 @@ describe(`lock order: the lead first (${PG ? 'PostgreSQL' : 'PGlite'})`, () => {
       expect(stored).toMatchObject({ duplicate: false, conversationId, keyword: null });
     });
 
-    it('an AI turn locks the conversation with the lead, so a newer text committing meanwhile stops it answering the older one', async () => {
+    it.each([
+      ['autopilot, whose common answer is one statement', null],
+      ['copilot, whose answer takes the full path', 'copilot'],
+    ])('an AI turn (%s) sees a newer text that commits while it waits for the conversation, and leaves the older text unanswered', async (_, override) => {
       const { leadId, conversationId } = await newLead();
-      const first = await text(await phoneOf(leadId), 'Do you have anything with 3 beds?');
+      const first = await text(await phoneOf(leadId), 'What are your office hours? We want to move this week');
+      await engine.store.tenant(tenantId, (m) => m.query(`UPDATE conversations SET autonomy_override = $2 WHERE id = $1`, [conversationId, override]));
       let turn: ReturnType<typeof runJobOnce> | null = null;
       await engine.store.tenant(tenantId, async (m) => {
-        // A newer text, as its storing statement takes its locks: the conversation, then the text.
+        // A newer text, as its storing statement does it: the conversation locked first, the text, the version moved.
         await m.query(`SELECT id FROM conversations WHERE id = $1 FOR NO KEY UPDATE`, [conversationId]);
-        await m.query(`INSERT INTO messages (tenant_id, conversation_id, lead_id, direction, author, body, status) VALUES ($1, $2, $3, 'in', 'lead', 'Make that 4 beds', 'received')`, [
+        await m.query(`INSERT INTO messages (tenant_id, conversation_id, lead_id, direction, author, body, status) VALUES ($1, $2, $3, 'in', 'lead', 'Actually, are you open on Sunday?', 'received')`, [
           tenantId,
           conversationId,
           leadId,
         ]);
+        await m.query(`UPDATE conversations SET version = version + 1, last_inbound_at = clock_timestamp() WHERE id = $1`, [conversationId]);
         turn = runJobOnce('message.received', 'conversation.ai-turn', { messageId: first.messageId, conversationId });
         turn.catch(() => undefined); // reported below, after this transaction
         await someoneWaitsForALock();
       });
       expect(await turn!).toEqual({ outcome: 'completed', error: null });
-      // Autopilot would have answered "3 beds"; the turn saw the newer text and left it to that text's own turn.
+      // Without seeing the newer text the turn would have answered the first question (a text or a draft); the newer text has its own turn.
       const answered = await engine.store.tenant(tenantId, (m) =>
         one<{ n: number }>(m, `SELECT (SELECT count(*) FROM messages WHERE conversation_id = $1 AND direction = 'out') + (SELECT count(*) FROM drafts WHERE conversation_id = $1) AS n`, [conversationId]),
       );

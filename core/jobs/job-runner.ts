@@ -26,7 +26,8 @@ declare module './job-registry' {
      * `complete(m)` without a round trip of its own: fold `sql` into a statement of the same transaction as
      * `WITH done AS (...)`, select `EXISTS (SELECT 1 FROM done)` and pass that to `confirm`.
      */
-    completionClause(firstParam: number): JobCompletionClause;
+    /** `onlyWhen`, an SQL condition, completes the job only when it holds (the clause then returns no row). */
+    completionClause(firstParam: number, onlyWhen?: string): JobCompletionClause;
   }
 }
 
@@ -114,7 +115,7 @@ export class JobRunner {
     };
     const ctx: JobContext = {
       complete: async (m: EntityManager) => confirm((await affected(m, COMPLETE_SQL, [row.id])) > 0),
-      completionClause: (firstParam) => ({ sql: completeClauseSql(firstParam), params: [row.id], confirm }),
+      completionClause: (firstParam, onlyWhen) => ({ sql: completeClauseSql(firstParam, onlyWhen), params: [row.id], confirm }),
     };
     try {
       await handler.handle(event, ctx);
@@ -161,6 +162,6 @@ const COMPLETE_MANY_SQL = `UPDATE outbox SET status = 'done', processed_at = now
 const COMPLETE_SQL = `UPDATE outbox SET status = 'done', processed_at = now(), attempts = attempts + 1, dispatched_at = NULL
                        WHERE id = $1 AND status = 'pending'`;
 
-const completeClauseSql = (firstParam: number) =>
+const completeClauseSql = (firstParam: number, onlyWhen?: string) =>
   `UPDATE outbox SET status = 'done', processed_at = now(), attempts = attempts + 1, dispatched_at = NULL
-    WHERE id = $${firstParam}::bigint AND status = 'pending' RETURNING id`;
+    WHERE id = $${firstParam}::bigint AND status = 'pending'${onlyWhen ? ` AND (${onlyWhen})` : ''} RETURNING id`;

@@ -56,10 +56,15 @@ export async function queueOutbound(
  * and its `message.queued` event cost no round trip of their own. The id is chosen here so the event can
  * name the text within that statement. (Not for drafts: linking one is a separate UPDATE in `queueOutbound`.)
  */
-export function queueOutboundClauses(outbox: Outbox, q: SqlParams, input: Omit<QueueOutboundInput, 'draftId'>): { messageId: string; clauses: string[] } {
+export function queueOutboundClauses(
+  outbox: Outbox,
+  q: SqlParams,
+  input: Omit<QueueOutboundInput, 'draftId'>,
+  onlyWhen?: string,
+): { messageId: string; clauses: string[] } {
   const messageId = randomUUID();
-  const clauses = [`queued_text AS (${insertQueuedText(q, messageId, input)})`];
-  const event = outbox.insertStatement([queuedEvent(input.tenantId, messageId)], q.next);
+  const clauses = [`queued_text AS (${insertQueuedText(q, messageId, input, onlyWhen)})`];
+  const event = outbox.insertStatement([queuedEvent(input.tenantId, messageId)], q.next, onlyWhen && 'EXISTS (SELECT 1 FROM queued_text)');
   if (event) {
     clauses.push(`queued_event AS (${event.sql})`);
     q.push(event.params);
@@ -67,12 +72,13 @@ export function queueOutboundClauses(outbox: Outbox, q: SqlParams, input: Omit<Q
   return { messageId, clauses };
 }
 
-function insertQueuedText(q: SqlParams, messageId: string, input: QueueOutboundInput): string {
+function insertQueuedText(q: SqlParams, messageId: string, input: QueueOutboundInput, onlyWhen?: string): string {
   const meta = { ...(input.meta ?? {}), kind: input.kind, ...(input.draftId ? { draftId: input.draftId } : {}), ...(input.replyTo ? { replyTo: input.replyTo } : {}) };
   return `INSERT INTO messages (id, tenant_id, conversation_id, lead_id, direction, author, author_agent_id, author_name, body, status, meta, created_at, updated_at)
-          VALUES (${q.add(messageId)}::uuid, ${q.add(input.tenantId)}::uuid, ${q.add(input.conversationId)}::uuid, ${q.add(input.leadId)}::uuid, 'out',
-                  ${q.add(input.author)}::text, ${q.add(input.authorAgentId ?? null)}::uuid, ${q.add(input.authorName ?? null)}::text, ${q.add(input.body)}::text,
-                  'queued', ${q.add(JSON.stringify(meta))}::jsonb, clock_timestamp(), clock_timestamp())`;
+          SELECT ${q.add(messageId)}::uuid, ${q.add(input.tenantId)}::uuid, ${q.add(input.conversationId)}::uuid, ${q.add(input.leadId)}::uuid, 'out',
+                 ${q.add(input.author)}::text, ${q.add(input.authorAgentId ?? null)}::uuid, ${q.add(input.authorName ?? null)}::text, ${q.add(input.body)}::text,
+                 'queued', ${q.add(JSON.stringify(meta))}::jsonb, clock_timestamp(), clock_timestamp()
+          ${onlyWhen ? `WHERE ${onlyWhen} ` : ''}RETURNING id`;
 }
 
 function queuedEvent(tenantId: string, messageId: string): OutboxEvent {
