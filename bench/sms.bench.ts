@@ -142,6 +142,12 @@ function processCpuMs(name: string): number {
   return ticks * 10; // USER_HZ is 100 on Linux
 }
 
+/** Every Tandem process this bench forked: killed when the bench exits, however it ends. */
+const children = new Set<ChildProcess>();
+process.on('exit', () => {
+  for (const child of children) child.kill('SIGKILL');
+});
+
 function startNode(role: 'api' | 'worker' | 'all', env: NodeJS.ProcessEnv): Promise<{ child: ChildProcess; port: number; ask: (kind: string) => Promise<any> }> {
   const child = fork(join(__dirname, 'sms-node.ts'), [], { execArgv: ['--import', 'tsx', ...(CPU_PROFILE_DIR ? ['--cpu-prof', `--cpu-prof-dir=${CPU_PROFILE_DIR}`] : [])], env: { ...env, SMS_BENCH_ROLE: role } });
   const ask = (kind: string) =>
@@ -149,6 +155,8 @@ function startNode(role: 'api' | 'worker' | 'all', env: NodeJS.ProcessEnv): Prom
       child.once('message', resolve);
       child.send({ kind });
     });
+  children.add(child);
+  child.once('exit', () => children.delete(child));
   return new Promise((resolve, reject) => {
     child.once('exit', (code) => reject(new Error(`${role} process exited with ${code}`)));
     child.once('message', (m: { kind: string; port: number }) => resolve({ child, port: m.port, ask }));
@@ -222,7 +230,7 @@ async function main() {
     WORKER_CONCURRENCY: process.env.WORKER_CONCURRENCY,
   };
   // Separate processes take separate settings, as two `tandem start` commands would.
-  const workerEnv = { ...env, DATABASE_POOL_SIZE: process.env.SMS_BENCH_WORKER_POOL_SIZE ?? env.DATABASE_POOL_SIZE };
+  const workerEnv = { ...env, DATABASE_POOL_SIZE: process.env.SMS_BENCH_WORKER_POOL_SIZE || env.DATABASE_POOL_SIZE };
   const nodes =
     LAYOUT === 'split' ? [await startNode('api', env), await startNode('worker', workerEnv)] : LAYOUT === 'api' ? [await startNode('api', env)] : [await startNode('all', env)];
   const names = LAYOUT === 'split' ? ['api', 'worker'] : LAYOUT === 'api' ? ['api'] : ['all'];
