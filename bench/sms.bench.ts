@@ -231,8 +231,15 @@ async function main() {
   };
   // Separate processes take separate settings, as two `tandem start` commands would.
   const workerEnv = { ...env, DATABASE_POOL_SIZE: process.env.SMS_BENCH_WORKER_POOL_SIZE || env.DATABASE_POOL_SIZE };
-  const nodes =
+  const start = async () =>
     LAYOUT === 'split' ? [await startNode('api', env), await startNode('worker', workerEnv)] : LAYOUT === 'api' ? [await startNode('api', env)] : [await startNode('all', env)];
+  const nodes = await start().catch(async (err) => {
+    // Nothing below ran: undo the scratch database and the fake, then report.
+    fakeTwilio.close();
+    await setup.stop();
+    await db.drop();
+    throw err;
+  });
   const names = LAYOUT === 'split' ? ['api', 'worker'] : LAYOUT === 'api' ? ['api'] : ['all'];
   const api = nodes[0]!;
 
