@@ -29,9 +29,9 @@ import os from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { Worker } from 'node:worker_threads';
-import IORedis from 'ioredis';
 import { createEngine } from '../core/index';
 import { one, rows } from '../core/store/sql';
+import { dropKeysWithPrefix } from '../test/helpers/redis-keys';
 import { fmt, percentile, scratchDatabase, sleep } from './bench-support';
 
 const RATE = Number(process.env.SMS_BENCH_RATE ?? 300);
@@ -161,21 +161,6 @@ function startNode(role: 'api' | 'worker' | 'all', env: NodeJS.ProcessEnv): Prom
     child.once('exit', (code) => reject(new Error(`${role} process exited with ${code}`)));
     child.once('message', (m: { kind: string; port: number }) => resolve({ child, port: m.port, ask }));
   });
-}
-
-/** Deletes this run's queue keys: a run whose jobs were not all consumed (the API-alone layout) leaves thousands. */
-async function dropKeys(redisUrl: string, prefix: string): Promise<void> {
-  const redis = new IORedis(redisUrl);
-  try {
-    let cursor = '0';
-    do {
-      const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 1000);
-      if (keys.length > 0) await redis.del(...keys);
-      cursor = next;
-    } while (cursor !== '0');
-  } finally {
-    redis.disconnect();
-  }
 }
 
 async function main() {
@@ -342,7 +327,7 @@ async function main() {
     fakeTwilio.close();
     await setup.stop();
     await db.drop();
-    await dropKeys(redisUrl, queuePrefix);
+    await dropKeysWithPrefix(redisUrl, queuePrefix); // a run whose jobs were not all consumed (the API-alone layout) leaves thousands
   }
 }
 

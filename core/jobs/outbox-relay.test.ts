@@ -1,7 +1,8 @@
-import { createTestQueue, eventually } from '../../test/helpers/test-queue';
+import { createTestQueue, dropTestQueueKeys, eventually } from '../../test/helpers/test-queue';
 import { openTestStore } from '../../test/helpers/test-store';
 import type { Store } from '../store/data-source';
 import { one } from '../store/sql';
+import type { JobQueue } from '../ports/job-queue.port';
 import { JobSystem } from './job-system';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -12,6 +13,7 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
  */
 describe('outbox relay kicks', () => {
   let store: Store;
+  let queue: JobQueue;
   let jobs: JobSystem;
   let tenantId: string;
   let claims = 0;
@@ -20,7 +22,8 @@ describe('outbox relay kicks', () => {
     store = await openTestStore();
     tenantId = (await store.system((m) => one<{ id: string }>(m, `INSERT INTO tenants (name) VALUES ('T') RETURNING id`)))!.id;
     // A long kick delay and no polling make the batching visible in the count of claims.
-    jobs = new JobSystem({ store, queue: createTestQueue(), relay: { pollMs: 60_000, kickDelayMs: 200 } });
+    queue = createTestQueue();
+    jobs = new JobSystem({ store, queue, relay: { pollMs: 60_000, kickDelayMs: 200 } });
     jobs.registry.register({ name: 'test.noop', queue: 'test', events: ['thing.happened'], async handle() {} });
     await jobs.start({ relay: true, worker: false });
     await sleep(100); // the first pass at start
@@ -33,6 +36,7 @@ describe('outbox relay kicks', () => {
   afterAll(async () => {
     await jobs.stop();
     await store.close();
+    await dropTestQueueKeys(queue); // a relay alone: no worker took the jobs it queued
   });
 
   const publishAndKick = (marker: string) =>

@@ -1,11 +1,26 @@
 import { BullMqJobQueue } from '../../core/jobs/bullmq.job-queue';
 import { InProcessJobQueue } from '../../core/jobs/in-process.job-queue';
 import type { JobQueue } from '../../core/ports/job-queue.port';
+import { dropKeysWithPrefix } from './redis-keys';
+
+const prefixes = new WeakMap<JobQueue, { redisUrl: string; prefix: string }>();
 
 /** BullMQ on REDIS_URL (own key prefix per call) in the real-services tier, in-process otherwise. */
 export function createTestQueue(redisUrl = process.env.REDIS_URL): JobQueue {
-  if (redisUrl) return new BullMqJobQueue({ redisUrl, prefix: `tandem-test-${process.pid}-${Math.random().toString(36).slice(2, 8)}` });
-  return new InProcessJobQueue();
+  if (!redisUrl) return new InProcessJobQueue();
+  const prefix = `tandem-test-${process.pid}-${Math.random().toString(36).slice(2, 8)}`;
+  const queue = new BullMqJobQueue({ redisUrl, prefix });
+  prefixes.set(queue, { redisUrl, prefix });
+  return queue;
+}
+
+/**
+ * Deletes a test queue's keys from Redis, for a test that queues jobs no worker takes (a relay alone):
+ * they would otherwise stay in Redis after the run. Nothing to do for the in-process queue.
+ */
+export async function dropTestQueueKeys(queue: JobQueue): Promise<void> {
+  const at = prefixes.get(queue);
+  if (at) await dropKeysWithPrefix(at.redisUrl, at.prefix);
 }
 
 /** Polls until `check` returns a truthy value or the time is up. */

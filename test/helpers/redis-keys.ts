@@ -1,0 +1,16 @@
+import IORedis from 'ioredis';
+
+/** Deletes every Redis key under `prefix:` (a test's or a bench run's BullMQ queues), by SCAN, not KEYS. */
+export async function dropKeysWithPrefix(redisUrl: string, prefix: string): Promise<void> {
+  const redis = new IORedis(redisUrl);
+  try {
+    let cursor = '0';
+    do {
+      const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 1000);
+      if (keys.length > 0) await redis.del(...keys);
+      cursor = next;
+    } while (cursor !== '0');
+  } finally {
+    redis.disconnect();
+  }
+}
