@@ -21,7 +21,10 @@ describe('tenant administration API', () => {
     expect(adminKey).toMatch(/^tdm_[a-z0-9]{10}_/);
     const list = await request(t.app).get('/api/v1/api-keys').set('Authorization', `Bearer ${adminKey}`);
     expect(list.status).toBe(200);
-    expect(JSON.stringify(list.body)).not.toContain(adminKey.split('_')[2]);
+    // The secret is everything after `tdm_<prefix>_`; it may itself contain `_` (base64url).
+    const secret = adminKey.slice(adminKey.indexOf('_', 4) + 1);
+    expect(secret.length).toBeGreaterThanOrEqual(32);
+    expect(JSON.stringify(list.body)).not.toContain(secret);
     expect(list.body.apiKeys[0]).toMatchObject({ role: 'admin', prefix: adminKey.split('_').slice(0, 2).join('_') });
   });
 
