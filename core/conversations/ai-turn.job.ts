@@ -1,13 +1,13 @@
 import type { EntityManager } from 'typeorm';
 import type { JobContext, JobHandler } from '../jobs/job-registry';
 import { recordConsent } from '../messaging/consent';
-import { queueOutbound, queueOutboundClauses } from '../messaging/outbound';
+import { queueOutbound } from '../messaging/outbound';
 import { optOutConfirmationText } from '../compliance/index';
 import type { AiPipeline, AiTenantSettings, TurnHistoryItem, TurnOutcome } from '../ports/ai-pipeline.port';
 import { isUuid } from '../store/data-source';
 import { commitWith, one, SqlParams } from '../store/sql';
 import { resolveSettings, type TenantSettings } from '../tenants/tenant-settings';
-import { deliverOrDraft } from './autonomy';
+import { aiTextClauses, deliverOrDraft } from './autonomy';
 import { effectiveAutonomy, getConversationRow, getLeadRow, lockLeadOfConversation, tenantSettings, type ConversationRow, type LeadRow } from './conversation-view.query';
 import type { ConversationDeps } from './engine-deps';
 
@@ -208,9 +208,33 @@ export function aiTurnJob(deps: ConversationDeps, pipeline: () => AiPipeline): J
   };
 }
 
-/** What the AI's turn records on the inbound text it answers. */
-function turnRecord(outcome: TurnOutcome) {
-  return { ai: { stages: outcome.stages, decision: outcome.decision, violations: outcome.violations, escalation: outcome.escalation, blocked: outcome.blocked, usage: outcome.usage } };
+/**
+ * The clauses that record a turn: the AI's output on the inbound text it answers, and the lead's new score
+ * with `lead.updated` when the score changed. With `onlyWhen` (an SQL condition) each writes only if it holds.
+ */
+function turnRecordClauses(
+  deps: ConversationDeps,
+  q: SqlParams,
+  x: { tenantId: string; messageId: string; lead: Pick<LeadRow, 'id' | 'score' | 'tag' | 'signals'>; outcome: TurnOutcome },
+  onlyWhen?: string,
+): string[] {
+  const { lead, outcome } = x;
+  const and = onlyWhen ? ` AND ${onlyWhen}` : '';
+  const ai = { stages: outcome.stages, decision: outcome.decision, violations: outcome.violations, escalation: outcome.escalation, blocked: outcome.blocked, usage: outcome.usage };
+  const clauses = [`turn_recorded AS (UPDATE messages SET meta = meta || ${q.add(JSON.stringify({ ai }))}::jsonb WHERE id = ${q.add(x.messageId)}::uuid${and})`];
+  const s = outcome.score;
+  if (s.score !== lead.score || s.tag !== lead.tag || JSON.stringify(s.signals) !== JSON.stringify(lead.signals)) {
+    clauses.push(
+      `lead_scored AS (UPDATE leads SET score = ${q.add(s.score)}::int, tag = ${q.add(s.tag)}::text, signals = ${q.add(JSON.stringify(s.signals))}::jsonb, updated_at = now()
+                        WHERE id = ${q.add(lead.id)}::uuid${and})`,
+    );
+    const event = deps.jobs.outbox.insertStatement([{ type: 'lead.updated', tenantId: x.tenantId, payload: { leadId: lead.id } }], q.next, onlyWhen);
+    if (event) {
+      clauses.push(`lead_updated AS (${event.sql})`);
+      q.push(event.params);
+    }
+  }
+  return clauses;
 }
 
 /**
@@ -239,27 +263,9 @@ async function replyAtOnce(
   clauses.push(`done AS (${completion.sql})`);
   q.push(completion.params);
   const ifDone = 'EXISTS (SELECT 1 FROM done)';
-  clauses.push(`turn_recorded AS (UPDATE messages SET meta = meta || ${q.add(JSON.stringify(turnRecord(outcome)))}::jsonb WHERE id = ${q.add(x.messageId)}::uuid AND ${ifDone})`);
-  const s = outcome.score;
-  if (s.score !== lead.score || s.tag !== lead.tag || JSON.stringify(s.signals) !== JSON.stringify(lead.signals)) {
-    clauses.push(
-      `lead_scored AS (UPDATE leads SET score = ${q.add(s.score)}::int, tag = ${q.add(s.tag)}::text, signals = ${q.add(JSON.stringify(s.signals))}::jsonb, updated_at = now()
-                        WHERE id = ${q.add(lead.id)}::uuid AND ${ifDone})`,
-    );
-    const event = deps.jobs.outbox.insertStatement([{ type: 'lead.updated', tenantId: x.tenantId, payload: { leadId: lead.id } }], q.next, ifDone);
-    if (event) {
-      clauses.push(`lead_updated AS (${event.sql})`);
-      q.push(event.params);
-    }
-  }
-  const queued = queueOutboundClauses(
-    deps.jobs.outbox,
-    q,
-    { tenantId: x.tenantId, conversationId: x.conversationId, leadId: lead.id, body: outcome.decision.reply, author: 'ai', authorName: 'Tandem AI', kind: 'reply', replyTo: x.messageId },
-    ifDone,
-  );
-  clauses.push(...queued.clauses);
-  clauses.push(`touched AS (UPDATE conversations SET updated_at = clock_timestamp() WHERE id = ${q.add(x.conversationId)}::uuid AND ${ifDone})`);
+  clauses.push(...turnRecordClauses(deps, q, x, ifDone));
+  const reply = { tenantId: x.tenantId, conversationId: x.conversationId, leadId: lead.id, body: outcome.decision.reply, kind: 'reply' as const, inboundMessageId: x.messageId };
+  clauses.push(...aiTextClauses(deps, q, reply, ifDone).clauses);
   const [row] = await commitWith<{ current: boolean; completed: boolean }>(
     m,
     `WITH ${clauses.join(',\n')}
@@ -281,12 +287,11 @@ function lockLeadAndConversation(m: EntityManager, leadId: string, conversationI
 }
 
 /**
- * The turn's second statement, run with the lead locked, whatever happens next: the AI's output stored on
- * the inbound text, the lead's score (and `lead.updated`) when it changed, and the job's completion, so
- * every path below commits with it. It returns what decides whether and how to answer: the conversation
- * (with its autonomy override), locked here (a row locked by this statement is read as it is now), and the
- * newest inbound text, read in this statement's snapshot, which is taken after the lead's lock, so it
- * includes any text that committed first.
+ * The full path's second statement, run with the lead and the conversation locked, whatever happens next:
+ * the AI's output stored on the inbound text, the lead's score (and `lead.updated`) when it changed, and the
+ * job's completion, so every path below commits with it. It returns what decides whether and how to answer:
+ * the conversation (with its autonomy override) as it is now, and the newest inbound text, read in this
+ * statement's snapshot, which is taken after both locks, so it includes any text that committed first.
  */
 async function recordTurn(
   deps: ConversationDeps,
@@ -294,21 +299,8 @@ async function recordTurn(
   m: EntityManager,
   x: { tenantId: string; messageId: string; conversationId: string; lead: LeadRow; outcome: TurnOutcome },
 ): Promise<Omit<AnswerState, 'opted_out'> & Pick<ConversationRow, 'autonomy_override'>> {
-  const { lead, outcome } = x;
   const q = new SqlParams();
-  const clauses = [`turn_recorded AS (UPDATE messages SET meta = meta || ${q.add(JSON.stringify(turnRecord(outcome)))}::jsonb WHERE id = ${q.add(x.messageId)}::uuid)`];
-  const s = outcome.score;
-  if (s.score !== lead.score || s.tag !== lead.tag || JSON.stringify(s.signals) !== JSON.stringify(lead.signals)) {
-    clauses.push(
-      `lead_scored AS (UPDATE leads SET score = ${q.add(s.score)}::int, tag = ${q.add(s.tag)}::text, signals = ${q.add(JSON.stringify(s.signals))}::jsonb, updated_at = now()
-                        WHERE id = ${q.add(lead.id)}::uuid)`,
-    );
-    const event = deps.jobs.outbox.insertStatement([{ type: 'lead.updated', tenantId: x.tenantId, payload: { leadId: lead.id } }], q.next);
-    if (event) {
-      clauses.push(`lead_updated AS (${event.sql})`);
-      q.push(event.params);
-    }
-  }
+  const clauses = turnRecordClauses(deps, q, x);
   const completion = ctx.completionClause(q.next);
   clauses.push(`done AS (${completion.sql})`);
   q.push(completion.params);

@@ -24,16 +24,19 @@ export interface AiTextInput {
 export type AiTextOutcome = { kind: 'queued'; messageId: string } | { kind: 'drafted'; draftId: string; asked: boolean };
 
 /**
- * What happens to a text the AI wrote: autopilot with nothing held sends it; copilot (or any guardrail
- * violation) makes a pending draft and asks an agent; off keeps it as a suggestion only. Runs in the
- * caller's transaction with the conversation row locked.
+ * The clauses that queue a text the AI wrote to be sent: the text, its send event, and the conversation
+ * touched. With `onlyWhen` (an SQL condition) each writes only if it holds.
  */
-export async function deliverOrDraft(deps: ConversationDeps, m: EntityManager, input: AiTextInput): Promise<AiTextOutcome> {
-  const publish = deps.jobs.outbox.publish.bind(deps.jobs.outbox);
-  if (input.autonomy === 'autopilot' && input.violations.length === 0) {
-    // The text, its send event and the conversation's touch: one statement, one round trip.
-    const q = new SqlParams();
-    const queued = queueOutboundClauses(deps.jobs.outbox, q, {
+export function aiTextClauses(
+  deps: ConversationDeps,
+  q: SqlParams,
+  input: Pick<AiTextInput, 'tenantId' | 'conversationId' | 'leadId' | 'body' | 'kind' | 'inboundMessageId' | 'meta'>,
+  onlyWhen?: string,
+): { messageId: string; clauses: string[] } {
+  const queued = queueOutboundClauses(
+    deps.jobs.outbox,
+    q,
+    {
       tenantId: input.tenantId,
       conversationId: input.conversationId,
       leadId: input.leadId,
@@ -43,13 +46,25 @@ export async function deliverOrDraft(deps: ConversationDeps, m: EntityManager, i
       kind: input.kind,
       replyTo: input.inboundMessageId ?? null,
       meta: input.meta,
-    });
-    await (input.last ? commitWith : rows)(
-      m,
-      `WITH ${queued.clauses.join(',\n')}
-       UPDATE conversations SET updated_at = clock_timestamp() WHERE id = ${q.add(input.conversationId)}::uuid`,
-      q.values,
-    );
+    },
+    onlyWhen,
+  );
+  const touched = `touched AS (UPDATE conversations SET updated_at = clock_timestamp() WHERE id = ${q.add(input.conversationId)}::uuid${onlyWhen ? ` AND ${onlyWhen}` : ''})`;
+  return { messageId: queued.messageId, clauses: [...queued.clauses, touched] };
+}
+
+/**
+ * What happens to a text the AI wrote: autopilot with nothing held sends it; copilot (or any guardrail
+ * violation) makes a pending draft and asks an agent; off keeps it as a suggestion only. Runs in the
+ * caller's transaction with the conversation row locked.
+ */
+export async function deliverOrDraft(deps: ConversationDeps, m: EntityManager, input: AiTextInput): Promise<AiTextOutcome> {
+  const publish = deps.jobs.outbox.publish.bind(deps.jobs.outbox);
+  if (input.autonomy === 'autopilot' && input.violations.length === 0) {
+    // The text, its send event and the conversation's touch: one statement, one round trip.
+    const q = new SqlParams();
+    const queued = aiTextClauses(deps, q, input);
+    await (input.last ? commitWith : rows)(m, `WITH ${queued.clauses.join(',\n')} SELECT 1`, q.values);
     return { kind: 'queued', messageId: queued.messageId };
   }
   await m.query(`UPDATE drafts SET status = 'superseded', updated_at = now() WHERE conversation_id = $1 AND status = 'pending'`, [input.conversationId]);
