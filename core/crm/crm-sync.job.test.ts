@@ -1,6 +1,5 @@
 import { eventually, createLead, createTenant, openTestEngine } from '../conversations/test-support/engine-harness';
 import type { Engine } from '../engine/create-engine';
-import { NOT_CONNECTED_NOTE_PREFIX } from '../jobs/outbox-relay';
 import { CrmRetryableError, type CrmAdapter, type CrmContext, type CrmLeadSnapshot } from '../ports/crm-adapter.port';
 import { one, rows } from '../store/sql';
 
@@ -107,44 +106,34 @@ describe(`CRM sync (${process.env.DATABASE_URL ? 'PostgreSQL' : 'PGlite'}, ${pro
 
   const queuedIds = () => enqueue.mock.calls.flatMap(([jobs]) => (jobs as Array<{ id: string }>).map((j) => j.id));
 
-  it('settles the sync of a tenant without the CRM without queueing it or calling the adapter', async () => {
+  it('writes no sync row for a tenant without the CRM, so nothing is queued and the adapter is never called', async () => {
     const { tenantId } = await createTenant(engine);
     const { leadId, conversationId } = await createLead(engine, tenantId, { phone: '+14155550124' });
     await publishLeadUpdated(tenantId, leadId, conversationId);
 
-    const settled = await eventually(async () => {
-      const r = await crmRows(tenantId);
-      return r.length === 2 && r.every((x) => x.status === 'done') ? r : null;
-    });
-    expect(settled.map(({ topic, attempts, last_error }) => ({ topic, attempts, last_error })).sort((a, b) => a.topic.localeCompare(b.topic))).toEqual([
-      { topic: 'crm.sync.hubspot', attempts: 0, last_error: `${NOT_CONNECTED_NOTE_PREFIX} hubspot integration` },
-      { topic: 'crm.sync.salesforce', attempts: 0, last_error: `${NOT_CONNECTED_NOTE_PREFIX} salesforce integration` },
-    ]);
-    expect(queuedIds().filter((id) => settled.some((r) => r.id === id))).toEqual([]);
+    expect(await crmRows(tenantId)).toEqual([]);
     expect(hubspot.upserts.filter((u) => u.tenantId === tenantId)).toEqual([]);
     expect(adapter.upserts.filter((u) => u.tenantId === tenantId)).toEqual([]);
     const links = await engine.store.tenant(tenantId, (m) => one(m, `SELECT 1 FROM crm_links WHERE lead_id = $1`, [leadId]));
     expect(links).toBeNull();
   });
 
-  it('syncs once the tenant connects the CRM, with no stale answer in between', async () => {
+  it('syncs once the tenant connects the CRM, and only to the CRM it connected', async () => {
     const { tenantId } = await createTenant(engine);
     const { leadId, conversationId } = await createLead(engine, tenantId, { phone: '+14155550125' });
     await publishLeadUpdated(tenantId, leadId, conversationId);
-    await eventually(async () => (await crmRows(tenantId)).filter((x) => x.status === 'done').length === 2);
+    expect(await crmRows(tenantId)).toEqual([]);
 
     await engine.integrations.put(tenantId, 'hubspot', { externalId: 'portal-9', enabled: true, config: { accessToken: 'x' } });
     await publishLeadUpdated(tenantId, leadId, conversationId);
     await eventually(() => hubspot.upserts.some((u) => u.tenantId === tenantId));
     const latest = await eventually(async () => {
-      const r = (await crmRows(tenantId)).slice(2);
-      return r.length === 2 && r.every((x) => x.status === 'done') ? r : null;
+      const r = await crmRows(tenantId);
+      return r.length === 1 && r.every((x) => x.status === 'done') ? r : null;
     });
-    const hub = latest.find((r) => r.topic === 'crm.sync.hubspot')!;
-    expect(hub).toMatchObject({ attempts: 1, last_error: null });
-    expect(queuedIds()).toContain(hub.id);
-    // Salesforce is still not connected: still settled without a run.
-    expect(latest.find((r) => r.topic === 'crm.sync.salesforce')).toMatchObject({ attempts: 0 });
+    // Salesforce is still not connected: no row for it.
+    expect(latest).toEqual([expect.objectContaining({ topic: 'crm.sync.hubspot', attempts: 1, last_error: null })]);
+    expect(queuedIds()).toContain(latest[0]!.id);
     expect(hubspot.upserts.filter((u) => u.tenantId === tenantId).map((u) => u.id)).toEqual([leadId]);
   });
   const PG = Boolean(process.env.DATABASE_URL);

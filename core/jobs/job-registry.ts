@@ -30,10 +30,11 @@ export interface JobHandler<P = Record<string, unknown>> {
   maxAttempts?: number;
   /**
    * The integration this handler works through. When the event's tenant has no enabled `integrations`
-   * row of this kind at dispatch time, the relay marks the row done without queueing it (`last_error`
-   * says why), so a tenant without HubSpot pays nothing for HubSpot's job. The handler must still check
-   * for itself: the integration can be disabled between dispatch and run. Leave it unset when the
-   * handler may run without such a row.
+   * row of this kind, publishing writes no row for this handler (read in the publishing statement), so a
+   * tenant without HubSpot pays nothing for HubSpot's job. If the integration goes away after that, the
+   * relay marks the row done without queueing it (`last_error` says why); and the handler must still
+   * check for itself, as it can be disabled between dispatch and run. Leave it unset when the handler may
+   * run without such a row.
    */
   requiresIntegration?: IntegrationKind;
   handle(event: DomainEvent<P>, ctx: JobContext): Promise<void>;

@@ -161,8 +161,9 @@ export class OutboxRelay {
 
 /**
  * Claims due rows and, in the same statement, settles those whose handler requires an integration
- * ($2 topics, $3 kinds) that the row's tenant has not enabled: done, never queued. Checked here rather
- * than at publish so an integration connected a moment ago is seen; no cache to go stale.
+ * ($2 topics, $3 kinds) that the row's tenant has not enabled: done, never queued. Publishing already
+ * wrote no row for a tenant without it (`Outbox.insertStatement`); this catches an integration disabled or
+ * removed since, and a dead job retried after that. Read here, no cache to go stale.
  */
 const CLAIM_SQL = `
   WITH claimed AS (

@@ -34,12 +34,20 @@ export class Outbox {
    * clause) to save a round trip. Its placeholders start at `$firstParam`; null when no handler subscribes.
    * `onlyWhen`, an SQL condition, inserts the rows only when it holds (e.g. `EXISTS (SELECT 1 FROM ins)`:
    * only when a sibling clause really inserted).
+   *
+   * A handler that requires an integration (`JobHandler.requiresIntegration`) gets its row only when the
+   * event's tenant has that integration enabled, read in this statement: a tenant without HubSpot writes
+   * no HubSpot rows. Most tenants connect one CRM or none, and every text publishes for both, so these
+   * rows were most of the outbox's writes. The relay checks again when it claims (the integration may be
+   * disabled in between); `rows` counts the rows offered, not those the condition lets through.
    */
   insertStatement(events: OutboxEvent[], firstParam = 1, onlyWhen?: string): { sql: string; params: unknown[]; rows: number } | null {
     const rows: unknown[][] = [];
+    let gated = false;
     for (const event of events) {
       for (const handler of this.registry.subscribers(event.type)) {
         if (event.only && !event.only.includes(handler.name)) continue;
+        gated ||= Boolean(handler.requiresIntegration);
         rows.push([
           event.tenantId,
           handler.name,
@@ -48,6 +56,7 @@ export class Outbox {
           JSON.stringify(event.payload),
           handler.maxAttempts ?? 8,
           event.availableAt ?? null,
+          handler.requiresIntegration ?? null,
         ]);
       }
     }
@@ -55,12 +64,21 @@ export class Outbox {
     const params: unknown[] = [];
     const values = rows.map((row) => {
       const base = firstParam - 1 + params.length;
-      params.push(...row);
-      return `($${base + 1}::uuid, $${base + 2}::text, $${base + 3}::text, $${base + 4}::text, $${base + 5}::jsonb, $${base + 6}::int, coalesce($${base + 7}::timestamptz, now()))`;
+      params.push(...(gated ? row : row.slice(0, 7)));
+      const needs = gated ? `, $${base + 8}::text` : '';
+      return `($${base + 1}::uuid, $${base + 2}::text, $${base + 3}::text, $${base + 4}::text, $${base + 5}::jsonb, $${base + 6}::int, coalesce($${base + 7}::timestamptz, now())${needs})`;
     });
     const into = 'INSERT INTO outbox (tenant_id, topic, queue, event_type, payload, max_attempts, available_at)';
+    const conditions = [
+      ...(gated ? [`(v.needs IS NULL OR EXISTS (SELECT 1 FROM integrations i WHERE i.tenant_id = v.tenant_id AND i.kind = v.needs AND i.enabled))`] : []),
+      ...(onlyWhen ? [`(${onlyWhen})`] : []),
+    ];
+    const columns = 'tenant_id, topic, queue, event_type, payload, max_attempts, available_at';
     return {
-      sql: onlyWhen ? `${into} SELECT * FROM (VALUES ${values.join(', ')}) AS v WHERE ${onlyWhen}` : `${into} VALUES ${values.join(', ')}`,
+      sql:
+        conditions.length === 0
+          ? `${into} VALUES ${values.join(', ')}`
+          : `${into} SELECT ${columns.split(', ').map((c) => `v.${c}`).join(', ')} FROM (VALUES ${values.join(', ')}) AS v(${columns}${gated ? ', needs' : ''}) WHERE ${conditions.join(' AND ')}`,
       params,
       rows: rows.length,
     };

@@ -97,7 +97,16 @@ describe(`jobs whose handler requires an integration (${process.env.REDIS_URL ? 
     });
   };
 
-  const expectNotRun = async (marker: string) => {
+  /** Publishing wrote no row for the handler (the tenant lacked the integration then); the plain one ran. */
+  const expectNoRow = async (marker: string) => {
+    await eventually(async () => (await rowOf(marker, 'plain.record'))?.status === 'done');
+    expect(await rowOf(marker, 'sync.hubspot')).toBeNull();
+    expect(synced.filter((e) => e.payload.marker === marker)).toEqual([]);
+    expect(recorded.filter((e) => e.payload.marker === marker)).toHaveLength(1);
+  };
+
+  /** The row was written, but the relay settled it unrun: the integration went away before the claim. */
+  const expectSettledUnrun = async (marker: string) => {
     const row = (await settled(marker))!;
     expect(row).toEqual({
       id: row.id,
@@ -121,12 +130,12 @@ describe(`jobs whose handler requires an integration (${process.env.REDIS_URL ? 
     expect(enqueued.filter((j) => j.id === row.id)).toHaveLength(1);
   };
 
-  it('marks the job done without queueing or running it when the tenant has no such integration', async () => {
-    await expectNotRun(await publish(await newTenant('none')));
+  it('writes no row for the handler when the tenant has no such integration, so nothing is queued or run', async () => {
+    await expectNoRow(await publish(await newTenant('none')));
   });
 
   it('treats a disabled integration as none', async () => {
-    await expectNotRun(await publish(await newTenant('disabled')));
+    await expectNoRow(await publish(await newTenant('disabled')));
   });
 
   it('queues and runs the job when the tenant has the integration enabled', async () => {
@@ -135,7 +144,7 @@ describe(`jobs whose handler requires an integration (${process.env.REDIS_URL ? 
 
   it('sees an integration connected just before the event (no cache)', async () => {
     const tenantId = await newTenant('none');
-    await expectNotRun(await publish(tenantId));
+    await expectNoRow(await publish(tenantId));
     await integrations.put(tenantId, 'hubspot', { externalId: null, enabled: true, config: { token: 't' } });
     await expectRan(await publish(tenantId));
   });
@@ -171,22 +180,21 @@ describe(`jobs whose handler requires an integration (${process.env.REDIS_URL ? 
     const withIt = await newTenant('enabled');
     const skipped = await publish(without, { only: ['sync.hubspot'] });
     const ran = await publish(withIt, { only: ['sync.hubspot'] });
-    const rowSkipped = await eventually(async () => {
-      const r = await rowOf(skipped, 'sync.hubspot');
-      return r?.status === 'done' ? r : null;
-    });
-    expect(rowSkipped).toMatchObject({ attempts: 0, last_error: `${NOT_CONNECTED_NOTE_PREFIX} hubspot integration` });
     await eventually(async () => (await rowOf(ran, 'sync.hubspot'))?.status === 'done');
     expect(synced.map((e) => e.payload.marker)).toContain(ran);
     expect(synced.map((e) => e.payload.marker)).not.toContain(skipped);
+    expect(await rowOf(skipped, 'sync.hubspot')).toBeNull();
     expect(await rowOf(skipped, 'plain.record')).toBeNull();
   });
 
   it('checks a whole claimed batch, across tenants, in the claim statement itself', async () => {
     await jobs.relay.stop();
-    const tenants = [await newTenant('none'), await newTenant('enabled'), await newTenant('disabled')];
+    const tenants = [await newTenant('enabled'), await newTenant('enabled'), await newTenant('enabled')];
     const markers: string[] = [];
     for (const t of tenants) markers.push(await publish(t), await publish(t));
+    // Between publish and claim, one tenant removes HubSpot and another disables it.
+    await integrations.remove(tenants[0]!, 'hubspot');
+    await integrations.put(tenants[2]!, 'hubspot', { externalId: null, enabled: false, config: { token: 't' } });
 
     // Record every statement while the relay claims (a worker may run jobs meanwhile: it never reads integrations).
     const statements: string[] = [];
@@ -211,7 +219,7 @@ describe(`jobs whose handler requires an integration (${process.env.REDIS_URL ? 
     expect(enqueued.length - enqueuedBefore).toBe(8);
     for (const [i, marker] of markers.entries()) {
       if (i === 2 || i === 3) await expectRan(marker);
-      else await expectNotRun(marker);
+      else await expectSettledUnrun(marker);
     }
   });
 });

@@ -96,6 +96,8 @@ describe(`inbound SMS (${process.env.DATABASE_URL ? 'PostgreSQL' : 'PGlite'})`, 
     engine.registerCrmAdapter(crm);
     engine.registerNotifier(notifier);
     ({ tenantId } = await createTenant(engine, { name: 'Acme Homes' }));
+    // Connected, so the texts' CRM rows are written (a tenant without HubSpot gets none: core/jobs/requires-integration.test.ts).
+    await engine.integrations.put(tenantId, 'hubspot', { externalId: 'portal-1', enabled: true, config: { accessToken: 'x' } });
   });
   afterAll(async () => {
     await close();
