@@ -201,6 +201,7 @@ async function main() {
 
   const env: NodeJS.ProcessEnv = {
     PATH: process.env.PATH,
+    NODE_OPTIONS: process.env.NODE_OPTIONS,
     PUBLIC_URL,
     DATABASE_URL: db.url,
     DATABASE_POOL_SIZE: process.env.DATABASE_POOL_SIZE,
