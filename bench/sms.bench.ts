@@ -147,7 +147,7 @@ parentPort.on('message', async (t) => {
       }
     }));
   }
-  parentPort.postMessage({ ms, sent, errors, kinds, worst, seconds: (now() - t0) / 1000 });
+  parentPort.postMessage({ ms, sent, errors, kinds, worst, startedAt: t0, seconds: (now() - t0) / 1000 });
 });
 `;
 
@@ -159,6 +159,8 @@ interface ClientResult {
   kinds: Record<string, number>;
   /** Open loop: the worst acknowledgement latency of each second of the run. */
   worst: number[];
+  /** When the run's first request was due (epoch ms), to line its seconds up with server logs. */
+  startedAt: number;
   seconds: number;
 }
 
@@ -360,7 +362,7 @@ async function main() {
     const lines = [
       `SMS bench (PostgreSQL + Redis, loopback, ${layout}, offline AI, fake Twilio over HTTP; ${os.cpus().length} cores; load average before ${loadBefore}, after ${loadAvg()})`,
       `A. webhook ack @ ${RATE} req/s target (${fmt(achieved, 0)} acknowledged/s) for ${SECONDS}s: n=${a.ms.length} errors=${a.errors}  p50=${fmt(percentile(a.ms, 50), 2)} ms  p99=${fmt(percentile(a.ms, 99), 2)} ms  max=${fmt(Math.max(...a.ms), 1)} ms  (backlog after drain: ${leftA})`,
-      ...(process.env.SMS_BENCH_TIMELINE ? [`   A, worst ack per second: ${a.worst.map((w) => fmt(w, 0)).join(' ')}`] : []),
+      ...(process.env.SMS_BENCH_TIMELINE ? [`   A, worst ack per second from ${new Date(a.startedAt).toISOString()}: ${a.worst.map((w) => fmt(w, 0)).join(' ')}`] : []),
       b
         ? `B. inbound→provider call, autopilot, 20/s: n=${e2e.length}/${b.sent.length}  p50=${fmt(percentile(e2e, 50), 1)} ms  p95=${fmt(percentile(e2e, 95), 1)} ms`
         : `B. inbound→provider call: needs a worker, not measured in this layout`,
