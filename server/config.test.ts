@@ -25,6 +25,13 @@ describe('loadConfig', () => {
     expect(loadConfig({ TANDEM_DATA_DIR: dir(), OUTBOX_RETENTION_DAYS: '30' }).outboxRetentionDays).toBe(30);
   });
 
+  it('reads a numeric setting left blank (`DATABASE_POOL_SIZE=` in an env file) as unset: the default applies', () => {
+    const blank = { PORT: '', DATABASE_POOL_SIZE: '', WORKER_CONCURRENCY: ' ', WORKER_NICE: '', OUTBOX_RETENTION_DAYS: '', OPENAI_DAILY_TOKEN_BUDGET: '' };
+    const c = loadConfig({ DATABASE_URL: 'postgres://x@127.0.0.1/db', TANDEM_SECRET_KEY: 'ab'.repeat(32), ...blank });
+    expect(c).toMatchObject({ port: 3000, databasePoolSize: 10, workerConcurrency: 16, workerNice: 10, outboxRetentionDays: 7 });
+    expect(c.env.OPENAI_DAILY_TOKEN_BUDGET).toBe(200_000);
+  });
+
   it.each([
     [{ PORT: 'eighty' }, /^invalid configuration: PORT: /],
     [{ PUBLIC_URL: 'not a url' }, /^invalid configuration: PUBLIC_URL: /],

@@ -8,20 +8,24 @@ import { SecretBox } from '../core/index';
  * The one place that reads process.env. Everything is optional: with nothing set, Tandem runs on its
  * embedded default (PGlite in ./.tandem, in-process queue, console SMS, offline AI).
  */
-const optionalUrl = z.preprocess((v) => (typeof v === 'string' && v.trim() === '' ? undefined : v), z.string().trim().url().optional());
+/** An empty value (`DATABASE_POOL_SIZE=` in an env file or a unit) means unset, as if the line were absent. */
+const blankAsUnset = (v: unknown) => (typeof v === 'string' && v.trim() === '' ? undefined : v);
+const optionalUrl = z.preprocess(blankAsUnset, z.string().trim().url().optional());
+/** A whole number in [min, max]; blank or absent gives `fallback` (coerced to 0, it failed the minimum). */
+const count = (min: number, max: number, fallback: number) => z.preprocess(blankAsUnset, z.coerce.number().int().min(min).max(max).default(fallback));
 
 const envSchema = z.object({
-  PORT: z.coerce.number().int().min(0).max(65535).default(3000),
+  PORT: count(0, 65535, 3000),
   HOST: z.string().default('0.0.0.0'),
   PUBLIC_URL: optionalUrl,
   DATABASE_URL: optionalUrl,
-  DATABASE_POOL_SIZE: z.coerce.number().int().min(1).max(200).default(10),
-  WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(256).default(16),
-  WORKER_NICE: z.coerce.number().int().min(0).max(19).default(10),
-  OUTBOX_RETENTION_DAYS: z.coerce.number().int().min(1).max(3650).default(7),
+  DATABASE_POOL_SIZE: count(1, 200, 10),
+  WORKER_CONCURRENCY: count(1, 256, 16),
+  WORKER_NICE: count(0, 19, 10),
+  OUTBOX_RETENTION_DAYS: count(1, 3650, 7),
   REDIS_URL: optionalUrl,
-  CAPTURE_RATE_PER_IP_PER_MINUTE: z.coerce.number().int().min(1).max(1_000_000).default(20),
-  CAPTURE_RATE_PER_FORM_PER_MINUTE: z.coerce.number().int().min(1).max(1_000_000).default(600),
+  CAPTURE_RATE_PER_IP_PER_MINUTE: count(1, 1_000_000, 20),
+  CAPTURE_RATE_PER_FORM_PER_MINUTE: count(1, 1_000_000, 600),
   TANDEM_DATA_DIR: z.string().default('./.tandem'),
   TANDEM_SECRET_KEY: z.string().optional(),
   TANDEM_ADMIN_TOKEN: z.string().min(16, 'TANDEM_ADMIN_TOKEN must be at least 16 characters').optional(),
@@ -32,7 +36,7 @@ const envSchema = z.object({
   OPENAI_BASE_URL: optionalUrl,
   OPENAI_MODEL_CLASSIFY: z.string().default('gpt-4o-mini'),
   OPENAI_MODEL_REPLY: z.string().default('gpt-4o'),
-  OPENAI_DAILY_TOKEN_BUDGET: z.coerce.number().int().min(0).default(200_000),
+  OPENAI_DAILY_TOKEN_BUDGET: count(0, Number.MAX_SAFE_INTEGER, 200_000),
   TWILIO_API_BASE_URL: optionalUrl,
   SLACK_SIGNING_SECRET: z.string().optional(),
   SLACK_BOT_TOKEN: z.string().optional(),
