@@ -139,16 +139,17 @@ describe(`sms.send (${process.env.DATABASE_URL ? 'PostgreSQL' : 'PGlite'})`, () 
     expect(sms.sent.filter((s) => s.to === phone)).toHaveLength(1);
   });
 
-  /** Earlier texts to the lead, sent `hoursAgo` before the clock. */
-  const earlierSends = (phone: string, conversationId: string, count: number, hoursAgo: number) =>
+  /** Earlier texts to the lead, sent `hoursAgo` before the clock; their rows last changed `touchedHoursAgo` before it. */
+  const earlierSends = (phone: string, conversationId: string, count: number, hoursAgo: number, touchedHoursAgo = hoursAgo) =>
     engine.store.tenant(tenantId, (m) =>
       m.query(
-        `INSERT INTO messages (tenant_id, conversation_id, lead_id, direction, author, body, status, created_at, updated_at)
-         SELECT $1, $2, l.id, 'out', 'ai', 'Earlier text', 'delivered', $4::timestamptz, $4::timestamptz
+        `INSERT INTO messages (tenant_id, conversation_id, lead_id, direction, author, body, status, created_at, sent_at, updated_at)
+         SELECT $1, $2, l.id, 'out', 'ai', 'Earlier text', 'delivered', $4::timestamptz, $4::timestamptz, $6::timestamptz
            FROM leads l, generate_series(1, $5::int) WHERE l.phone = $3`,
-        [tenantId, conversationId, phone, new Date(clock().getTime() - hoursAgo * 3600_000).toISOString(), count],
+        [tenantId, conversationId, phone, hoursBefore(hoursAgo), count, hoursBefore(touchedHoursAgo)],
       ),
     );
+  const hoursBefore = (hours: number) => new Date(clock().getTime() - hours * 3600_000).toISOString();
 
   /** The queued text as one the lead did not ask for (a nurture or agent text): those count against caps. */
   const unprompted = (messageId: string) =>
@@ -169,6 +170,17 @@ describe(`sms.send (${process.env.DATABASE_URL ? 'PostgreSQL' : 'PGlite'})`, () 
     expect(sent).toHaveLength(1);
     // Not the lead's first text, so no first-text notice is added.
     expect(sent[0]!.body).not.toMatch(/Reply STOP to opt out/);
+  });
+
+  it('counts an earlier text from when it went to the provider, not from a later change to its row', async () => {
+    // Sent 30 hours ago; a late delivery callback (or the stuck-send sweep) changed the rows an hour ago.
+    const late = await queuedReply('+13055550503');
+    await unprompted(late.reply.id);
+    await earlierSends('+13055550503', late.conversationId, 3, 30, 1);
+    expect(await run('sms.send', late.jobId)).toBe('completed');
+    expect(sms.sent.filter((s) => s.to === '+13055550503')).toHaveLength(1);
+    const claimed = await engine.store.tenant(tenantId, (m) => one<{ sent_at: Date | null }>(m, `SELECT sent_at FROM messages WHERE id = $1`, [late.reply.id]));
+    expect(claimed!.sent_at).toBeInstanceOf(Date);
   });
 
   describe('when the provider may or may not have the text', () => {

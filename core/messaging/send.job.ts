@@ -139,7 +139,7 @@ export function sendJob(deps: ConversationDeps, resolveProvider: () => SmsProvid
         }
         const route = await resolveIn(resolveProvider(), tenantId, m);
         // The claim's last statement: COMMIT rides with it.
-        await commitWith(m, `UPDATE messages SET status = 'sending', body = $2, segments = $3, scheduled_for = NULL, updated_at = clock_timestamp() WHERE id = $1`, [
+        await commitWith(m, `UPDATE messages SET status = 'sending', body = $2, segments = $3, scheduled_for = NULL, sent_at = clock_timestamp(), updated_at = clock_timestamp() WHERE id = $1`, [
           msg.id,
           body,
           Math.max(1, decision.segments.segments),
@@ -197,8 +197,8 @@ async function readMessageAfterLock(
             EXISTS (SELECT 1 FROM messages p
                      WHERE p.lead_id = msg.lead_id AND p.direction = 'out' AND p.id <> msg.id
                        AND p.status IN ('sending','sent','delivered','undelivered')) AS sent_before,
-            (SELECT coalesce(json_agg(p.updated_at), '[]') FROM messages p
-              WHERE p.lead_id = msg.lead_id AND p.direction = 'out' AND p.id <> msg.id AND p.updated_at > $${since}::timestamptz
+            (SELECT coalesce(json_agg(p.sent_at), '[]') FROM messages p
+              WHERE p.lead_id = msg.lead_id AND p.direction = 'out' AND p.id <> msg.id AND p.sent_at > $${since}::timestamptz
                 AND p.status IN ('sending','sent','delivered','undelivered')) AS sends_last_day
        FROM messages msg WHERE msg.id = $1::uuid
         FOR UPDATE OF msg`,

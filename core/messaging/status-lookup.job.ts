@@ -95,7 +95,7 @@ export function statusLookupJob(deps: ConversationDeps, resolveProvider: () => S
 
 /**
  * Marks a text whose status cannot be learned, leaving its status as last known (the lead may well have it).
- * Only while no callback moved it meanwhile. `updated_at` is kept: the per-lead send caps read it as the send time.
+ * Only while no callback moved it meanwhile. `updated_at` is kept: the lookups' own schedule reads it.
  */
 function markIfStillSending(m: EntityManager, messageId: string, providerMessageId: string, code: string) {
   return one<{ lead_id: string; conversation_id: string }>(

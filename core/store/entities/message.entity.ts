@@ -18,6 +18,8 @@ export class MessageEntity {
   @Column({ type: 'text', name: 'provider_message_id', nullable: true, unique: true }) providerMessageId!: string | null;
   @Column({ type: 'text', name: 'error_code', nullable: true }) errorCode!: string | null;
   @Column({ type: 'timestamptz', name: 'scheduled_for', nullable: true }) scheduledFor!: Date | null;
+  /** When the send job last handed it to the provider: what the per-lead caps count (not `updatedAt`, which callbacks move). */
+  @Column({ type: 'timestamptz', name: 'sent_at', nullable: true }) sentAt!: Date | null;
   /** Why this message exists: AI stage outputs, the kind (opener, follow-up, opt-out confirmation ...). */
   @Column({ type: 'jsonb', default: () => "'{}'::jsonb" }) meta!: Record<string, unknown>;
   @Column({ type: 'int', default: 1 }) segments!: number;
