@@ -28,6 +28,9 @@ export const ACTION_IDS = {
 } as const;
 export type ButtonKey = keyof typeof ACTION_IDS;
 
+/** The menu on the conversation message that sets who answers the lead: the AI alone, the AI with approval, or no AI. */
+export const AUTONOMY_SELECT_ID = 'tandem_autonomy';
+
 /** Buttons that run an engine command straight away (no modal). */
 export const DIRECT_BUTTONS = ['approve', 'discard', 'takeover', 'handback', 'close', 'reopen'] as const satisfies readonly ButtonKey[];
 export type DirectButton = (typeof DIRECT_BUTTONS)[number];

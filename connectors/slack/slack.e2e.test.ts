@@ -12,7 +12,7 @@ import { loadConfig } from '../../server/config';
 import type { ConnectorContext } from '../../server/app';
 import { buildConversationMessage } from './blocks/conversation-message.blocks';
 import { ChannelPacer } from './channel-pacer';
-import { ACTION_IDS } from './constants';
+import { ACTION_IDS, AUTONOMY_SELECT_ID } from './constants';
 import { createSlackServerConnector, slackServerConnector, type SlackServerContext } from './slack.connector';
 import { interactivityBody, signedHeaders } from './test-support/signed-request';
 import { SlackWebApiRecorder } from './test-support/web-api-recorder';
@@ -342,6 +342,43 @@ describe(`Slack end to end with the real engine (${process.env.DATABASE_URL ? 'P
     await new Promise((r) => setTimeout(r, 300));
     expect(sms.to(phone)).toHaveLength(1);
     expect(await auditOf(drafted.id)).toEqual([{ action: 'conversation.approve', surface: 'api', actor_name: 'Sam' }]);
+  }, 60_000);
+
+  it('the autonomy menu sets who answers this conversation; a pick made on an old version changes nothing', async () => {
+    const phone = '+12125550149';
+    await inboundSms(phone, 'Do you have anything with a garden?');
+    const { post, root } = await rootPost(phone);
+    const before = await viewFor(phone);
+    type Option = { text: { text: string }; value: string };
+    const menuOf = (body: Record<string, unknown>) => {
+      for (const block of body.blocks as Array<{ elements?: Array<{ action_id?: string; options?: Option[]; initial_option?: Option }> }>) {
+        for (const el of block.elements ?? []) if (el.action_id === AUTONOMY_SELECT_ID) return el;
+      }
+      return null;
+    };
+    const optionOf = (body: Record<string, unknown>, label: string) => menuOf(body)!.options!.find((o) => o.text.text === label)!;
+    const pick = (option: Option) => ({
+      ...click(AUTONOMY_SELECT_ID, '', root),
+      actions: [{ type: 'static_select', action_id: AUTONOMY_SELECT_ID, block_id: 'actions', selected_option: option, action_ts: '1780000002.000300' }],
+    });
+    expect(menuOf(post)!.initial_option!.text.text).toBe('Team setting');
+
+    const off = optionOf(post, 'AI off: people reply');
+    expect((await postSlack(interactivityBody(pick(off)), 'application/x-www-form-urlencoded')).status).toBe(200);
+    const after = await until(async () => {
+      const v = await viewFor(phone);
+      return v.autonomyOverride === 'off' ? v : null;
+    });
+    expect(after).toMatchObject({ autonomy: 'off', version: before.version + 1 });
+    const shown = await renderOfCurrent(phone, root);
+    expect(menuOf(shown.render)!.initial_option!.text.text).toBe('AI off: people reply');
+
+    // The first render's "AI replies on its own" carries the old version: refused, explained, nothing changed.
+    expect((await postSlack(interactivityBody(pick(optionOf(post, 'AI replies on its own'))), 'application/x-www-form-urlencoded')).status).toBe(200);
+    const ephemeral = await until(() => slack.find('chat.postEphemeral', (b) => b.user === DANA && String(b.text).includes('change the autonomy'))[0]);
+    expect(ephemeral.text).toContain('Nothing was done or sent');
+    expect(await viewFor(phone)).toMatchObject({ autonomy: 'off', autonomyOverride: 'off', version: after.version });
+    expect(await auditOf(before.id)).toEqual([{ action: 'conversation.set_autonomy', surface: 'slack', actor_name: 'Dana Agent' }]);
   }, 60_000);
 
   it('a forged signature or a stale timestamp gets 401 and changes nothing', async () => {

@@ -4,4 +4,6 @@ import type { types } from '@slack/bolt';
 export type KnownBlock = types.KnownBlock;
 export type ActionsBlock = types.ActionsBlock;
 export type Button = types.Button;
+export type StaticSelect = types.StaticSelect;
+export type PlainTextOption = types.PlainTextOption;
 export type ModalView = types.ModalView;

@@ -1,4 +1,4 @@
-import { decodeButtonValue, encodeButtonValue } from './button-value';
+import { decodeAutonomyChoice, decodeButtonValue, encodeAutonomyChoice, encodeButtonValue } from './button-value';
 
 describe('button values', () => {
   it('round-trips and stays small', () => {
@@ -11,5 +11,18 @@ describe('button values', () => {
 
   it.each([undefined, '', 'x', '{}', '{"c":"a"}', '{"c":"a","v":1.5}', '{"c":"a","v":1,"d":3}'])('refuses %p', (raw) => {
     expect(() => decodeButtonValue(raw)).toThrow('slack.bad_button_value');
+  });
+
+  it('round-trips an autonomy choice within the 150 characters Slack allows an option value', () => {
+    for (const autonomy of ['autopilot', 'copilot', 'off', null] as const) {
+      const choice = { conversationId: '0b6f6a8e-1d1f-4d2b-9b7e-1c2d3e4f5a6b', version: 123456, autonomy };
+      const raw = encodeAutonomyChoice(choice);
+      expect(decodeAutonomyChoice(raw)).toEqual(choice);
+      expect(raw.length).toBeLessThanOrEqual(150);
+    }
+  });
+
+  it.each([undefined, '{"c":"a","v":1}', '{"c":"a","v":1,"a":"yolo"}', '{"c":"a","v":1,"a":null}'])('refuses the autonomy choice %p', (raw) => {
+    expect(() => decodeAutonomyChoice(raw)).toThrow('slack.bad_button_value');
   });
 });

@@ -1,3 +1,5 @@
+import { AUTONOMY_LEVELS, type Autonomy } from '../../../core/index';
+
 /** What every conversation button carries: the conversation, the version the agent saw, the draft shown. */
 export interface ButtonValue {
   conversationId: string;
@@ -24,4 +26,24 @@ export function decodeButtonValue(raw: string | undefined): ButtonValue {
   }
   if (p.d !== undefined && typeof p.d !== 'string') throw new Error('slack.bad_button_value: draft id must be a string');
   return { conversationId: p.c, version: p.v, draftId: (p.d as string | undefined) ?? null };
+}
+
+/** An option of the autonomy menu: the conversation and version, and the level (`null`: the tenant's setting). */
+export interface AutonomyChoice {
+  conversationId: string;
+  version: number;
+  autonomy: Autonomy | null;
+}
+
+/** Encodes an autonomy option's value (Slack allows 150 characters there; this is about 70). */
+export function encodeAutonomyChoice(choice: AutonomyChoice): string {
+  return JSON.stringify({ c: choice.conversationId, v: choice.version, a: choice.autonomy ?? 'tenant' });
+}
+
+/** Decodes an autonomy option's value; throws a clear error on anything we did not produce. */
+export function decodeAutonomyChoice(raw: string | undefined): AutonomyChoice {
+  const { conversationId, version } = decodeButtonValue(raw);
+  const a = (JSON.parse(raw!) as { a?: unknown }).a;
+  if (a !== 'tenant' && !AUTONOMY_LEVELS.includes(a as Autonomy)) throw new Error('slack.bad_button_value: autonomy must be autopilot, copilot, off or tenant');
+  return { conversationId, version, autonomy: a === 'tenant' ? null : (a as Autonomy) };
 }

@@ -1,7 +1,7 @@
-import type { ActionsBlock, Button, KnownBlock } from './block-kit.types';
-import { ACTION_IDS } from '../constants';
+import type { ActionsBlock, Button, KnownBlock, StaticSelect } from './block-kit.types';
+import { ACTION_IDS, AUTONOMY_SELECT_ID } from '../constants';
 import { buildDraft, buildMessage, buildView } from '../test-support/build-view';
-import { decodeButtonValue } from './button-value';
+import { decodeAutonomyChoice, decodeButtonValue } from './button-value';
 import { buildConversationMessage, decisionLine, statusLine } from './conversation-message.blocks';
 
 function buttons(blocks: KnownBlock[]): Button[] {
@@ -49,6 +49,21 @@ describe('buildConversationMessage', () => {
     expect(buttons(buildConversationMessage(some).blocks).map((b) => [b.action_id, b.text.text])).toEqual([[ACTION_IDS.reply, 'Reply']]);
     const none = buildView({ allowedActions: ['note'] });
     expect(buildConversationMessage(none).blocks.some((b) => b.type === 'actions')).toBe(false);
+  });
+
+  it('offers the autonomy menu while the engine allows set_autonomy, showing the override in force', () => {
+    const menuOf = (blocks: KnownBlock[]) =>
+      ((blocks.find((b) => b.type === 'actions') as ActionsBlock | undefined)?.elements ?? []).find((e) => (e as StaticSelect).action_id === AUTONOMY_SELECT_ID) as StaticSelect | undefined;
+    const following = menuOf(buildConversationMessage(buildView({ version: 4, allowedActions: ['takeover', 'set_autonomy'], autonomy: 'copilot', autonomyOverride: null })).blocks)!;
+    expect(following.options!.map((o) => o.text.text)).toEqual(['Team setting', 'AI replies on its own', 'AI drafts, a person approves', 'AI off: people reply']);
+    expect(following.options!.map((o) => decodeAutonomyChoice(o.value))).toEqual(
+      [null, 'autopilot', 'copilot', 'off'].map((autonomy) => ({ conversationId: 'conv-1', version: 4, autonomy })),
+    );
+    expect(following.initial_option!.text.text).toBe('Team setting');
+    const off = menuOf(buildConversationMessage(buildView({ allowedActions: ['set_autonomy'], autonomy: 'off', autonomyOverride: 'off' })).blocks)!;
+    expect(off.initial_option!.text.text).toBe('AI off: people reply');
+    // Closed: the engine does not allow it, so there is no menu (and no actions block when nothing else is allowed).
+    expect(buildConversationMessage(buildView({ status: 'closed', allowedActions: ['reopen'] })).blocks.some((b) => JSON.stringify(b).includes(AUTONOMY_SELECT_ID))).toBe(false);
   });
 
   it('every button carries conversation id, version and the draft shown', () => {

@@ -1,13 +1,14 @@
-import type { ActionsBlock, Button, KnownBlock } from './block-kit.types';
+import type { ActionsBlock, Button, KnownBlock, PlainTextOption, StaticSelect } from './block-kit.types';
 import type {
+  Autonomy,
   ConversationView,
   DecisionView,
   MessageView,
   ActionType,
   Tag,
 } from '../../../core/index';
-import { ACTION_IDS, type ButtonKey } from '../constants';
-import { encodeButtonValue } from './button-value';
+import { ACTION_IDS, AUTONOMY_SELECT_ID, type ButtonKey } from '../constants';
+import { encodeAutonomyChoice, encodeButtonValue } from './button-value';
 import { escapeMrkdwn, quote, slackDate, surfaceLabel, truncate } from './format';
 
 /** A message ready for chat.postMessage / chat.update. */
@@ -113,6 +114,34 @@ export function conversationButtons(view: ConversationView): Button[] {
   });
 }
 
+const AUTONOMY_LABELS: Record<Autonomy, string> = {
+  autopilot: 'AI replies on its own',
+  copilot: 'AI drafts, a person approves',
+  off: 'AI off: people reply',
+};
+
+/**
+ * The menu that sets this conversation's autonomy, showing the one in force. "Team setting" clears the
+ * override, so the conversation follows the tenant's setting again. Absent when the engine does not allow
+ * `set_autonomy` now (a closed conversation).
+ */
+export function autonomyMenu(view: ConversationView): StaticSelect | null {
+  if (!view.allowedActions.includes('set_autonomy')) return null;
+  const option = (autonomy: Autonomy | null): PlainTextOption => ({
+    text: { type: 'plain_text', text: autonomy ? AUTONOMY_LABELS[autonomy] : 'Team setting' },
+    value: encodeAutonomyChoice({ conversationId: view.id, version: view.version, autonomy }),
+  });
+  const levels: Autonomy[] = ['autopilot', 'copilot', 'off'];
+  const options = [option(null), ...levels.map(option)];
+  return {
+    type: 'static_select',
+    action_id: AUTONOMY_SELECT_ID,
+    placeholder: { type: 'plain_text', text: 'AI autonomy' },
+    options,
+    initial_option: options[view.autonomyOverride ? levels.indexOf(view.autonomyOverride) + 1 : 0],
+  };
+}
+
 /**
  * The one Slack message per conversation: lead, score and why, the last inbound text, the AI draft,
  * the buttons the engine allows and who decided what last. Pure: same view, same message.
@@ -164,8 +193,9 @@ export function buildConversationMessage(view: ConversationView, options: Conver
   }
 
   const buttons = conversationButtons(view);
-  if (buttons.length > 0) {
-    const actions: ActionsBlock = { type: 'actions', block_id: 'actions', elements: buttons };
+  const menu = autonomyMenu(view);
+  if (buttons.length > 0 || menu) {
+    const actions: ActionsBlock = { type: 'actions', block_id: 'actions', elements: [...buttons, ...(menu ? [menu] : [])] };
     blocks.push(actions);
   }
 

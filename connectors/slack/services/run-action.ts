@@ -2,6 +2,7 @@ import type {
   ConversationView,
   ActionType,
   AgentRecord,
+  Autonomy,
 } from '../../../core/index';
 import { decisionLine } from '../blocks/conversation-message.blocks';
 import type { WebClient } from '../slack-client';
@@ -18,6 +19,8 @@ export interface SlackActionRequest {
   version: number;
   draftId?: string | null;
   text?: string;
+  /** For `set_autonomy`: the conversation's new override (null: the tenant's setting). */
+  autonomy?: Autonomy | null;
   /** The conversation message the action came from, when known (buttons, modals opened from it). */
   message?: { channel: string; ts: string } | null;
   /** Tenant and agent, when the caller already resolved them. */
@@ -129,6 +132,7 @@ export async function runSlackAction(deps: SlackDeps, req: SlackActionRequest): 
       version: req.version,
       ...(req.draftId ? { draftId: req.draftId } : {}),
       ...(req.text !== undefined ? { text: req.text } : {}),
+      ...(req.autonomy !== undefined ? { autonomy: req.autonomy } : {}),
       actor: { agentId: agent.id, name: agent.name, surface: 'slack' },
     });
     await refreshMessage(deps, req.client, tenantId, view, req.message);
