@@ -166,6 +166,23 @@ describe('POST /hubspot/card/actions', () => {
     });
   });
 
+  it("sets the conversation's autonomy, or clears it with null, from the card", async () => {
+    const { app, engine } = setup();
+    engine.conversations.act.mockResolvedValue(buildConversationView({ version: 4 }));
+    for (const autonomy of ['off', null] as const) {
+      const res = await signedPost(app, path, { conversationId: 'conv_1', type: 'set_autonomy', version: 3, autonomy });
+      expect(res.status).toBe(200);
+      expect(engine.conversations.act).toHaveBeenLastCalledWith('t1', 'conv_1', {
+        type: 'set_autonomy',
+        version: 3,
+        text: undefined,
+        draftId: undefined,
+        autonomy,
+        actor: { agentId: 'agent_1', name: 'Rita Rep', surface: 'hubspot' },
+      });
+    }
+  });
+
   it('passes a version conflict through as 409 with the fresh view', async () => {
     const { app, engine } = setup();
     const fresh = buildConversationView({ version: 5 });
@@ -197,6 +214,8 @@ describe('POST /hubspot/card/actions', () => {
     ['edit without text', { conversationId: 'c', type: 'edit', version: 1 }],
     ['blank note text', { conversationId: 'c', type: 'note', version: 1, text: '   ' }],
     ['unknown fields', { conversationId: 'c', type: 'approve', version: 1, tenantId: 'other' }],
+    ['set_autonomy without autonomy', { conversationId: 'c', type: 'set_autonomy', version: 1 }],
+    ['an unknown autonomy', { conversationId: 'c', type: 'set_autonomy', version: 1, autonomy: 'yolo' }],
   ])('400s %s without calling the engine', async (_name, body) => {
     const { app, engine } = setup();
     const res = await signedPost(app, path, body);

@@ -1,6 +1,6 @@
 import express, { type NextFunction, type Request, type Response, type Router } from 'express';
 import { z } from 'zod';
-import { ACTION_TYPES, type ConversationView, type ConsentState, type Tag, type AgentRecord, type EngineCommon, type LeadRef } from '../../core/index';
+import { ACTION_TYPES, AUTONOMY_LEVELS, type ConversationView, type ConsentState, type Tag, type AgentRecord, type EngineCommon, type LeadRef } from '../../core/index';
 import { verifyHubSpotSignatureV3 } from './hubspot-signature';
 
 /** The structured logger the server hands connectors (pino-compatible subset). */
@@ -87,9 +87,12 @@ const actionBodySchema = z
     version: z.number().int().nonnegative(),
     text: z.string().trim().min(1).max(1600).optional(),
     draftId: z.string().min(1).max(100).optional(),
+    /** For `set_autonomy`: this conversation's level, or null to follow the tenant's setting again. */
+    autonomy: z.enum(AUTONOMY_LEVELS).nullable().optional(),
   })
   .strict()
-  .refine((b) => !TEXT_ACTIONS.has(b.type) || b.text !== undefined, { message: 'text is required for edit, send and note', path: ['text'] });
+  .refine((b) => !TEXT_ACTIONS.has(b.type) || b.text !== undefined, { message: 'text is required for edit, send and note', path: ['text'] })
+  .refine((b) => b.type !== 'set_autonomy' || b.autonomy !== undefined, { message: 'autonomy is required for set_autonomy: autopilot, copilot, off, or null', path: ['autonomy'] });
 
 const startBodySchema = z.object({ leadId: z.string().min(1).max(100) }).strict();
 
@@ -101,7 +104,7 @@ interface CardRequestContext {
 /**
  * Routes the HubSpot card calls through `hubspot.fetch`:
  * - `GET  /hubspot/card/conversation?contactId&email&phone` → {@link CardConversationResponse}
- * - `POST /hubspot/card/actions` `{ conversationId, type, version, text?, draftId? }` → `{ conversation }`
+ * - `POST /hubspot/card/actions` `{ conversationId, type, version, text?, draftId?, autonomy? }` → `{ conversation }`
  * - `POST /hubspot/card/start` `{ leadId }` → `{ conversation }` (only when `deps.leads` is given)
  *
  * Every request must carry a valid v3 signature over the raw body and the public URI; HubSpot appends
@@ -164,6 +167,7 @@ export function createHubSpotRouter(deps: HubSpotRouterDeps): Router {
         version: body.version,
         text: body.text,
         draftId: body.draftId,
+        ...(body.autonomy !== undefined ? { autonomy: body.autonomy } : {}),
         actor: { agentId: agent.id, name: agent.name, surface: 'hubspot' },
       });
       deps.logger.info({ tenantId, conversationId: body.conversationId, action: body.type, agentId: agent.id }, 'hubspot card action');

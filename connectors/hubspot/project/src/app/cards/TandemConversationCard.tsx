@@ -9,6 +9,7 @@ import {
   Flex,
   Heading,
   LoadingSpinner,
+  Select,
   StatusTag,
   Tag,
   Text,
@@ -16,7 +17,7 @@ import {
 } from '@hubspot/ui-extensions';
 import type { CardConversationResponse, StartBlockedReason } from './tandem-api';
 import type { ConversationView, MessageView } from './types/conversation-view';
-import type { MessageStatus, Tag as LeadTag } from './types/types';
+import type { Autonomy, MessageStatus, Tag as LeadTag } from './types/types';
 import { useTandemConversation, type TandemConversation } from './useTandemConversation';
 
 const TAG_VARIANT: Record<LeadTag, 'error' | 'warning' | 'info'> = { HOT: 'error', WARM: 'warning', COLD: 'info' };
@@ -32,6 +33,14 @@ const STATUS_VARIANT: Record<MessageStatus, 'danger' | 'warning' | 'info' | 'suc
   failed: 'danger',
   blocked: 'danger',
 };
+
+/** The autonomy menu: the team's setting (no override), or this conversation's own level. */
+const AUTONOMY_OPTIONS: Array<{ label: string; value: Autonomy | 'team' }> = [
+  { label: 'Team setting', value: 'team' },
+  { label: 'AI replies on its own', value: 'autopilot' },
+  { label: 'AI drafts, a person approves', value: 'copilot' },
+  { label: 'AI off: people reply', value: 'off' },
+];
 
 const WHY_NOT_START: Record<StartBlockedReason, string> = {
   no_lead: 'This contact has not come through a Tandem form, so there is no SMS consent on record. Tandem only texts people who opted in.',
@@ -210,6 +219,21 @@ function Conversation({ view, api }: { view: ConversationView; api: TandemConver
             Send
           </Button>
         </Flex>
+      ) : null}
+
+      {allowed.has('set_autonomy') ? (
+        <Select
+          testId="tandem-autonomy"
+          label="AI autonomy for this conversation"
+          name="tandem-autonomy"
+          value={view.autonomyOverride ?? 'team'}
+          options={AUTONOMY_OPTIONS}
+          readOnly={api.busy}
+          onChange={(value) => {
+            const autonomy = value === 'team' ? null : (value as Autonomy);
+            if (autonomy !== view.autonomyOverride) void api.act('set_autonomy', undefined, autonomy);
+          }}
+        />
       ) : null}
 
       <ButtonRow>

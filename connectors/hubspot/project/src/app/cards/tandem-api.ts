@@ -1,7 +1,7 @@
 import { hubspot } from '@hubspot/ui-extensions';
 import { TANDEM_BASE_URL } from './tandem-config';
 import type { ConversationView } from './types/conversation-view';
-import type { ActionType, ConsentState, Tag } from './types/types';
+import type { ActionType, Autonomy, ConsentState, Tag } from './types/types';
 
 /** Mirrors `CardLead` in connectors/hubspot/hubspot.routes.ts. */
 export interface CardLead {
@@ -36,6 +36,8 @@ export interface ActionRequest {
   version: number;
   text?: string;
   draftId?: string;
+  /** For `set_autonomy`: this conversation's level; null follows the team's setting again. */
+  autonomy?: Autonomy | null;
 }
 
 /** An error answer from the Tandem server: `{ error: { code, message, details } }`. */
@@ -67,6 +69,7 @@ export async function postCardAction(body: ActionRequest): Promise<ConversationV
   const payload: Record<string, unknown> = { conversationId: body.conversationId, type: body.type, version: body.version };
   if (body.text !== undefined) payload.text = body.text;
   if (body.draftId !== undefined) payload.draftId = body.draftId;
+  if (body.autonomy !== undefined) payload.autonomy = body.autonomy;
   const res = await call<{ conversation: ConversationView }>(`${TANDEM_BASE_URL}/hubspot/card/actions`, { method: 'POST', body: payload });
   return res.conversation;
 }

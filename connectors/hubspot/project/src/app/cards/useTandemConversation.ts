@@ -10,7 +10,7 @@ import {
   TandemApiError,
 } from './tandem-api';
 import type { ConversationView } from './types/conversation-view';
-import type { ActionType } from './types/types';
+import type { ActionType, Autonomy } from './types/types';
 
 export type CardState =
   | { status: 'loading' }
@@ -28,7 +28,8 @@ export interface TandemConversation {
   /** An action or refresh is in flight: buttons show as loading/disabled. */
   busy: boolean;
   notice: CardNotice | null;
-  act(type: ActionType, text?: string): Promise<void>;
+  /** Runs an agent command; `autonomy` goes with `set_autonomy` (null: the team's setting). */
+  act(type: ActionType, text?: string, autonomy?: Autonomy | null): Promise<void>;
   start(): Promise<void>;
   refresh(): Promise<void>;
   dismissNotice(): void;
@@ -73,7 +74,7 @@ export function useTandemConversation(): TandemConversation {
     setState((prev) => (prev.status === 'ready' ? { status: 'ready', data: { ...prev.data, conversation, canStart: false, startBlockedReason: null } } : prev));
 
   const act = useCallback(
-    async (type: ActionType, text?: string) => {
+    async (type: ActionType, text?: string, autonomy?: Autonomy | null) => {
       if (state.status !== 'ready' || !state.data.conversation) return;
       const view = state.data.conversation;
       setBusy(true);
@@ -85,6 +86,7 @@ export function useTandemConversation(): TandemConversation {
           version: view.version,
           text,
           draftId: DRAFT_ACTIONS.has(type) && view.draft ? view.draft.id : undefined,
+          ...(type === 'set_autonomy' ? { autonomy: autonomy ?? null } : {}),
         });
         setConversation(fresh);
       } catch (err) {

@@ -1,4 +1,4 @@
-import { Alert, Button, EmptyState, ErrorState, hubspot, Text, TextArea } from '@hubspot/ui-extensions';
+import { Alert, Button, EmptyState, ErrorState, hubspot, Select, Text, TextArea } from '@hubspot/ui-extensions';
 import { createRenderer } from '@hubspot/ui-extensions/testing';
 import type { CardConversationResponse } from '../tandem-api';
 import { TandemConversationCard } from '../TandemConversationCard';
@@ -86,6 +86,24 @@ describe('useTandemConversation with the card', () => {
     r.findByTestId(Button, 'tandem-handback').trigger('onClick');
     await r.waitFor(() => expect(lastPost()).toBeDefined());
     expect(lastPost()?.[1]?.body).toEqual({ conversationId: 'conv_1', type: 'handback', version: 3 });
+  });
+
+  it.each([
+    ['AI off', 'off', null, 'off'],
+    ['back to the team setting', 'team', 'off', null],
+  ] as const)('the autonomy menu (%s) posts set_autonomy with the version seen', async (_, picked, override, autonomy) => {
+    postReply = { status: 200, body: { conversation: buildView({ version: 4, autonomyOverride: autonomy, allowedActions: ['takeover', 'set_autonomy'] }) } };
+    const r = await renderLoaded(buildView({ autonomyOverride: override, allowedActions: ['takeover', 'set_autonomy'] }));
+    expect(r.findByTestId(Select, 'tandem-autonomy').props.value).toBe(override ?? 'team');
+    r.findByTestId(Select, 'tandem-autonomy').trigger('onChange', picked as never);
+    await r.waitFor(() => expect(lastPost()).toBeDefined());
+    expect(lastPost()?.[1]?.body).toEqual({ conversationId: 'conv_1', type: 'set_autonomy', version: 3, autonomy });
+    await r.waitFor(() => expect(r.findByTestId(Select, 'tandem-autonomy').props.value).toBe(autonomy ?? 'team'));
+  });
+
+  it('shows no autonomy menu when the engine does not allow set_autonomy (a closed conversation)', async () => {
+    const r = await renderLoaded(buildView({ status: 'closed', draft: null, allowedActions: ['reopen', 'note'] }));
+    expect(r.maybeFindByTestId(Select, 'tandem-autonomy')).toBeNull();
   });
 
   it('a 409 shows the fresh view from the conflict and a notice', async () => {
