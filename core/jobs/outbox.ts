@@ -68,12 +68,12 @@ export class Outbox {
       const needs = gated ? `, $${base + 8}::text` : '';
       return `($${base + 1}::uuid, $${base + 2}::text, $${base + 3}::text, $${base + 4}::text, $${base + 5}::jsonb, $${base + 6}::int, coalesce($${base + 7}::timestamptz, now())${needs})`;
     });
-    const into = 'INSERT INTO outbox (tenant_id, topic, queue, event_type, payload, max_attempts, available_at)';
+    const columns = 'tenant_id, topic, queue, event_type, payload, max_attempts, available_at';
+    const into = `INSERT INTO outbox (${columns})`;
     const conditions = [
       ...(gated ? [`(v.needs IS NULL OR EXISTS (SELECT 1 FROM integrations i WHERE i.tenant_id = v.tenant_id AND i.kind = v.needs AND i.enabled))`] : []),
       ...(onlyWhen ? [`(${onlyWhen})`] : []),
     ];
-    const columns = 'tenant_id, topic, queue, event_type, payload, max_attempts, available_at';
     return {
       sql:
         conditions.length === 0
