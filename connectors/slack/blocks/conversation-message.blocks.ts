@@ -1,11 +1,12 @@
 import type { ActionsBlock, Button, KnownBlock, PlainTextOption, StaticSelect } from './block-kit.types';
-import type {
-  Autonomy,
-  ConversationView,
-  DecisionView,
-  MessageView,
-  ActionType,
-  Tag,
+import {
+  AUTONOMY_LEVELS,
+  type Autonomy,
+  type ConversationView,
+  type DecisionView,
+  type MessageView,
+  type ActionType,
+  type Tag,
 } from '../../../core/index';
 import { ACTION_IDS, AUTONOMY_SELECT_ID, type ButtonKey } from '../constants';
 import { encodeAutonomyChoice, encodeButtonValue } from './button-value';
@@ -131,14 +132,14 @@ export function autonomyMenu(view: ConversationView): StaticSelect | null {
     text: { type: 'plain_text', text: autonomy ? AUTONOMY_LABELS[autonomy] : 'Team setting' },
     value: encodeAutonomyChoice({ conversationId: view.id, version: view.version, autonomy }),
   });
-  const levels: Autonomy[] = ['autopilot', 'copilot', 'off'];
-  const options = [option(null), ...levels.map(option)];
+  const choices = [null, ...AUTONOMY_LEVELS];
+  const options = choices.map(option);
   return {
     type: 'static_select',
     action_id: AUTONOMY_SELECT_ID,
     placeholder: { type: 'plain_text', text: 'AI autonomy' },
     options,
-    initial_option: options[view.autonomyOverride ? levels.indexOf(view.autonomyOverride) + 1 : 0],
+    initial_option: options[choices.indexOf(view.autonomyOverride)],
   };
 }
 
