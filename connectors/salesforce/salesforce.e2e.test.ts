@@ -323,6 +323,18 @@ describe(`Salesforce end to end (${process.env.DATABASE_URL ? 'PostgreSQL' : 'PG
     await quiet();
     expect(twilioSends).toHaveLength(1);
 
+    // 5b. The tab's autonomy menu: this conversation's own level, then back to the team's setting.
+    const autopilot = await tabAct(conversationId, { type: 'set_autonomy', version: approved.body.conversation.version, autonomy: 'autopilot' });
+    expect(autopilot.status).toBe(200);
+    expect(autopilot.body.conversation).toMatchObject({ autonomy: 'autopilot', autonomyOverride: 'autopilot' });
+    expect(autopilot.body.conversation.lastDecision).toMatchObject({ action: 'set_autonomy', actorName: 'Sam Rep', surface: 'salesforce' });
+    const team = await tabAct(conversationId, { type: 'set_autonomy', version: autopilot.body.conversation.version, autonomy: null });
+    expect(team.status).toBe(200);
+    expect(team.body.conversation).toMatchObject({ autonomy: 'copilot', autonomyOverride: null });
+    const stalePick = await tabAct(conversationId, { type: 'set_autonomy', version: autopilot.body.conversation.version, autonomy: 'off' });
+    expect(stalePick.status).toBe(409);
+    expect(stalePick.body.error.details.conversation.autonomyOverride).toBeNull();
+
     // 6. Each text is exactly one completed Task on the Lead, keyed by its Tandem message id.
     const byPath = new Map(taskUpserts.map((x) => [x.path, x]));
     expect([...byPath.keys()].sort()).toEqual([inbound.id, outbound[0]!.id].map((id) => `${API}/sobjects/Task/Tandem_Message_Id__c/${id}`).sort());

@@ -221,6 +221,16 @@ describe('Salesforce routes: actions', () => {
     expect(calls.act[0].command).toEqual({ type: 'approve', version: 7, actor: { agentId: 'agent_01', name: 'Sam Carter', surface: 'salesforce' } });
   });
 
+  it.each([
+    ['copilot', 'copilot'],
+    [null, null],
+  ])('sets the conversation autonomy to %j (null follows the team setting)', async (autonomy, expected) => {
+    const { app, calls } = setup();
+    const res = await signed(request(app).post('/salesforce/v1/conversations/conv_01/actions')).send({ type: 'set_autonomy', version: 7, autonomy });
+    expect(res.status).toBe(200);
+    expect(calls.act[0].command).toEqual({ type: 'set_autonomy', version: 7, autonomy: expected, actor: { agentId: 'agent_01', name: 'Sam Carter', surface: 'salesforce' } });
+  });
+
   it('passes a 409 version conflict through with the fresh view', async () => {
     const { app, setAct } = setup();
     const fresh = buildConversationView({ version: 9, draft: null, mode: 'human' });
@@ -263,6 +273,9 @@ describe('Salesforce routes: actions', () => {
     [{ type: 'approve', version: -1 }, 'version'],
     [{ type: 'approve', version: '3' }, 'version'],
     [{ type: 'send', version: 3, text: 'x'.repeat(1601) }, 'text'],
+    [{ type: 'set_autonomy', version: 3 }, 'autonomy'],
+    [{ type: 'set_autonomy', version: 3, autonomy: 'yolo' }, 'autonomy'],
+    [{ type: 'approve', version: 3, autonomy: 'off' }, 'autonomy'],
   ])('refuses the bad action %j with 400 naming %s', async (body, field) => {
     const { app, calls } = setup();
     const res = await signed(request(app).post('/salesforce/v1/conversations/conv_01/actions')).send(body);

@@ -1,6 +1,6 @@
 import express, { type NextFunction, type Request, type Response, type Router } from 'express';
 import { z } from 'zod';
-import { ACTION_TYPES, type Actor, type AgentRecord, type EngineCommon } from '../../../core/index';
+import { ACTION_TYPES, AUTONOMY_LEVELS, type Actor, type AgentRecord, type EngineCommon } from '../../../core/index';
 import { isSalesforceId, orgKeyMatches, toSalesforceId18 } from './salesforce-org-auth';
 
 /** The few logger methods the connector uses (pino-compatible). */
@@ -45,10 +45,18 @@ const actionBodySchema = z
     version: z.number().int().min(0),
     text: z.string().trim().min(1).max(1600).optional().nullable(),
     draftId: z.string().min(1).max(64).optional().nullable(),
+    /** For `set_autonomy`: this conversation's level, or null to follow the team's setting again. */
+    autonomy: z.enum(AUTONOMY_LEVELS).nullable().optional(),
   })
   .superRefine((body, ctx) => {
     if (TEXT_ACTIONS.has(body.type) && !body.text) {
       ctx.addIssue({ code: 'custom', path: ['text'], message: `"${body.type}" needs a non-empty text` });
+    }
+    if (body.type === 'set_autonomy' && body.autonomy === undefined) {
+      ctx.addIssue({ code: 'custom', path: ['autonomy'], message: '"set_autonomy" needs an autonomy: autopilot, copilot, off, or null for the team setting' });
+    }
+    if (body.type !== 'set_autonomy' && body.autonomy !== undefined) {
+      ctx.addIssue({ code: 'custom', path: ['autonomy'], message: `"${body.type}" takes no autonomy` });
     }
   });
 
@@ -61,7 +69,7 @@ interface SalesforceCaller {
 /**
  * Routes the Salesforce tab's Apex controller calls (through the `Tandem` Named Credential):
  * - `GET  /salesforce/v1/leads/:sfLeadId/conversation` → `{ conversation: ConversationView | null }`
- * - `POST /salesforce/v1/conversations/:id/actions` with `{ type, version, text?, draftId? }` →
+ * - `POST /salesforce/v1/conversations/:id/actions` with `{ type, version, text?, draftId?, autonomy? }` →
  *   `{ conversation: ConversationView }`; a stale version answers 409 with the fresh view in
  *   `error.details.conversation`.
  * Every request is authenticated by org id + org key and acts as the Tandem agent mapped to the
@@ -103,6 +111,7 @@ export function createSalesforceRouter(deps: SalesforceRouterDeps): Router {
       version: body.version,
       ...(body.text ? { text: body.text } : {}),
       ...(body.draftId ? { draftId: body.draftId } : {}),
+      ...(body.autonomy !== undefined ? { autonomy: body.autonomy } : {}),
       actor,
     });
     logger.info({ tenantId: caller.tenantId, conversationId, action: body.type, agentId: caller.agent.id }, 'salesforce action');

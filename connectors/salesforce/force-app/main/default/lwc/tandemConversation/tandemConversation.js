@@ -42,9 +42,18 @@ const ACTION_PAST = {
     send: 'sent a message',
     note: 'added a note',
     close: 'closed the conversation',
-    reopen: 'reopened the conversation'
+    reopen: 'reopened the conversation',
+    set_autonomy: 'changed the AI autonomy'
 };
 const SMS_MAX = 1600;
+/** The autonomy menu: the team's setting (no override of its own), or this conversation's own level. */
+const TEAM_AUTONOMY = 'team';
+const AUTONOMY_OPTIONS = [
+    { label: 'Team setting', value: TEAM_AUTONOMY },
+    { label: 'AI replies on its own', value: 'autopilot' },
+    { label: 'AI drafts, a person approves', value: 'copilot' },
+    { label: 'AI off: people reply', value: 'off' }
+];
 
 /**
  * The Tandem conversation on a Lead record page (or in the Tandem tab, where the agent picks a Lead).
@@ -265,6 +274,18 @@ export default class TandemConversation extends LightningElement {
         return this.allowed('note');
     }
 
+    get canSetAutonomy() {
+        return this.allowed('set_autonomy');
+    }
+
+    get autonomyOptions() {
+        return AUTONOMY_OPTIONS;
+    }
+
+    get autonomyChoice() {
+        return this.view.autonomyOverride || TEAM_AUTONOMY;
+    }
+
     get hasModeActions() {
         return this.canTakeover || this.canHandback || this.canClose || this.canReopen;
     }
@@ -306,6 +327,11 @@ export default class TandemConversation extends LightningElement {
 
     handleSimpleAction(event) {
         this.run(event.currentTarget.dataset.action, null);
+    }
+
+    handleAutonomyChange(event) {
+        const choice = event.detail.value;
+        if (choice !== this.autonomyChoice) this.run('set_autonomy', null, choice);
     }
 
     handleStartEdit() {
@@ -368,15 +394,18 @@ export default class TandemConversation extends LightningElement {
         }
     }
 
-    /** Runs one action with the version this view was rendered from. Resolves true on success. */
-    async run(type, text) {
+    /**
+     * Runs one action with the version this view was rendered from. Resolves true on success.
+     * `autonomy` is set_autonomy's level (or 'team'); other actions do not send it.
+     */
+    async run(type, text, autonomy) {
         if (!this.view || this.busy) return false;
         this.busy = true;
         this.notice = null;
+        const args = { conversationId: this.view.id, type, version: this.view.version, text };
+        if (autonomy !== undefined) args.autonomy = autonomy;
         try {
-            const body = JSON.parse(
-                await act({ conversationId: this.view.id, type, version: this.view.version, text })
-            );
+            const body = JSON.parse(await act(args));
             this.view = body.conversation;
             return true;
         } catch (error) {

@@ -41,6 +41,8 @@ async function mount(recordId = LEAD_ID) {
 const $ = (element, selector) => element.shadowRoot.querySelector(selector);
 const $$ = (element, selector) => Array.from(element.shadowRoot.querySelectorAll(selector));
 const actionButtons = (element) => $$(element, 'lightning-button[data-action]').map((b) => b.dataset.action);
+/** Every action the agent is offered: the buttons, and the autonomy menu (set_autonomy). */
+const offeredActions = (element) => [...actionButtons(element), ...($(element, '[data-id="autonomy-select"]') ? ['set_autonomy'] : [])];
 
 function type(element, dataId, value) {
     const field = $(element, `lightning-textarea[data-id="${dataId}"]`);
@@ -159,7 +161,7 @@ describe('c-tandem-conversation', () => {
         ])('shows exactly the allowed actions: %s', async (_name, view) => {
             getConversation.mockResolvedValue(body(view));
             const element = await mount();
-            expect(actionButtons(element).sort()).toEqual([...view.allowedActions].sort());
+            expect(offeredActions(element).sort()).toEqual([...view.allowedActions].sort());
         });
 
         it('hides draft buttons when there is no pending draft, even if listed', async () => {
@@ -279,6 +281,65 @@ describe('c-tandem-conversation', () => {
             expect(getConversation).toHaveBeenCalledTimes(2);
             expect(getConversation).toHaveBeenLastCalledWith({ leadId: LEAD_ID });
             expect($(element, '[data-id="mode"]').label).toBe('Human mode');
+        });
+    });
+
+    describe('AI autonomy for one conversation', () => {
+        const autonomySelect = (element) => $(element, 'lightning-combobox[data-id="autonomy-select"]');
+        const pick = (element, value) => autonomySelect(element).dispatchEvent(new CustomEvent('change', { detail: { value } }));
+
+        it('shows the team setting while the conversation has no level of its own', async () => {
+            getConversation.mockResolvedValue(body(COPILOT));
+            const element = await mount();
+            const select = autonomySelect(element);
+            expect(select.label).toBe('AI autonomy for this conversation');
+            expect(select.value).toBe('team');
+            expect(select.options.map((o) => o.value)).toEqual(['team', 'autopilot', 'copilot', 'off']);
+        });
+
+        it('sets a level with the version it saw, then shows the override', async () => {
+            getConversation.mockResolvedValue(body(COPILOT));
+            act.mockResolvedValue(body({ ...COPILOT, version: 8, autonomy: 'autopilot', autonomyOverride: 'autopilot' }));
+            const element = await mount();
+            pick(element, 'autopilot');
+            await flushPromises();
+            expect(act).toHaveBeenCalledWith({ conversationId: 'conv_01', type: 'set_autonomy', version: 7, text: null, autonomy: 'autopilot' });
+            expect(autonomySelect(element).value).toBe('autopilot');
+            expect($(element, '[data-id="autonomy"]').label).toBe('Autonomy: autopilot');
+        });
+
+        it('goes back to the team setting by sending "team"', async () => {
+            getConversation.mockResolvedValue(body({ ...COPILOT, autonomy: 'off', autonomyOverride: 'off' }));
+            act.mockResolvedValue(body({ ...COPILOT, version: 8 }));
+            const element = await mount();
+            expect(autonomySelect(element).value).toBe('off');
+            pick(element, 'team');
+            await flushPromises();
+            expect(act).toHaveBeenCalledWith({ conversationId: 'conv_01', type: 'set_autonomy', version: 7, text: null, autonomy: 'team' });
+            expect(autonomySelect(element).value).toBe('team');
+        });
+
+        it('calls nothing when the pick is what is already set', async () => {
+            getConversation.mockResolvedValue(body(COPILOT));
+            const element = await mount();
+            pick(element, 'team');
+            await flushPromises();
+            expect(act).not.toHaveBeenCalled();
+        });
+
+        it('is not offered when the engine does not allow it (a closed conversation)', async () => {
+            getConversation.mockResolvedValue(body(OPTED_OUT));
+            const element = await mount();
+            expect(OPTED_OUT.allowedActions).not.toContain('set_autonomy');
+            expect(autonomySelect(element)).toBeNull();
+        });
+
+        it('names the change in the last decision', async () => {
+            getConversation.mockResolvedValue(
+                body({ ...COPILOT, lastDecision: { action: 'set_autonomy', actorName: 'Sam Carter', surface: 'slack', at: '2025-05-01T16:10:00.000Z' } })
+            );
+            const element = await mount();
+            expect($(element, '[data-id="last-decision"]').textContent).toContain('Sam Carter changed the AI autonomy from Slack');
         });
     });
 
