@@ -8,19 +8,39 @@ export interface SlackMessageRef {
 }
 
 /**
+ * A post of the conversation message that was started and has not been concluded by saving where the
+ * message lives. Slack may have posted it (a timed-out `chat.postMessage`), so a later post looks first.
+ */
+export interface SlackPostAttempt {
+  channel: string;
+  /** When the first attempt in this channel started (our clock). */
+  at: Date;
+}
+
+/**
  * conversationId → { channel, ts }, and back (a thread reply names only channel + thread_ts; the
  * workspace names the tenant). The persisted one lives in `surface_refs` under the tenant's RLS.
  */
 export interface SlackMessageStore {
   get(tenantId: string, conversationId: string): Promise<SlackMessageRef | null>;
   findByTs(tenantId: string, channel: string, ts: string): Promise<SlackMessageRef | null>;
-  /** Records where the message lives now (replacing an older message of the conversation). */
+  /** Records where the message lives now (replacing an older message of the conversation); concludes any post attempt. */
   save(ref: SlackMessageRef): Promise<void>;
   /**
-   * Records `ref` unless the conversation already has a message; returns the one that is kept. Two
-   * processes that both posted for one conversation learn which post won (the other is deleted).
+   * Records `ref` unless the conversation already has a message; returns the one that is kept, and
+   * concludes any post attempt. Two processes that both posted for one conversation learn which post
+   * won (the other is deleted).
    */
   saveIfAbsent(ref: SlackMessageRef): Promise<SlackMessageRef>;
+  /**
+   * Records, before calling Slack, that the conversation message is about to be posted in `channel`;
+   * returns the attempt recorded earlier and never concluded (its post may have reached Slack), or null.
+   * An earlier attempt in the same channel keeps its time, so a search starts from the first attempt;
+   * one in another channel is replaced.
+   */
+  beginPost(tenantId: string, conversationId: string, channel: string, at: Date): Promise<SlackPostAttempt | null>;
+  /** Concludes a post attempt that Slack refused (it answered, so nothing was posted). */
+  endPost(tenantId: string, conversationId: string): Promise<void>;
   /**
    * Claims the right to show conversation `version` on the message: false when a newer version was
    * already shown (a late job must not put stale buttons back). Equal versions pass: a re-render of the
@@ -36,6 +56,7 @@ export class InMemorySlackMessageStore implements SlackMessageStore {
   private readonly byConversation = new Map<string, SlackMessageRef>();
   private readonly byTs = new Map<string, SlackMessageRef>();
   private readonly shown = new Map<string, number>();
+  private readonly attempts = new Map<string, SlackPostAttempt>();
 
   async get(tenantId: string, conversationId: string): Promise<SlackMessageRef | null> {
     return this.byConversation.get(`${tenantId}:${conversationId}`) ?? null;
@@ -52,13 +73,28 @@ export class InMemorySlackMessageStore implements SlackMessageStore {
     if (previous && previous.ts !== ref.ts) this.shown.delete(`${ref.tenantId}:${ref.conversationId}`);
     this.byConversation.set(`${ref.tenantId}:${ref.conversationId}`, { ...ref });
     this.byTs.set(`${ref.channel}:${ref.ts}`, { ...ref });
+    this.attempts.delete(`${ref.tenantId}:${ref.conversationId}`);
   }
 
   async saveIfAbsent(ref: SlackMessageRef): Promise<SlackMessageRef> {
     const existing = await this.get(ref.tenantId, ref.conversationId);
-    if (existing) return existing;
+    if (existing) {
+      this.attempts.delete(`${ref.tenantId}:${ref.conversationId}`);
+      return existing;
+    }
     await this.save(ref);
     return { ...ref };
+  }
+
+  async beginPost(tenantId: string, conversationId: string, channel: string, at: Date): Promise<SlackPostAttempt | null> {
+    const key = `${tenantId}:${conversationId}`;
+    const previous = this.attempts.get(key) ?? null;
+    if (!previous || previous.channel !== channel) this.attempts.set(key, { channel, at: new Date(at) });
+    return previous ? { channel: previous.channel, at: new Date(previous.at) } : null;
+  }
+
+  async endPost(tenantId: string, conversationId: string): Promise<void> {
+    this.attempts.delete(`${tenantId}:${conversationId}`);
   }
 
   async claimRender(tenantId: string, conversationId: string, version: number): Promise<boolean> {

@@ -1,7 +1,13 @@
-import type { SlackMessageRef, SlackMessageStore } from './message.store';
+import type { SlackMessageRef, SlackMessageStore, SlackPostAttempt } from './message.store';
 import { sqlRows, type SqlStore } from './sql-runner';
 
 const SURFACE = 'slack';
+/**
+ * A post attempt not yet concluded, one per conversation, ref `{ channel, at }`: its own surface key in
+ * the same table (unique on conversation + surface, under the tenant's RLS), so no schema change and no
+ * query on the message rows ever sees it.
+ */
+const ATTEMPT_SURFACE = 'slack:post-attempt';
 
 interface Row {
   conversation_id: string;
@@ -42,13 +48,14 @@ export class SqlSlackMessageStore implements SlackMessageStore {
   }
 
   async save(ref: SlackMessageRef): Promise<void> {
-    await this.store.tenant(ref.tenantId, (m) =>
-      m.query(
+    await this.store.tenant(ref.tenantId, async (m) => {
+      await m.query(
         `INSERT INTO surface_refs (tenant_id, conversation_id, surface, ref) VALUES ($1, $2, $3, $4::jsonb)
          ON CONFLICT (conversation_id, surface) DO UPDATE SET ref = excluded.ref, updated_at = now()`,
         [ref.tenantId, ref.conversationId, SURFACE, JSON.stringify({ channel: ref.channel, ts: ref.ts })],
-      ),
-    );
+      );
+      await m.query(`DELETE FROM surface_refs WHERE conversation_id = $1 AND surface = $2`, [ref.conversationId, ATTEMPT_SURFACE]);
+    });
   }
 
   async saveIfAbsent(ref: SlackMessageRef): Promise<SlackMessageRef> {
@@ -60,6 +67,7 @@ export class SqlSlackMessageStore implements SlackMessageStore {
          RETURNING conversation_id, ref->>'channel' AS channel, ref->>'ts' AS ts`,
         [ref.tenantId, ref.conversationId, SURFACE, JSON.stringify({ channel: ref.channel, ts: ref.ts })],
       );
+      await m.query(`DELETE FROM surface_refs WHERE conversation_id = $1 AND surface = $2`, [ref.conversationId, ATTEMPT_SURFACE]);
       if (inserted[0]) return toRef(ref.tenantId, inserted[0]);
       const kept = await sqlRows<Row>(m, `SELECT conversation_id, ref->>'channel' AS channel, ref->>'ts' AS ts FROM surface_refs WHERE conversation_id = $1 AND surface = $2`, [
         ref.conversationId,
@@ -67,6 +75,28 @@ export class SqlSlackMessageStore implements SlackMessageStore {
       ]);
       return toRef(ref.tenantId, kept[0]!);
     });
+  }
+
+  async beginPost(tenantId: string, conversationId: string, channel: string, at: Date): Promise<SlackPostAttempt | null> {
+    // One statement: `prev` reads the snapshot before the upsert, so it is the attempt recorded earlier.
+    const r = await this.store.tenant(tenantId, (m) =>
+      sqlRows<{ channel: string; at: string }>(
+        m,
+        `WITH prev AS (SELECT ref FROM surface_refs WHERE conversation_id = $1 AND surface = $2),
+              upsert AS (
+                INSERT INTO surface_refs (tenant_id, conversation_id, surface, ref) VALUES ($3, $1, $2, $4::jsonb)
+                ON CONFLICT (conversation_id, surface) DO UPDATE SET ref = excluded.ref, updated_at = now()
+                 WHERE surface_refs.ref->>'channel' IS DISTINCT FROM excluded.ref->>'channel'
+                RETURNING 1)
+         SELECT ref->>'channel' AS channel, ref->>'at' AS at FROM prev`,
+        [conversationId, ATTEMPT_SURFACE, tenantId, JSON.stringify({ channel, at: at.toISOString() })],
+      ),
+    );
+    return r[0] ? { channel: r[0].channel, at: new Date(r[0].at) } : null;
+  }
+
+  async endPost(tenantId: string, conversationId: string): Promise<void> {
+    await this.store.tenant(tenantId, (m) => m.query(`DELETE FROM surface_refs WHERE conversation_id = $1 AND surface = $2`, [conversationId, ATTEMPT_SURFACE]));
   }
 
   async claimRender(tenantId: string, conversationId: string, version: number): Promise<boolean> {

@@ -100,6 +100,41 @@ describe(`Slack stores on ${process.env.DATABASE_URL ? 'PostgreSQL' : 'PGlite'}`
     });
   });
 
+  describe('SqlSlackMessageStore post attempts', () => {
+    it('returns the attempt made before, keeps its first time per channel, and concludes it on save', async () => {
+      const one = new SqlSlackMessageStore(store);
+      const two = new SqlSlackMessageStore(store); // the process that retries the job
+      const c = await seedTenant(store, 'Attempts', 2);
+      const [c1, c2] = c.conversations as [string, string];
+      const t0 = new Date('2026-06-02T16:00:00.000Z');
+      expect(await one.beginPost(c.tenantId, c1, 'C1', t0)).toBeNull();
+      expect(await two.beginPost(c.tenantId, c1, 'C1', new Date(t0.getTime() + 30_000))).toEqual({ channel: 'C1', at: t0 });
+      // Still the first attempt's time: a search must reach back to it.
+      expect(await two.beginPost(c.tenantId, c1, 'C1', new Date(t0.getTime() + 90_000))).toEqual({ channel: 'C1', at: t0 });
+      // Another channel (the tenant changed it) replaces the attempt.
+      const t1 = new Date(t0.getTime() + 120_000);
+      expect(await two.beginPost(c.tenantId, c1, 'C2', t1)).toEqual({ channel: 'C1', at: t0 });
+      expect(await two.beginPost(c.tenantId, c1, 'C2', new Date(t1.getTime() + 1))).toEqual({ channel: 'C2', at: t1 });
+      // Invisible to the message lookups, and gone once the message is saved.
+      expect(await one.get(c.tenantId, c1)).toBeNull();
+      expect(await one.claimRender(c.tenantId, c1, 1)).toBe(true);
+      const surfaces = async () =>
+        ((await store.system((m) => m.query(`SELECT surface FROM surface_refs WHERE conversation_id = $1 ORDER BY surface`, [c1]))) as Array<{ surface: string }>).map((r) => r.surface);
+      expect(await surfaces()).toEqual(['slack:post-attempt']);
+      await one.saveIfAbsent({ tenantId: c.tenantId, conversationId: c1, channel: 'C2', ts: '1700000004.000100' });
+      expect(await surfaces()).toEqual(['slack']);
+      expect(await one.beginPost(c.tenantId, c1, 'C2', t1)).toBeNull();
+      await one.save({ tenantId: c.tenantId, conversationId: c1, channel: 'C2', ts: '1700000004.000100' });
+      expect(await surfaces()).toEqual(['slack']);
+
+      // endPost concludes an attempt Slack refused; other tenants never see it.
+      await one.beginPost(c.tenantId, c2, 'C1', t0);
+      expect(await one.beginPost(a.tenantId, c2, 'C1', t0).catch(() => 'refused')).toBe('refused');
+      await one.endPost(c.tenantId, c2);
+      expect(await one.beginPost(c.tenantId, c2, 'C1', t1)).toBeNull();
+    });
+  });
+
   describe('SqlSeenStore (seen_requests)', () => {
     it('says first time once per key, across processes', async () => {
       const one = new SqlSeenStore(store);
