@@ -75,5 +75,11 @@ export const BOT_SCOPES = [
  */
 export const BOT_EVENTS = ['message.channels', 'message.groups', 'app_uninstalled', 'tokens_revoked'] as const;
 
+/**
+ * `event_type` of the message metadata on every conversation message (Slack: letters, digits, `_`, `-`).
+ * A retried post finds the message an earlier, timed-out attempt may have posted by it.
+ */
+export const CONVERSATION_METADATA_EVENT_TYPE = 'tandem_conversation';
+
 /** Slack allows about one message per second per channel. */
 export const CHANNEL_MESSAGE_INTERVAL_MS = 1000;

@@ -237,7 +237,13 @@ describe(`Slack end to end with the real engine (${process.env.DATABASE_URL ? 'P
     const { post, root } = await rootPost(phone);
     const drafted = await viewFor(phone);
     expect(drafted.draft?.status).toBe('pending');
-    expect(post).toEqual({ channel: CHANNEL, ...buildConversationMessage(drafted, { mention: null }), unfurl_links: 'false', unfurl_media: 'false' });
+    expect(post).toEqual({
+      channel: CHANNEL,
+      ...buildConversationMessage(drafted, { mention: null }),
+      metadata: { event_type: 'tandem_conversation', event_payload: { conversation_id: drafted.id, tenant_id: tenantId } },
+      unfurl_links: 'false',
+      unfurl_media: 'false',
+    });
     expect(slack.calls.find((c) => c.method === 'chat.postMessage')?.authorization).toBe(`Bearer ${BOT_TOKEN}`);
     expect(JSON.stringify(post.blocks)).toContain(drafted.draft!.body.slice(0, 40));
     expect(root.channel).toBe(CHANNEL);

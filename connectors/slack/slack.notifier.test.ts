@@ -30,7 +30,14 @@ describe('SlackNotifier', () => {
     expect(scope.isDone()).toBe(true);
     const expected = buildConversationMessage(view);
     expect(h.slack.bodies('chat.postMessage')).toEqual([
-      { channel: CHANNEL, text: expected.text, blocks: expected.blocks, unfurl_links: 'false', unfurl_media: 'false' },
+      {
+        channel: CHANNEL,
+        text: expected.text,
+        blocks: expected.blocks,
+        metadata: { event_type: 'tandem_conversation', event_payload: { conversation_id: 'conv-1', tenant_id: TENANT_ID } },
+        unfurl_links: 'false',
+        unfurl_media: 'false',
+      },
     ]);
     expect(h.slack.calls[0].authorization).toBe(`Bearer ${BOT_TOKEN}`);
     expect(await h.stores.messages.get(TENANT_ID, 'conv-1')).toEqual({ tenantId: TENANT_ID, conversationId: 'conv-1', channel: CHANNEL, ts: TS });
@@ -244,8 +251,12 @@ describe('SlackNotifier when Slack does not answer in time', () => {
     nock.abortPendingRequests();
     nock.cleanAll();
 
+    // The retry first looks in the channel for a post the timed-out call may have made: none here.
+    h.slack.expect('conversations.history', { messages: [], has_more: false, pin_count: 0, response_metadata: { next_cursor: '' } });
     h.slack.expect('chat.postMessage', { channel: CHANNEL, ts: TS });
     await h.handle.notifier.notify(event);
+    expect(h.slack.methods()).toEqual(['conversations.history', 'chat.postMessage']);
+    expect(h.slack.bodies('conversations.history')[0]).toMatchObject({ channel: CHANNEL, include_all_metadata: 'true', limit: '15' });
     expect(await h.stores.messages.get(TENANT_ID, 'conv-1')).toEqual({ tenantId: TENANT_ID, conversationId: 'conv-1', channel: CHANNEL, ts: TS });
   });
 });

@@ -3,14 +3,65 @@ import { buildConversationMessage } from '../blocks/conversation-message.blocks'
 import type { ChannelPacer } from '../channel-pacer';
 import type { WebClient } from '../slack-client';
 import type { SlackLogger } from '../slack.types';
-import type { SlackMessageRef, SlackMessageStore } from '../stores/message.store';
+import { CONVERSATION_METADATA_EVENT_TYPE } from '../constants';
+import type { SlackMessageRef, SlackMessageStore, SlackPostAttempt } from '../stores/message.store';
 
 /** Slack errors meaning the stored message is gone (deleted, channel archived or bot removed). */
 const GONE = new Set(['message_not_found', 'channel_not_found', 'is_archived', 'not_in_channel']);
 
+/** History errors after which we post anyway: losing the notification is worse than a rare duplicate. */
+const HISTORY_UNREADABLE = new Set(['missing_scope', 'not_in_channel']);
+
+/**
+ * How far a history search reaches. Slack caps `limit` at 15 for commercially distributed non-Marketplace
+ * apps (and allows them one call a minute; the pacer sits out a 429), so pages are small and few.
+ */
+export const HISTORY_PAGE_SIZE = 15;
+export const HISTORY_MAX_PAGES = 3;
+/** The search starts this long before the first attempt: our clock and Slack's may differ. */
+export const HISTORY_MARGIN_MS = 60_000;
+
 function slackErrorCode(error: unknown): string | null {
   const data = (error as { data?: { error?: unknown } })?.data;
   return typeof data?.error === 'string' ? data.error : null;
+}
+
+/** True when Slack answered the call (an API error or a 429), so nothing was posted. */
+function slackAnswered(error: unknown): boolean {
+  const code = (error as { code?: unknown })?.code;
+  return code === 'slack_webapi_platform_error' || code === 'slack_webapi_rate_limited_error';
+}
+
+/** A Slack ts (`seconds.micros`) for a time in milliseconds. */
+export function slackTs(ms: number): string {
+  return (ms / 1000).toFixed(6);
+}
+
+/**
+ * The message metadata that names the conversation on its Slack message: ids only, as Slack makes
+ * metadata readable by any app or user in the workspace.
+ */
+export function conversationMetadata(tenantId: string, conversationId: string): { event_type: string; event_payload: { conversation_id: string; tenant_id: string } } {
+  return { event_type: CONVERSATION_METADATA_EVENT_TYPE, event_payload: { conversation_id: conversationId, tenant_id: tenantId } };
+}
+
+interface HistoryMessage {
+  ts?: string;
+  thread_ts?: string;
+  metadata?: { event_type?: string; event_payload?: Record<string, unknown> };
+}
+
+/** The ts of the channel message whose metadata names this conversation, if `messages` hold it. */
+export function findConversationMessage(messages: readonly HistoryMessage[], tenantId: string, conversationId: string): string | null {
+  const found = messages.find(
+    (m) =>
+      m.metadata?.event_type === CONVERSATION_METADATA_EVENT_TYPE &&
+      m.metadata.event_payload?.conversation_id === conversationId &&
+      m.metadata.event_payload?.tenant_id === tenantId &&
+      // A root message, not a reply broadcast from some thread.
+      (m.thread_ts === undefined || m.thread_ts === m.ts),
+  );
+  return found?.ts ?? null;
 }
 
 /**
@@ -22,35 +73,103 @@ export class ConversationMessageService {
     private readonly messages: SlackMessageStore,
     private readonly pacer: ChannelPacer,
     private readonly logger: SlackLogger,
+    private readonly now: () => number = Date.now,
   ) {}
 
   /**
    * Posts the conversation message in `channel` unless one exists; returns where it lives and whether
-   * it was just created (if not, the caller updates it with its view).
+   * it was just created (if not, the caller updates it with its view). The attempt is recorded before
+   * Slack is called: if an earlier attempt may have posted (a timed-out call Slack carried out), the
+   * channel's history is searched for the message carrying this conversation's metadata, and that
+   * message is adopted instead of posting a second one. A first post costs no extra call.
    */
   async ensure(client: WebClient, tenantId: string, channel: string, view: ConversationView, mention: string | null): Promise<{ ref: SlackMessageRef; created: boolean }> {
     return this.pacer.run(channel, async () => {
       // Checked inside the channel queue so two events for one conversation cannot post twice.
       const existing = await this.messages.get(tenantId, view.id);
       if (existing) return { ref: existing, created: false };
-      const message = buildConversationMessage(view, { mention });
-      const result = await client.chat.postMessage({ channel, text: message.text, blocks: message.blocks, unfurl_links: false, unfurl_media: false });
-      const posted: SlackMessageRef = { tenantId, conversationId: view.id, channel: result.channel ?? channel, ts: result.ts as string };
-      // Another process may have posted for this conversation meanwhile: the first saved post wins.
-      const kept = await this.messages.saveIfAbsent(posted);
-      if (kept.ts !== posted.ts || kept.channel !== posted.channel) {
-        this.logger.info({ tenantId, conversationId: view.id }, 'slack: another process posted this conversation first; removing the duplicate');
-        try {
-          await client.chat.delete({ channel: posted.channel, ts: posted.ts });
-        } catch (error) {
-          this.logger.warn({ tenantId, code: slackErrorCode(error) }, 'slack chat.delete of a duplicate failed');
+      const previous = await this.messages.beginPost(tenantId, view.id, channel, new Date(this.now()));
+      if (previous) {
+        const found = await this.findEarlierPost(client, tenantId, view.id, previous);
+        if (found) {
+          this.logger.info({ tenantId, conversationId: view.id, channel: found.channel }, 'slack: an earlier attempt had posted the conversation message; adopting it');
+          return { ref: await this.keep(client, found), created: false };
         }
-        return { ref: kept, created: false };
       }
+      const message = buildConversationMessage(view, { mention });
+      let result: Awaited<ReturnType<WebClient['chat']['postMessage']>>;
+      try {
+        result = await client.chat.postMessage({
+          channel,
+          text: message.text,
+          blocks: message.blocks,
+          metadata: conversationMetadata(tenantId, view.id),
+          unfurl_links: false,
+          unfurl_media: false,
+        });
+      } catch (error) {
+        // Slack answered without posting: nothing for a later attempt to look for.
+        if (slackAnswered(error)) await this.messages.endPost(tenantId, view.id);
+        throw error;
+      }
+      const posted: SlackMessageRef = { tenantId, conversationId: view.id, channel: result.channel ?? channel, ts: result.ts as string };
+      const kept = await this.keep(client, posted);
+      if (kept !== posted) return { ref: kept, created: false };
       await this.messages.claimRender(tenantId, view.id, view.version);
       this.logger.info({ tenantId, conversationId: view.id, channel: posted.channel }, 'slack conversation message posted');
       return { ref: posted, created: true };
     });
+  }
+
+  /**
+   * Saves `candidate` as the conversation's message unless another process saved one first; then the
+   * candidate is a duplicate and is deleted. Returns `candidate` itself when it was kept.
+   */
+  private async keep(client: WebClient, candidate: SlackMessageRef): Promise<SlackMessageRef> {
+    const kept = await this.messages.saveIfAbsent(candidate);
+    if (kept.ts === candidate.ts && kept.channel === candidate.channel) return candidate;
+    this.logger.info({ tenantId: candidate.tenantId, conversationId: candidate.conversationId }, 'slack: another process posted this conversation first; removing the duplicate');
+    try {
+      await client.chat.delete({ channel: candidate.channel, ts: candidate.ts });
+    } catch (error) {
+      this.logger.warn({ tenantId: candidate.tenantId, code: slackErrorCode(error) }, 'slack chat.delete of a duplicate failed');
+    }
+    return kept;
+  }
+
+  /**
+   * Looks through the channel's history since shortly before `attempt` (a bounded number of small
+   * pages) for the message whose metadata names this conversation. Null when it is not there, or when
+   * the history cannot be read (missing scope, bot not in the channel): then the caller posts.
+   */
+  private async findEarlierPost(client: WebClient, tenantId: string, conversationId: string, attempt: SlackPostAttempt): Promise<SlackMessageRef | null> {
+    const oldest = slackTs(attempt.at.getTime() - HISTORY_MARGIN_MS);
+    let cursor: string | undefined;
+    for (let page = 0; page < HISTORY_MAX_PAGES; page += 1) {
+      let history: Awaited<ReturnType<WebClient['conversations']['history']>>;
+      try {
+        history = await client.conversations.history({
+          channel: attempt.channel,
+          oldest,
+          include_all_metadata: true,
+          limit: HISTORY_PAGE_SIZE,
+          ...(cursor ? { cursor } : {}),
+        });
+      } catch (error) {
+        const code = slackErrorCode(error);
+        if (code && HISTORY_UNREADABLE.has(code)) {
+          this.logger.warn({ tenantId, conversationId, code }, 'slack: cannot read the channel history to look for an earlier post; posting (add the *:history scopes / invite the bot)');
+          return null;
+        }
+        throw error;
+      }
+      const ts = findConversationMessage((history.messages ?? []) as HistoryMessage[], tenantId, conversationId);
+      if (ts) return { tenantId, conversationId, channel: attempt.channel, ts };
+      cursor = history.response_metadata?.next_cursor || undefined;
+      if (!history.has_more || !cursor) return null;
+    }
+    this.logger.warn({ tenantId, conversationId, pages: HISTORY_MAX_PAGES }, 'slack: no earlier post found within the searched history; posting');
+    return null;
   }
 
   /**

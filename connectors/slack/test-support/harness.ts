@@ -19,7 +19,7 @@ export const CHANNEL = 'C0LEADS';
 export const BOT_TOKEN = 'xoxb-test-token';
 
 /** Slack Web API fields that carry JSON inside the form encoding. */
-const JSON_FIELDS = new Set(['blocks', 'view', 'attachments']);
+const JSON_FIELDS = new Set(['blocks', 'view', 'attachments', 'metadata']);
 
 /** Decodes a Web API request body (form-encoded, JSON-valued fields) to compare it exactly. */
 export function decodeSlackBody(body: unknown): Record<string, unknown> {
