@@ -33,7 +33,7 @@ async function main() {
   });
   composeWith(config, null)(engine);
   const metrics = new Metrics({ queue: async () => 0, outbox: async () => 0 });
-  const app = await createApp({ engine, config, logger: pino({ level: 'silent' }), metrics, connectors, routes, healthOnly: role === 'worker' });
+  const app = await createApp({ engine, config, logger: pino({ level: process.env.SMS_BENCH_LOG_LEVEL ?? 'silent' }, pino.destination(2)), metrics, connectors, routes, healthOnly: role === 'worker' });
   const server = await new Promise<http.Server>((r) => {
     const s = keepConnectionsAlive(app.listen(0, '127.0.0.1', () => r(s)));
   });

@@ -19,7 +19,8 @@
  *   npm run bench:sms            (env: SMS_BENCH_RATE, SMS_BENCH_SECONDS, SMS_BENCH_BURST, SMS_BENCH_LAYOUT,
  *                                 SMS_BENCH_WARMUP (texts before A, default 50: JIT and pools are cold after it),
  *                                 SMS_BENCH_CPU_PROF, SMS_BENCH_TIMELINE=1 (A's worst latency per second),
- *                                 SMS_BENCH_WORKER_POOL_SIZE (the worker's DATABASE_POOL_SIZE); and Tandem's own
+ *                                 SMS_BENCH_WORKER_POOL_SIZE (the worker's DATABASE_POOL_SIZE),
+ *                                 SMS_BENCH_LOG_LEVEL (the processes' log to stderr; silent unless set); and Tandem's own
  *                                 WORKER_NICE, WORKER_CONCURRENCY, DATABASE_POOL_SIZE; NODE_OPTIONS reaches them too)
  */
 import { fork, type ChildProcess } from 'node:child_process';
