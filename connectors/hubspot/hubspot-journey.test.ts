@@ -43,7 +43,7 @@ type Reply = [number, unknown, Record<string, string>?];
 
 /**
  * HubSpot at its documented endpoints, as nock interceptors with a little memory: contacts (search by
- * email/phone, create, update), communications (search by contact + timestamp + channel, create), and the
+ * email/phone, batch upsert by a unique property, update; unique emails and `tandem_lead_id`s), communications (search by contact + timestamp + channel, create), and the
  * calls a private-app connect makes. Failures can be scripted per endpoint; every request is logged.
  */
 class FakeHubSpot {
@@ -90,21 +90,18 @@ class FakeHubSpot {
       )
       .post('/crm/v3/objects/contacts/search')
       .reply(handle('POST', (_p, body) => [200, this.searchContacts(body)]))
-      .post('/crm/v3/objects/contacts')
-      .reply(
-        handle('POST', (_p, body) => {
-          const id = String(this.nextContactId++);
-          this.contacts.set(id, { ...(body.properties as Record<string, string>) });
-          return [201, this.contact(id)];
-        }),
-      )
+      .post('/crm/v3/objects/contacts/batch/upsert')
+      .reply(handle('POST', (_p, body) => this.upsertContact((body.inputs as Array<{ idProperty: string; id: string; properties: Record<string, string> }>)[0]!)))
       .patch(/^\/crm\/v3\/objects\/contacts\/\d+$/)
       .reply(
         handle('PATCH', (path, body) => {
           const id = path.split('/').pop()!;
           const existing = this.contacts.get(id);
           if (!existing) return [404, { status: 'error', message: 'resource not found', category: 'OBJECT_NOT_FOUND' }];
-          Object.assign(existing, body.properties as Record<string, string>);
+          const properties = body.properties as Record<string, string>;
+          const conflict = this.conflict(properties, id);
+          if (conflict) return conflict;
+          Object.assign(existing, properties);
           return [200, this.contact(id)];
         }),
       )
@@ -119,6 +116,23 @@ class FakeHubSpot {
           return [201, { id, properties: body.properties, createdAt: new Date().toISOString(), updatedAt: new Date().toISOString(), archived: false }];
         }),
       );
+  }
+
+  /** Upsert on a unique property: updates the contact holding that value, else creates one. */
+  private upsertContact(input: { idProperty: string; id: string; properties: Record<string, string> }): Reply {
+    const found = [...this.contacts].find(([, p]) => p[input.idProperty] === input.id)?.[0];
+    const id = found ?? String(this.nextContactId);
+    const conflict = this.conflict(input.properties, id);
+    if (conflict) return conflict;
+    if (!found) this.nextContactId += 1;
+    this.contacts.set(id, { ...this.contacts.get(id), ...input.properties, [input.idProperty]: input.id });
+    return [200, { status: 'COMPLETE', results: [{ ...this.contact(id), new: !found }], startedAt: '2026-06-02T16:00:00.000Z', completedAt: '2026-06-02T16:00:00.100Z' }];
+  }
+
+  /** HubSpot keeps emails and unique-value properties unique: a write that would repeat one is refused. */
+  private conflict(properties: Record<string, string>, id: string): Reply | null {
+    const other = [...this.contacts].find(([otherId, p]) => otherId !== id && ((properties.email && p.email === properties.email) || (properties.tandem_lead_id && p.tandem_lead_id === properties.tandem_lead_id)));
+    return other ? [409, { status: 'error', message: `Contact already exists. Existing ID: ${other[0]}`, correlationId: 'c0ffee00-0000-4000-8000-000000000409', category: 'CONFLICT' }] : null;
   }
 
   private contact(id: string) {
@@ -247,7 +261,7 @@ describe(`HubSpot end to end on the real engine (${process.env.DATABASE_URL ? 'P
       expect(hubspot.requests('GET', '/account-info/v3/details')).toHaveLength(1);
       expect(hubspot.requests('POST', '/crm/v3/properties/contacts/batch/read')[0]!.body).toEqual({
         archived: false,
-        inputs: [{ name: 'tandem_score' }, { name: 'tandem_tag' }, { name: 'tandem_mode' }, { name: 'tandem_opted_out' }],
+        inputs: [{ name: 'tandem_score' }, { name: 'tandem_tag' }, { name: 'tandem_mode' }, { name: 'tandem_opted_out' }, { name: 'tandem_lead_id' }],
       });
       expect(await engine.integrations.findTenant('hubspot', PORTAL_ID)).toBe(tenantId);
 
@@ -266,20 +280,26 @@ describe(`HubSpot end to end on the real engine (${process.env.DATABASE_URL ? 'P
           limit: 10,
         },
       ]);
-      expect(hubspot.requests('POST', '/crm/v3/objects/contacts').map((r) => r.body)).toEqual([
+      expect(hubspot.requests('POST', '/crm/v3/objects/contacts/batch/upsert').map((r) => r.body)).toEqual([
         {
-          properties: {
-            phone,
-            tandem_score: '64',
-            tandem_tag: 'WARM',
-            tandem_mode: 'ai',
-            tandem_opted_out: 'false',
-            email: 'ana@example.com',
-            firstname: 'Ana',
-            lastname: 'Lima',
-            hs_lead_status: 'OPEN',
-          },
-          associations: [],
+          inputs: [
+            {
+              idProperty: 'tandem_lead_id',
+              id: leadId,
+              properties: {
+                phone,
+                tandem_score: '64',
+                tandem_tag: 'WARM',
+                tandem_mode: 'ai',
+                tandem_opted_out: 'false',
+                tandem_lead_id: leadId,
+                email: 'ana@example.com',
+                firstname: 'Ana',
+                lastname: 'Lima',
+                hs_lead_status: 'OPEN',
+              },
+            },
+          ],
         },
       ]);
 
@@ -399,6 +419,7 @@ describe(`HubSpot end to end on the real engine (${process.env.DATABASE_URL ? 'P
           tandem_tag: now.tag,
           tandem_mode: 'ai',
           tandem_opted_out: 'false',
+          tandem_lead_id: leadId,
           email: 'ana@example.com',
           firstname: 'Ana',
           lastname: 'Lima',
@@ -424,8 +445,8 @@ describe(`HubSpot end to end on the real engine (${process.env.DATABASE_URL ? 'P
     // The test tier's back-off is 50 ms: a gap of a second is HubSpot's Retry-After being honoured.
     expect(searches[1]!.at - searches[0]!.at).toBeGreaterThanOrEqual(950);
     expect(searches[1]!.body).toEqual(searches[0]!.body);
-    expect(hubspot.requests('POST', '/crm/v3/objects/contacts').map((r) => (r.body as { properties: Record<string, string> }).properties)).toEqual([
-      expect.objectContaining({ tandem_score: '81', tandem_tag: 'HOT', hs_lead_status: 'IN_PROGRESS' }),
+    expect(hubspot.requests('POST', '/crm/v3/objects/contacts/batch/upsert').map((r) => (r.body as { inputs: Array<{ properties: Record<string, string> }> }).inputs[0]!.properties)).toEqual([
+      expect.objectContaining({ tandem_score: '81', tandem_tag: 'HOT', hs_lead_status: 'IN_PROGRESS', tandem_lead_id: leadId }),
     ]);
     const [row] = (await crmRows(leadId)).filter((r) => r.event_type === 'lead.captured');
     expect(row).toMatchObject({ status: 'done', attempts: 2, last_error: expect.stringContaining('HubSpot rate limit') });
@@ -440,7 +461,7 @@ describe(`HubSpot end to end on the real engine (${process.env.DATABASE_URL ? 'P
     const { leadId, conversationId } = await captureLead({ phone: '+12125550144', email: 'cy@example.com', firstName: 'Cy', lastName: 'Diaz', score: 20, tag: 'COLD' });
     await crmSettled(leadId);
     expect(hubspot.requests('POST', '/crm/v3/objects/contacts/search')).toHaveLength(6);
-    expect(hubspot.requests('POST', '/crm/v3/objects/contacts')).toEqual([]);
+    expect(hubspot.requests('POST', '/crm/v3/objects/contacts/batch/upsert')).toEqual([]);
 
     const view = await cardView('email=cy%40example.com');
     expect(view.conversation.id).toBe(conversationId);

@@ -11,10 +11,11 @@ afterAll(() => nock.restore());
 
 const API = 'https://api.hubapi.com';
 const NOW = 1_764_000_000_000;
+const LEAD_ID = '5f0c2a9e-3b7d-4e61-9a2f-8c1d0e4b7a53';
 
 function buildLead(overrides: Partial<CrmLeadSnapshot> = {}): CrmLeadSnapshot {
   return {
-    id: 'lead_1',
+    id: LEAD_ID,
     tenantId: 't1',
     firstName: 'Ana',
     lastName: 'Lima',
@@ -49,6 +50,7 @@ const expectedProps = {
   tandem_tag: 'HOT',
   tandem_mode: 'ai',
   tandem_opted_out: 'false',
+  tandem_lead_id: LEAD_ID,
 };
 
 const searchBody = {
@@ -68,14 +70,25 @@ const contact = (id: string, email: string | null, phone: string | null) => ({
   archived: false,
 });
 
+/** `POST /crm/v3/objects/contacts/batch/upsert` as Tandem sends it: one input keyed on tandem_lead_id. */
+const upsertBody = (properties: Record<string, string> = expectedProps) => ({ inputs: [{ idProperty: 'tandem_lead_id', id: LEAD_ID, properties }] });
+
+/** HubSpot's batch upsert answer (200, status COMPLETE); `isNew` is false when the unique value already existed. */
+const upserted = (id: string, isNew: boolean, properties: Record<string, string | null> = {}) => ({
+  status: 'COMPLETE',
+  results: [{ id, properties: { ...properties, hs_object_id: id }, createdAt: '2025-01-01T00:00:00.000Z', updatedAt: '2025-01-01T00:00:01.000Z', archived: false, new: isNew }],
+  startedAt: '2025-01-01T00:00:01.000Z',
+  completedAt: '2025-01-01T00:00:01.100Z',
+});
+
 describe('HubSpotCrmAdapter.upsertLead', () => {
-  it('creates a contact when neither email nor phone matches', async () => {
+  it('creates a contact when neither email nor phone matches, by upserting on tandem_lead_id', async () => {
     // `connection: close` proves our non-keep-alive agent reached the request (13.5 drops configured agents).
     const scope = nock(API, { reqheaders: { authorization: 'Bearer pat-1', connection: 'close' } })
       .post('/crm/v3/objects/contacts/search', searchBody)
       .reply(200, { total: 0, results: [] })
-      .post('/crm/v3/objects/contacts', { properties: expectedProps, associations: [] })
-      .reply(201, contact('901', 'ana@example.com', '+14155550142'));
+      .post('/crm/v3/objects/contacts/batch/upsert', upsertBody())
+      .reply(200, upserted('901', true, expectedProps));
 
     await expect(adapter().upsertLead(ctx(), buildLead())).resolves.toEqual({ externalId: '901' });
     expect(scope.isDone()).toBe(true);
@@ -120,16 +133,122 @@ describe('HubSpotCrmAdapter.upsertLead', () => {
     expect(relinked.isDone()).toBe(true);
   });
 
-  it('recovers from a create race (409 names the existing contact)', async () => {
+  it('adopts the contact that has the email already (409 names it) and gives it the tandem_lead_id', async () => {
     const scope = nock(API)
       .post('/crm/v3/objects/contacts/search')
       .reply(200, { total: 0, results: [] })
-      .post('/crm/v3/objects/contacts')
-      .reply(409, { status: 'error', message: 'Contact already exists. Existing ID: 4242', category: 'CONFLICT' })
+      .post('/crm/v3/objects/contacts/batch/upsert', upsertBody())
+      .reply(409, { status: 'error', message: 'Contact already exists. Existing ID: 4242', correlationId: 'aeb5f871-7f07-4993-9211-075dc63e7cbf', category: 'CONFLICT' })
       .patch('/crm/v3/objects/contacts/4242', { properties: expectedProps })
       .reply(200, contact('4242', 'ana@example.com', null));
     await expect(adapter().upsertLead(ctx(), buildLead())).resolves.toEqual({ externalId: '4242' });
     expect(scope.isDone()).toBe(true);
+  });
+
+  it('a create that timed out after HubSpot made the contact: the retry finds nothing by search, and the upsert adopts it', async () => {
+    // HubSpot with a little memory: contacts by id, unique tandem_lead_id, and a search index that lags.
+    const contacts = new Map<string, Record<string, string>>();
+    const upserts: Array<{ isNew: boolean }> = [];
+    const upsert = (_uri: string, body: nock.Body): [number, unknown] => {
+      const [input] = (body as { inputs: Array<{ idProperty: string; id: string; properties: Record<string, string> }> }).inputs;
+      const found = [...contacts].find(([, p]) => p[input!.idProperty] === input!.id)?.[0];
+      const id = found ?? String(901 + contacts.size);
+      contacts.set(id, { ...contacts.get(id), ...input!.properties, [input!.idProperty]: input!.id });
+      upserts.push({ isNew: !found });
+      return [200, upserted(id, !found, contacts.get(id))];
+    };
+    const phoneOnly = buildLead({ email: null, firstName: null, lastName: null });
+    const phoneSearch = { ...searchBody, filterGroups: [searchBody.filterGroups[1]] };
+    const scope = nock(API)
+      .post('/crm/v3/objects/contacts/search', phoneSearch)
+      .reply(200, { total: 0, results: [] })
+      .post('/crm/v3/objects/contacts/batch/upsert')
+      .delay(1_000)
+      .reply(upsert)
+      // The retry, moments later: the new contact is not in the search index yet.
+      .post('/crm/v3/objects/contacts/search', phoneSearch)
+      .reply(200, { total: 0, results: [] })
+      .post('/crm/v3/objects/contacts/batch/upsert')
+      .reply(upsert);
+
+    const first = await adapter({ requestTimeoutMs: 150 }).upsertLead(ctx(), phoneOnly).catch((e: unknown) => e);
+    expect(first).toBeInstanceOf(CrmRetryableError);
+    await new Promise((r) => setTimeout(r, 1_000)); // HubSpot carries the timed-out request out
+    await expect(adapter().upsertLead(ctx(), phoneOnly)).resolves.toEqual({ externalId: '901' });
+
+    expect(scope.isDone()).toBe(true);
+    expect(upserts).toEqual([{ isNew: true }, { isNew: false }]);
+    expect([...contacts.keys()]).toEqual(['901']);
+    expect(contacts.get('901')).toMatchObject({ phone: '+14155550142', tandem_lead_id: LEAD_ID });
+  });
+
+  it('says what HubSpot refused when the upsert answers 207 with an error, and adopts a contact it names', async () => {
+    const multiStatus = (message: string, category: string) => ({
+      status: 'COMPLETE',
+      results: [],
+      numErrors: 1,
+      errors: [{ status: 'error', category, message, context: {}, links: {} }],
+      startedAt: '2025-01-01T00:00:01.000Z',
+      completedAt: '2025-01-01T00:00:01.100Z',
+    });
+    nock(API)
+      .post('/crm/v3/objects/contacts/search')
+      .reply(200, { total: 0, results: [] })
+      .post('/crm/v3/objects/contacts/batch/upsert')
+      .reply(207, multiStatus('Property values were not valid: email', 'VALIDATION_ERROR'));
+    const err = await adapter().upsertLead(ctx(), buildLead()).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(HubSpotRequestError);
+    expect((err as Error).message).toBe('HubSpot did not create the contact: VALIDATION_ERROR: Property values were not valid: email');
+
+    const adopted = nock(API)
+      .post('/crm/v3/objects/contacts/search')
+      .reply(200, { total: 0, results: [] })
+      .post('/crm/v3/objects/contacts/batch/upsert')
+      .reply(207, multiStatus('Contact already exists. Existing ID: 4242', 'CONFLICT'))
+      .patch('/crm/v3/objects/contacts/4242', { properties: expectedProps })
+      .reply(200, contact('4242', 'ana@example.com', null));
+    await expect(adapter().upsertLead(ctx(), buildLead())).resolves.toEqual({ externalId: '4242' });
+    expect(adopted.isDone()).toBe(true);
+  });
+
+  describe('on an install from before tandem_lead_id', () => {
+    const missingProperty = {
+      status: 'error',
+      message: 'Property values were not valid: [{"isValid":false,"message":"Property \\"tandem_lead_id\\" does not exist","error":"PROPERTY_DOESNT_EXIST","name":"tandem_lead_id"}]',
+      correlationId: '3c1b2a9e-0d4f-4b6a-9e1f-2a7c5d8e9f01',
+      category: 'VALIDATION_ERROR',
+    };
+    /** ensureProperties finding every Tandem property but tandem_lead_id, and creating that one (unique). */
+    const createsLeadIdProperty = (scope: nock.Scope) =>
+      scope
+        .get('/crm/v3/properties/contacts/groups/tandem')
+        .reply(200, { name: 'tandem', label: 'Tandem', displayOrder: -1, archived: false })
+        .post('/crm/v3/properties/contacts/batch/read')
+        .reply(207, {
+          status: 'COMPLETE',
+          results: TANDEM_CONTACT_PROPERTIES.filter((p) => p.name !== 'tandem_lead_id').map((p) => ({ name: p.name, label: p.label, type: p.type, fieldType: p.fieldType, groupName: 'tandem', description: '', options: [] })),
+          errors: [{ status: 'error', category: 'OBJECT_NOT_FOUND', message: 'Unable to find property tandem_lead_id' }],
+          startedAt: '2025-11-20T10:00:00.000Z',
+          completedAt: '2025-11-20T10:00:00.100Z',
+        })
+        .post('/crm/v3/properties/contacts/batch/create', (b: { inputs: Array<{ name: string; hasUniqueValue?: boolean }> }) => b.inputs.length === 1 && b.inputs[0]!.name === 'tandem_lead_id' && b.inputs[0]!.hasUniqueValue === true)
+        .reply(201, { status: 'COMPLETE', results: [], startedAt: '2025-11-20T10:00:00.000Z', completedAt: '2025-11-20T10:00:00.100Z' });
+
+    it('creates the property once and writes again', async () => {
+      const scope = createsLeadIdProperty(nock(API).patch('/crm/v3/objects/contacts/901', { properties: expectedProps }).reply(400, missingProperty))
+        .patch('/crm/v3/objects/contacts/901', { properties: expectedProps })
+        .reply(200, contact('901', 'ana@example.com', null));
+      await expect(adapter().upsertLead(ctx(), buildLead({ externalId: '901' }))).resolves.toEqual({ externalId: '901' });
+      expect(scope.isDone()).toBe(true);
+    });
+
+    it('leaves the write to the next attempt when HubSpot does not accept the new property yet', async () => {
+      const scope = createsLeadIdProperty(nock(API).patch('/crm/v3/objects/contacts/901').reply(400, missingProperty))
+        .patch('/crm/v3/objects/contacts/901')
+        .reply(400, missingProperty);
+      await expect(adapter().upsertLead(ctx(), buildLead({ externalId: '901' }))).rejects.toBeInstanceOf(CrmRetryableError);
+      expect(scope.isDone()).toBe(true);
+    });
   });
 
   it('writes a custom lead-status map, or none at all', async () => {
@@ -332,6 +451,16 @@ describe('HubSpotCrmAdapter.ensureProperties', () => {
             ],
             formField: false,
           },
+          {
+            name: 'tandem_lead_id',
+            label: 'Tandem lead ID',
+            description: "Tandem's id for this lead. Unique: Tandem creates and finds the contact by it, so a retried sync never makes a second one.",
+            groupName: 'tandem',
+            type: 'string',
+            fieldType: 'text',
+            hasUniqueValue: true,
+            formField: false,
+          },
         ],
       })
       .reply(201, { status: 'COMPLETE', results: [], startedAt: '2025-11-20T10:00:00.000Z', completedAt: '2025-11-20T10:00:00.100Z' });
@@ -364,9 +493,9 @@ describe('HubSpot request timeouts', () => {
     nock(API)
       .post('/crm/v3/objects/contacts/search')
       .reply(200, { total: 0, results: [] })
-      .post('/crm/v3/objects/contacts')
+      .post('/crm/v3/objects/contacts/batch/upsert')
       .delay(2_000)
-      .reply(201, contact('901', 'ana@example.com', null));
+      .reply(200, upserted('901', true));
     const started = Date.now();
     const err = await adapter({ requestTimeoutMs: 150 }).upsertLead(ctx(), buildLead()).catch((e: unknown) => e);
     expect(Date.now() - started).toBeLessThan(1_500);

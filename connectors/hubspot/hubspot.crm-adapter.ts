@@ -1,11 +1,17 @@
 import type { FilterGroup, FilterOperatorEnum } from '@hubspot/api-client/lib/codegen/crm/contacts';
 import type { AssociationSpecAssociationCategoryEnum } from '@hubspot/api-client/lib/codegen/crm/objects/communications';
 import type { PropertyCreate, PropertyCreateFieldTypeEnum, PropertyCreateTypeEnum } from '@hubspot/api-client/lib/codegen/crm/properties';
-import type { CrmAdapter, CrmContext, CrmLeadSnapshot, CrmMessageSnapshot } from '../../core/index';
-import { createHubSpotClient, type HubSpotApi, hubSpotMessage, hubSpotStatus, toCrmError } from './hubspot-client';
+import { type CrmAdapter, type CrmContext, type CrmLeadSnapshot, type CrmMessageSnapshot, CrmRetryableError } from '../../core/index';
+import { createHubSpotClient, type HubSpotApi, hubSpotMessage, HubSpotRequestError, hubSpotStatus, toCrmError } from './hubspot-client';
 
 /** Where Tandem's own contact properties live in HubSpot's property settings. */
 export const TANDEM_PROPERTY_GROUP = { name: 'tandem', label: 'Tandem', displayOrder: -1 } as const;
+
+/**
+ * The contact property holding Tandem's lead id. Created with unique values (`hasUniqueValue`), so HubSpot
+ * itself keeps one contact per lead: contacts are created by upserting on it (see `upsertLead`).
+ */
+export const TANDEM_LEAD_ID_PROPERTY = 'tandem_lead_id';
 
 /** HubSpot-defined association type: communication → contact. */
 export const COMMUNICATION_TO_CONTACT_ASSOCIATION_TYPE_ID = 81;
@@ -67,6 +73,16 @@ export const TANDEM_CONTACT_PROPERTIES: PropertyCreate[] = [
     options: [option('Yes', 'true', 0), option('No', 'false', 1)],
     formField: false,
   },
+  {
+    name: TANDEM_LEAD_ID_PROPERTY,
+    label: 'Tandem lead ID',
+    description: "Tandem's id for this lead. Unique: Tandem creates and finds the contact by it, so a retried sync never makes a second one.",
+    groupName: TANDEM_PROPERTY_GROUP.name,
+    type: 'string' as PropertyCreateTypeEnum,
+    fieldType: 'text' as PropertyCreateFieldTypeEnum,
+    hasUniqueValue: true,
+    formField: false,
+  },
 ];
 
 /** Anything that hands out a working access token for a tenant (see `HubSpotOAuth`). */
@@ -86,8 +102,9 @@ export interface HubSpotCrmAdapterOptions {
 
 /**
  * Keeps HubSpot current through `@hubspot/api-client`: one contact per lead (matched by stored id, else
- * email, else phone), Tandem's properties and lead status on it, and every text on its timeline as an SMS
- * Communication. Retries belong to core: 429 and 5xx surface as `CrmRetryableError` with HubSpot's wait.
+ * email, else phone, else upserted by `tandem_lead_id`), Tandem's properties and lead status on it, and
+ * every text on its timeline as an SMS Communication. Retries belong to core: 429 and 5xx surface as
+ * `CrmRetryableError` with HubSpot's wait.
  */
 export class HubSpotCrmAdapter implements CrmAdapter {
   readonly provider = 'hubspot' as const;
@@ -97,9 +114,40 @@ export class HubSpotCrmAdapter implements CrmAdapter {
     this.leadStatusByTag = opts.leadStatusByTag === undefined ? DEFAULT_LEAD_STATUS_BY_TAG : opts.leadStatusByTag;
   }
 
-  /** Creates or updates the lead's contact and returns its id (`hs_object_id`). */
+  /**
+   * Creates or updates the lead's contact and returns its id (`hs_object_id`): the stored id, else a contact
+   * found by email or phone (made by a rep or a form before Tandem knew the lead), else an upsert keyed on
+   * `tandem_lead_id`. Every write carries `tandem_lead_id`, so contacts made before that property existed
+   * get it on their next sync.
+   *
+   * Why an upsert and not a create: a create that times out may still have made the contact, and the retry's
+   * search can miss it (HubSpot's search index trails writes by seconds), so a create would make a second
+   * one for a phone-only lead (phone is not unique in HubSpot). The upsert matches on the unique property
+   * itself, not the search index, and it replaces the create call, so a new lead still costs two calls
+   * (search + upsert) and a linked lead one (update). A read by `idProperty` before the create would be a
+   * third call on every new lead.
+   */
   async upsertLead(ctx: CrmContext, lead: CrmLeadSnapshot): Promise<{ externalId: string }> {
     const api = await this.api(ctx);
+    try {
+      return await this.writeContact(api, lead);
+    } catch (err) {
+      // An install from before `tandem_lead_id` existed (OAuth installs only ensure properties at install):
+      // HubSpot refuses the unknown property. Create it, then write again; once per portal.
+      if (!isAboutLeadIdProperty(err)) throw err;
+      const { created } = await this.ensurePropertiesWith(api);
+      if (!created.includes(TANDEM_LEAD_ID_PROPERTY)) throw err;
+      try {
+        return await this.writeContact(api, lead);
+      } catch (again) {
+        // A property HubSpot created a moment ago may not be usable yet: the next attempt will find it.
+        if (isAboutLeadIdProperty(again)) throw new CrmRetryableError(`HubSpot does not accept the new ${TANDEM_LEAD_ID_PROPERTY} property yet: ${(again as Error).message}`);
+        throw again;
+      }
+    }
+  }
+
+  private async writeContact(api: HubSpotApi, lead: CrmLeadSnapshot): Promise<{ externalId: string }> {
     const properties = this.contactProperties(lead);
 
     if (lead.externalId) {
@@ -113,16 +161,34 @@ export class HubSpotCrmAdapter implements CrmAdapter {
       return { externalId: existingId };
     }
 
+    return { externalId: await this.upsertByLeadId(api, lead.id, properties) };
+  }
+
+  /**
+   * `POST /crm/v3/objects/contacts/batch/upsert` with one input keyed on `tandem_lead_id`: creates the
+   * contact, or updates the one an earlier (timed-out) attempt created. A contact that already has the
+   * lead's email answers 409 "Existing ID: n" (as a create does): that contact is adopted, not duplicated.
+   */
+  private async upsertByLeadId(api: HubSpotApi, leadId: string, properties: Record<string, string>): Promise<string> {
+    let response: { results: Array<{ id: string }>; errors?: Array<{ message: string; category: string }> };
     try {
-      const created = await api.timed(api.client.crm.contacts.basicApi.create({ properties, associations: [] }, api.call));
-      return { externalId: created.id };
+      response = await api.timed(api.client.crm.contacts.batchApi.upsert({ inputs: [{ idProperty: TANDEM_LEAD_ID_PROPERTY, id: leadId, properties }] }, api.call));
     } catch (err) {
-      // Someone created the same email between our search and create: HubSpot names the existing contact.
-      const racedId = hubSpotStatus(err) === 409 ? /Existing ID:\s*(\d+)/i.exec(hubSpotMessage(err))?.[1] : undefined;
-      if (!racedId) throw toCrmError(err, 'creating a contact');
-      await this.updateContact(api, racedId, properties);
-      return { externalId: racedId };
+      const existing = hubSpotStatus(err) === 409 ? existingContactId(hubSpotMessage(err)) : undefined;
+      if (!existing) throw toCrmError(err, 'creating a contact');
+      await this.updateContact(api, existing, properties);
+      return existing;
     }
+    const [result] = response.results;
+    if (result) return result.id;
+    // 207: HubSpot answers per input, and our only input failed.
+    const error = response.errors?.[0];
+    const existing = existingContactId(error?.message ?? '');
+    if (existing) {
+      await this.updateContact(api, existing, properties);
+      return existing;
+    }
+    throw new HubSpotRequestError(`HubSpot did not create the contact: ${error ? `${error.category}: ${error.message}` : 'no result and no error'}`, null);
   }
 
   /**
@@ -195,7 +261,10 @@ export class HubSpotCrmAdapter implements CrmAdapter {
    * create). Safe to run on every install and start.
    */
   async ensureProperties(ctx: CrmContext): Promise<{ created: string[] }> {
-    const api = await this.api(ctx);
+    return this.ensurePropertiesWith(await this.api(ctx));
+  }
+
+  private async ensurePropertiesWith(api: HubSpotApi): Promise<{ created: string[] }> {
     try {
       await api.timed(api.client.crm.properties.groupsApi.getByName('contacts', TANDEM_PROPERTY_GROUP.name, api.call));
     } catch (err) {
@@ -237,6 +306,7 @@ export class HubSpotCrmAdapter implements CrmAdapter {
       tandem_tag: lead.tag,
       tandem_mode: lead.mode,
       tandem_opted_out: String(lead.optedOut),
+      [TANDEM_LEAD_ID_PROPERTY]: lead.id,
     };
     if (lead.email) props.email = lead.email;
     if (lead.firstName) props.firstname = lead.firstName;
@@ -269,6 +339,16 @@ export class HubSpotCrmAdapter implements CrmAdapter {
       throw toCrmError(err, 'searching contacts');
     }
   }
+}
+
+/** A refusal that names `tandem_lead_id` (HubSpot's "Property \"tandem_lead_id\" does not exist", say). */
+function isAboutLeadIdProperty(err: unknown): boolean {
+  return err instanceof HubSpotRequestError && err.message.includes(TANDEM_LEAD_ID_PROPERTY);
+}
+
+/** The contact HubSpot names in a conflict ("Contact already exists. Existing ID: 4242"). */
+function existingContactId(message: string): string | undefined {
+  return /Existing ID:\s*(\d+)/i.exec(message)?.[1];
 }
 
 /** A timeline entry a rep can read at a glance: who, which way, and the text. */
