@@ -6,6 +6,8 @@ import type { JobQueue } from '../ports/job-queue.port';
 import { JobSystem } from './job-system';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+/** Long enough that eight embedded commits fit in one window on a slow, busy 2-core machine (200 ms did not). */
+const KICK_DELAY_MS = 500;
 
 /**
  * Kicks after commits are coalesced: the relay claims once per kick delay, not once per commit, and a
@@ -23,7 +25,7 @@ describe('outbox relay kicks', () => {
     tenantId = (await store.system((m) => one<{ id: string }>(m, `INSERT INTO tenants (name) VALUES ('T') RETURNING id`)))!.id;
     // A long kick delay and no polling make the batching visible in the count of claims.
     queue = createTestQueue();
-    jobs = new JobSystem({ store, queue, relay: { pollMs: 60_000, kickDelayMs: 200 } });
+    jobs = new JobSystem({ store, queue, relay: { pollMs: 60_000, kickDelayMs: KICK_DELAY_MS } });
     jobs.registry.register({ name: 'test.noop', queue: 'test', events: ['thing.happened'], async handle() {} });
     await jobs.start({ relay: true, worker: false });
     await sleep(100); // the first pass at start
@@ -56,13 +58,13 @@ describe('outbox relay kicks', () => {
 
   it('keeps claiming while kicks keep coming', async () => {
     claims = 0;
-    const until = Date.now() + 700;
+    const until = Date.now() + 3.5 * KICK_DELAY_MS;
     let i = 0;
     while (Date.now() < until) {
       await publishAndKick(`stream-${i++}`);
       await sleep(10);
     }
-    // Kicks every ~10 ms for 700 ms with a 200 ms delay: claims happened during the stream, not only after it.
+    // Kicks every ~10 ms for 3.5 kick delays: claims happened during the stream, not only after it.
     expect(claims).toBeGreaterThanOrEqual(2);
     await eventually(async () => (await undispatched()) === 0, 5_000);
   });
