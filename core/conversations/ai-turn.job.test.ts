@@ -79,6 +79,47 @@ describe(`conversation.ai-turn (${process.env.DATABASE_URL ? 'PostgreSQL' : 'PGl
     expect(roundTrips).toBe(engine.store.kind === 'postgres' ? 2 : 0);
   });
 
+  it('drafts for copilot in 2 round trips too: the pending draft it replaces is superseded, the agents asked, the version moved', async () => {
+    const { conversationId, inboundId, jobId } = await question('+12125550304');
+    const before = await engine.conversations.view(tenantId, conversationId);
+    await engine.conversations.act(tenantId, conversationId, { type: 'set_autonomy', version: before.version, autonomy: 'copilot', actor: { agentId: null, name: 'Sam', surface: 'api' } });
+    // A draft still pending (an opener an agent has not decided on): the new one must replace it, not clash
+    // with the one-pending-draft index.
+    const old = await engine.store.tenant(tenantId, (m) =>
+      one<{ id: string }>(m, `INSERT INTO drafts (tenant_id, conversation_id, body) VALUES ($1, $2, 'Hi from Zip Realty') RETURNING id`, [tenantId, conversationId]),
+    );
+    // A notifier, so the turn's notification has a handler to be queued for (the engine is not started).
+    engine.registerNotifier({ name: 'turn-test', notify: async () => {} });
+    const atStart = await engine.conversations.view(tenantId, conversationId);
+
+    let outcome: JobOutcome | null = null;
+    const { result: transactions, roundTrips } = await roundTripsOf(() =>
+      statementsPerTransaction(engine.store, async () => {
+        outcome = await runTurn(jobId);
+      }),
+    );
+    expect(outcome).toBe('completed');
+    expect(transactions.map((statements) => statements.length)).toEqual([1, 1]);
+    expect(roundTrips).toBe(engine.store.kind === 'postgres' ? 2 : 0);
+
+    const view = await engine.conversations.view(tenantId, conversationId);
+    expect(view.draft).toMatchObject({ status: 'pending', body: expect.stringMatching(/9am to 6pm/) });
+    expect(view.draft!.id).not.toBe(old!.id);
+    expect(view.version).toBe(atStart.version + 1);
+    const drafts = await engine.store.tenant(tenantId, (m) =>
+      rows<{ id: string; status: string; inbound_message_id: string | null }>(m, `SELECT id, status, inbound_message_id FROM drafts WHERE conversation_id = $1 ORDER BY created_at`, [conversationId]),
+    );
+    expect(drafts).toEqual([
+      { id: old!.id, status: 'superseded', inbound_message_id: null },
+      { id: view.draft!.id, status: 'pending', inbound_message_id: inboundId },
+    ]);
+    expect((await messagesOf(engine, tenantId, conversationId)).filter((x) => x.direction === 'out')).toEqual([]);
+    const notify = await engine.store.system((m) =>
+      rows<{ payload: { kind: string; conversationId: string } }>(m, `SELECT payload FROM outbox WHERE topic = 'notify.turn-test' AND payload->>'conversationId' = $1`, [conversationId]),
+    );
+    expect(notify.map((r) => r.payload.kind)).toEqual(['conversation.needs_decision']);
+  });
+
   it('answers once when two runs of the same job race: the one that completes second rolls back', async () => {
     const { conversationId, jobId } = await question('+12125550302');
     const outcomes = await Promise.all([runTurn(jobId), runTurn(jobId)]);

@@ -1,4 +1,5 @@
 import type { EntityManager } from 'typeorm';
+import type { Autonomy } from '../domain/types';
 import type { JobContext, JobHandler } from '../jobs/job-registry';
 import { recordConsent } from '../messaging/consent';
 import { queueOutbound } from '../messaging/outbound';
@@ -7,7 +8,7 @@ import type { AiPipeline, AiTenantSettings, TurnHistoryItem, TurnOutcome } from 
 import { isUuid } from '../store/data-source';
 import { commitWith, one, SqlParams } from '../store/sql';
 import { resolveSettings, type TenantSettings } from '../tenants/tenant-settings';
-import { aiTextClauses, deliverOrDraft } from './autonomy';
+import { aiTextClauses, deliverOrDraft, draftClauses, isDraft } from './autonomy';
 import { effectiveAutonomy, getConversationRow, getLeadRow, lockLeadOfConversation, tenantSettings, type ConversationRow, type LeadRow } from './conversation-view.query';
 import type { ConversationDeps } from './engine-deps';
 
@@ -153,9 +154,9 @@ export function aiTurnJob(deps: ConversationDeps, pipeline: () => AiPipeline): J
       });
 
       const plainReply = !outcome.blocked && outcome.decision.action !== 'opt_out' && !outcome.escalation && outcome.decision.reply.trim() !== '';
-      if (plainReply && autonomy === 'autopilot' && outcome.violations.length === 0) {
-        const x = { tenantId, messageId, conversationId, version: turn.version, lead: input.lead, outcome };
-        if (await deps.store.tenant(tenantId, (m) => replyAtOnce(deps, ctx, m, x))) {
+      if (plainReply) {
+        const x = { tenantId, messageId, conversationId, version: turn.version, lead: input.lead, outcome, autonomy };
+        if (await deps.store.tenant(tenantId, (m) => answerAtOnce(deps, ctx, m, x))) {
           deps.jobs.outbox.notifyCommitted();
           deps.live.publish({ tenantId, type: 'conversation.updated', conversationId, leadId: input.lead.id });
           return;
@@ -238,18 +239,19 @@ function turnRecordClauses(
 }
 
 /**
- * The common answer, autopilot replying, as one statement with COMMIT behind it: lock the lead and the
+ * The common answer, a plain reply, as one statement with COMMIT behind it: lock the lead and the
  * conversation and, only if the conversation is still as the turn read it (the same version, so no newer
  * text, takeover, close or autonomy change since; the AI in charge; the lead not opted out), complete the
- * job, record the turn and queue the reply. No lock is held while a process thinks: a worker niced below
- * the API would otherwise keep the next webhook for this conversation waiting on its lock. Returns false,
- * having changed nothing, when the conversation moved; the full path then decides on the locked state.
+ * job, record the turn and either queue the reply (autopilot) or make it the pending draft (copilot, off,
+ * or a guardrail holding it). No lock is held while a process thinks: a worker niced below the API would
+ * otherwise keep the next webhook for this conversation waiting on its lock. Returns false, having changed
+ * nothing, when the conversation moved; the full path then decides on the locked state.
  */
-async function replyAtOnce(
+async function answerAtOnce(
   deps: ConversationDeps,
   ctx: JobContext,
   m: EntityManager,
-  x: { tenantId: string; messageId: string; conversationId: string; version: number; lead: TurnContext['lead']; outcome: TurnOutcome },
+  x: { tenantId: string; messageId: string; conversationId: string; version: number; lead: TurnContext['lead']; outcome: TurnOutcome; autonomy: Autonomy },
 ): Promise<boolean> {
   const { lead, outcome } = x;
   const q = new SqlParams();
@@ -264,8 +266,19 @@ async function replyAtOnce(
   q.push(completion.params);
   const ifDone = 'EXISTS (SELECT 1 FROM done)';
   clauses.push(...turnRecordClauses(deps, q, x, ifDone));
-  const reply = { tenantId: x.tenantId, conversationId: x.conversationId, leadId: lead.id, body: outcome.decision.reply, kind: 'reply' as const, inboundMessageId: x.messageId };
-  clauses.push(...aiTextClauses(deps, q, reply, ifDone).clauses);
+  const text = {
+    tenantId: x.tenantId,
+    conversationId: x.conversationId,
+    leadId: lead.id,
+    body: outcome.decision.reply,
+    kind: 'reply' as const,
+    inboundMessageId: x.messageId,
+    autonomy: x.autonomy,
+    violations: outcome.violations,
+    reason: outcome.decision.reason,
+    confidence: outcome.decision.confidence,
+  };
+  clauses.push(...(isDraft(text) ? draftClauses(deps, q, text, ifDone) : aiTextClauses(deps, q, text, ifDone)).clauses);
   const [row] = await commitWith<{ current: boolean; completed: boolean }>(
     m,
     `WITH ${clauses.join(',\n')}
