@@ -1,5 +1,6 @@
 import 'reflect-metadata';
 import { mkdirSync } from 'node:fs';
+import type pg from 'pg';
 import { DataSource, type EntityManager } from 'typeorm';
 import { ALL_ENTITIES } from './entities';
 import { InitialSchema1764500000000 } from './migrations/0001-initial-schema';
@@ -55,6 +56,25 @@ export function isUuid(value: unknown): value is string {
   return typeof value === 'string' && UUID_RE.test(value);
 }
 
+/** How long opening a PostgreSQL connection may take before it fails. */
+export const CONNECT_TIMEOUT_MS = 5_000;
+
+/**
+ * How long a transaction may wait for a free pooled connection. pg's pool reads one setting for this and
+ * for opening a connection, and 5 s made a burst that kept the pool busy fail webhooks with a 500: Twilio
+ * waits 15 s for an answer and does not retry a failed inbound text, so those texts never reached Tandem.
+ * Waiting delays them instead. 30 s is HikariCP's default for the same wait; opening a connection keeps its
+ * own CONNECT_TIMEOUT_MS (see `PooledClient`).
+ */
+export const POOL_WAIT_TIMEOUT_MS = 30_000;
+
+/** The pool's client: the pool hands it the pool's wait as `connectionTimeoutMillis`; it connects within its own. */
+class PooledClient extends PreparingClient {
+  constructor(config?: pg.ClientConfig) {
+    super({ ...config, connectionTimeoutMillis: CONNECT_TIMEOUT_MS });
+  }
+}
+
 /** Opens the store: PostgreSQL when a URL is given, embedded PGlite otherwise. */
 export async function openStore(options: StoreOptions): Promise<Store> {
   let pglite: import('@electric-sql/pglite').PGlite | null = null;
@@ -68,10 +88,10 @@ export async function openStore(options: StoreOptions): Promise<Store> {
       synchronize: false,
       migrationsTransactionMode: 'each',
       poolSize: options.poolSize ?? 10,
-      connectTimeoutMS: 5000,
+      connectTimeoutMS: POOL_WAIT_TIMEOUT_MS,
       applicationName: 'tandem',
       // Pipelined: a query is written at once, not when the one before it is answered (see scoped transactions).
-      extra: { Client: PreparingClient, pipeline: true },
+      extra: { Client: PooledClient, pipeline: true },
     });
   } else {
     const { PGlite } = await import('@electric-sql/pglite');
