@@ -71,7 +71,7 @@ describe('PUT /api/v1/integrations/hubspot (private app token)', () => {
     expect(res.status).toBe(200);
     expect(res.body).toEqual({
       hubspot: { connected: true, enabled: true, portalId: '62515', mode: 'private_app' },
-      properties: { created: TANDEM_CONTACT_PROPERTIES.map((p) => p.name) },
+      properties: { created: TANDEM_CONTACT_PROPERTIES.map((p) => p.name), unavailable: [] },
     });
     expect(scope.isDone()).toBe(true);
     expect(puts).toEqual([['t1', 'hubspot', { externalId: '62515', config: { privateAppToken: TOKEN }, enabled: true }]]);

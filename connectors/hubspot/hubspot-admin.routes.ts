@@ -89,10 +89,10 @@ export function createHubSpotAdminRouter(deps: HubSpotAdminRouterDeps): Router {
       const config: HubSpotIntegrationConfig = { privateAppToken: token };
       const ctx: CrmContext = { tenantId, config, saveConfig: async () => undefined };
       // Properties first: a token without the schema scopes is refused before anything is stored.
-      const { created } = await askHubSpot(() => deps.adapter.ensureProperties(ctx));
+      const { created, unavailable = [] } = await askHubSpot(() => deps.adapter.ensureProperties(ctx));
       await deps.engine.integrations.put(tenantId, 'hubspot', { externalId: portalId, config, enabled: true });
-      deps.logger.info({ tenantId, portalId, createdProperties: created, by: principal.keyId }, 'hubspot connected with a private app token');
-      res.json({ hubspot: { connected: true, enabled: true, portalId, mode: 'private_app' as HubSpotConnectionMode }, properties: { created } });
+      deps.logger.info({ tenantId, portalId, createdProperties: created, unavailableProperties: unavailable, by: principal.keyId }, 'hubspot connected with a private app token');
+      res.json({ hubspot: { connected: true, enabled: true, portalId, mode: 'private_app' as HubSpotConnectionMode }, properties: { created, unavailable } });
     } catch (err) {
       next(err);
     }

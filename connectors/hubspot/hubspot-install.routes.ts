@@ -47,7 +47,10 @@ export function createHubSpotInstallRouter(deps: HubSpotInstallRouterDeps): Rout
         config,
         saveConfig: (next) => deps.engine.integrations.put(tenantId, 'hubspot', { externalId: tokens.portalId, config: next, enabled: true }),
       };
-      await deps.adapter.ensureProperties(ctx);
+      const { unavailable = [] } = await deps.adapter.ensureProperties(ctx);
+      if (unavailable.length > 0) {
+        deps.logger.warn({ tenantId, portalId: tokens.portalId, unavailable }, 'hubspot connected without some Tandem properties (the portal refused them); contacts sync without them');
+      }
       deps.logger.info({ tenantId, portalId: tokens.portalId }, 'hubspot connected');
       res.status(200).type('text/plain').send('HubSpot is connected to Tandem. You can close this tab.');
     } catch (err) {

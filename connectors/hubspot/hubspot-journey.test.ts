@@ -257,7 +257,7 @@ describe(`HubSpot end to end on the real engine (${process.env.DATABASE_URL ? 'P
       // 1. The tenant admin connects a private app token: checked with HubSpot, properties ensured, stored by portal.
       const connected = await request(t.app).put('/api/v1/integrations/hubspot').set('Authorization', `Bearer ${adminKey}`).send({ privateAppToken: PRIVATE_APP_TOKEN });
       expect(connected.status).toBe(200);
-      expect(connected.body).toEqual({ hubspot: { connected: true, enabled: true, portalId: PORTAL_ID, mode: 'private_app' }, properties: { created: [] } });
+      expect(connected.body).toEqual({ hubspot: { connected: true, enabled: true, portalId: PORTAL_ID, mode: 'private_app' }, properties: { created: [], unavailable: [] } });
       expect(hubspot.requests('GET', '/account-info/v3/details')).toHaveLength(1);
       expect(hubspot.requests('POST', '/crm/v3/properties/contacts/batch/read')[0]!.body).toEqual({
         archived: false,

@@ -242,6 +242,49 @@ describe('HubSpotCrmAdapter.upsertLead', () => {
       expect(scope.isDone()).toBe(true);
     });
 
+    it('syncs without it, by a plain create, when the portal refuses to create it; and asks no more for an hour', async () => {
+      const { tandem_lead_id: _leadId, ...withoutLeadId } = expectedProps;
+      const noRoom = {
+        status: 'error',
+        message: 'You have reached the limit of unique value properties for this object.',
+        correlationId: '6d1f3b2a-9c4e-4a7b-8e2d-1f0a9b8c7d6e',
+        category: 'VALIDATION_ERROR',
+      };
+      const scope = nock(API)
+        .post('/crm/v3/objects/contacts/search', searchBody)
+        .reply(200, { total: 0, results: [] })
+        .post('/crm/v3/objects/contacts/batch/upsert', upsertBody())
+        .reply(400, missingProperty)
+        .get('/crm/v3/properties/contacts/groups/tandem')
+        .reply(200, { name: 'tandem', label: 'Tandem', displayOrder: -1, archived: false })
+        .post('/crm/v3/properties/contacts/batch/read')
+        .reply(207, {
+          status: 'COMPLETE',
+          results: TANDEM_CONTACT_PROPERTIES.filter((p) => p.name !== 'tandem_lead_id').map((p) => ({ name: p.name, label: p.label, type: p.type, fieldType: p.fieldType, groupName: 'tandem', description: '', options: [] })),
+          errors: [{ status: 'error', category: 'OBJECT_NOT_FOUND', message: 'Unable to find property tandem_lead_id' }],
+          startedAt: '2025-11-20T10:00:00.000Z',
+          completedAt: '2025-11-20T10:00:00.100Z',
+        })
+        .post('/crm/v3/properties/contacts/batch/create', (b: { inputs: Array<{ name: string }> }) => b.inputs.length === 1 && b.inputs[0]!.name === 'tandem_lead_id')
+        .reply(400, noRoom)
+        .post('/crm/v3/objects/contacts/search', searchBody)
+        .reply(200, { total: 0, results: [] })
+        .post('/crm/v3/objects/contacts', { properties: withoutLeadId, associations: [] })
+        .reply(201, contact('950', 'ana@example.com', '+14155550142'));
+      const hubspot = adapter();
+      await expect(hubspot.upsertLead(ctx(), buildLead())).resolves.toEqual({ externalId: '950' });
+      expect(scope.isDone()).toBe(true);
+
+      // The next lead of this portal goes straight to the plain path: no upsert, no property calls.
+      const next = nock(API)
+        .post('/crm/v3/objects/contacts/search')
+        .reply(200, { total: 0, results: [] })
+        .post('/crm/v3/objects/contacts', (b: { properties: Record<string, string> }) => !('tandem_lead_id' in b.properties))
+        .reply(201, contact('951', null, '+14155550143'));
+      await expect(hubspot.upsertLead(ctx(), buildLead({ id: 'a6e1c0d2-7b3f-4c58-9d1e-0f2a3b4c5d6e', email: null, phone: '+14155550143' }))).resolves.toEqual({ externalId: '951' });
+      expect(next.isDone()).toBe(true);
+    });
+
     it('leaves the write to the next attempt when HubSpot does not accept the new property yet', async () => {
       const scope = createsLeadIdProperty(nock(API).patch('/crm/v3/objects/contacts/901').reply(400, missingProperty))
         .patch('/crm/v3/objects/contacts/901')
@@ -466,6 +509,44 @@ describe('HubSpotCrmAdapter.ensureProperties', () => {
       .reply(201, { status: 'COMPLETE', results: [], startedAt: '2025-11-20T10:00:00.000Z', completedAt: '2025-11-20T10:00:00.100Z' });
 
     await expect(adapter().ensureProperties(ctx())).resolves.toEqual({ created: missing.map((p) => p.name) });
+    expect(scope.isDone()).toBe(true);
+  });
+
+  it('creates the others and reports tandem_lead_id unavailable when the portal refuses it (a 400 for the batch)', async () => {
+    const scope = nock(API)
+      .get('/crm/v3/properties/contacts/groups/tandem')
+      .reply(200, { name: 'tandem', label: 'Tandem', displayOrder: -1, archived: false })
+      .post('/crm/v3/properties/contacts/batch/read')
+      .reply(207, {
+        status: 'COMPLETE',
+        results: [{ name: 'tandem_score', label: 'Tandem score', type: 'number', fieldType: 'number', groupName: 'tandem', description: '', options: [] }],
+        errors: [{ status: 'error', category: 'OBJECT_NOT_FOUND', message: 'not found' }],
+        startedAt: '2025-11-20T10:00:00.000Z',
+        completedAt: '2025-11-20T10:00:00.100Z',
+      })
+      .post('/crm/v3/properties/contacts/batch/create', (b: { inputs: Array<{ name: string }> }) => b.inputs.some((p) => p.name === 'tandem_lead_id'))
+      .reply(400, { status: 'error', message: 'You have reached the limit of unique value properties for this object.', correlationId: '0b9a8c7d-6e5f-4a3b-8c2d-1e0f9a8b7c6d', category: 'VALIDATION_ERROR' })
+      .post('/crm/v3/properties/contacts/batch/create', (b: { inputs: Array<{ name: string }> }) => b.inputs.map((p) => p.name).join() === 'tandem_tag,tandem_mode,tandem_opted_out')
+      .reply(201, { status: 'COMPLETE', results: [], startedAt: '2025-11-20T10:00:00.000Z', completedAt: '2025-11-20T10:00:00.100Z' });
+    await expect(adapter().ensureProperties(ctx())).resolves.toEqual({ created: ['tandem_tag', 'tandem_mode', 'tandem_opted_out'], unavailable: ['tandem_lead_id'] });
+    expect(scope.isDone()).toBe(true);
+  });
+
+  it('still refuses a token without the schema scope (403), whatever is missing', async () => {
+    const scope = nock(API)
+      .get('/crm/v3/properties/contacts/groups/tandem')
+      .reply(200, { name: 'tandem', label: 'Tandem', displayOrder: -1, archived: false })
+      .post('/crm/v3/properties/contacts/batch/read')
+      .reply(207, {
+        status: 'COMPLETE',
+        results: TANDEM_CONTACT_PROPERTIES.filter((p) => p.name !== 'tandem_lead_id').map((p) => ({ name: p.name, label: p.label, type: p.type, fieldType: p.fieldType, groupName: 'tandem', description: '', options: [] })),
+        errors: [{ status: 'error', category: 'OBJECT_NOT_FOUND', message: 'not found' }],
+        startedAt: '2025-11-20T10:00:00.000Z',
+        completedAt: '2025-11-20T10:00:00.100Z',
+      })
+      .post('/crm/v3/properties/contacts/batch/create')
+      .reply(403, { status: 'error', message: 'This app hasn\'t been granted all required scopes to make this call.', correlationId: '1a2b3c4d-5e6f-4a7b-8c9d-0e1f2a3b4c5d', category: 'MISSING_SCOPES' });
+    await expect(adapter().ensureProperties(ctx())).rejects.toThrow(/403/);
     expect(scope.isDone()).toBe(true);
   });
 

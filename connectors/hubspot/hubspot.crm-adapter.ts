@@ -13,6 +13,15 @@ export const TANDEM_PROPERTY_GROUP = { name: 'tandem', label: 'Tandem', displayO
  */
 export const TANDEM_LEAD_ID_PROPERTY = 'tandem_lead_id';
 
+/** How long a portal that refused to create `tandem_lead_id` is synced without it before it is asked again. */
+const LEAD_ID_RECHECK_MS = 3_600_000;
+
+/** What `ensureProperties` did: the properties it created, and any the portal would not take. */
+export interface EnsuredProperties {
+  created: string[];
+  unavailable?: string[];
+}
+
 /** HubSpot-defined association type: communication → contact. */
 export const COMMUNICATION_TO_CONTACT_ASSOCIATION_TYPE_ID = 81;
 
@@ -109,6 +118,8 @@ export interface HubSpotCrmAdapterOptions {
 export class HubSpotCrmAdapter implements CrmAdapter {
   readonly provider = 'hubspot' as const;
   private readonly leadStatusByTag: Readonly<Record<Tag, string>> | null;
+  /** Tenants whose portal refused to create `tandem_lead_id`, and when (see `leadIdUnavailable`). */
+  private readonly leadIdUnavailableAt = new Map<string, number>();
 
   constructor(private readonly opts: HubSpotCrmAdapterOptions) {
     this.leadStatusByTag = opts.leadStatusByTag === undefined ? DEFAULT_LEAD_STATUS_BY_TAG : opts.leadStatusByTag;
@@ -129,16 +140,22 @@ export class HubSpotCrmAdapter implements CrmAdapter {
    */
   async upsertLead(ctx: CrmContext, lead: CrmLeadSnapshot): Promise<{ externalId: string }> {
     const api = await this.api(ctx);
+    if (this.leadIdUnavailable(ctx.tenantId)) return this.writeContact(api, lead, { byLeadId: false });
     try {
-      return await this.writeContact(api, lead);
+      return await this.writeContact(api, lead, { byLeadId: true });
     } catch (err) {
       // An install from before `tandem_lead_id` existed (OAuth installs only ensure properties at install):
       // HubSpot refuses the unknown property. Create it, then write again; once per portal.
       if (!isAboutLeadIdProperty(err)) throw err;
-      const { created } = await this.ensurePropertiesWith(api);
-      if (!created.includes(TANDEM_LEAD_ID_PROPERTY)) throw err;
+      const ensured = await this.ensurePropertiesWith(api);
+      if (ensured.unavailable?.includes(TANDEM_LEAD_ID_PROPERTY)) {
+        // The portal cannot have it (its unique-value properties are used up): sync without it for a while.
+        this.leadIdUnavailableAt.set(ctx.tenantId, Date.now());
+        return this.writeContact(api, lead, { byLeadId: false });
+      }
+      if (!ensured.created.includes(TANDEM_LEAD_ID_PROPERTY)) throw err;
       try {
-        return await this.writeContact(api, lead);
+        return await this.writeContact(api, lead, { byLeadId: true });
       } catch (again) {
         // A property HubSpot created a moment ago may not be usable yet: the next attempt will find it.
         if (isAboutLeadIdProperty(again)) throw new CrmRetryableError(`HubSpot does not accept the new ${TANDEM_LEAD_ID_PROPERTY} property yet: ${(again as Error).message}`);
@@ -147,8 +164,21 @@ export class HubSpotCrmAdapter implements CrmAdapter {
     }
   }
 
-  private async writeContact(api: HubSpotApi, lead: CrmLeadSnapshot): Promise<{ externalId: string }> {
-    const properties = this.contactProperties(lead);
+  /** True while this tenant's portal is known to refuse `tandem_lead_id`; asked again after an hour. */
+  private leadIdUnavailable(tenantId: string): boolean {
+    const at = this.leadIdUnavailableAt.get(tenantId);
+    if (at === undefined) return false;
+    if (Date.now() - at < LEAD_ID_RECHECK_MS) return true;
+    this.leadIdUnavailableAt.delete(tenantId);
+    return false;
+  }
+
+  /**
+   * `byLeadId: false` is for a portal without `tandem_lead_id`: the contact is made by a plain create, and a
+   * create that timed out after HubSpot made it can then still leave a second contact (see `upsertLead`).
+   */
+  private async writeContact(api: HubSpotApi, lead: CrmLeadSnapshot, opts: { byLeadId: boolean }): Promise<{ externalId: string }> {
+    const properties = this.contactProperties(lead, opts.byLeadId);
 
     if (lead.externalId) {
       // 404: the contact was deleted or merged away since the last sync; find or create it again.
@@ -161,7 +191,19 @@ export class HubSpotCrmAdapter implements CrmAdapter {
       return { externalId: existingId };
     }
 
-    return { externalId: await this.upsertByLeadId(api, lead.id, properties) };
+    return { externalId: opts.byLeadId ? await this.upsertByLeadId(api, lead.id, properties) : await this.createContact(api, properties) };
+  }
+
+  /** A plain create; a 409 names the contact that already has the email, which is adopted. */
+  private async createContact(api: HubSpotApi, properties: Record<string, string>): Promise<string> {
+    try {
+      return (await api.timed(api.client.crm.contacts.basicApi.create({ properties, associations: [] }, api.call))).id;
+    } catch (err) {
+      const existing = hubSpotStatus(err) === 409 ? existingContactId(hubSpotMessage(err)) : undefined;
+      if (!existing) throw toCrmError(err, 'creating a contact');
+      await this.updateContact(api, existing, properties);
+      return existing;
+    }
   }
 
   /**
@@ -258,13 +300,15 @@ export class HubSpotCrmAdapter implements CrmAdapter {
 
   /**
    * Creates the Tandem property group and any missing Tandem contact properties (one batch read, one batch
-   * create). Safe to run on every install and start.
+   * create). Safe to run on every install and start. A portal whose unique-value properties are used up
+   * refuses `tandem_lead_id`: the others are then created without it and it is reported `unavailable`, so
+   * the install still succeeds and contacts are synced without it.
    */
-  async ensureProperties(ctx: CrmContext): Promise<{ created: string[] }> {
+  async ensureProperties(ctx: CrmContext): Promise<EnsuredProperties> {
     return this.ensurePropertiesWith(await this.api(ctx));
   }
 
-  private async ensurePropertiesWith(api: HubSpotApi): Promise<{ created: string[] }> {
+  private async ensurePropertiesWith(api: HubSpotApi): Promise<EnsuredProperties> {
     try {
       await api.timed(api.client.crm.properties.groupsApi.getByName('contacts', TANDEM_PROPERTY_GROUP.name, api.call));
     } catch (err) {
@@ -287,10 +331,21 @@ export class HubSpotCrmAdapter implements CrmAdapter {
     if (missing.length === 0) return { created: [] };
     try {
       await api.timed(api.client.crm.properties.batchApi.create('contacts', { inputs: missing }, api.call));
+      return { created: missing.map((p) => p.name) };
     } catch (err) {
-      throw toCrmError(err, 'creating Tandem contact properties');
+      // A 400 for a batch with the unique-value property in it: that is the one a portal can run out of room
+      // for. Anything else (a missing scope, a timeout) is not about it.
+      if (hubSpotStatus(err) !== 400 || !missing.some((p) => p.name === TANDEM_LEAD_ID_PROPERTY)) throw toCrmError(err, 'creating Tandem contact properties');
+      const others = missing.filter((p) => p.name !== TANDEM_LEAD_ID_PROPERTY);
+      if (others.length > 0) {
+        try {
+          await api.timed(api.client.crm.properties.batchApi.create('contacts', { inputs: others }, api.call));
+        } catch (err2) {
+          throw toCrmError(err2, 'creating Tandem contact properties');
+        }
+      }
+      return { created: others.map((p) => p.name), unavailable: [TANDEM_LEAD_ID_PROPERTY] };
     }
-    return { created: missing.map((p) => p.name) };
   }
 
   private async api(ctx: CrmContext): Promise<HubSpotApi> {
@@ -299,15 +354,15 @@ export class HubSpotCrmAdapter implements CrmAdapter {
   }
 
   /** Only what Tandem knows: blank names or emails never wipe what a rep typed in HubSpot. */
-  private contactProperties(lead: CrmLeadSnapshot): Record<string, string> {
+  private contactProperties(lead: CrmLeadSnapshot, withLeadId: boolean): Record<string, string> {
     const props: Record<string, string> = {
       phone: lead.phone,
       tandem_score: String(lead.score),
       tandem_tag: lead.tag,
       tandem_mode: lead.mode,
       tandem_opted_out: String(lead.optedOut),
-      [TANDEM_LEAD_ID_PROPERTY]: lead.id,
     };
+    if (withLeadId) props[TANDEM_LEAD_ID_PROPERTY] = lead.id;
     if (lead.email) props.email = lead.email;
     if (lead.firstName) props.firstname = lead.firstName;
     if (lead.lastName) props.lastname = lead.lastName;
