@@ -119,6 +119,18 @@ describe('ConversationMessageService.ensure', () => {
     expect(logger.text()).not.toContain('5550142');
   });
 
+  it('posts when Slack rate-limits a later page (one page a minute for some apps), instead of failing until it dead-letters', async () => {
+    const { service, client, calls, slack, messages, logger } = setup();
+    await messages.beginPost(TENANT_ID, 'conv-1', CHANNEL, new Date(T0));
+    slack('conversations.history', page([personMessage('1780416200.000100')], 'bmV4dF90czoxNzgwNDE2MDk5'));
+    nock(SLACK_HOST).post('/api/conversations.history').reply(429, { ok: false, error: 'ratelimited' }, { 'Retry-After': '60' });
+    slack('chat.postMessage', { ok: true, channel: CHANNEL, ts: TS_A });
+    const result = await service.ensure(client, TENANT_ID, CHANNEL, buildView(), null);
+    expect(result).toEqual({ ref: { tenantId: TENANT_ID, conversationId: 'conv-1', channel: CHANNEL, ts: TS_A }, created: true });
+    expect(calls.map((c) => c.method)).toEqual(['conversations.history', 'chat.postMessage']);
+    expect(logger.lines.some((l) => l.level === 'warn' && String(l.msg).includes('rate-limited'))).toBe(true);
+  });
+
   it('fails without posting when the history call fails otherwise (the job retries)', async () => {
     const { service, client, calls, slack, messages } = setup();
     await messages.beginPost(TENANT_ID, 'conv-1', CHANNEL, new Date(T0));

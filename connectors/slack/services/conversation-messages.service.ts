@@ -32,6 +32,10 @@ function slackAnswered(error: unknown): boolean {
   return code === 'slack_webapi_platform_error' || code === 'slack_webapi_rate_limited_error';
 }
 
+function isRateLimited(error: unknown): boolean {
+  return (error as { code?: unknown })?.code === 'slack_webapi_rate_limited_error';
+}
+
 /** A Slack ts (`seconds.micros`) for a time in milliseconds. */
 export function slackTs(ms: number): string {
   return (ms / 1000).toFixed(6);
@@ -159,6 +163,12 @@ export class ConversationMessageService {
         const code = slackErrorCode(error);
         if (code && HISTORY_UNREADABLE.has(code)) {
           this.logger.warn({ tenantId, conversationId, code }, 'slack: cannot read the channel history to look for an earlier post; posting (add the *:history scopes / invite the bot)');
+          return null;
+        }
+        // Rate-limited past the first page (a non-Marketplace app may read one page a minute): every retry
+        // would stop here again in a busy channel until the notification dead-letters. Post instead.
+        if (page > 0 && isRateLimited(error)) {
+          this.logger.warn({ tenantId, conversationId, pages: page }, 'slack: history rate-limited before an earlier post was found; posting');
           return null;
         }
         throw error;
