@@ -4,7 +4,7 @@ interface RateLimitedError {
   retryAfter: number;
 }
 
-function isRateLimited(error: unknown): error is RateLimitedError {
+export function isRateLimited(error: unknown): error is RateLimitedError {
   return (error as { code?: unknown })?.code === 'slack_webapi_rate_limited_error';
 }
 

@@ -1,6 +1,6 @@
 import type { ConversationView } from '../../../core/index';
 import { buildConversationMessage } from '../blocks/conversation-message.blocks';
-import type { ChannelPacer } from '../channel-pacer';
+import { isRateLimited, type ChannelPacer } from '../channel-pacer';
 import type { WebClient } from '../slack-client';
 import type { SlackLogger } from '../slack.types';
 import { CONVERSATION_METADATA_EVENT_TYPE } from '../constants';
@@ -28,12 +28,7 @@ function slackErrorCode(error: unknown): string | null {
 
 /** True when Slack answered the call (an API error or a 429), so nothing was posted. */
 function slackAnswered(error: unknown): boolean {
-  const code = (error as { code?: unknown })?.code;
-  return code === 'slack_webapi_platform_error' || code === 'slack_webapi_rate_limited_error';
-}
-
-function isRateLimited(error: unknown): boolean {
-  return (error as { code?: unknown })?.code === 'slack_webapi_rate_limited_error';
+  return (error as { code?: unknown })?.code === 'slack_webapi_platform_error' || isRateLimited(error);
 }
 
 /** A Slack ts (`seconds.micros`) for a time in milliseconds. */
