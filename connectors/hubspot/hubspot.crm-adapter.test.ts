@@ -81,6 +81,28 @@ const upserted = (id: string, isNew: boolean, properties: Record<string, string 
   completedAt: '2025-01-01T00:00:01.100Z',
 });
 
+/** The names of Tandem's contact properties, but `except`. */
+const allBut = (except?: string) => TANDEM_CONTACT_PROPERTIES.map((p) => p.name).filter((name) => name !== except);
+
+/**
+ * ensureProperties' two reads as HubSpot answers them: the Tandem group exists, and the batch read finds
+ * the `present` properties (200 when all are there, 207 with an error for the missing ones).
+ */
+function findsProperties(scope: nock.Scope, present: string[]): nock.Scope {
+  const someMissing = present.length < TANDEM_CONTACT_PROPERTIES.length;
+  return scope
+    .get('/crm/v3/properties/contacts/groups/tandem')
+    .reply(200, { name: 'tandem', label: 'Tandem', displayOrder: -1, archived: false })
+    .post('/crm/v3/properties/contacts/batch/read')
+    .reply(someMissing ? 207 : 200, {
+      status: 'COMPLETE',
+      results: TANDEM_CONTACT_PROPERTIES.filter((p) => present.includes(p.name)).map((p) => ({ name: p.name, label: p.label, type: p.type, fieldType: p.fieldType, groupName: 'tandem', description: '', options: [] })),
+      ...(someMissing ? { errors: [{ status: 'error', category: 'OBJECT_NOT_FOUND', message: 'Unable to find property' }] } : {}),
+      startedAt: '2025-11-20T10:00:00.000Z',
+      completedAt: '2025-11-20T10:00:00.100Z',
+    });
+}
+
 describe('HubSpotCrmAdapter.upsertLead', () => {
   it('creates a contact when neither email nor phone matches, by upserting on tandem_lead_id', async () => {
     // `connection: close` proves our non-keep-alive agent reached the request (13.5 drops configured agents).
@@ -220,17 +242,7 @@ describe('HubSpotCrmAdapter.upsertLead', () => {
     };
     /** ensureProperties finding every Tandem property but tandem_lead_id, and creating that one (unique). */
     const createsLeadIdProperty = (scope: nock.Scope) =>
-      scope
-        .get('/crm/v3/properties/contacts/groups/tandem')
-        .reply(200, { name: 'tandem', label: 'Tandem', displayOrder: -1, archived: false })
-        .post('/crm/v3/properties/contacts/batch/read')
-        .reply(207, {
-          status: 'COMPLETE',
-          results: TANDEM_CONTACT_PROPERTIES.filter((p) => p.name !== 'tandem_lead_id').map((p) => ({ name: p.name, label: p.label, type: p.type, fieldType: p.fieldType, groupName: 'tandem', description: '', options: [] })),
-          errors: [{ status: 'error', category: 'OBJECT_NOT_FOUND', message: 'Unable to find property tandem_lead_id' }],
-          startedAt: '2025-11-20T10:00:00.000Z',
-          completedAt: '2025-11-20T10:00:00.100Z',
-        })
+      findsProperties(scope, allBut('tandem_lead_id'))
         .post('/crm/v3/properties/contacts/batch/create', (b: { inputs: Array<{ name: string; hasUniqueValue?: boolean }> }) => b.inputs.length === 1 && b.inputs[0]!.name === 'tandem_lead_id' && b.inputs[0]!.hasUniqueValue === true)
         .reply(201, { status: 'COMPLETE', results: [], startedAt: '2025-11-20T10:00:00.000Z', completedAt: '2025-11-20T10:00:00.100Z' });
 
@@ -250,21 +262,12 @@ describe('HubSpotCrmAdapter.upsertLead', () => {
         correlationId: '6d1f3b2a-9c4e-4a7b-8e2d-1f0a9b8c7d6e',
         category: 'VALIDATION_ERROR',
       };
-      const scope = nock(API)
+      const writeRefused = nock(API)
         .post('/crm/v3/objects/contacts/search', searchBody)
         .reply(200, { total: 0, results: [] })
         .post('/crm/v3/objects/contacts/batch/upsert', upsertBody())
-        .reply(400, missingProperty)
-        .get('/crm/v3/properties/contacts/groups/tandem')
-        .reply(200, { name: 'tandem', label: 'Tandem', displayOrder: -1, archived: false })
-        .post('/crm/v3/properties/contacts/batch/read')
-        .reply(207, {
-          status: 'COMPLETE',
-          results: TANDEM_CONTACT_PROPERTIES.filter((p) => p.name !== 'tandem_lead_id').map((p) => ({ name: p.name, label: p.label, type: p.type, fieldType: p.fieldType, groupName: 'tandem', description: '', options: [] })),
-          errors: [{ status: 'error', category: 'OBJECT_NOT_FOUND', message: 'Unable to find property tandem_lead_id' }],
-          startedAt: '2025-11-20T10:00:00.000Z',
-          completedAt: '2025-11-20T10:00:00.100Z',
-        })
+        .reply(400, missingProperty);
+      const scope = findsProperties(writeRefused, allBut('tandem_lead_id'))
         .post('/crm/v3/properties/contacts/batch/create', (b: { inputs: Array<{ name: string }> }) => b.inputs.length === 1 && b.inputs[0]!.name === 'tandem_lead_id')
         .reply(400, noRoom)
         .post('/crm/v3/objects/contacts/search', searchBody)
@@ -513,17 +516,7 @@ describe('HubSpotCrmAdapter.ensureProperties', () => {
   });
 
   it('creates the others and reports tandem_lead_id unavailable when the portal refuses it (a 400 for the batch)', async () => {
-    const scope = nock(API)
-      .get('/crm/v3/properties/contacts/groups/tandem')
-      .reply(200, { name: 'tandem', label: 'Tandem', displayOrder: -1, archived: false })
-      .post('/crm/v3/properties/contacts/batch/read')
-      .reply(207, {
-        status: 'COMPLETE',
-        results: [{ name: 'tandem_score', label: 'Tandem score', type: 'number', fieldType: 'number', groupName: 'tandem', description: '', options: [] }],
-        errors: [{ status: 'error', category: 'OBJECT_NOT_FOUND', message: 'not found' }],
-        startedAt: '2025-11-20T10:00:00.000Z',
-        completedAt: '2025-11-20T10:00:00.100Z',
-      })
+    const scope = findsProperties(nock(API), ['tandem_score'])
       .post('/crm/v3/properties/contacts/batch/create', (b: { inputs: Array<{ name: string }> }) => b.inputs.some((p) => p.name === 'tandem_lead_id'))
       .reply(400, { status: 'error', message: 'You have reached the limit of unique value properties for this object.', correlationId: '0b9a8c7d-6e5f-4a3b-8c2d-1e0f9a8b7c6d', category: 'VALIDATION_ERROR' })
       .post('/crm/v3/properties/contacts/batch/create', (b: { inputs: Array<{ name: string }> }) => b.inputs.map((p) => p.name).join() === 'tandem_tag,tandem_mode,tandem_opted_out')
@@ -533,17 +526,7 @@ describe('HubSpotCrmAdapter.ensureProperties', () => {
   });
 
   it('still refuses a token without the schema scope (403), whatever is missing', async () => {
-    const scope = nock(API)
-      .get('/crm/v3/properties/contacts/groups/tandem')
-      .reply(200, { name: 'tandem', label: 'Tandem', displayOrder: -1, archived: false })
-      .post('/crm/v3/properties/contacts/batch/read')
-      .reply(207, {
-        status: 'COMPLETE',
-        results: TANDEM_CONTACT_PROPERTIES.filter((p) => p.name !== 'tandem_lead_id').map((p) => ({ name: p.name, label: p.label, type: p.type, fieldType: p.fieldType, groupName: 'tandem', description: '', options: [] })),
-        errors: [{ status: 'error', category: 'OBJECT_NOT_FOUND', message: 'not found' }],
-        startedAt: '2025-11-20T10:00:00.000Z',
-        completedAt: '2025-11-20T10:00:00.100Z',
-      })
+    const scope = findsProperties(nock(API), allBut('tandem_lead_id'))
       .post('/crm/v3/properties/contacts/batch/create')
       .reply(403, { status: 'error', message: 'This app hasn\'t been granted all required scopes to make this call.', correlationId: '1a2b3c4d-5e6f-4a7b-8c9d-0e1f2a3b4c5d', category: 'MISSING_SCOPES' });
     await expect(adapter().ensureProperties(ctx())).rejects.toThrow(/403/);
@@ -551,16 +534,7 @@ describe('HubSpotCrmAdapter.ensureProperties', () => {
   });
 
   it('does nothing more when everything exists', async () => {
-    const scope = nock(API)
-      .get('/crm/v3/properties/contacts/groups/tandem')
-      .reply(200, { name: 'tandem', label: 'Tandem', displayOrder: -1, archived: false })
-      .post('/crm/v3/properties/contacts/batch/read')
-      .reply(200, {
-        status: 'COMPLETE',
-        results: TANDEM_CONTACT_PROPERTIES.map((p) => ({ name: p.name, label: p.label, type: p.type, fieldType: p.fieldType, groupName: 'tandem', description: '', options: [] })),
-        startedAt: '2025-11-20T10:00:00.000Z',
-        completedAt: '2025-11-20T10:00:00.100Z',
-      });
+    const scope = findsProperties(nock(API), allBut());
     await expect(adapter().ensureProperties(ctx())).resolves.toEqual({ created: [] });
     expect(scope.isDone()).toBe(true);
   });
