@@ -19,6 +19,7 @@
  *   npm run bench:sms            (env: SMS_BENCH_RATE, SMS_BENCH_SECONDS, SMS_BENCH_BURST, SMS_BENCH_LAYOUT,
  *                                 SMS_BENCH_WARMUP (texts before A, default 50: JIT and pools are cold after it),
  *                                 SMS_BENCH_CPU_PROF, SMS_BENCH_TIMELINE=1 (A's worst latency per second),
+ *                                 SMS_BENCH_NODE_FLAGS (flags for the forked processes that NODE_OPTIONS refuses),
  *                                 SMS_BENCH_WORKER_POOL_SIZE (the worker's DATABASE_POOL_SIZE),
  *                                 SMS_BENCH_LOG_LEVEL (the processes' log to stderr; silent unless set); and Tandem's own
  *                                 WORKER_NICE, WORKER_CONCURRENCY, DATABASE_POOL_SIZE; NODE_OPTIONS reaches them too)
@@ -43,6 +44,8 @@ const WARMUP = Number(process.env.SMS_BENCH_WARMUP ?? 50);
 const LAYOUT = (process.env.SMS_BENCH_LAYOUT ?? 'split') as 'split' | 'all' | 'api';
 /** When set, each Tandem process writes a V8 CPU profile there (open in Chrome DevTools). */
 const CPU_PROFILE_DIR = process.env.SMS_BENCH_CPU_PROF;
+// Node and V8 flags for the forked processes that NODE_OPTIONS refuses (e.g. --single-threaded-gc).
+const NODE_FLAGS = (process.env.SMS_BENCH_NODE_FLAGS ?? '').split(/\s+/).filter(Boolean);
 const PUBLIC_URL = 'https://bench.tandem.local';
 const ACCOUNT_SID = 'AC' + 'b'.repeat(32);
 const AUTH_TOKEN = 'bench-auth-token';
@@ -194,7 +197,8 @@ process.on('exit', () => {
 });
 
 function startNode(role: 'api' | 'worker' | 'all', env: NodeJS.ProcessEnv): Promise<{ child: ChildProcess; port: number; ask: (kind: string) => Promise<any> }> {
-  const child = fork(join(__dirname, 'sms-node.ts'), [], { execArgv: ['--import', 'tsx', ...(CPU_PROFILE_DIR ? ['--cpu-prof', `--cpu-prof-dir=${CPU_PROFILE_DIR}`] : [])], env: { ...env, SMS_BENCH_ROLE: role } });
+  const execArgv = ['--import', 'tsx', ...NODE_FLAGS, ...(CPU_PROFILE_DIR ? ['--cpu-prof', `--cpu-prof-dir=${CPU_PROFILE_DIR}`] : [])];
+  const child = fork(join(__dirname, 'sms-node.ts'), [], { execArgv, env: { ...env, SMS_BENCH_ROLE: role } });
   const ask = (kind: string) =>
     new Promise<any>((resolve) => {
       child.once('message', resolve);
