@@ -1,5 +1,5 @@
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
-import { createHash } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -8,6 +8,8 @@ import { join } from 'node:path';
  * migrations' content so a changed migration never reuses a stale template.
  */
 export default async function globalSetup(): Promise<void> {
+  // Names this run's Redis keys (test/helpers/test-queue.ts), so the teardown removes them and only them.
+  process.env.TANDEM_TEST_RUN = randomBytes(6).toString('hex');
   if (process.env.DATABASE_URL) return;
   const migrationsDir = join(__dirname, '..', 'core', 'store', 'migrations');
   const hash = createHash('sha256');

@@ -2,7 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { eventually } from '../../test/helpers/test-queue';
+import { eventually, testRunKeyPrefix } from '../../test/helpers/test-queue';
 import { openTestStore } from '../../test/helpers/test-store';
 import { openStore } from '../store/data-source';
 import { one } from '../store/sql';
@@ -34,7 +34,7 @@ describe('a worker killed mid-job', () => {
       DATABASE_URL: databaseUrl ?? '',
       DATA_DIR: dataDir ?? '',
       REDIS_URL: process.env.REDIS_URL ?? '',
-      QUEUE_PREFIX: `tandem-crash-${process.pid}`,
+      QUEUE_PREFIX: `${testRunKeyPrefix()}crash-${process.pid}`,
       MARK_DIR: marks,
     };
     const startWorker = () => {

@@ -5,10 +5,18 @@ import { dropKeysWithPrefix } from './redis-keys';
 
 const prefixes = new WeakMap<JobQueue, { redisUrl: string; prefix: string }>();
 
+/**
+ * The key prefix every test queue of this run starts with: the global teardown deletes what is left under
+ * it (a queue's `meta`, `id` and `events` keys outlive its jobs), and no other run's keys.
+ */
+export function testRunKeyPrefix(): string {
+  return `tandem-test-${process.env.TANDEM_TEST_RUN ?? 'adhoc'}-`;
+}
+
 /** BullMQ on REDIS_URL (own key prefix per call) in the real-services tier, in-process otherwise. */
 export function createTestQueue(redisUrl = process.env.REDIS_URL): JobQueue {
   if (!redisUrl) return new InProcessJobQueue();
-  const prefix = `tandem-test-${process.pid}-${Math.random().toString(36).slice(2, 8)}`;
+  const prefix = `${testRunKeyPrefix()}${process.pid}-${Math.random().toString(36).slice(2, 8)}`;
   const queue = new BullMqJobQueue({ redisUrl, prefix });
   prefixes.set(queue, { redisUrl, prefix });
   return queue;
