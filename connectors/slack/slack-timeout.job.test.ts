@@ -117,6 +117,9 @@ describe(`Slack notify job when Slack does not answer in time (${process.env.DAT
           tandemMessage(tsA, tenantId, conversationId),
         ]),
       )
+      // Whose message it is: only our bot's is adopted (single-workspace token, so auth.test says).
+      .post('/api/auth.test')
+      .reply(200, { ok: true, url: 'https://acme.slack.com/', team: 'Acme', user: 'tandem', team_id: BOT.team, user_id: BOT.user, bot_id: BOT.bot_id })
       // The adopted message is brought up to date in place.
       .post('/api/chat.update', record('chat.update'))
       .reply(200, { ok: true, channel: CHANNEL, ts: tsA, text: 'Tandem: Ana needs a decision' });
@@ -134,14 +137,17 @@ describe(`Slack notify job when Slack does not answer in time (${process.env.DAT
       channel: CHANNEL,
       metadata: { event_type: 'tandem_conversation', event_payload: { conversation_id: conversationId, tenant_id: tenantId } },
     });
-    // The history is read from a little before the first attempt, with metadata, in a small page.
+    // The history is read from a little before the first attempt to a little after it (the only earlier
+    // one), bounds included, with metadata, in a small page.
     const history = calls[1]!.body;
-    expect(history).toMatchObject({ channel: CHANNEL, include_all_metadata: 'true', limit: '15' });
+    expect(history).toMatchObject({ channel: CHANNEL, inclusive: 'true', include_all_metadata: 'true', limit: '15' });
     expect(history).not.toHaveProperty('cursor');
     const oldestMs = Number(history.oldest) * 1000;
     expect(String(history.oldest)).toMatch(/^\d+\.\d{6}$/);
     expect(oldestMs).toBeGreaterThanOrEqual(before - 60_000 - 1);
     expect(oldestMs).toBeLessThanOrEqual(after - 60_000);
+    expect(String(history.latest)).toMatch(/^\d+\.\d{6}$/);
+    expect(Number(history.latest) * 1000 - oldestMs).toBeCloseTo(120_000, -1);
     expect(calls[2]!.body).toMatchObject({ channel: CHANNEL, ts: tsA });
     // Stored: ts A, and the attempt is concluded.
     expect(await storedRef(conversationId)).toEqual([{ surface: 'slack', channel: CHANNEL, ts: tsA }]);

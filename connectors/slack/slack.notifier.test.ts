@@ -204,6 +204,53 @@ describe('SlackNotifier', () => {
   });
 });
 
+describe('SlackNotifier retrying a post that may have reached Slack', () => {
+  const METADATA = { event_type: 'tandem_conversation', event_payload: { conversation_id: 'conv-1', tenant_id: TENANT_ID } };
+  /** A conversations.history page (newest first) holding one message with this conversation's metadata. */
+  const history = (from: { bot_id: string; app_id: string }) => ({
+    messages: [{ type: 'message', user: 'U0SOMEBOT', ...from, text: 'Tandem: Jane Doe needs a decision', ts: TS, metadata: METADATA }],
+    has_more: false,
+    pin_count: 0,
+    response_metadata: { next_cursor: '' },
+  });
+
+  it("with an OAuth install, adopts only the message the tenant's own bot posted", async () => {
+    const h = createHarness({ botToken: undefined, tenantId: undefined, clientId: 'cid', clientSecret: 'csec', stateSecret: 'ssec' }, { singleWorkspace: false });
+    await h.stores.installations.save(TENANT_ID, {
+      teamId: TEAM_ID, teamName: null, enterpriseId: null, appId: 'A0TANDEM', botToken: 'xoxb-tenant-1', botId: 'B0TANDEM', botUserId: 'U0TANDEM', scopes: [], installerUserId: null, installedAt: '',
+    });
+    const event = { type: 'conversation.needs_decision' as const, tenantId: TENANT_ID, view: buildView(), reason: 'copilot' };
+
+    // Another app's message carrying our metadata is not ours: the notification is posted.
+    await h.stores.messages.beginPost(TENANT_ID, 'conv-1', CHANNEL, new Date(Date.now() - 60_000));
+    h.slack.expect('conversations.history', history({ bot_id: 'B0OTHER', app_id: 'A0OTHER' }));
+    h.slack.expect('chat.postMessage', { channel: CHANNEL, ts: '1700000000.000200' });
+    await h.handle.notifier.notify(event);
+    expect(h.slack.methods()).toEqual(['conversations.history', 'chat.postMessage']);
+    expect(await h.stores.messages.get(TENANT_ID, 'conv-1')).toMatchObject({ ts: '1700000000.000200' });
+
+    // Our bot's message is adopted and brought up to date, with no identity call (the install has it).
+    await h.stores.messages.delete(TENANT_ID, 'conv-1');
+    await h.stores.messages.beginPost(TENANT_ID, 'conv-1', CHANNEL, new Date(Date.now() - 60_000));
+    h.slack.expect('conversations.history', history({ bot_id: 'B0TANDEM', app_id: 'A0TANDEM' }));
+    h.slack.expect('chat.update', { channel: CHANNEL, ts: TS });
+    await h.handle.notifier.notify(event);
+    expect(h.slack.methods().slice(2)).toEqual(['conversations.history', 'chat.update']);
+    expect(await h.stores.messages.get(TENANT_ID, 'conv-1')).toMatchObject({ ts: TS });
+  });
+
+  it('with a single-workspace token, learns its bot from auth.test and does not adopt another bot\'s message', async () => {
+    const h = harness();
+    await h.stores.messages.beginPost(TENANT_ID, 'conv-1', CHANNEL, new Date(Date.now() - 60_000));
+    h.slack.expect('conversations.history', history({ bot_id: 'B0OTHER', app_id: 'A0OTHER' }));
+    h.slack.expect('auth.test', { team_id: TEAM_ID, user_id: 'UBOT', bot_id: 'BBOT', team: 'Acme', user: 'tandem' });
+    h.slack.expect('chat.postMessage', { channel: CHANNEL, ts: '1700000000.000200' });
+    await h.handle.notifier.notify({ type: 'conversation.needs_decision', tenantId: TENANT_ID, view: buildView(), reason: 'copilot' });
+    expect(h.slack.methods()).toEqual(['conversations.history', 'auth.test', 'chat.postMessage']);
+    expect(await h.stores.messages.get(TENANT_ID, 'conv-1')).toMatchObject({ ts: '1700000000.000200' });
+  });
+});
+
 describe('SlackNotifier requiresIntegration (lets the engine skip the job for tenants without Slack)', () => {
   const declared = (slack: Partial<SlackConfig>, installations: (engine: FakeEngine) => SlackInstallationStore) => {
     const engine = new FakeEngine();

@@ -44,7 +44,7 @@ export class SlackNotifier implements AgentNotifier {
         this.deps.logger.warn({ tenantId }, 'slack notifier: tenant has no channel; choose one in Slack settings');
         return null;
       }
-      const ensured = await messages.ensure(client, tenantId, settings.channelId, view, mention);
+      const ensured = await messages.ensure(client, tenantId, settings.channelId, view, mention, () => this.deps.workspaces.botIdentity(tenantId));
       ref = ensured.ref;
       // Another event posted it meanwhile: show this view on it too.
       if (!ensured.created) await messages.update(client, ref, view, mention);

@@ -25,6 +25,15 @@ export interface SlackConfig {
   tenantId?: string;
 }
 
+/**
+ * The bot that posts for a workspace, as far as it is known: messages it posts carry this `bot_id` and
+ * `app_id`. Either may be null (an installation stored without it, or `auth.test` without `app_id`).
+ */
+export interface SlackBotIdentity {
+  botId: string | null;
+  appId: string | null;
+}
+
 /** The structured logger the server hands over (pino-compatible subset). */
 export interface SlackLogger {
   debug(obj: object, msg?: string): void;

@@ -2,7 +2,7 @@ import type { ConversationView } from '../../../core/index';
 import { buildConversationMessage } from '../blocks/conversation-message.blocks';
 import { isRateLimited, type ChannelPacer } from '../channel-pacer';
 import type { WebClient } from '../slack-client';
-import type { SlackLogger } from '../slack.types';
+import type { SlackBotIdentity, SlackLogger } from '../slack.types';
 import { CONVERSATION_METADATA_EVENT_TYPE } from '../constants';
 import type { SlackMessageRef, SlackMessageStore, SlackPostAttempt } from '../stores/message.store';
 
@@ -18,7 +18,10 @@ const HISTORY_UNREADABLE = new Set(['missing_scope', 'not_in_channel']);
  */
 export const HISTORY_PAGE_SIZE = 15;
 export const HISTORY_MAX_PAGES = 3;
-/** The search starts this long before the first attempt: our clock and Slack's may differ. */
+/**
+ * The search starts this long before the first attempt and ends this long after the latest one: our clock
+ * and Slack's may differ, and a post is stamped while its call is in flight (timeout, client retries).
+ */
 export const HISTORY_MARGIN_MS = 60_000;
 
 function slackErrorCode(error: unknown): string | null {
@@ -47,13 +50,26 @@ export function conversationMetadata(tenantId: string, conversationId: string): 
 interface HistoryMessage {
   ts?: string;
   thread_ts?: string;
+  bot_id?: string;
+  app_id?: string;
   metadata?: { event_type?: string; event_payload?: Record<string, unknown> };
 }
 
-/** The ts of the channel message whose metadata names this conversation, if `messages` hold it. */
-export function findConversationMessage(messages: readonly HistoryMessage[], tenantId: string, conversationId: string): string | null {
+/** True when `m` was posted by `bot` (its bot or its app); metadata alone can be written by any app. */
+function postedBy(m: HistoryMessage, bot: SlackBotIdentity): boolean {
+  return (bot.botId !== null && m.bot_id === bot.botId) || (bot.appId !== null && m.app_id === bot.appId);
+}
+
+const knows = (bot: SlackBotIdentity | null | undefined): bot is SlackBotIdentity => Boolean(bot && (bot.botId || bot.appId));
+
+/**
+ * The ts of the channel message whose metadata names this conversation, if `messages` hold it; with
+ * `from`, only a message that bot posted (null, or an identity with no id: any sender).
+ */
+export function findConversationMessage(messages: readonly HistoryMessage[], tenantId: string, conversationId: string, from: SlackBotIdentity | null = null): string | null {
   const found = messages.find(
     (m) =>
+      (!knows(from) || postedBy(m, from)) &&
       m.metadata?.event_type === CONVERSATION_METADATA_EVENT_TYPE &&
       m.metadata.event_payload?.conversation_id === conversationId &&
       m.metadata.event_payload?.tenant_id === tenantId &&
@@ -80,16 +96,24 @@ export class ConversationMessageService {
    * it was just created (if not, the caller updates it with its view). The attempt is recorded before
    * Slack is called: if an earlier attempt may have posted (a timed-out call Slack carried out), the
    * channel's history is searched for the message carrying this conversation's metadata, and that
-   * message is adopted instead of posting a second one. A first post costs no extra call.
+   * message is adopted instead of posting a second one, if our bot posted it (`ownBot`, asked only when
+   * a message with this metadata is found). A first post costs no extra call.
    */
-  async ensure(client: WebClient, tenantId: string, channel: string, view: ConversationView, mention: string | null): Promise<{ ref: SlackMessageRef; created: boolean }> {
+  async ensure(
+    client: WebClient,
+    tenantId: string,
+    channel: string,
+    view: ConversationView,
+    mention: string | null,
+    ownBot?: () => Promise<SlackBotIdentity | null>,
+  ): Promise<{ ref: SlackMessageRef; created: boolean }> {
     return this.pacer.run(channel, async () => {
       // Checked inside the channel queue so two events for one conversation cannot post twice.
       const existing = await this.messages.get(tenantId, view.id);
       if (existing) return { ref: existing, created: false };
       const previous = await this.messages.beginPost(tenantId, view.id, channel, new Date(this.now()));
       if (previous) {
-        const found = await this.findEarlierPost(client, tenantId, view.id, previous);
+        const found = await this.findEarlierPost(client, tenantId, view.id, previous, ownBot);
         if (found) {
           this.logger.info({ tenantId, conversationId: view.id, channel: found.channel }, 'slack: an earlier attempt had posted the conversation message; adopting it');
           return { ref: await this.keep(client, found), created: false };
@@ -137,12 +161,22 @@ export class ConversationMessageService {
   }
 
   /**
-   * Looks through the channel's history since shortly before `attempt` (a bounded number of small
-   * pages) for the message whose metadata names this conversation. Null when it is not there, or when
-   * the history cannot be read (missing scope, bot not in the channel): then the caller posts.
+   * Looks through the channel's history from shortly before the first attempt to shortly after the latest
+   * (a bounded number of small pages) for the message our bot posted whose metadata names this
+   * conversation. Null when it is not there, or when the history cannot be read (missing scope, bot not
+   * in the channel): then the caller posts.
    */
-  private async findEarlierPost(client: WebClient, tenantId: string, conversationId: string, attempt: SlackPostAttempt): Promise<SlackMessageRef | null> {
+  private async findEarlierPost(
+    client: WebClient,
+    tenantId: string,
+    conversationId: string,
+    attempt: SlackPostAttempt,
+    ownBot: (() => Promise<SlackBotIdentity | null>) | undefined,
+  ): Promise<SlackMessageRef | null> {
     const oldest = slackTs(attempt.at.getTime() - HISTORY_MARGIN_MS);
+    // Pages run newest first from `latest`: without it, later talk in a busy channel fills the few pages.
+    const latest = slackTs(attempt.lastAt.getTime() + HISTORY_MARGIN_MS);
+    let bot: SlackBotIdentity | null | undefined;
     let cursor: string | undefined;
     for (let page = 0; page < HISTORY_MAX_PAGES; page += 1) {
       let history: Awaited<ReturnType<WebClient['conversations']['history']>>;
@@ -150,6 +184,9 @@ export class ConversationMessageService {
         history = await client.conversations.history({
           channel: attempt.channel,
           oldest,
+          latest,
+          // Slack's bounds are exclusive unless asked: a message stamped on one is ours to find too.
+          inclusive: true,
           include_all_metadata: true,
           limit: HISTORY_PAGE_SIZE,
           ...(cursor ? { cursor } : {}),
@@ -168,12 +205,34 @@ export class ConversationMessageService {
         }
         throw error;
       }
-      const ts = findConversationMessage((history.messages ?? []) as HistoryMessage[], tenantId, conversationId);
-      if (ts) return { tenantId, conversationId, channel: attempt.channel, ts };
+      const messages = (history.messages ?? []) as HistoryMessage[];
+      if (findConversationMessage(messages, tenantId, conversationId)) {
+        if (bot === undefined) bot = await this.ownBotIdentity(ownBot, tenantId, conversationId);
+        const ts = findConversationMessage(messages, tenantId, conversationId, bot);
+        if (ts) return { tenantId, conversationId, channel: attempt.channel, ts };
+        this.logger.warn({ tenantId, conversationId }, "slack: a message from another app carries this conversation's metadata; not adopting it");
+      }
       cursor = history.response_metadata?.next_cursor || undefined;
       if (!history.has_more || !cursor) return null;
     }
     this.logger.warn({ tenantId, conversationId, pages: HISTORY_MAX_PAGES }, 'slack: no earlier post found within the searched history; posting');
+    return null;
+  }
+
+  /**
+   * Who our bot is, to adopt only its own message. Null when that is not known (an installation without
+   * ids, auth.test failing): then any sender is accepted, as before, rather than failing the post.
+   */
+  private async ownBotIdentity(ownBot: (() => Promise<SlackBotIdentity | null>) | undefined, tenantId: string, conversationId: string): Promise<SlackBotIdentity | null> {
+    let bot: SlackBotIdentity | null = null;
+    try {
+      bot = ownBot ? await ownBot() : null;
+    } catch (error) {
+      this.logger.debug({ tenantId, conversationId, code: slackErrorCode(error) }, 'slack: could not learn our bot identity; adopting by metadata alone');
+      return null;
+    }
+    if (knows(bot)) return bot;
+    this.logger.debug({ tenantId, conversationId }, 'slack: our bot identity is unknown for this workspace; adopting by metadata alone');
     return null;
   }
 

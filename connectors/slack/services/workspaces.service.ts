@@ -1,5 +1,5 @@
 import type { SlackClientPool } from '../slack-client';
-import type { SlackConfig } from '../slack.types';
+import type { SlackBotIdentity, SlackConfig } from '../slack.types';
 import type { SlackInstallationStore } from '../stores/installation.store';
 
 /** What Bolt needs to handle a request from a workspace. */
@@ -16,7 +16,7 @@ export interface WorkspaceAuthorization {
  * asked once) for the tenant bound to that team, or `config.tenantId`.
  */
 export class SlackWorkspaces {
-  private single: Promise<{ teamId: string; botId: string; botUserId: string }> | null = null;
+  private single: Promise<{ teamId: string; botId: string; botUserId: string; appId: string | null }> | null = null;
 
   constructor(
     private readonly installations: SlackInstallationStore,
@@ -34,7 +34,7 @@ export class SlackWorkspaces {
     }
     if (this.config.botToken) {
       const single = await this.singleIdentity();
-      if (single.teamId === teamId) return { botToken: this.config.botToken, ...single };
+      if (single.teamId === teamId) return { botToken: this.config.botToken, botId: single.botId, botUserId: single.botUserId, teamId };
     }
     throw new Error(`slack.unknown_workspace: team ${teamId} has not installed Tandem`);
   }
@@ -69,13 +69,25 @@ export class SlackWorkspaces {
     return null;
   }
 
-  private singleIdentity(): Promise<{ teamId: string; botId: string; botUserId: string }> {
+  /**
+   * The bot behind `tokenForTenant`'s token: ids from the installation, or, for the single-workspace
+   * token, from `auth.test` (asked once). Null when the tenant has no Slack. May throw (auth.test failed).
+   */
+  async botIdentity(tenantId: string): Promise<SlackBotIdentity | null> {
+    const binding = await this.installations.findByTenant(tenantId);
+    if (binding?.installation) return { botId: binding.installation.botId || null, appId: binding.installation.appId || null };
+    if (!this.config.botToken) return null;
+    const single = await this.singleIdentity();
+    return { botId: single.botId || null, appId: single.appId };
+  }
+
+  private singleIdentity(): Promise<{ teamId: string; botId: string; botUserId: string; appId: string | null }> {
     if (!this.single) {
       const token = this.config.botToken as string;
       this.single = this.clients
         .get(token)
         .auth.test()
-        .then((r) => ({ teamId: r.team_id as string, botId: r.bot_id as string, botUserId: r.user_id as string }));
+        .then((r) => ({ teamId: r.team_id as string, botId: r.bot_id as string, botUserId: r.user_id as string, appId: r.app_id || null }));
       // A failed auth.test (network, revoked token) is asked again next time.
       this.single.catch(() => {
         this.single = null;

@@ -15,6 +15,8 @@ export interface SlackPostAttempt {
   channel: string;
   /** When the first attempt in this channel started (our clock). */
   at: Date;
+  /** When the latest attempt in this channel started (our clock): the search ends shortly after it. */
+  lastAt: Date;
 }
 
 /**
@@ -35,8 +37,9 @@ export interface SlackMessageStore {
   /**
    * Records, before calling Slack, that the conversation message is about to be posted in `channel`;
    * returns the attempt recorded earlier and never concluded (its post may have reached Slack), or null.
-   * An earlier attempt in the same channel keeps its time, so a search starts from the first attempt;
-   * one in another channel is replaced.
+   * An earlier attempt in the same channel keeps its first time, so a search starts from the first
+   * attempt, and takes `at` as its latest time (if later), so the search ends after the latest one; one
+   * in another channel is replaced.
    */
   beginPost(tenantId: string, conversationId: string, channel: string, at: Date): Promise<SlackPostAttempt | null>;
   /** Concludes a post attempt that Slack refused (it answered, so nothing was posted). */
@@ -89,8 +92,9 @@ export class InMemorySlackMessageStore implements SlackMessageStore {
   async beginPost(tenantId: string, conversationId: string, channel: string, at: Date): Promise<SlackPostAttempt | null> {
     const key = `${tenantId}:${conversationId}`;
     const previous = this.attempts.get(key) ?? null;
-    if (!previous || previous.channel !== channel) this.attempts.set(key, { channel, at: new Date(at) });
-    return previous ? { channel: previous.channel, at: new Date(previous.at) } : null;
+    if (!previous || previous.channel !== channel) this.attempts.set(key, { channel, at: new Date(at), lastAt: new Date(at) });
+    else if (at > previous.lastAt) this.attempts.set(key, { ...previous, lastAt: new Date(at) });
+    return previous ? { channel: previous.channel, at: new Date(previous.at), lastAt: new Date(previous.lastAt) } : null;
   }
 
   async endPost(tenantId: string, conversationId: string): Promise<void> {

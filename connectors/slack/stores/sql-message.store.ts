@@ -3,9 +3,10 @@ import { sqlRows, type SqlStore } from './sql-runner';
 
 const SURFACE = 'slack';
 /**
- * A post attempt not yet concluded, one per conversation, ref `{ channel, at }`: its own surface key in
- * the same table (unique on conversation + surface, under the tenant's RLS), so no schema change and no
- * query on the message rows ever sees it.
+ * A post attempt not yet concluded, one per conversation, ref `{ channel, at, lastAt }` (first and latest
+ * attempt; rows written before `lastAt` existed have `at` only, read as both): its own surface key in the
+ * same table (unique on conversation + surface, under the tenant's RLS), so no schema change and no query
+ * on the message rows ever sees it.
  */
 const ATTEMPT_SURFACE = 'slack:post-attempt';
 
@@ -79,20 +80,28 @@ export class SqlSlackMessageStore implements SlackMessageStore {
 
   async beginPost(tenantId: string, conversationId: string, channel: string, at: Date): Promise<SlackPostAttempt | null> {
     // One statement: `prev` reads the snapshot before the upsert, so it is the attempt recorded earlier.
+    // Another channel replaces the attempt; the same channel keeps `at` and moves `lastAt` forward only
+    // (processes with clocks apart may record out of order).
     const r = await this.store.tenant(tenantId, (m) =>
-      sqlRows<{ channel: string; at: string }>(
+      sqlRows<{ channel: string; at: string; last_at: string }>(
         m,
         `WITH prev AS (SELECT ref FROM surface_refs WHERE conversation_id = $1 AND surface = $2),
               upsert AS (
                 INSERT INTO surface_refs (tenant_id, conversation_id, surface, ref) VALUES ($3, $1, $2, $4::jsonb)
-                ON CONFLICT (conversation_id, surface) DO UPDATE SET ref = excluded.ref, updated_at = now()
+                ON CONFLICT (conversation_id, surface) DO UPDATE SET
+                  ref = CASE
+                    WHEN surface_refs.ref->>'channel' IS DISTINCT FROM excluded.ref->>'channel' THEN excluded.ref
+                    ELSE surface_refs.ref || jsonb_build_object('lastAt', excluded.ref->'lastAt')
+                  END,
+                  updated_at = now()
                  WHERE surface_refs.ref->>'channel' IS DISTINCT FROM excluded.ref->>'channel'
+                    OR (excluded.ref->>'lastAt')::timestamptz > coalesce(surface_refs.ref->>'lastAt', surface_refs.ref->>'at')::timestamptz
                 RETURNING 1)
-         SELECT ref->>'channel' AS channel, ref->>'at' AS at FROM prev`,
-        [conversationId, ATTEMPT_SURFACE, tenantId, JSON.stringify({ channel, at: at.toISOString() })],
+         SELECT ref->>'channel' AS channel, ref->>'at' AS at, coalesce(ref->>'lastAt', ref->>'at') AS last_at FROM prev`,
+        [conversationId, ATTEMPT_SURFACE, tenantId, JSON.stringify({ channel, at: at.toISOString(), lastAt: at.toISOString() })],
       ),
     );
-    return r[0] ? { channel: r[0].channel, at: new Date(r[0].at) } : null;
+    return r[0] ? { channel: r[0].channel, at: new Date(r[0].at), lastAt: new Date(r[0].last_at) } : null;
   }
 
   async endPost(tenantId: string, conversationId: string): Promise<void> {

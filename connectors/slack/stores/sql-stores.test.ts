@@ -101,20 +101,23 @@ describe(`Slack stores on ${process.env.DATABASE_URL ? 'PostgreSQL' : 'PGlite'}`
   });
 
   describe('SqlSlackMessageStore post attempts', () => {
-    it('returns the attempt made before, keeps its first time per channel, and concludes it on save', async () => {
+    it('returns the attempt made before, keeps its first and latest time per channel, and concludes it on save', async () => {
       const one = new SqlSlackMessageStore(store);
       const two = new SqlSlackMessageStore(store); // the process that retries the job
       const c = await seedTenant(store, 'Attempts', 2);
       const [c1, c2] = c.conversations as [string, string];
       const t0 = new Date('2026-06-02T16:00:00.000Z');
+      const at = (ms: number) => new Date(t0.getTime() + ms);
       expect(await one.beginPost(c.tenantId, c1, 'C1', t0)).toBeNull();
-      expect(await two.beginPost(c.tenantId, c1, 'C1', new Date(t0.getTime() + 30_000))).toEqual({ channel: 'C1', at: t0 });
-      // Still the first attempt's time: a search must reach back to it.
-      expect(await two.beginPost(c.tenantId, c1, 'C1', new Date(t0.getTime() + 90_000))).toEqual({ channel: 'C1', at: t0 });
+      expect(await two.beginPost(c.tenantId, c1, 'C1', at(30_000))).toEqual({ channel: 'C1', at: t0, lastAt: t0 });
+      // Still the first attempt's time, so a search reaches back to it; and the latest, so it ends after that.
+      expect(await two.beginPost(c.tenantId, c1, 'C1', at(90_000))).toEqual({ channel: 'C1', at: t0, lastAt: at(30_000) });
+      // A process whose clock is behind does not move the latest time back.
+      expect(await one.beginPost(c.tenantId, c1, 'C1', at(60_000))).toEqual({ channel: 'C1', at: t0, lastAt: at(90_000) });
       // Another channel (the tenant changed it) replaces the attempt.
-      const t1 = new Date(t0.getTime() + 120_000);
-      expect(await two.beginPost(c.tenantId, c1, 'C2', t1)).toEqual({ channel: 'C1', at: t0 });
-      expect(await two.beginPost(c.tenantId, c1, 'C2', new Date(t1.getTime() + 1))).toEqual({ channel: 'C2', at: t1 });
+      const t1 = at(120_000);
+      expect(await two.beginPost(c.tenantId, c1, 'C2', t1)).toEqual({ channel: 'C1', at: t0, lastAt: at(90_000) });
+      expect(await two.beginPost(c.tenantId, c1, 'C2', new Date(t1.getTime() + 1))).toEqual({ channel: 'C2', at: t1, lastAt: t1 });
       // Invisible to the message lookups, and gone once the message is saved.
       expect(await one.get(c.tenantId, c1)).toBeNull();
       expect(await one.claimRender(c.tenantId, c1, 1)).toBe(true);
@@ -132,6 +135,23 @@ describe(`Slack stores on ${process.env.DATABASE_URL ? 'PostgreSQL' : 'PGlite'}`
       expect(await one.beginPost(a.tenantId, c2, 'C1', t0).catch(() => 'refused')).toBe('refused');
       await one.endPost(c.tenantId, c2);
       expect(await one.beginPost(c.tenantId, c2, 'C1', t1)).toBeNull();
+    });
+
+    it('reads an attempt recorded before the latest time was kept (`{ channel, at }`) as first and latest', async () => {
+      const messages = new SqlSlackMessageStore(store);
+      const c = await seedTenant(store, 'Old attempts', 1);
+      const [c1] = c.conversations as [string];
+      const t0 = new Date('2026-06-02T16:00:00.000Z');
+      await store.tenant(c.tenantId, (m) =>
+        m.query(`INSERT INTO surface_refs (tenant_id, conversation_id, surface, ref) VALUES ($1, $2, 'slack:post-attempt', $3::jsonb)`, [
+          c.tenantId,
+          c1,
+          JSON.stringify({ channel: 'C1', at: t0.toISOString() }),
+        ]),
+      );
+      const t1 = new Date(t0.getTime() + 60_000);
+      expect(await messages.beginPost(c.tenantId, c1, 'C1', t1)).toEqual({ channel: 'C1', at: t0, lastAt: t0 });
+      expect(await messages.beginPost(c.tenantId, c1, 'C1', new Date(t1.getTime() + 60_000))).toEqual({ channel: 'C1', at: t0, lastAt: t1 });
     });
   });
 

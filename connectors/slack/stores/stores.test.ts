@@ -82,14 +82,16 @@ describe('EngineSlackInstallationStore', () => {
 });
 
 describe('InMemorySlackMessageStore post attempts', () => {
-  it('returns the attempt made before, keeps its first time per channel, and concludes it on save or endPost', async () => {
+  it('returns the attempt made before, keeps its first and latest time per channel, and concludes it on save or endPost', async () => {
     const messages = new InMemorySlackMessageStore();
     const t0 = new Date('2026-06-02T16:00:00.000Z');
     const t1 = new Date('2026-06-02T16:02:00.000Z');
     expect(await messages.beginPost('t1', 'c1', 'C1', t0)).toBeNull();
-    expect(await messages.beginPost('t1', 'c1', 'C1', t1)).toEqual({ channel: 'C1', at: t0 });
-    expect(await messages.beginPost('t1', 'c1', 'C2', t1)).toEqual({ channel: 'C1', at: t0 });
-    expect(await messages.beginPost('t1', 'c1', 'C2', t1)).toEqual({ channel: 'C2', at: t1 });
+    expect(await messages.beginPost('t1', 'c1', 'C1', t1)).toEqual({ channel: 'C1', at: t0, lastAt: t0 });
+    // An earlier clock does not move the latest time back.
+    expect(await messages.beginPost('t1', 'c1', 'C1', new Date(t1.getTime() - 30_000))).toEqual({ channel: 'C1', at: t0, lastAt: t1 });
+    expect(await messages.beginPost('t1', 'c1', 'C2', t1)).toEqual({ channel: 'C1', at: t0, lastAt: t1 });
+    expect(await messages.beginPost('t1', 'c1', 'C2', t1)).toEqual({ channel: 'C2', at: t1, lastAt: t1 });
     expect(await messages.beginPost('t2', 'c1', 'C2', t1)).toBeNull();
     await messages.saveIfAbsent({ tenantId: 't1', conversationId: 'c1', channel: 'C2', ts: '1.1' });
     expect(await messages.beginPost('t1', 'c1', 'C2', t1)).toBeNull();
