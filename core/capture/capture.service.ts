@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { EntityManager } from 'typeorm';
 import { scoreForm, scoreFromSignals } from '../ai/scoring/lead-scoring';
-import { timezoneForPhone } from '../compliance/quiet-hours';
+import { zoneForPhone } from '../compliance/quiet-hours';
 import type { LiveEvent } from '../engine/engine.types';
 import type { Score, Signal } from '../domain/types';
 import { TandemError } from '../errors/tandem-error';
@@ -366,20 +366,4 @@ function isUniqueViolation(err: unknown, constraints: string[]): boolean {
   const code = e.driverError?.code ?? e.code;
   const constraint = e.driverError?.constraint ?? e.constraint;
   return code === '23505' && constraint !== undefined && constraints.includes(constraint);
-}
-
-// NANP zones are assigned per area code (see core/compliance), and parsing a number plus checking a zone
-// costs about a millisecond: remember the answer per area code and default zone.
-const NANP_ZONES = new Map<string, string>();
-
-/** `timezoneForPhone`, remembered per +1 area code. */
-function zoneForPhone(phone: string, fallback: string): string {
-  if (!phone.startsWith('+1') || phone.length !== 12) return timezoneForPhone(phone, fallback);
-  const key = `${phone.slice(0, 5)}|${fallback}`;
-  let zone = NANP_ZONES.get(key);
-  if (!zone) {
-    zone = timezoneForPhone(phone, fallback);
-    if (NANP_ZONES.size < 10_000) NANP_ZONES.set(key, zone);
-  }
-  return zone;
 }

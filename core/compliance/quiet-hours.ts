@@ -197,6 +197,22 @@ export function timezoneForPhone(phoneE164: string, fallbackTimezone: string): s
   return locatePhone(phoneE164, fallbackTimezone).timezone;
 }
 
+// NANP zones are assigned per area code (see `locatePhone`), and parsing a number plus checking a zone
+// costs about a millisecond: remember the answer per area code and default zone.
+const NANP_ZONES = new Map<string, string>();
+
+/** `timezoneForPhone`, remembered per +1 area code. */
+export function zoneForPhone(phone: string, fallback: string): string {
+  if (!phone.startsWith('+1') || phone.length !== 12) return timezoneForPhone(phone, fallback);
+  const key = `${phone.slice(0, 5)}|${fallback}`;
+  let zone = NANP_ZONES.get(key);
+  if (!zone) {
+    zone = timezoneForPhone(phone, fallback);
+    if (NANP_ZONES.size < 10_000) NANP_ZONES.set(key, zone);
+  }
+  return zone;
+}
+
 /** The US state of a +1 number, by area code; null elsewhere. */
 export function stateForPhone(phoneE164: string): string | null {
   const parsed = typeof phoneE164 === 'string' ? parsePhoneNumberFromString(phoneE164) : undefined;

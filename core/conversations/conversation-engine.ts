@@ -3,7 +3,7 @@ import { createAiPipeline } from '../ai/ai.pipeline';
 import { createOfflineLanguageModel } from '../ai/models/offline.language-model';
 import type { ConversationView, LeadSummary } from '../domain/conversation-view';
 import type { Tag } from '../domain/types';
-import type { ActionCommand, ConversationFilter, ConversationListItem, LeadRef, Page } from '../engine/engine.types';
+import type { ActionCommand, ConversationFilter, ConversationListItem, LeadRef, Page, StartConversationInput, StartConversationResult } from '../engine/engine.types';
 import { TandemError } from '../errors/tandem-error';
 import { crmSyncJob } from '../crm/crm-sync.job';
 import { followUpJob } from '../followups/followup.job';
@@ -17,10 +17,12 @@ import type { AgentNotifier } from '../ports/agent-notifier.port';
 import type { AiPipeline } from '../ports/ai-pipeline.port';
 import type { CrmAdapter } from '../ports/crm-adapter.port';
 import { SmsProviderError } from '../ports/sms-provider.port';
+import { serverPhoneParser } from '../forms/phone-metadata';
 import { isUuid } from '../store/data-source';
 import { one, rows } from '../store/sql';
 import { aiTurnJob, openerJob } from './ai-turn.job';
 import { runCommand } from './conversation-commands';
+import { startConversation } from './start-conversation';
 import { getLeadRow, listConversations, loadLeadSummary, loadView, notFoundConversation, tenantSettings, type LeadRow } from './conversation-view.query';
 import type { ConversationDeps } from './engine-deps';
 import { maskPhone } from './phone-mask';
@@ -88,24 +90,28 @@ export function createConversationEngine(deps: ConversationDeps) {
     },
     async viewForLead(tenantId: string, ref: LeadRef): Promise<ConversationView | null> {
       return deps.store.tenant(tenantId, async (m) => {
-        let lead: { id: string } | null = null;
-        if (ref.leadId && isUuid(ref.leadId)) lead = await one(m, `SELECT id FROM leads WHERE id = $1`, [ref.leadId]);
-        if (!lead && ref.crm) {
-          lead = await one(m, `SELECT lead_id AS id FROM crm_links WHERE provider = $1 AND external_id = $2 LIMIT 1`, [ref.crm.provider, ref.crm.externalId]);
-        }
-        if (!lead && ref.email) lead = await one(m, `SELECT id FROM leads WHERE email_lower = lower($1) ORDER BY created_at DESC LIMIT 1`, [ref.email]);
-        if (!lead && ref.phone) lead = await one(m, `SELECT id FROM leads WHERE phone = $1`, [ref.phone]);
-        if (!lead) return null;
-        const c = await one<{ id: string }>(m, `SELECT id FROM conversations WHERE lead_id = $1 ORDER BY created_at DESC, id DESC LIMIT 1`, [lead.id]);
+        const leadId = await findLeadId(m, ref);
+        if (!leadId) return null;
+        const c = await one<{ id: string }>(m, `SELECT id FROM conversations WHERE lead_id = $1 ORDER BY created_at DESC, id DESC LIMIT 1`, [leadId]);
         return c ? loadView(m, c.id, deps.clock()) : null;
       });
     },
     act(tenantId: string, conversationId: string, command: ActionCommand): Promise<ConversationView> {
       return runCommand(deps, tenantId, conversationId, command);
     },
+    start(tenantId: string, input: StartConversationInput): Promise<StartConversationResult> {
+      return startConversation(deps, tenantId, input);
+    },
   };
 
   const leads = {
+    async find(tenantId: string, ref: LeadRef): Promise<LeadSummary | null> {
+      return deps.store.tenant(tenantId, async (m) => {
+        const leadId = await findLeadId(m, ref);
+        const lead = leadId ? await getLeadRow(m, leadId) : null;
+        return lead ? loadLeadSummary(m, lead, await tenantSettings(m)) : null;
+      });
+    },
     async list(tenantId: string, filter: { tag?: Tag; optedOut?: boolean; limit?: number; cursor?: string } = {}): Promise<Page<LeadListItem>> {
       const limit = Math.min(Math.max(filter.limit ?? 25, 1), 100);
       return deps.store.tenant(tenantId, async (m) => {
@@ -259,3 +265,21 @@ export function createConversationEngine(deps: ConversationDeps) {
 }
 
 export type ConversationEngine = ReturnType<typeof createConversationEngine>;
+
+/** The lead a surface points at: by Tandem id, CRM record, email, then phone (normalised to E.164). */
+async function findLeadId(m: EntityManager, ref: LeadRef): Promise<string | null> {
+  let lead: { id: string } | null = null;
+  if (ref.leadId && isUuid(ref.leadId)) lead = await one(m, `SELECT id FROM leads WHERE id = $1`, [ref.leadId]);
+  if (!lead && ref.crm) {
+    lead = await one(m, `SELECT lead_id AS id FROM crm_links WHERE provider = $1 AND external_id = $2 LIMIT 1`, [ref.crm.provider, ref.crm.externalId]);
+  }
+  if (!lead && ref.email) lead = await one(m, `SELECT id FROM leads WHERE email_lower = lower($1) ORDER BY created_at DESC LIMIT 1`, [ref.email]);
+  if (!lead && ref.phone) lead = await one(m, `SELECT id FROM leads WHERE phone = $1`, [asE164(ref.phone)]);
+  return lead?.id ?? null;
+}
+
+/** A CRM's phone as people type it ("(212) 555-0142"), as Tandem stores it; national numbers read as US. */
+function asE164(phone: string): string {
+  const checked = serverPhoneParser().check(phone, 'US');
+  return checked.kind === 'valid' ? checked.e164 : phone;
+}

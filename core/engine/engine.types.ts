@@ -1,4 +1,4 @@
-import type { ConversationView } from '../domain/conversation-view';
+import type { ConversationView, LeadSummary } from '../domain/conversation-view';
 import type { ActionType, Actor, Autonomy, ConversationStatus, IntegrationKind, Mode, Role, Tag } from '../domain/types';
 import type { AgentNotifier } from '../ports/agent-notifier.port';
 import type { CrmAdapter } from '../ports/crm-adapter.port';
@@ -56,6 +56,31 @@ export interface LeadRef {
   phone?: string;
 }
 
+/**
+ * An agent opens a conversation: with a lead Tandem knows (`leadId`), or with a person by phone (found,
+ * else created with the names given). See `startConversation` in core/conversations for the rules.
+ */
+export interface StartConversationInput {
+  lead:
+    | { leadId: string }
+    | { phone: string; /** ISO country for a number without +code (default US). */ country?: string; firstName?: string | null; lastName?: string | null; email?: string | null; company?: string | null };
+  /** The CRM record the agent started from: linked, so the texts are logged on it. */
+  crm?: { provider: 'hubspot' | 'salesforce'; externalId: string };
+  /** Required when there is no consent on record: the agent's attestation, kept word for word in the consent ledger. */
+  consent?: { statement: string };
+  /** A first text, queued with the new conversation (refused with 409 when one is already open). */
+  text?: string;
+  actor: Actor;
+}
+
+export interface StartConversationResult {
+  conversation: ConversationView;
+  /** False when the lead already had an open conversation: that one is returned. */
+  created: boolean;
+  leadCreated: boolean;
+  consentRecorded: boolean;
+}
+
 /** The identity a platform gives us for the person acting. */
 export interface AgentIdentity {
   slackUserId?: string;
@@ -105,6 +130,15 @@ export interface EngineCommon {
      * (409) whose details carry `{ conversation: <fresh view> }`.
      */
     act(tenantId: string, conversationId: string, command: ActionCommand): Promise<ConversationView>;
+    /**
+     * Opens a conversation from an agent's surface. Errors: `lead.not_found` (404), `request.invalid` or
+     * `consent.required` (422), `lead.opted_out` or `conversation.already_open` (409). Nothing is written on any.
+     */
+    start(tenantId: string, input: StartConversationInput): Promise<StartConversationResult>;
+  };
+  leads: {
+    /** The lead a surface points at (same order as `viewForLead`), with or without a conversation. */
+    find(tenantId: string, ref: LeadRef): Promise<LeadSummary | null>;
   };
   agents: {
     resolve(tenantId: string, identity: AgentIdentity): Promise<AgentRecord | null>;

@@ -6,8 +6,8 @@ export type ConsentKind = 'opt_in' | 'opt_out';
 
 /**
  * Appends to the consent ledger and applies it to the lead. Call with the lead row locked. Returns true
- * when the lead's state changed (a second STOP records the event but changes nothing, so the caller sends
- * no second confirmation).
+ * when the lead's state changed: a second STOP records the event but changes nothing (so the caller sends
+ * no second confirmation), while a START from a lead with no consent on record grants it.
  */
 export async function recordConsent(
   m: EntityManager,
@@ -20,7 +20,7 @@ export async function recordConsent(
   const optOut = input.kind === 'opt_out';
   const changed = await one<{ id: string }>(
     m,
-    `UPDATE leads SET opted_out = $2, consent_state = $3, updated_at = now() WHERE id = $1 AND opted_out <> $2 RETURNING id`,
+    `UPDATE leads SET opted_out = $2, consent_state = $3, updated_at = now() WHERE id = $1 AND (opted_out <> $2 OR consent_state <> $3) RETURNING id`,
     [input.leadId, optOut, optOut ? 'revoked' : 'granted'],
   );
   return Boolean(changed);

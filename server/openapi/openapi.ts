@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { ACTION_TYPES, AUTONOMY_LEVELS, INTEGRATION_KINDS, MAX_RANGE_DAYS, TAGS, formDefinitionSchema, tenantSettingsSchema } from '../../core/index';
 import type { RouteModule } from '../app';
 import { createAgentBody, createKeyBody, createTenantBody } from '../routes/admin.routes';
-import { actionBody } from '../routes/conversations.routes';
+import { actionBody, startBody } from '../routes/conversations.routes';
 import { connectBody } from '../routes/twilio-admin.routes';
 
 const ref = (name: string) => ({ $ref: `#/components/schemas/${name}` });
@@ -215,6 +215,17 @@ export function openApiDocument(publicUrl: string): Record<string, unknown> {
           },
         },
         ActionRequest: z.toJSONSchema(actionBody, { target: 'draft-2020-12', io: 'input' }),
+        StartConversationRequest: fromZod(startBody, 'input'),
+        StartConversationResult: {
+          type: 'object',
+          required: ['conversation', 'created', 'leadCreated', 'consentRecorded'],
+          properties: {
+            conversation: ref('ConversationView'),
+            created: { type: 'boolean', description: 'false: the lead already had an open conversation, returned as it is' },
+            leadCreated: { type: 'boolean' },
+            consentRecorded: { type: 'boolean', description: "the agent's attestation went into the consent ledger" },
+          },
+        },
         FormDefinition: forms.definition,
         FormDefinitionInput: forms.input,
         Form: {
@@ -448,6 +459,25 @@ export function openApiDocument(publicUrl: string): Record<string, unknown> {
             '200': { description: 'A page', content: json({ type: 'object', properties: { items: { type: 'array', items: ref('ConversationListItem') }, nextCursor: nullable(str) } }) },
             '401': errorResponse('No or bad API key'),
             '422': errorResponse('Bad query parameter'),
+          },
+        },
+        post: {
+          summary: 'Start a conversation with a lead, or with a person by phone (agent)',
+          description:
+            'For a CRM contact who never came through a Tandem form, or a known lead without an open conversation. The conversation starts in human mode, ' +
+            'assigned to the key\'s agent. Without SMS consent on record, consent.statement is required: the agent\'s attestation, kept word for word in the consent ledger (source agent). ' +
+            'Someone who opted out cannot be started: only they can opt back in by texting START. An optional first text is queued and passes the compliance gate like any other ' +
+            '(the first text names the business and says "Reply STOP to opt out"). crm links the CRM record, so the texts are logged on it.',
+          parameters: [{ name: 'X-Tandem-Surface', in: 'header', schema: { type: 'string', enum: ['api', 'console'] } }],
+          requestBody: { required: true, content: json(ref('StartConversationRequest')) },
+          responses: {
+            '201': { description: 'Started', content: json(ref('StartConversationResult')) },
+            '200': { description: 'The lead already had an open conversation: that one, unchanged', content: json(ref('StartConversationResult')) },
+            '401': errorResponse('No or bad API key'),
+            '403': notAgent,
+            '404': errorResponse('lead.not_found: lead.leadId is not a lead of this tenant'),
+            '409': errorResponse('lead.opted_out; or conversation.already_open (a text was given and the lead has an open conversation: details.conversation is its view)'),
+            '422': errorResponse('request.invalid (details.fields names each field), or consent.required: no consent on record and no consent.statement'),
           },
         },
       },

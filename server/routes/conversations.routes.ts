@@ -36,6 +36,32 @@ export const actionBody = z
     }
   });
 
+const name = z.string().max(100).nullable().optional();
+/** `POST /conversations`: an agent opens a conversation (see `startConversation` in core for the rules). */
+export const startBody = z
+  .object({
+    lead: z.union([
+      z.object({ leadId: z.string().uuid() }).strict(),
+      z
+        .object({
+          phone: z.string().min(1).max(40).describe('E.164, or a national number of `country`'),
+          country: z.string().regex(/^[A-Z]{2}$/, 'an ISO 3166 country code, e.g. US').optional(),
+          firstName: name,
+          lastName: name,
+          email: z.string().email().max(254).nullable().optional(),
+          company: z.string().max(200).nullable().optional(),
+        })
+        .strict(),
+    ]),
+    crm: z.object({ provider: z.enum(['hubspot', 'salesforce']), externalId: z.string().min(1).max(100) }).strict().optional(),
+    consent: z
+      .object({ statement: z.string().trim().min(10).max(500).describe('What the person agreed to, as the agent attests it; kept in the consent ledger') })
+      .strict()
+      .optional(),
+    text: z.string().trim().min(1).max(1600).optional(),
+  })
+  .strict();
+
 /** Validates a query string; a failure is a 422 naming each bad parameter. */
 export function parseQuery<T extends z.ZodType>(schema: T, query: unknown): z.infer<T> {
   const r = schema.safeParse(query ?? {});
@@ -61,6 +87,13 @@ export function conversationRoutes(engine: Engine): Router {
   });
   r.get('/conversations/:id', requireApiKey(engine, 'viewer'), async (req, res) => {
     res.json({ conversation: await engine.conversations.view(req.principal!.tenantId, String(req.params.id)) });
+  });
+  r.post('/conversations', requireApiKey(engine, 'agent'), express.json({ limit: '16kb' }), async (req, res) => {
+    const surface = surfaceOf(req.header('x-tandem-surface'));
+    const body = parseBody(startBody, req.body);
+    const p = req.principal!;
+    const result = await engine.conversations.start(p.tenantId, { ...body, actor: { agentId: p.agentId, name: p.name, surface } });
+    res.status(result.created ? 201 : 200).json(result);
   });
   r.post('/conversations/:id/actions', requireApiKey(engine, 'agent'), express.json({ limit: '16kb' }), async (req, res) => {
     const surface = surfaceOf(req.header('x-tandem-surface'));

@@ -46,7 +46,9 @@ function fakeEngine() {
         calls.act.push({ tenantId, conversationId, command });
         return actImpl(command);
       },
+      start: notUsed,
     },
+    leads: { find: notUsed },
     agents: {
       resolve: async (tenantId, identity) => {
         calls.resolve.push({ tenantId, identity });

@@ -110,6 +110,15 @@ export class FakeEngine implements SlackEngine {
       this.views.set(this.key(tenantId, id), next);
       return next;
     },
+    start: async () => {
+      throw new Error('the Slack connector does not start conversations');
+    },
+  };
+
+  leads: EngineCommon['leads'] = {
+    find: async () => {
+      throw new Error('the Slack connector does not look up leads');
+    },
   };
 
   agents: SlackEngine['agents'] = {
