@@ -474,6 +474,60 @@ describe(`HubSpot end to end on the real engine (${process.env.DATABASE_URL ? 'P
       expect.arrayContaining([expect.objectContaining({ topic: 'crm.sync.hubspot', eventType: 'lead.captured', attempts: 6, lastError: expect.stringContaining('HubSpot 503') })]),
     );
   }, 60_000);
+
+  it('a contact made in HubSpot, never through Tandem: the card starts a conversation once the agent confirms consent, the first text goes out with the notice and lands on that contact', async () => {
+    hubspot.contacts.set('7001', { email: 'dee@example.com', firstname: 'Dee', lastname: 'Park', phone: '(212) 555-0150' });
+    const phone = '+12125550150';
+    const lookup = `contactId=7001&email=dee%40example.com&phone=${encodeURIComponent('(212) 555-0150')}`;
+
+    // 1. The card finds no conversation and no lead, and may start one with the agent's confirmation.
+    expect(await cardView(lookup)).toEqual({ conversation: null, lead: null, canStart: true, startBlockedReason: null, consentRequired: true });
+
+    // 2. Without the confirmation nothing is written.
+    const contact = { phone: '(212) 555-0150', firstName: 'Dee', lastName: 'Park', email: 'dee@example.com' };
+    const refused = await card('POST', `/hubspot/card/start?${identity}`, { contactId: '7001', contact, text: 'Hi Dee' });
+    expect(refused.status).toBe(422);
+    expect(refused.body.error.code).toBe('consent.required');
+    expect(await engine.leads.find(tenantId, { phone })).toBeNull();
+
+    // 3. Confirmed, with a first text: one text through Twilio, naming the business and saying how to opt out.
+    const sid = nextSid();
+    const sent: Array<Record<string, string>> = [];
+    const twilioScope = nock('https://api.twilio.com')
+      .post(MESSAGES_PATH, (body: Record<string, string>) => {
+        sent.push(body);
+        return body.To === phone;
+      })
+      .basicAuth({ user: ACCOUNT_SID, pass: AUTH_TOKEN })
+      .reply((_uri, body) => {
+        const form = new URLSearchParams(body as string);
+        return twilioReply(201, messageResource(sid, form.get('To')!, form.get('Body')!));
+      });
+    const statement = 'This contact agreed to receive text messages from us at this number. How: asked for texts when she called on 1 June.';
+    const started = await card('POST', `/hubspot/card/start?${identity}`, { contactId: '7001', contact, consentStatement: statement, text: 'Hi Dee, Rita here. When suits you for a viewing?' });
+    expect(started.status).toBe(201);
+    expect(started.body.created).toBe(true);
+    const conversation = started.body.conversation;
+    expect(conversation).toMatchObject({ mode: 'human', assignee: { name: 'Rita Rep' }, lead: { name: 'Dee Park', phone, consent: { state: 'granted', source: 'agent' } } });
+    await eventually(() => twilioScope.isDone());
+    expect(sent).toEqual([{ To: phone, From: OUR_NUMBER, Body: 'Acme Homes: Hi Dee, Rita here. When suits you for a viewing? Reply STOP to opt out.', StatusCallback: `${PUBLIC_URL}/webhooks/twilio/status` }]);
+
+    // 4. The contact the agent started from gets the Tandem properties and the text on its timeline; no other contact is made.
+    const leadId = conversation.lead.id as string;
+    await eventually(async () => hubspot.communications.some((c) => c.contactIds.includes('7001')), 20_000);
+    await crmSettled(leadId);
+    expect(await link(leadId)).toEqual([{ external_id: '7001', status: 'ok', error: null }]);
+    expect(hubspot.communications.filter((c) => c.contactIds.includes('7001')).map((c) => c.properties.hs_communication_body)).toEqual([
+      expect.stringContaining('Hi Dee, Rita here.'),
+    ]);
+    expect(hubspot.requests('PATCH', '/crm/v3/objects/contacts/7001').at(-1)!.body).toMatchObject({ properties: { tandem_lead_id: leadId, tandem_mode: 'human', tandem_opted_out: 'false' } });
+    expect(hubspot.requests('POST', '/crm/v3/objects/contacts/batch/upsert')).toEqual([]);
+
+    // 5. The card now shows the conversation, by the contact's record id alone.
+    const shown = await cardView('contactId=7001');
+    expect(shown.conversation.id).toBe(conversation.id);
+    expect(shown.conversation.messages).toEqual([expect.objectContaining({ direction: 'out', author: 'agent', authorName: 'Rita Rep' })]);
+  }, 60_000);
 });
 
 describe('the composed server with no HubSpot settings', () => {

@@ -3,7 +3,8 @@ import request from 'supertest';
 import type { AgentRecord, EngineCommon } from '../../core/index';
 import { buildConversationView } from './conversation-view.fixture';
 import { signHubSpotV3 } from './hubspot-signature';
-import { createHubSpotRouter, type CardLeadDirectory, type HubSpotLogger } from './hubspot.routes';
+import { TandemError } from '../../core/index';
+import { createHubSpotRouter, type HubSpotLogger } from './hubspot.routes';
 
 const clientSecret = 'test-client-secret';
 const publicUrl = 'https://tandem.example.com/';
@@ -18,7 +19,8 @@ function fakeEngine() {
     throw new Error('unexpected engine call');
   };
   const engine = {
-    conversations: { list: jest.fn(unexpected), view: jest.fn(unexpected), viewForLead: jest.fn(), act: jest.fn() },
+    conversations: { list: jest.fn(unexpected), view: jest.fn(unexpected), viewForLead: jest.fn(), act: jest.fn(), start: jest.fn() },
+    leads: { find: jest.fn() },
     agents: { resolve: jest.fn(async () => agent) },
     integrations: { get: jest.fn(unexpected), put: jest.fn(unexpected), findTenant: jest.fn(async (_k: string, id: string) => (id === '62515' ? 't1' : null)) },
     live: { subscribe: jest.fn(unexpected) },
@@ -28,11 +30,11 @@ function fakeEngine() {
   return engine;
 }
 
-function setup(opts: { leads?: CardLeadDirectory } = {}) {
+function setup() {
   const engine = fakeEngine();
   const logger: HubSpotLogger = { info: jest.fn(), warn: jest.fn(), error: jest.fn() };
   const app = express();
-  app.use(createHubSpotRouter({ engine: engine as unknown as EngineCommon, clientSecret, publicUrl, logger, leads: opts.leads, now: () => NOW }));
+  app.use(createHubSpotRouter({ engine: engine as unknown as EngineCommon, clientSecret, publicUrl, logger, now: () => NOW }));
   return { engine, logger, app };
 }
 
@@ -66,32 +68,48 @@ describe('GET /hubspot/card/conversation', () => {
       lead: { id: 'lead_1', name: 'Ana Lima', tag: 'HOT', score: 82, consent: { state: 'granted', at: '2025-11-20T10:00:00.000Z' }, optedOut: false },
       canStart: false,
       startBlockedReason: null,
+      consentRequired: false,
     });
     expect(engine.integrations.findTenant).toHaveBeenCalledWith('hubspot', '62515');
     expect(engine.agents.resolve).toHaveBeenCalledWith('t1', { hubspotUserId: '777', email: 'rep@acme.com' });
     expect(engine.conversations.viewForLead).toHaveBeenCalledWith('t1', { crm: { provider: 'hubspot', externalId: '901' }, email: 'ana@example.com', phone: '+14155550142' });
   });
 
-  it('with no conversation and no lead directory: null conversation, cannot start, says why', async () => {
+  it('a contact Tandem does not know, with a phone: can start once the agent confirms consent', async () => {
     const { app, engine } = setup();
     engine.conversations.viewForLead.mockResolvedValue(null);
-    const res = await signedGet(app, `/hubspot/card/conversation?contactId=901&${identity}`);
+    engine.leads.find.mockResolvedValue(null);
+    const res = await signedGet(app, `/hubspot/card/conversation?contactId=901&phone=%2B14155550142&${identity}`);
     expect(res.status).toBe(200);
-    expect(res.body).toEqual({ conversation: null, lead: null, canStart: false, startBlockedReason: 'not_supported' });
+    expect(res.body).toEqual({ conversation: null, lead: null, canStart: true, startBlockedReason: null, consentRequired: true });
+    expect(engine.leads.find).toHaveBeenCalledWith('t1', { crm: { provider: 'hubspot', externalId: '901' }, phone: '+14155550142' });
+  });
+
+  it('a contact without a phone cannot be started, and the card is told why', async () => {
+    const { app, engine } = setup();
+    engine.conversations.viewForLead.mockResolvedValue(null);
+    engine.leads.find.mockResolvedValue(null);
+    const res = await signedGet(app, `/hubspot/card/conversation?contactId=901&${identity}`);
+    expect(res.body).toEqual({ conversation: null, lead: null, canStart: false, startBlockedReason: 'no_phone', consentRequired: true });
   });
 
   it.each([
-    ['a consented lead can start', { state: 'granted' as const }, false, true, null],
-    ['no consent', { state: 'none' as const }, false, false, 'no_consent'],
-    ['opted out', { state: 'revoked' as const }, true, false, 'opted_out'],
-  ])('with a lead directory: %s', async (_n, consent, optedOut, canStart, reason) => {
-    const lead = { id: 'lead_9', name: 'Bo', tag: 'COLD' as const, score: 5, consent: { ...consent, at: null }, optedOut };
-    const leads: CardLeadDirectory = { findLead: jest.fn(async () => lead), startConversation: jest.fn() };
-    const { app, engine } = setup({ leads });
+    ['a consented lead starts without asking again', 'granted' as const, false, true, null, false],
+    ['a lead without consent needs the confirmation', 'none' as const, false, true, null, true],
+    ['an opted-out lead cannot be started', 'revoked' as const, true, false, 'opted_out', true],
+  ])('a known lead without a conversation: %s', async (_n, state, optedOut, canStart, reason, consentRequired) => {
+    const summary = { ...buildConversationView().lead, id: 'lead_9', name: 'Bo', tag: 'COLD' as const, score: 5, consent: { state, source: null, at: null }, optedOut };
+    const { app, engine } = setup();
     engine.conversations.viewForLead.mockResolvedValue(null);
+    engine.leads.find.mockResolvedValue(summary);
     const res = await signedGet(app, `/hubspot/card/conversation?contactId=901&${identity}`);
-    expect(res.body).toEqual({ conversation: null, lead, canStart, startBlockedReason: reason });
-    expect(leads.findLead).toHaveBeenCalledWith('t1', { crm: { provider: 'hubspot', externalId: '901' } });
+    expect(res.body).toEqual({
+      conversation: null,
+      lead: { id: 'lead_9', name: 'Bo', tag: 'COLD', score: 5, consent: { state, at: null }, optedOut },
+      canStart,
+      startBlockedReason: reason,
+      consentRequired,
+    });
   });
 
   it('refuses a bad signature with 401 and no engine call', async () => {
@@ -247,20 +265,62 @@ describe('POST /hubspot/card/actions', () => {
 });
 
 describe('POST /hubspot/card/start', () => {
-  it('opens a conversation through the lead directory when one is wired', async () => {
+  it('starts with the contact the card shows: record id linked, consent statement and first text passed through, agent as actor', async () => {
     const view = buildConversationView({ draft: null, messages: [] });
-    const leads: CardLeadDirectory = { findLead: jest.fn(), startConversation: jest.fn(async () => view) };
-    const { app } = setup({ leads });
-    const res = await signedPost(app, `/hubspot/card/start?${identity}`, { leadId: 'lead_1' });
-    expect(res.status).toBe(200);
-    expect(res.body).toEqual({ conversation: view });
-    expect(leads.startConversation).toHaveBeenCalledWith('t1', 'lead_1', { agentId: 'agent_1', name: 'Rita Rep', surface: 'hubspot' });
+    const { app, engine, logger } = setup();
+    engine.conversations.start.mockResolvedValue({ conversation: view, created: true, leadCreated: true, consentRecorded: true });
+    const body = {
+      contactId: '901',
+      contact: { phone: '(415) 555-0142', firstName: 'Ana', lastName: 'Lima', email: 'ana@example.com' },
+      consentStatement: 'This contact agreed to receive text messages from us at this number.',
+      text: 'Hi Ana, Rita from Acme here.',
+    };
+    const res = await signedPost(app, `/hubspot/card/start?${identity}`, body);
+    expect(res.status).toBe(201);
+    expect(res.body).toEqual({ conversation: view, created: true });
+    expect(engine.conversations.start).toHaveBeenCalledWith('t1', {
+      lead: { phone: '(415) 555-0142', firstName: 'Ana', lastName: 'Lima', email: 'ana@example.com' },
+      crm: { provider: 'hubspot', externalId: '901' },
+      consent: { statement: 'This contact agreed to receive text messages from us at this number.' },
+      text: 'Hi Ana, Rita from Acme here.',
+      actor: { agentId: 'agent_1', name: 'Rita Rep', surface: 'hubspot' },
+    });
+    // The log line names the conversation, never the phone or the text.
+    const logged = JSON.stringify((logger.info as jest.Mock).mock.calls);
+    expect(logged).toContain(view.id);
+    expect(logged).not.toContain('555');
+    expect(logged).not.toContain('Hi Ana');
   });
 
-  it('501s when the server has no lead directory', async () => {
-    const { app } = setup();
-    const res = await signedPost(app, `/hubspot/card/start?${identity}`, { leadId: 'lead_1' });
-    expect(res.status).toBe(501);
-    expect(res.body.error.code).toBe('hubspot.start_not_supported');
+  it('a known lead starts by its id; an open one comes back with 200', async () => {
+    const view = buildConversationView();
+    const { app, engine } = setup();
+    engine.conversations.start.mockResolvedValue({ conversation: view, created: false, leadCreated: false, consentRecorded: false });
+    const res = await signedPost(app, `/hubspot/card/start?${identity}`, { contactId: '901', leadId: 'lead_1' });
+    expect(res.status).toBe(200);
+    expect(engine.conversations.start).toHaveBeenCalledWith('t1', { lead: { leadId: 'lead_1' }, crm: { provider: 'hubspot', externalId: '901' }, actor: expect.any(Object) });
+  });
+
+  it.each([
+    ['no lead and no contact', { contactId: '901' }],
+    ['a non-numeric contact id', { contactId: 'abc', leadId: 'lead_1' }],
+    ['a too-short consent statement', { contactId: '901', leadId: 'lead_1', consentStatement: 'yes' }],
+    ['an unknown field', { contactId: '901', leadId: 'lead_1', optedIn: true }],
+  ])('400 for %s, and no engine call', async (_n, body) => {
+    const { app, engine } = setup();
+    const res = await signedPost(app, `/hubspot/card/start?${identity}`, body);
+    expect(res.status).toBe(400);
+    expect(res.body.error.code).toBe('request.invalid');
+    expect(engine.conversations.start).not.toHaveBeenCalled();
+  });
+
+  it("passes the engine's refusals on as they are (consent required, opted out)", async () => {
+    const { app, engine } = setup();
+    engine.conversations.start.mockRejectedValueOnce(new TandemError('consent.required', 'There is no SMS consent on record for this person.', 422, { fields: { 'consent.statement': 'required' } }));
+    const res = await signedPost(app, `/hubspot/card/start?${identity}`, { contactId: '901', leadId: 'lead_1' });
+    expect(res.status).toBe(422);
+    expect(res.body.error).toEqual({ code: 'consent.required', message: 'There is no SMS consent on record for this person.', details: { fields: { 'consent.statement': 'required' } } });
+    engine.conversations.start.mockRejectedValueOnce(new TandemError('lead.opted_out', 'This person opted out of texts.', 409));
+    expect((await signedPost(app, `/hubspot/card/start?${identity}`, { contactId: '901', leadId: 'lead_1' })).status).toBe(409);
   });
 });

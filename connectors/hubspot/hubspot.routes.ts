@@ -1,6 +1,6 @@
 import express, { type NextFunction, type Request, type Response, type Router } from 'express';
 import { z } from 'zod';
-import { ACTION_TYPES, AUTONOMY_LEVELS, type ConversationView, type ConsentState, type Tag, type AgentRecord, type EngineCommon, type LeadRef } from '../../core/index';
+import { ACTION_TYPES, AUTONOMY_LEVELS, type ConversationView, type ConsentState, type Tag, type AgentRecord, type EngineCommon, type LeadRef, type LeadSummary } from '../../core/index';
 import { verifyHubSpotSignatureV3 } from './hubspot-signature';
 
 /** The structured logger the server hands connectors (pino-compatible subset). */
@@ -21,7 +21,7 @@ export interface CardLead {
 }
 
 /** Why the card may not offer "Start conversation". */
-export type StartBlockedReason = 'no_lead' | 'no_consent' | 'opted_out' | 'not_supported';
+export type StartBlockedReason = 'opted_out' | 'no_phone';
 
 /** Body of `GET /hubspot/card/conversation`. */
 export interface CardConversationResponse {
@@ -29,15 +29,8 @@ export interface CardConversationResponse {
   lead: CardLead | null;
   canStart: boolean;
   startBlockedReason: StartBlockedReason | null;
-}
-
-/**
- * Optional capability the engine contract does not have yet: find a lead without a conversation and open
- * one. Until the lead wires it, the card says why it cannot start a conversation instead of offering to.
- */
-export interface CardLeadDirectory {
-  findLead(tenantId: string, ref: { crm: { provider: 'hubspot'; externalId: string }; email?: string; phone?: string }): Promise<CardLead | null>;
-  startConversation(tenantId: string, leadId: string, actor: { agentId: string; name: string; surface: 'hubspot' }): Promise<ConversationView>;
+  /** No SMS consent on record: starting needs the agent to confirm the contact agreed to texts. */
+  consentRequired: boolean;
 }
 
 export interface HubSpotRouterDeps {
@@ -47,7 +40,6 @@ export interface HubSpotRouterDeps {
   /** The deployment's public base URL as HubSpot calls it, e.g. `https://tandem.example.com`. */
   publicUrl: string;
   logger: HubSpotLogger;
-  leads?: CardLeadDirectory;
   /** Injectable clock for signature freshness. */
   now?: () => number;
 }
@@ -94,7 +86,23 @@ const actionBodySchema = z
   .refine((b) => !TEXT_ACTIONS.has(b.type) || b.text !== undefined, { message: 'text is required for edit, send and note', path: ['text'] })
   .refine((b) => b.type !== 'set_autonomy' || b.autonomy !== undefined, { message: 'autonomy is required for set_autonomy: autopilot, copilot, off, or null', path: ['autonomy'] });
 
-const startBodySchema = z.object({ leadId: z.string().min(1).max(100) }).strict();
+const optionalName = z.string().trim().max(100).nullable().optional();
+const startBodySchema = z
+  .object({
+    contactId: z.string().regex(/^\d+$/, 'contactId must be the numeric hs_object_id'),
+    /** The lead the card showed, when Tandem knows the contact. */
+    leadId: z.string().min(1).max(100).optional(),
+    /** The contact's own fields, for a contact Tandem does not know yet. */
+    contact: z
+      .object({ phone: z.string().trim().min(3).max(40), firstName: optionalName, lastName: optionalName, email: z.string().trim().email().max(254).nullable().optional() })
+      .strict()
+      .optional(),
+    /** What the agent confirmed, word for word: required when there is no consent on record. */
+    consentStatement: z.string().trim().min(10).max(500).optional(),
+    text: z.string().trim().min(1).max(1600).optional(),
+  })
+  .strict()
+  .refine((b) => b.leadId || b.contact, { message: 'Pass leadId, or contact with at least a phone', path: ['contact'] });
 
 interface CardRequestContext {
   tenantId: string;
@@ -105,7 +113,7 @@ interface CardRequestContext {
  * Routes the HubSpot card calls through `hubspot.fetch`:
  * - `GET  /hubspot/card/conversation?contactId&email&phone` → {@link CardConversationResponse}
  * - `POST /hubspot/card/actions` `{ conversationId, type, version, text?, draftId?, autonomy? }` → `{ conversation }`
- * - `POST /hubspot/card/start` `{ leadId }` → `{ conversation }` (only when `deps.leads` is given)
+ * - `POST /hubspot/card/start` `{ contactId, leadId? | contact?, consentStatement?, text? }` → `{ conversation, created }`
  *
  * Every request must carry a valid v3 signature over the raw body and the public URI; HubSpot appends
  * `portalId`, `userId`, `userEmail` and `appId` to the query string, so they are covered by it. The portal
@@ -145,13 +153,20 @@ export function createHubSpotRouter(deps: HubSpotRouterDeps): Router {
       const ref: LeadRef = { crm: q.contactId ? { provider: 'hubspot', externalId: q.contactId } : undefined, email: q.email, phone: q.phone };
       const conversation = await deps.engine.conversations.viewForLead(tenantId, ref);
       if (conversation) {
-        const body: CardConversationResponse = { conversation, lead: leadFromView(conversation), canStart: false, startBlockedReason: null };
+        const body: CardConversationResponse = { conversation, lead: cardLead(conversation.lead), canStart: false, startBlockedReason: null, consentRequired: false };
         res.json(body);
         return;
       }
-      const lead = deps.leads && q.contactId ? await deps.leads.findLead(tenantId, { crm: { provider: 'hubspot', externalId: q.contactId }, email: q.email, phone: q.phone }) : null;
-      const startBlockedReason = whyCannotStart(lead, Boolean(deps.leads));
-      const body: CardConversationResponse = { conversation: null, lead, canStart: startBlockedReason === null, startBlockedReason };
+      const found = await deps.engine.leads.find(tenantId, ref);
+      const lead = found ? cardLead(found) : null;
+      const startBlockedReason: StartBlockedReason | null = lead?.optedOut ? 'opted_out' : !lead && !q.phone ? 'no_phone' : null;
+      const body: CardConversationResponse = {
+        conversation: null,
+        lead,
+        canStart: startBlockedReason === null,
+        startBlockedReason,
+        consentRequired: lead?.consent.state !== 'granted',
+      };
       res.json(body);
     } catch (err) {
       next(err);
@@ -180,10 +195,16 @@ export function createHubSpotRouter(deps: HubSpotRouterDeps): Router {
   router.post('/hubspot/card/start', async (req, res, next) => {
     try {
       const { tenantId, agent } = await resolveCaller(deps, req);
-      if (!deps.leads) throw new HubSpotRouteError(501, 'hubspot.start_not_supported', 'Starting a conversation from HubSpot is not available on this server.');
-      const { leadId } = parse(startBodySchema, parseJson(req.body));
-      const conversation = await deps.leads.startConversation(tenantId, leadId, { agentId: agent.id, name: agent.name, surface: 'hubspot' });
-      res.json({ conversation });
+      const body = parse(startBodySchema, parseJson(req.body));
+      const result = await deps.engine.conversations.start(tenantId, {
+        lead: body.leadId ? { leadId: body.leadId } : { ...body.contact! },
+        crm: { provider: 'hubspot', externalId: body.contactId },
+        ...(body.consentStatement ? { consent: { statement: body.consentStatement } } : {}),
+        ...(body.text ? { text: body.text } : {}),
+        actor: { agentId: agent.id, name: agent.name, surface: 'hubspot' },
+      });
+      deps.logger.info({ tenantId, conversationId: result.conversation.id, created: result.created, consentRecorded: result.consentRecorded, agentId: agent.id }, 'hubspot card start');
+      res.status(result.created ? 201 : 200).json({ conversation: result.conversation, created: result.created });
     } catch (err) {
       next(err);
     }
@@ -218,16 +239,7 @@ async function resolveCaller(deps: HubSpotRouterDeps, req: Request): Promise<Car
   return { tenantId, agent };
 }
 
-function whyCannotStart(lead: CardLead | null, supported: boolean): StartBlockedReason | null {
-  if (!supported) return 'not_supported';
-  if (!lead) return 'no_lead';
-  if (lead.optedOut) return 'opted_out';
-  if (lead.consent.state !== 'granted') return 'no_consent';
-  return null;
-}
-
-function leadFromView(view: ConversationView): CardLead {
-  const { lead } = view;
+function cardLead(lead: LeadSummary): CardLead {
   return { id: lead.id, name: lead.name, tag: lead.tag, score: lead.score, consent: { state: lead.consent.state, at: lead.consent.at }, optedOut: lead.optedOut };
 }
 

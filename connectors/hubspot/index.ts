@@ -4,7 +4,7 @@ import { createHubSpotAdminRouter, type HubSpotApiKeys } from './hubspot-admin.r
 import { createHubSpotInstallRouter } from './hubspot-install.routes';
 import { createInstallState, HubSpotOAuth } from './hubspot-oauth';
 import { HubSpotCrmAdapter } from './hubspot.crm-adapter';
-import { type CardLeadDirectory, createHubSpotNotConfiguredRouter, createHubSpotRouter, type HubSpotLogger } from './hubspot.routes';
+import { createHubSpotNotConfiguredRouter, createHubSpotRouter, type HubSpotLogger } from './hubspot.routes';
 
 export { verifyHubSpotSignatureV3, signHubSpotV3 } from './hubspot-signature';
 export { HubSpotCrmAdapter, DEFAULT_LEAD_STATUS_BY_TAG, TANDEM_CONTACT_PROPERTIES } from './hubspot.crm-adapter';
@@ -12,7 +12,7 @@ export { HubSpotOAuth, HUBSPOT_SCOPES, createInstallState, verifyInstallState } 
 export { createHubSpotRouter, createHubSpotNotConfiguredRouter } from './hubspot.routes';
 export { createHubSpotAdminRouter, HUBSPOT_ADMIN_PATH } from './hubspot-admin.routes';
 export type { HubSpotApiKeys, HubSpotConnectionMode } from './hubspot-admin.routes';
-export type { CardConversationResponse, CardLead, CardLeadDirectory, StartBlockedReason } from './hubspot.routes';
+export type { CardConversationResponse, CardLead, StartBlockedReason } from './hubspot.routes';
 
 export interface HubSpotConnectorConfig {
   /** Public app (OAuth, many portals). The client secret also signs card requests. */
@@ -48,8 +48,6 @@ export interface HubSpotConnectorContext {
   engine: EngineCommon & { apiKeys: HubSpotApiKeys };
   config: HubSpotConnectorSettings;
   logger: HubSpotLogger;
-  /** Optional until the engine can find a lead without a conversation and start one (see README). */
-  leads?: CardLeadDirectory;
 }
 
 /** `config.hubspot`, else the HUBSPOT_* environment settings. */
@@ -106,7 +104,7 @@ export const hubspotConnector = {
     ctx.app.use(createHubSpotAdminRouter({ engine: ctx.engine, oauth, adapter, logger: ctx.logger, installUrl: (tenantId) => hubspotInstallUrl(ctx.config, tenantId) }));
 
     if (hubspot.clientSecret) {
-      ctx.app.use(createHubSpotRouter({ engine: ctx.engine, clientSecret: hubspot.clientSecret, publicUrl: base, logger: ctx.logger, leads: ctx.leads }));
+      ctx.app.use(createHubSpotRouter({ engine: ctx.engine, clientSecret: hubspot.clientSecret, publicUrl: base, logger: ctx.logger }));
     } else {
       ctx.logger.warn({}, 'HUBSPOT_CLIENT_SECRET is not set: the HubSpot card routes answer 503 (card requests cannot be verified without it)');
       ctx.app.use(

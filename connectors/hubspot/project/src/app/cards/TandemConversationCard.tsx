@@ -3,11 +3,13 @@ import {
   Alert,
   Button,
   ButtonRow,
+  Checkbox,
   Divider,
   EmptyState,
   ErrorState,
   Flex,
   Heading,
+  Input,
   LoadingSpinner,
   Select,
   StatusTag,
@@ -43,11 +45,12 @@ const AUTONOMY_OPTIONS: Array<{ label: string; value: Autonomy | 'team' }> = [
 ];
 
 const WHY_NOT_START: Record<StartBlockedReason, string> = {
-  no_lead: 'This contact has not come through a Tandem form, so there is no SMS consent on record. Tandem only texts people who opted in.',
-  no_consent: 'There is no SMS consent on record for this contact. Tandem only texts people who opted in.',
-  opted_out: 'This contact opted out of texts. Tandem will not text them.',
-  not_supported: 'A conversation starts when the contact submits a Tandem form with SMS consent.',
+  opted_out: 'This contact opted out of texts. Tandem will not text them; only they can opt back in, by texting START.',
+  no_phone: 'This contact has no phone number. Add a mobile number to the contact to text them.',
 };
+
+/** What the agent confirms when there is no SMS consent on record; kept word for word in Tandem's consent ledger. */
+export const CONSENT_CONFIRMATION = 'This contact agreed to receive text messages from us at this number.';
 
 /** The Tandem card on a HubSpot contact. All data comes from {@link useTandemConversation}. */
 export function TandemConversationCard() {
@@ -84,16 +87,65 @@ export function TandemConversationCard() {
 }
 
 function NoConversation({ data, api }: { data: CardConversationResponse; api: TandemConversation }) {
-  return (
-    <EmptyState testId="tandem-empty" title="No Tandem conversation yet" layout="vertical">
-      {data.canStart ? (
-        <Button testId="tandem-start" variant="primary" onClick={() => void api.start()} disabled={api.busy}>
+  const [open, setOpen] = useState(false);
+  const [confirmed, setConfirmed] = useState(false);
+  const [how, setHow] = useState('');
+  const [text, setText] = useState('');
+  if (!data.canStart) {
+    return (
+      <EmptyState testId="tandem-empty" title="No Tandem conversation yet" layout="vertical">
+        <Text testId="tandem-start-blocked">{WHY_NOT_START[data.startBlockedReason ?? 'no_phone']}</Text>
+      </EmptyState>
+    );
+  }
+  if (!open) {
+    return (
+      <EmptyState testId="tandem-empty" title="No Tandem conversation yet" layout="vertical">
+        <Button testId="tandem-start" variant="primary" onClick={() => setOpen(true)} disabled={api.busy}>
           Start conversation
         </Button>
-      ) : (
-        <Text testId="tandem-start-blocked">{WHY_NOT_START[data.startBlockedReason ?? 'not_supported']}</Text>
-      )}
-    </EmptyState>
+      </EmptyState>
+    );
+  }
+  const contactName = [api.contact?.firstName, api.contact?.lastName].filter(Boolean).join(' ');
+  const who = data.lead ? data.lead.name : `${contactName || 'this contact'}${api.contact?.phone ? ` at ${api.contact.phone}` : ''}`;
+  const statement = how.trim() ? `${CONSENT_CONFIRMATION} How: ${how.trim()}` : CONSENT_CONFIRMATION;
+  const ready = !data.consentRequired || confirmed;
+  return (
+    <Flex testId="tandem-start-form" direction="column" gap="sm">
+      <Heading>Start a conversation</Heading>
+      <Text testId="tandem-start-to">{`Texting ${who}. You take the conversation; hand it to the AI whenever you like.`}</Text>
+      {data.consentRequired ? (
+        <>
+          <Checkbox testId="tandem-consent-confirm" name="tandem-consent-confirm" checked={confirmed} onChange={(checked) => setConfirmed(checked)}>
+            {CONSENT_CONFIRMATION}
+          </Checkbox>
+          <Input
+            testId="tandem-consent-how"
+            label="How did they agree? (kept as proof)"
+            name="tandem-consent-how"
+            placeholder="e.g. asked for texts when they called on 1 June"
+            value={how}
+            onChange={setHow}
+          />
+        </>
+      ) : null}
+      <TextArea testId="tandem-start-text" label="First text (optional)" name="tandem-start-text" value={text} onChange={setText} maxLength={1600} />
+      <Text variant="microcopy">Tandem adds your business name and "Reply STOP to opt out" to a first text that lacks them, and holds it until morning in the contact's quiet hours.</Text>
+      <ButtonRow>
+        <Button
+          testId="tandem-start-confirm"
+          variant="primary"
+          disabled={api.busy || !ready}
+          onClick={() => void api.start({ ...(data.consentRequired ? { consentStatement: statement } : {}), ...(text.trim() ? { text: text.trim() } : {}) })}
+        >
+          {text.trim() ? 'Start and send' : 'Start'}
+        </Button>
+        <Button testId="tandem-start-cancel" onClick={() => setOpen(false)} disabled={api.busy}>
+          Cancel
+        </Button>
+      </ButtonRow>
+    </Flex>
   );
 }
 

@@ -13,7 +13,7 @@ export interface CardLead {
   optedOut: boolean;
 }
 
-export type StartBlockedReason = 'no_lead' | 'no_consent' | 'opted_out' | 'not_supported';
+export type StartBlockedReason = 'opted_out' | 'no_phone';
 
 /** Body of `GET /hubspot/card/conversation`. */
 export interface CardConversationResponse {
@@ -21,13 +21,27 @@ export interface CardConversationResponse {
   lead: CardLead | null;
   canStart: boolean;
   startBlockedReason: StartBlockedReason | null;
+  /** No SMS consent on record: starting needs the agent to confirm the contact agreed to texts. */
+  consentRequired: boolean;
 }
 
-/** How the card finds the lead: the contact's record id, email and phone. */
+/** How the card finds the lead: the contact's record id, email and phone (mobile first). */
 export interface ContactRef {
   contactId: string;
   email?: string | null;
   phone?: string | null;
+  firstName?: string | null;
+  lastName?: string | null;
+}
+
+/** `POST /hubspot/card/start`: the lead the card showed, or the contact's own fields. */
+export interface StartRequest {
+  contactId: string;
+  leadId?: string;
+  contact?: { phone: string; firstName?: string | null; lastName?: string | null; email?: string | null };
+  /** What the agent confirmed, word for word (kept in Tandem's consent ledger). */
+  consentStatement?: string;
+  text?: string;
 }
 
 export interface ActionRequest {
@@ -74,9 +88,14 @@ export async function postCardAction(body: ActionRequest): Promise<ConversationV
   return res.conversation;
 }
 
-/** Opens a conversation with a consented lead that has none yet. */
-export async function postStartConversation(leadId: string): Promise<ConversationView> {
-  const res = await call<{ conversation: ConversationView }>(`${TANDEM_BASE_URL}/hubspot/card/start`, { method: 'POST', body: { leadId } });
+/** Opens a conversation with the contact; resolves to its view (an open one comes back as it is). */
+export async function postStartConversation(body: StartRequest): Promise<ConversationView> {
+  const payload: Record<string, unknown> = { contactId: body.contactId };
+  if (body.leadId) payload.leadId = body.leadId;
+  if (body.contact) payload.contact = body.contact;
+  if (body.consentStatement) payload.consentStatement = body.consentStatement;
+  if (body.text) payload.text = body.text;
+  const res = await call<{ conversation: ConversationView }>(`${TANDEM_BASE_URL}/hubspot/card/start`, { method: 'POST', body: payload });
   return res.conversation;
 }
 

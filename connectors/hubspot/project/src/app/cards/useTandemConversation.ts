@@ -7,6 +7,7 @@ import {
   fetchCardConversation,
   postCardAction,
   postStartConversation,
+  type StartRequest,
   TandemApiError,
 } from './tandem-api';
 import type { ConversationView } from './types/conversation-view';
@@ -30,7 +31,10 @@ export interface TandemConversation {
   notice: CardNotice | null;
   /** Runs an agent command; `autonomy` goes with `set_autonomy` (null: the team's setting). */
   act(type: ActionType, text?: string, autonomy?: Autonomy | null): Promise<void>;
-  start(): Promise<void>;
+  /** Starts a conversation with this contact: the agent's consent confirmation (when asked for) and an optional first text. */
+  start(input: { consentStatement?: string; text?: string }): Promise<void>;
+  /** The contact's own details, as the start form shows them. */
+  contact: ContactRef | null;
   refresh(): Promise<void>;
   dismissNotice(): void;
 }
@@ -44,9 +48,19 @@ const DRAFT_ACTIONS = new Set<ActionType>(['approve', 'edit', 'discard']);
  */
 export function useTandemConversation(): TandemConversation {
   const context = useExtensionContext<'crm.record.sidebar'>();
-  const { properties, isLoading: crmLoading } = useCrmProperties(['hs_object_id', 'email', 'phone']);
+  const { properties, isLoading: crmLoading } = useCrmProperties(['hs_object_id', 'email', 'mobilephone', 'phone', 'firstname', 'lastname']);
   const contactId = String(properties.hs_object_id || context.crm?.objectId || '');
-  const ref: ContactRef | null = crmLoading || !contactId ? null : { contactId, email: properties.email || null, phone: properties.phone || null };
+  // Texts go to a mobile: HubSpot's "Mobile phone number" first, else "Phone number".
+  const ref: ContactRef | null =
+    crmLoading || !contactId
+      ? null
+      : {
+          contactId,
+          email: properties.email || null,
+          phone: properties.mobilephone || properties.phone || null,
+          firstName: properties.firstname || null,
+          lastName: properties.lastname || null,
+        };
   const refKey = ref ? `${ref.contactId}|${ref.email ?? ''}|${ref.phone ?? ''}` : '';
 
   const [state, setState] = useState<CardState>({ status: 'loading' });
@@ -104,18 +118,37 @@ export function useTandemConversation(): TandemConversation {
     [state],
   );
 
-  const start = useCallback(async () => {
-    if (state.status !== 'ready' || !state.data.lead) return;
-    setBusy(true);
-    setNotice(null);
-    try {
-      setConversation(await postStartConversation(state.data.lead.id));
-    } catch (err) {
-      setNotice({ variant: 'danger', title: 'Could not start the conversation', message: err instanceof Error ? err.message : 'Try again.' });
-    } finally {
-      setBusy(false);
-    }
-  }, [state]);
+  const start = useCallback(
+    async (input: { consentStatement?: string; text?: string }) => {
+      const contact = refRef.current;
+      if (state.status !== 'ready' || !contact) return;
+      const { lead } = state.data;
+      const request: StartRequest = lead
+        ? { contactId: contact.contactId, leadId: lead.id, ...input }
+        : {
+            contactId: contact.contactId,
+            contact: { phone: contact.phone ?? '', firstName: contact.firstName ?? null, lastName: contact.lastName ?? null, email: contact.email ?? null },
+            ...input,
+          };
+      setBusy(true);
+      setNotice(null);
+      try {
+        setConversation(await postStartConversation(request));
+      } catch (err) {
+        const open = err instanceof TandemApiError && err.status === 409 ? (err.details.conversation as ConversationView | undefined) : undefined;
+        if (open) {
+          // Someone started one first: show it; the first text was not sent.
+          setConversation(open);
+          setNotice({ variant: 'warning', title: 'A conversation was already open', message: 'Here it is. Your text was not sent: send it from here if it is still needed.' });
+        } else {
+          setNotice({ variant: 'danger', title: 'Could not start the conversation', message: err instanceof Error ? err.message : 'Try again.' });
+        }
+      } finally {
+        setBusy(false);
+      }
+    },
+    [state],
+  );
 
   const refresh = useCallback(async () => {
     setBusy(true);
@@ -127,5 +160,5 @@ export function useTandemConversation(): TandemConversation {
     }
   }, [load]);
 
-  return { state, busy, notice, act, start, refresh, dismissNotice: () => setNotice(null) };
+  return { state, busy, notice, act, start, refresh, contact: ref, dismissNotice: () => setNotice(null) };
 }

@@ -1,6 +1,6 @@
-import { Alert, Button, EmptyState, ErrorState, Flex, LoadingSpinner, StatusTag, Tag, Text, TextArea } from '@hubspot/ui-extensions';
+import { Alert, Button, Checkbox, EmptyState, ErrorState, Flex, Input, LoadingSpinner, StatusTag, Tag, Text, TextArea } from '@hubspot/ui-extensions';
 import { createRenderer } from '@hubspot/ui-extensions/testing';
-import { TandemConversationCard } from '../TandemConversationCard';
+import { CONSENT_CONFIRMATION, TandemConversationCard } from '../TandemConversationCard';
 import { useTandemConversation, type TandemConversation } from '../useTandemConversation';
 import { buildView } from './fixtures';
 
@@ -14,6 +14,7 @@ function hook(overrides: Partial<TandemConversation>): TandemConversation {
     notice: null,
     act: jest.fn(async () => undefined),
     start: jest.fn(async () => undefined),
+    contact: { contactId: '901', email: 'bo@example.com', phone: '+1 212 555 0199', firstName: 'Bo', lastName: 'Chen' },
     refresh: jest.fn(async () => undefined),
     dismissNotice: jest.fn(),
     ...overrides,
@@ -22,7 +23,7 @@ function hook(overrides: Partial<TandemConversation>): TandemConversation {
   return value;
 }
 
-const ready = (view = buildView()) => ({ status: 'ready' as const, data: { conversation: view, lead: null, canStart: false, startBlockedReason: null } });
+const ready = (view = buildView()) => ({ status: 'ready' as const, data: { conversation: view, lead: null, canStart: false, startBlockedReason: null, consentRequired: false } });
 
 function renderCard() {
   const renderer = createRenderer('crm.record.sidebar');
@@ -48,21 +49,50 @@ describe('TandemConversationCard states', () => {
     expect(api.refresh).toHaveBeenCalled();
   });
 
-  it('empty with consent: offers Start conversation', () => {
+  it('empty, a consented lead: Start opens the form, no consent question, an optional first text', () => {
     const lead = { id: 'lead_9', name: 'Bo', tag: 'COLD' as const, score: 5, consent: { state: 'granted' as const, at: null }, optedOut: false };
-    const api = hook({ state: { status: 'ready', data: { conversation: null, lead, canStart: true, startBlockedReason: null } } });
+    const api = hook({ state: { status: 'ready', data: { conversation: null, lead, canStart: true, startBlockedReason: null, consentRequired: false } } });
     const r = renderCard();
     expect(r.findByTestId(EmptyState, 'tandem-empty')).toBeDefined();
     r.findByTestId(Button, 'tandem-start').trigger('onClick');
-    expect(api.start).toHaveBeenCalled();
+    expect(r.maybeFindByTestId(Checkbox, 'tandem-consent-confirm')).toBeNull();
+    expect(r.findByTestId(Text, 'tandem-start-to').text).toContain('Texting Bo.');
+    expect(r.findByTestId(Button, 'tandem-start-confirm').text).toBe('Start');
+    r.findByTestId(TextArea, 'tandem-start-text').trigger('onChange', '  Hi Bo, Sam here.  ' as never);
+    expect(r.findByTestId(Button, 'tandem-start-confirm').text).toBe('Start and send');
+    r.findByTestId(Button, 'tandem-start-confirm').trigger('onClick');
+    expect(api.start).toHaveBeenCalledWith({ text: 'Hi Bo, Sam here.' });
+  });
+
+  it('empty, no consent on record: Start stays disabled until the agent confirms, and the confirmation goes with it word for word', () => {
+    const api = hook({ state: { status: 'ready', data: { conversation: null, lead: null, canStart: true, startBlockedReason: null, consentRequired: true } } });
+    const r = renderCard();
+    r.findByTestId(Button, 'tandem-start').trigger('onClick');
+    expect(r.findByTestId(Text, 'tandem-start-to').text).toContain('Texting Bo Chen at +1 212 555 0199.');
+    expect(r.findByTestId(Checkbox, 'tandem-consent-confirm').text).toBe(CONSENT_CONFIRMATION);
+    expect(r.findByTestId(Button, 'tandem-start-confirm').props.disabled).toBe(true);
+    r.findByTestId(Checkbox, 'tandem-consent-confirm').trigger('onChange', true as never);
+    r.findByTestId(Input, 'tandem-consent-how').trigger('onChange', 'asked for texts when he called on 1 June' as never);
+    expect(r.findByTestId(Button, 'tandem-start-confirm').props.disabled).toBe(false);
+    r.findByTestId(Button, 'tandem-start-confirm').trigger('onClick');
+    expect(api.start).toHaveBeenCalledWith({ consentStatement: `${CONSENT_CONFIRMATION} How: asked for texts when he called on 1 June` });
+  });
+
+  it('the start form can be cancelled without calling Tandem', () => {
+    const api = hook({ state: { status: 'ready', data: { conversation: null, lead: null, canStart: true, startBlockedReason: null, consentRequired: true } } });
+    const r = renderCard();
+    r.findByTestId(Button, 'tandem-start').trigger('onClick');
+    r.findByTestId(Button, 'tandem-start-cancel').trigger('onClick');
+    expect(r.maybeFindByTestId(Flex, 'tandem-start-form')).toBeNull();
+    expect(r.findByTestId(Button, 'tandem-start')).toBeDefined();
+    expect(api.start).not.toHaveBeenCalled();
   });
 
   it.each([
-    ['no_consent', 'no SMS consent on record'],
     ['opted_out', 'opted out of texts'],
-    ['no_lead', 'has not come through a Tandem form'],
+    ['no_phone', 'has no phone number'],
   ] as const)('empty without a way to start (%s): no start button, says why', (reason, phrase) => {
-    hook({ state: { status: 'ready', data: { conversation: null, lead: null, canStart: false, startBlockedReason: reason } } });
+    hook({ state: { status: 'ready', data: { conversation: null, lead: null, canStart: false, startBlockedReason: reason, consentRequired: true } } });
     const r = renderCard();
     expect(r.maybeFindByTestId(Button, 'tandem-start')).toBeNull();
     expect(r.findByTestId(Text, 'tandem-start-blocked').text?.toLowerCase()).toContain(phrase.toLowerCase());

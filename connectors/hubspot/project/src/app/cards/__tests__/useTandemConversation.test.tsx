@@ -1,7 +1,7 @@
-import { Alert, Button, EmptyState, ErrorState, hubspot, Select, Text, TextArea } from '@hubspot/ui-extensions';
+import { Alert, Button, Checkbox, EmptyState, ErrorState, hubspot, Select, Text, TextArea } from '@hubspot/ui-extensions';
 import { createRenderer } from '@hubspot/ui-extensions/testing';
 import type { CardConversationResponse } from '../tandem-api';
-import { TandemConversationCard } from '../TandemConversationCard';
+import { CONSENT_CONFIRMATION, TandemConversationCard } from '../TandemConversationCard';
 import type { ConversationView } from '../types/conversation-view';
 import { buildView } from './fixtures';
 
@@ -17,14 +17,14 @@ function response({ status, body }: Reply): Response {
 }
 
 beforeEach(() => {
-  getReply = { status: 200, body: { conversation: buildView(), lead: null, canStart: false, startBlockedReason: null } satisfies CardConversationResponse };
+  getReply = { status: 200, body: { conversation: buildView(), lead: null, canStart: false, startBlockedReason: null, consentRequired: false } satisfies CardConversationResponse };
   postReply = { status: 200, body: { conversation: buildView({ version: 4, draft: null }) } };
   fetchSpy = jest.spyOn(hubspot, 'fetch').mockImplementation(async (_url, options) => response(options?.method === 'POST' ? postReply : getReply));
 });
 afterEach(() => fetchSpy.mockRestore());
 
 async function renderLoaded(view?: ConversationView) {
-  if (view) getReply = { status: 200, body: { conversation: view, lead: null, canStart: false, startBlockedReason: null } };
+  if (view) getReply = { status: 200, body: { conversation: view, lead: null, canStart: false, startBlockedReason: null, consentRequired: false } };
   const r = createRenderer('crm.record.sidebar');
   r.mocks.useCrmProperties.willCall((names) => ({
     properties: Object.fromEntries(names.map((n) => [n, ({ hs_object_id: '901', email: 'ana@example.com', phone: '+14155550142' } as Record<string, string>)[n] ?? ''])),
@@ -145,20 +145,85 @@ describe('useTandemConversation with the card', () => {
     await r.waitFor(() => expect(r.maybeFindByTestId(ErrorState, 'tandem-error')).not.toBeNull());
     expect(r.findByTestId(ErrorState, 'tandem-error').find(Text).text).toBe('Something went wrong on our side. Try again.');
 
-    getReply = { status: 200, body: { conversation: null, lead: null, canStart: false, startBlockedReason: 'no_consent' } };
+    getReply = { status: 200, body: { conversation: null, lead: null, canStart: false, startBlockedReason: 'no_phone', consentRequired: true } };
     r.findByTestId(Button, 'tandem-retry').trigger('onClick');
     await r.waitFor(() => expect(r.maybeFindByTestId(EmptyState, 'tandem-empty')).not.toBeNull());
   });
 
-  it('Start conversation posts the lead id and shows the new conversation', async () => {
-    const lead = { id: 'lead_9', name: 'Bo', tag: 'WARM' as const, score: 40, consent: { state: 'granted' as const, at: null }, optedOut: false };
-    getReply = { status: 200, body: { conversation: null, lead, canStart: true, startBlockedReason: null } };
-    postReply = { status: 200, body: { conversation: buildView({ id: 'conv_9', draft: null, messages: [] }) } };
+  /** The card on contact 901, whose mobile is preferred over its office phone. */
+  function renderContact() {
     const r = createRenderer('crm.record.sidebar');
+    const props: Record<string, string> = { hs_object_id: '901', email: 'bo@example.com', phone: '+1 212 555 0100', mobilephone: '(212) 555-0199', firstname: 'Bo', lastname: 'Chen' };
+    r.mocks.useCrmProperties.willCall((names) => ({
+      properties: Object.fromEntries(names.map((n) => [n, props[n] ?? ''])),
+      error: null,
+      isLoading: false,
+      isRefetching: false,
+      refetch: async () => undefined,
+    }));
     r.render(<TandemConversationCard />);
+    return r;
+  }
+
+  it('Start for a known lead posts its id with the contact id, and shows the new conversation', async () => {
+    const lead = { id: 'lead_9', name: 'Bo', tag: 'WARM' as const, score: 40, consent: { state: 'granted' as const, at: null }, optedOut: false };
+    getReply = { status: 200, body: { conversation: null, lead, canStart: true, startBlockedReason: null, consentRequired: false } };
+    postReply = { status: 201, body: { conversation: buildView({ id: 'conv_9', draft: null, messages: [] }), created: true } };
+    const r = renderContact();
+    await r.waitFor(() => expect(r.maybeFindByTestId(Button, 'tandem-start')).not.toBeNull());
+    expect(fetchSpy.mock.calls[0]![0]).toBe(`${BASE}/hubspot/card/conversation?contactId=901&email=bo%40example.com&phone=%28212%29+555-0199`);
+    r.findByTestId(Button, 'tandem-start').trigger('onClick');
+    r.findByTestId(Button, 'tandem-start-confirm').trigger('onClick');
+    await r.waitFor(() => expect(r.maybeFindByTestId(EmptyState, 'tandem-empty')).toBeNull());
+    expect(lastPost()).toEqual([`${BASE}/hubspot/card/start`, { method: 'POST', timeout: 15000, body: { contactId: '901', leadId: 'lead_9' } }]);
+    expect(r.maybeFindByTestId(Button, 'tandem-refresh')).not.toBeNull();
+  });
+
+  it('Start for a contact Tandem does not know sends the contact, the consent confirmation and the first text', async () => {
+    getReply = { status: 200, body: { conversation: null, lead: null, canStart: true, startBlockedReason: null, consentRequired: true } };
+    postReply = { status: 201, body: { conversation: buildView({ id: 'conv_10', draft: null, messages: [] }), created: true } };
+    const r = renderContact();
     await r.waitFor(() => expect(r.maybeFindByTestId(Button, 'tandem-start')).not.toBeNull());
     r.findByTestId(Button, 'tandem-start').trigger('onClick');
-    await r.waitFor(() => expect(r.maybeFindByTestId(EmptyState, 'tandem-empty')).toBeNull());
-    expect(lastPost()).toEqual([`${BASE}/hubspot/card/start`, { method: 'POST', timeout: 15000, body: { leadId: 'lead_9' } }]);
+    r.findByTestId(Checkbox, 'tandem-consent-confirm').trigger('onChange', true as never);
+    r.findByTestId(TextArea, 'tandem-start-text').trigger('onChange', 'Hi Bo' as never);
+    await r.waitFor(() => expect(r.findByTestId(Button, 'tandem-start-confirm').props.disabled).toBe(false));
+    r.findByTestId(Button, 'tandem-start-confirm').trigger('onClick');
+    await r.waitFor(() => expect(lastPost()).toBeDefined());
+    expect(lastPost()![1]!.body).toEqual({
+      contactId: '901',
+      contact: { phone: '(212) 555-0199', firstName: 'Bo', lastName: 'Chen', email: 'bo@example.com' },
+      consentStatement: CONSENT_CONFIRMATION,
+      text: 'Hi Bo',
+    });
+  });
+
+  it('a refused start (opted out since the card loaded) says why and leaves the form', async () => {
+    getReply = { status: 200, body: { conversation: null, lead: null, canStart: true, startBlockedReason: null, consentRequired: true } };
+    postReply = { status: 409, body: { error: { code: 'lead.opted_out', message: 'This person opted out of texts. Only they can opt back in, by texting START to your number.', details: {} } } };
+    const r = renderContact();
+    await r.waitFor(() => expect(r.maybeFindByTestId(Button, 'tandem-start')).not.toBeNull());
+    r.findByTestId(Button, 'tandem-start').trigger('onClick');
+    r.findByTestId(Checkbox, 'tandem-consent-confirm').trigger('onChange', true as never);
+    await r.waitFor(() => expect(r.findByTestId(Button, 'tandem-start-confirm').props.disabled).toBe(false));
+    r.findByTestId(Button, 'tandem-start-confirm').trigger('onClick');
+    await r.waitFor(() => expect(r.maybeFindByTestId(Alert, 'tandem-notice')).not.toBeNull());
+    expect(r.findByTestId(Alert, 'tandem-notice').props.title).toBe('Could not start the conversation');
+    expect(r.findByTestId(Alert, 'tandem-notice').text).toContain('opted out');
+  });
+
+  it('a conversation someone else opened meanwhile is shown, and the agent is told the text was not sent', async () => {
+    getReply = { status: 200, body: { conversation: null, lead: null, canStart: true, startBlockedReason: null, consentRequired: false } };
+    const open = buildView({ id: 'conv_11' });
+    postReply = { status: 409, body: { error: { code: 'conversation.already_open', message: 'This person already has an open conversation.', details: { conversation: open } } } };
+    const r = renderContact();
+    await r.waitFor(() => expect(r.maybeFindByTestId(Button, 'tandem-start')).not.toBeNull());
+    r.findByTestId(Button, 'tandem-start').trigger('onClick');
+    r.findByTestId(TextArea, 'tandem-start-text').trigger('onChange', 'Hi Bo' as never);
+    await r.waitFor(() => expect(r.findByTestId(Button, 'tandem-start-confirm').text).toBe('Start and send'));
+    r.findByTestId(Button, 'tandem-start-confirm').trigger('onClick');
+    await r.waitFor(() => expect(r.maybeFindByTestId(Alert, 'tandem-notice')).not.toBeNull());
+    expect(r.findByTestId(Alert, 'tandem-notice').props.title).toBe('A conversation was already open');
+    expect(r.findByTestId(Text, 'tandem-draft').text).toBe('Sure! What size is your team?');
   });
 });
