@@ -342,6 +342,43 @@ describe('the local console, end to end in Chromium', () => {
     await page.getByRole('alert').filter({ hasText: 'to: must be after from' }).waitFor();
   });
 
+  it('new conversation: an agent texts a caller who never filled a form, once they confirm consent', async () => {
+    const caller = { display: '(212) 555-0177', e164: '+12125550177' };
+    await page.goto(`${server.url}/#/inbox`);
+    await page.getByRole('heading', { name: 'Inbox', level: 1 }).waitFor();
+    await page.getByRole('button', { name: 'New conversation' }).click();
+    const form = page.getByRole('form', { name: 'New conversation' });
+    await form.getByLabel('Mobile number').fill(caller.display);
+    await form.getByLabel('First name').fill('Rae');
+    await form.getByLabel('First text (optional)').fill('Hi Rae, Sam here about your call this morning.');
+
+    // No consent on record and none confirmed: refused, the checkbox says why, and nothing reaches the phone.
+    await form.getByRole('button', { name: 'Start and send' }).click();
+    await form.getByRole('alert').filter({ hasText: 'no SMS consent on record' }).waitFor();
+    await form.getByText('Tick this only if they agreed.').waitFor();
+    await checkPage(page, 'new-conversation');
+    const onPhone = () =>
+      page.evaluate(async (phone) => ((await (await fetch(`/api/v1/demo/phone/messages?phone=${encodeURIComponent(phone)}`)).json()) as { messages: Array<{ body: string }> }).messages, caller.e164);
+    expect(await onPhone()).toEqual([]);
+
+    await form.getByLabel('This person agreed to receive text messages from us at this number.').check();
+    await form.getByLabel('How did they agree? (optional, kept as proof)').fill('asked for texts when she called');
+    await form.getByRole('button', { name: 'Start and send' }).click();
+    // The new conversation opens beside the list, the agent holds it, and the text carries the notice.
+    await page.getByRole('log', { name: /^Messages with Rae/ }).waitFor();
+    expect(await form.count()).toBe(0);
+    const texts = await (async () => {
+      for (let i = 0; i < 50; i += 1) {
+        const m = await onPhone();
+        if (m.length > 0) return m;
+        await page.waitForTimeout(100);
+      }
+      return [];
+    })();
+    expect(texts.map((m) => m.body)).toEqual([expect.stringMatching(/^.+: Hi Rae, Sam here about your call this morning\. Reply STOP to opt out\.$/)]);
+    await page.getByRole('navigation', { name: 'Conversations' }).getByRole('button').filter({ hasText: 'Rae' }).waitFor();
+  });
+
   it('never trips the Content Security Policy', () => {
     expect(pageErrors).toEqual([]);
   });

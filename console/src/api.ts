@@ -174,3 +174,13 @@ export function mergePatchBetween(before: unknown, after: unknown): unknown {
 }
 
 export const getLead = (id: string) => api<{ lead: { id: string; phone: string; name: string; conversationIds: string[] } }>('GET', `/leads/${encodeURIComponent(id)}`).then((r) => r.lead);
+
+/** `POST /conversations`: an agent starts a conversation with a person (see core's `startConversation`). */
+export interface StartConversationRequest {
+  lead: { phone: string; firstName?: string | null; lastName?: string | null; email?: string | null };
+  consent?: { statement: string };
+  text?: string;
+}
+
+export const startConversation = (body: StartConversationRequest) =>
+  api<{ conversation: ConversationView; created: boolean }>('POST', '/conversations', body as unknown as Json);

@@ -3,14 +3,17 @@ import { useCallback, useEffect, useRef, useState } from 'react';
 import { errorText, listConversations, type ConversationListItem, type Filters } from '../api';
 import { formatTime, TagBadge } from '../components/bits';
 import { ConversationPanel } from '../components/conversation-panel';
+import { NewConversation } from '../components/new-conversation';
 import { Latest } from '../latest';
 import { useLive } from '../live';
 
-export function Inbox({ headingLevel = 1, compact = false }: { headingLevel?: 1 | 2; compact?: boolean }) {
+/** `canStart`: the person may start conversations (agents and admins; viewers only read). */
+export function Inbox({ headingLevel = 1, compact = false, canStart = false }: { headingLevel?: 1 | 2; compact?: boolean; canStart?: boolean }) {
   const [filters, setFilters] = useState<Filters>({ needsHuman: false, mode: '', tag: '' });
   const [items, setItems] = useState<ConversationListItem[] | null>(null);
   const [error, setError] = useState<string | null>(null);
   const [selected, setSelected] = useState<string | null>(null);
+  const [notice, setNotice] = useState<string | null>(null);
   const timer = useRef<ReturnType<typeof setTimeout> | null>(null);
   const latest = useRef(new Latest()).current;
 
@@ -50,6 +53,19 @@ export function Inbox({ headingLevel = 1, compact = false }: { headingLevel?: 1 
   return (
     <section className={`inbox ${compact ? 'compact' : ''}`} aria-labelledby={`${id}-title`}>
       <H id={`${id}-title`}>Inbox</H>
+      {canStart && (
+        <NewConversation
+          headingLevel={headingLevel === 1 ? 2 : 3}
+          onStarted={(conversationId, message) => {
+            setSelected(conversationId);
+            setNotice(message);
+            void load();
+          }}
+        />
+      )}
+      <p role="status" className={notice ? 'notice' : 'visually-hidden'}>
+        {notice}
+      </p>
       <fieldset className="filters">
         <legend>Filter conversations</legend>
         <label className="check">
@@ -88,7 +104,10 @@ export function Inbox({ headingLevel = 1, compact = false }: { headingLevel?: 1 
             <ul>
               {items.map((c) => (
                 <li key={c.id}>
-                  <button className={`conversation-item ${selected === c.id ? 'selected' : ''}`} aria-current={selected === c.id ? 'true' : undefined} onClick={() => setSelected(c.id)}>
+                  <button className={`conversation-item ${selected === c.id ? 'selected' : ''}`} aria-current={selected === c.id ? 'true' : undefined} onClick={() => {
+                      setSelected(c.id);
+                      setNotice(null);
+                    }}>
                     <span className="line">
                       <strong>{c.lead.name || c.lead.phoneMasked}</strong> <TagBadge tag={c.lead.tag} />
                       {c.hasPendingDraft && <span className="pill warn">Draft to approve</span>}
