@@ -92,6 +92,17 @@ describe(`starting a conversation from an agent's surface (${process.env.DATABAS
     expect(await count(`consent_events WHERE lead_id = $1`, [leadId])).toBe(0);
   });
 
+  it('returns an open conversation of a lead without consent as it is, and records an attestation given for it', async () => {
+    const { leadId, conversationId } = await createLead(engine, tenant.tenantId, { phone: '+12125550321', consent: 'none' });
+    const plain = await engine.conversations.start(tenant.tenantId, { lead: { leadId }, actor: actor() });
+    expect(plain).toMatchObject({ created: false, consentRecorded: false, conversation: { id: conversationId, lead: { consent: { state: 'none' } } } });
+    expect(await count(`audit_log WHERE action = 'conversation.start' AND entity_id = $1`, [conversationId])).toBe(0);
+
+    const attested = await engine.conversations.start(tenant.tenantId, { lead: { leadId }, consent: { statement: STATEMENT }, actor: actor() });
+    expect(attested).toMatchObject({ created: false, consentRecorded: true, conversation: { id: conversationId, lead: { consent: { state: 'granted', source: 'agent' } } } });
+    expect(await count(`audit_log WHERE action = 'conversation.start' AND entity_id = $1`, [conversationId])).toBe(1);
+  });
+
   it('never starts a conversation with someone who opted out: only they can opt back in', async () => {
     const { leadId } = await createLead(engine, tenant.tenantId, { phone: '+12125550314' });
     await engine.messaging.receive({ tenantId: tenant.tenantId, from: '+12125550314', to: null, body: 'STOP', providerMessageId: 'SMstart-stop', provider: 'console' });

@@ -33,9 +33,10 @@ interface Checked {
  * Consent rules, in order:
  * - A lead who opted out (or revoked consent) cannot be started: only they can opt back in, by texting
  *   START. `lead.opted_out` (409).
- * - A lead without consent on record needs the agent's attestation (`consent.statement`): it goes into the
- *   consent ledger as an `agent` opt-in with who, where, when and the exact words. Without it:
- *   `consent.required` (422), and nothing is written.
+ * - Opening a conversation with a lead without consent on record needs the agent's attestation
+ *   (`consent.statement`): it goes into the consent ledger as an `agent` opt-in with who, where, when and the
+ *   exact words. Without it: `consent.required` (422), and nothing is written. (An attestation given for a
+ *   lead whose conversation is already open is recorded too.)
  *
  * A lead with an open conversation gets that one back (`created: false`); with a `text` as well that is a
  * `conversation.already_open` (409) carrying the view, since a text on an existing conversation is a `send`
@@ -72,12 +73,6 @@ export async function startConversation(deps: ConversationDeps, tenantId: string
         { leadId: lead.id },
       );
     }
-    const needsConsent = !lead || lead.consent_state !== 'granted';
-    if (needsConsent && !checked.statement) {
-      throw invalid('There is no SMS consent on record for this person. Confirm they agreed to receive texts from you.', {
-        fields: { 'consent.statement': 'required: what the person agreed to, as the agent attests it' },
-      }, 'consent.required');
-    }
     if (lead?.open_conversation_id && checked.text) {
       throw new TandemError(
         'conversation.already_open',
@@ -85,6 +80,13 @@ export async function startConversation(deps: ConversationDeps, tenantId: string
         409,
         { conversation: await loadView(m, lead.open_conversation_id, deps.clock()) },
       );
+    }
+    // Returning a conversation that is already open texts nobody; opening one needs consent on record.
+    const needsConsent = !lead || lead.consent_state !== 'granted';
+    if (needsConsent && !checked.statement && !lead?.open_conversation_id) {
+      throw invalid('There is no SMS consent on record for this person. Confirm they agreed to receive texts from you.', {
+        fields: { 'consent.statement': 'required: what the person agreed to, as the agent attests it' },
+      }, 'consent.required');
     }
 
     const leadCreated = !lead;
@@ -109,7 +111,7 @@ export async function startConversation(deps: ConversationDeps, tenantId: string
     const at = deps.clock().toISOString();
 
     let consentRecorded = false;
-    if (needsConsent) {
+    if (needsConsent && checked.statement) {
       const proof = { statement: checked.statement, agentId, agentName: actor.name, surface: actor.surface, crm: input.crm ?? null, at };
       await m.query(
         `INSERT INTO consent_events (tenant_id, lead_id, kind, source, proof, created_at) VALUES ($1, $2, 'opt_in', 'agent', $3::jsonb, clock_timestamp())`,

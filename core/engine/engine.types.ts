@@ -66,7 +66,7 @@ export interface StartConversationInput {
     | { phone: string; /** ISO country for a number without +code (default US). */ country?: string; firstName?: string | null; lastName?: string | null; email?: string | null; company?: string | null };
   /** The CRM record the agent started from: linked, so the texts are logged on it. */
   crm?: { provider: 'hubspot' | 'salesforce'; externalId: string };
-  /** Required when there is no consent on record: the agent's attestation, kept word for word in the consent ledger. */
+  /** Required to open a conversation when there is no consent on record: the agent's attestation, kept word for word in the consent ledger. */
   consent?: { statement: string };
   /** A first text, queued with the new conversation (refused with 409 when one is already open). */
   text?: string;
