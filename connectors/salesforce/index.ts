@@ -57,10 +57,12 @@ export function resolveSalesforceConfig(config: SalesforceConnectorSettings): Re
  * The Salesforce connector. Needs no deployment configuration: every org brings its own credentials in the
  * tenant's `salesforce` integration (set by `PUT /api/v1/integrations/salesforce`), so the routes are always
  * mounted and each request is authenticated per org. It mounts:
- * - `/salesforce/v1/*`, the routes the Lead tab's Apex controller calls (org id + org key);
+ * - `/salesforce/v1/*`, the routes the Lead tab's Apex controller calls (org id + org key): view a Lead's
+ *   conversation, start one from the Lead, act on it;
  * - `PUT|GET /api/v1/integrations/salesforce`, connecting an org to a workspace (admin API key);
  * and registers the CRM adapter, which the engine's sync job runs only for tenants whose Salesforce
- * integration is enabled (Lead upsert by Tandem_Lead_Id__c, one Task per text).
+ * integration is enabled (Lead upsert by Tandem_Lead_Id__c, or update of the linked Lead by its id; one
+ * Task per text).
  */
 export const salesforceConnector = {
   id: 'salesforce' as const,

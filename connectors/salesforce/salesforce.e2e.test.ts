@@ -7,7 +7,7 @@ import { eventually as poll } from '../../test/helpers/test-queue';
 // The end-to-end test runs the server's real composition around the connector; connector code itself never imports server/.
 import { composeWith, connectors, routes } from '../../server/compose';
 import { loadConfig } from '../../server/config';
-import { salesforceConnector, SALESFORCE_HEADERS } from './index';
+import { salesforceConnector, SALESFORCE_HEADERS, toSalesforceId18 } from './index';
 import { twilioMessageResource, twilioReply } from '../../test/helpers/twilio-fixtures';
 
 /**
@@ -15,6 +15,8 @@ import { twilioMessageResource, twilioReply } from '../../test/helpers/twilio-fi
  * the HTTP boundary: a captured lead is upserted as a Lead with its Rating, each text becomes one completed
  * Task, the Lead tab's Apex routes show the pending draft and approve it, and exactly one SMS goes out.
  * Then the sync's failure paths: an expired session, the org's API limit, and a refusal that never heals.
+ * Last, a Lead made in Salesforce that Tandem never saw: the tab starts a conversation once the rep confirms
+ * consent, and the sync updates that Lead (by its id) instead of creating another.
  */
 
 const PUBLIC_URL = 'https://tandem.test'; // what createTestApp configures
@@ -23,6 +25,8 @@ const API = '/services/data/v62.0';
 const ORG_ID = '00D5g000004XyZ1EAK';
 const USER_ID = '0055g00000XyZabAAB';
 const SF_LEAD_ID = '00Q5g00000AbCdEEAV';
+/** Where the sync updates the Lead once it is linked. */
+const linkedLeadPath = `${API}/sobjects/Lead/${SF_LEAD_ID}`;
 const CLIENT_ID = '3MVG9-consumer-key';
 const CLIENT_SECRET = 'consumer-secret-1';
 const ACCOUNT_SID = 'AC' + '2'.repeat(32);
@@ -201,6 +205,14 @@ describe(`Salesforce end to end (${process.env.DATABASE_URL ? 'PostgreSQL' : 'PG
         const first = leadUpserts.length === 1;
         return [first ? 201 : 200, { id: SF_LEAD_ID, success: true, errors: [], created: first }];
       });
+    // Once linked, the Lead is updated by its Salesforce id (204, no body).
+    nock(INSTANCE)
+      .persist()
+      .patch(`${API}/sobjects/Lead/${SF_LEAD_ID}`)
+      .reply(function (uri, body) {
+        leadUpserts.push({ path: uri, authorization: String(this.req.headers.authorization), body: body as Record<string, unknown> });
+        return [204];
+      });
     nock(INSTANCE)
       .persist()
       .patch(new RegExp(`^${API}/sobjects/Task/Tandem_Message_Id__c/[^/]+$`))
@@ -352,9 +364,14 @@ describe(`Salesforce end to end (${process.env.DATABASE_URL ? 'PostgreSQL' : 'PG
       ActivityDate: dateOf(outbound[0]!.created_at),
     });
     // Every Lead upsert names the same Lead, with the Rating that matches its tag; one token for all of it.
+    // The first creates it by the Tandem id; the later ones update the linked Lead by its Salesforce id.
     expect(leadUpserts.length).toBeGreaterThanOrEqual(3);
+    expect(leadUpserts[0]!.path).toBe(`${API}/sobjects/Lead/Tandem_Lead_Id__c/${leadId}`);
+    for (const u of leadUpserts.slice(1)) {
+      expect(u.path).toBe(`${API}/sobjects/Lead/${SF_LEAD_ID}`);
+      expect(u.body.Tandem_Lead_Id__c).toBe(leadId);
+    }
     for (const u of leadUpserts) {
-      expect(u.path).toBe(`${API}/sobjects/Lead/Tandem_Lead_Id__c/${leadId}`);
       expect(u.authorization).toBe('Bearer sf-token-1');
       expect(u.body.Rating).toBe(RATING[u.body.Tandem_Tag__c as 'HOT' | 'WARM' | 'COLD']);
     }
@@ -365,14 +382,14 @@ describe(`Salesforce end to end (${process.env.DATABASE_URL ? 'PostgreSQL' : 'PG
     const config = (await engine.integrations.get(tenantId, 'salesforce'))!;
     await engine.integrations.put(tenantId, 'salesforce', { ...config, config: { ...config.config, accessToken: 'sf-token-expired' } });
     const scope = nock(INSTANCE)
-      .patch(`${API}/sobjects/Lead/Tandem_Lead_Id__c/${leadId}`)
+      .patch(linkedLeadPath)
       .matchHeader('authorization', 'Bearer sf-token-expired')
       .reply(401, [{ message: 'Session expired or invalid', errorCode: 'INVALID_SESSION_ID' }])
       .post('/services/oauth2/token', `grant_type=client_credentials&client_id=${CLIENT_ID}&client_secret=${CLIENT_SECRET}`)
       .reply(200, { access_token: 'sf-token-2', instance_url: INSTANCE, token_type: 'Bearer', issued_at: String(NOW.getTime() + 60_000) })
-      .patch(`${API}/sobjects/Lead/Tandem_Lead_Id__c/${leadId}`)
+      .patch(linkedLeadPath)
       .matchHeader('authorization', 'Bearer sf-token-2')
-      .reply(200, { id: SF_LEAD_ID, success: true, errors: [], created: false });
+      .reply(204);
 
     await publishLeadUpdated();
     await eventually(() => scope.isDone());
@@ -392,7 +409,7 @@ describe(`Salesforce end to end (${process.env.DATABASE_URL ? 'PostgreSQL' : 'PG
 
   it('backs off on REQUEST_LIMIT_EXCEEDED (the org is out of API calls) and syncs when the time comes', async () => {
     const limited = nock(INSTANCE)
-      .patch(`${API}/sobjects/Lead/Tandem_Lead_Id__c/${leadId}`)
+      .patch(linkedLeadPath)
       .reply(403, [{ message: 'TotalRequests Limit exceeded.', errorCode: 'REQUEST_LIMIT_EXCEEDED' }]);
     await publishLeadUpdated();
     const row = await eventually(async () => (await crmRows()).find((r) => r.status === 'pending' && r.attempts === 1));
@@ -404,10 +421,7 @@ describe(`Salesforce end to end (${process.env.DATABASE_URL ? 'PostgreSQL' : 'PG
     expect((await link())!.status).toBe('ok');
     expect((await tabView()).body.conversation.flags.crmSyncFailed).toBe(false);
 
-    const healed = nock(INSTANCE)
-      .patch(`${API}/sobjects/Lead/Tandem_Lead_Id__c/${leadId}`)
-      .matchHeader('authorization', 'Bearer sf-token-2')
-      .reply(200, { id: SF_LEAD_ID, success: true, errors: [], created: false });
+    const healed = nock(INSTANCE).patch(linkedLeadPath).matchHeader('authorization', 'Bearer sf-token-2').reply(204);
     // The quarter hour passes.
     await engine.store.system((m) => m.query(`UPDATE outbox SET available_at = now() WHERE id = $1`, [row.id]));
     engine.jobs.relay.kick();
@@ -421,7 +435,7 @@ describe(`Salesforce end to end (${process.env.DATABASE_URL ? 'PostgreSQL' : 'PG
     const refusals: number[] = [];
     nock(INSTANCE)
       .persist()
-      .patch(`${API}/sobjects/Lead/Tandem_Lead_Id__c/${leadId}`)
+      .patch(linkedLeadPath)
       .reply(() => {
         refusals.push(1);
         return [400, [{ message: "No such column 'Tandem_Score__c' on sobject of type Lead", errorCode: 'INVALID_FIELD', fields: [] }]];
@@ -444,7 +458,7 @@ describe(`Salesforce end to end (${process.env.DATABASE_URL ? 'PostgreSQL' : 'PG
 
     // Fixed in Salesforce, retried by an admin: the lead shows as synced again.
     nock.cleanAll();
-    const fixed = nock(INSTANCE).patch(`${API}/sobjects/Lead/Tandem_Lead_Id__c/${leadId}`).reply(200, { id: SF_LEAD_ID, success: true, errors: [], created: false });
+    const fixed = nock(INSTANCE).patch(linkedLeadPath).reply(204);
     const retried = await request(t.app).post(`/api/v1/jobs/${dead.id}/retry`).set('Authorization', `Bearer ${adminKey}`);
     expect(retried.status).toBe(200);
     await eventually(async () => (await link())?.status === 'ok');
@@ -456,8 +470,8 @@ describe(`Salesforce end to end (${process.env.DATABASE_URL ? 'PostgreSQL' : 'PG
     const [inbound] = (await messages()).filter((x) => x.direction === 'in');
     const seen: string[] = [];
     const scope = nock(INSTANCE)
-      .patch(`${API}/sobjects/Lead/Tandem_Lead_Id__c/${leadId}`)
-      .reply(200, { id: SF_LEAD_ID, success: true, errors: [], created: false })
+      .patch(linkedLeadPath)
+      .reply(204)
       .patch(`${API}/sobjects/Task/Tandem_Message_Id__c/${inbound!.id}`, (body) => seen.push(JSON.stringify(body)) > 0)
       .reply(200, { id: '00T5g00000Task1AAA', success: true, errors: [], created: false });
     await engine.tenantTx(tenantId, (m) => engine.jobs.outbox.publish(m, [{ type: 'message.created', tenantId, payload: { leadId, messageId: inbound!.id } }]));
@@ -504,4 +518,139 @@ describe(`Salesforce end to end (${process.env.DATABASE_URL ? 'PostgreSQL' : 'PG
     expect(wrong.status).toBe(401);
     expect(wrong.body.error.code).toBe('salesforce.auth_failed');
   });
+  it('a Lead made in Salesforce, never seen by Tandem: the tab starts a conversation once the rep confirms consent; one text goes out and lands on that Lead', async () => {
+    // Salesforce hands the tab the 15-character id; Tandem links the 18-character one.
+    const sfLead15 = '00Q5g00000DeEpK';
+    const sfLead18 = toSalesforceId18(sfLead15)!;
+    const phone = '+12125550177';
+    const contact = { phone: '(212) 555-0177', firstName: 'Dee', lastName: 'Park', email: 'dee@example.com', company: 'Park & Co' };
+    const tabStart = (body: Record<string, unknown>) => request(t.app).post(`/salesforce/v1/leads/${sfLead15}/conversation`).set(tabHeaders()).send(body);
+
+    const leadPatches: Recorded[] = [];
+    const newLeads: string[] = [];
+    const taskUpserts: Recorded[] = [];
+    const twilioSends: Array<Record<string, string>> = [];
+    // The last test rotated the consumer secret, so the sync asks for a token first.
+    nock(INSTANCE)
+      .persist()
+      .post('/services/oauth2/token')
+      .reply(200, { access_token: 'sf-token-3', instance_url: INSTANCE, token_type: 'Bearer', issued_at: String(NOW.getTime()) });
+    nock(INSTANCE)
+      .persist()
+      .patch(`${API}/sobjects/Lead/${sfLead18}`)
+      .reply(function (uri, body) {
+        leadPatches.push({ path: uri, authorization: String(this.req.headers.authorization), body: body as Record<string, unknown> });
+        return [204];
+      });
+    // Any way of making another Lead is recorded (and must not happen).
+    nock(INSTANCE)
+      .persist()
+      .patch(new RegExp(`^${API}/sobjects/Lead/Tandem_Lead_Id__c/`))
+      .reply((uri) => {
+        newLeads.push(`PATCH ${uri}`);
+        return [201, { id: '00Q5g00000DuPeDEAV', success: true, errors: [], created: true }];
+      })
+      .post(new RegExp(`^${API}/sobjects/Lead/?$`))
+      .reply((uri) => {
+        newLeads.push(`POST ${uri}`);
+        return [201, { id: '00Q5g00000DuPeDEAV', success: true, errors: [] }];
+      });
+    nock(INSTANCE)
+      .persist()
+      .patch(new RegExp(`^${API}/sobjects/Task/Tandem_Message_Id__c/[^/]+$`))
+      .reply(function (uri, body) {
+        taskUpserts.push({ path: uri, authorization: String(this.req.headers.authorization), body: body as Record<string, unknown> });
+        return [201, { id: '00T5g00000TaskDeeAAA', success: true, errors: [], created: true }];
+      });
+    nock('https://api.twilio.com')
+      .persist()
+      .post(MESSAGES_PATH, (body: Record<string, string>) => {
+        twilioSends.push(body);
+        return true;
+      })
+      .basicAuth({ user: ACCOUNT_SID, pass: AUTH_TOKEN })
+      .reply((_uri, body) => {
+        const form = new URLSearchParams(body as string);
+        const messageSid = `SM${'d'.repeat(32)}`;
+        return twilioReply(201, twilioMessageResource({ accountSid: ACCOUNT_SID, from: OUR_NUMBER, sid: messageSid, to: form.get('To')!, body: form.get('Body')!, dateCreated: NOW.toUTCString() }));
+      });
+
+    // 1. The tab: no conversation, no lead, and a start that needs the rep's consent confirmation.
+    const before = await request(t.app).get(`/salesforce/v1/leads/${sfLead15}/conversation`).set(tabHeaders());
+    expect(before.status).toBe(200);
+    expect(before.body).toEqual({ conversation: null, start: { canStart: true, blockedReason: null, consentRequired: true, lead: null } });
+
+    // 2. Without the confirmation: 422 and nothing written.
+    const refused = await tabStart({ contact, text: 'Hi Dee' });
+    expect(refused.status).toBe(422);
+    expect(refused.body.error.code).toBe('consent.required');
+    expect(refused.body.error.details.fields).toHaveProperty(['consent.statement']);
+    expect(await engine.leads.find(tenantId, { phone })).toBeNull();
+    expect(await engine.leads.find(tenantId, { crm: { provider: 'salesforce', externalId: sfLead18 } })).toBeNull();
+
+    // 3. Confirmed, with a first text: 201, a human-mode conversation assigned to the rep, consent from the agent.
+    const statement = 'This contact agreed to receive text messages from us at this number. How: asked for texts when she called on 1 June.';
+    const text = 'Hi Dee, Sam here. When suits you for the roof inspection?';
+    const started = await tabStart({ contact, consentStatement: statement, text });
+    expect(started.status).toBe(201);
+    expect(started.headers['cache-control']).toBe('no-store');
+    expect(started.body.created).toBe(true);
+    const conversation = started.body.conversation;
+    expect(conversation).toMatchObject({
+      mode: 'human',
+      assignee: { name: 'Sam Rep' },
+      lead: { name: 'Dee Park', phone, consent: { state: 'granted', source: 'agent' } },
+      lastDecision: { action: 'start', actorName: 'Sam Rep', surface: 'salesforce' },
+    });
+    const deeLeadId = conversation.lead.id as string;
+
+    // 4. Exactly one text through Twilio, naming the business and saying how to opt out.
+    await eventually(() => twilioSends.length >= 1);
+    await quiet();
+    expect(twilioSends).toHaveLength(1);
+    expect(twilioSends[0]).toMatchObject({ To: phone, From: OUR_NUMBER });
+    expect(twilioSends[0]!.Body.startsWith('Acme Roofing')).toBe(true);
+    expect(twilioSends[0]!.Body.endsWith('Reply STOP to opt out.')).toBe(true);
+    expect(twilioSends[0]!.Body).toContain(text);
+
+    // 5. The Lead the rep started from is linked, updated by its id (no other Lead made), and has the text as a Task.
+    await eventually(() => taskUpserts.length >= 1 && leadPatches.length >= 1);
+    await quiet();
+    const deeLink = await engine.store.tenant(
+      tenantId,
+      (m) => m.query(`SELECT external_id, status FROM crm_links WHERE lead_id = $1 AND provider = 'salesforce'`, [deeLeadId]) as Promise<Array<{ external_id: string; status: string }>>,
+    );
+    expect(deeLink).toEqual([{ external_id: sfLead18, status: 'ok' }]);
+    expect(newLeads).toEqual([]);
+    for (const patch of leadPatches) {
+      expect(patch.path).toBe(`${API}/sobjects/Lead/${sfLead18}`);
+      expect(patch.authorization).toBe('Bearer sf-token-3');
+      expect(patch.body).toMatchObject({ Tandem_Lead_Id__c: deeLeadId, MobilePhone: phone, Tandem_SMS_Opt_Out__c: false, FirstName: 'Dee', LastName: 'Park' });
+      expect(patch.body).not.toHaveProperty('LeadSource');
+    }
+    const [outbound] = (await engine.store.tenant(
+      tenantId,
+      (m) => m.query(`SELECT id, body FROM messages WHERE conversation_id = $1 AND direction = 'out'`, [conversation.id]) as Promise<Array<{ id: string; body: string }>>,
+    ))!;
+    expect(outbound!.body).toBe(twilioSends[0]!.Body);
+    expect(new Set(taskUpserts.map((x) => x.path))).toEqual(new Set([`${API}/sobjects/Task/Tandem_Message_Id__c/${outbound!.id}`]));
+    for (const task of taskUpserts) {
+      expect(task.body).toMatchObject({ WhoId: sfLead18, Subject: 'SMS sent', Description: outbound!.body, Status: 'Completed' });
+    }
+
+    // 6. The tab now shows the conversation, and starting again returns it (200) without another text.
+    const after = await request(t.app).get(`/salesforce/v1/leads/${sfLead15}/conversation`).set(tabHeaders());
+    expect(after.body.start).toBeNull();
+    expect(after.body.conversation.id).toBe(conversation.id);
+    expect(after.body.conversation.messages).toEqual([expect.objectContaining({ direction: 'out', author: 'agent', authorName: 'Sam Rep' })]);
+    const again = await tabStart({ contact });
+    expect(again.status).toBe(200);
+    expect(again.body).toMatchObject({ created: false, conversation: { id: conversation.id } });
+    const withText = await tabStart({ contact, text: 'Another hello' });
+    expect(withText.status).toBe(409);
+    expect(withText.body.error.code).toBe('conversation.already_open');
+    expect(withText.body.error.details.conversation.id).toBe(conversation.id);
+    await quiet();
+    expect(twilioSends).toHaveLength(1);
+  }, 60_000);
 });

@@ -99,17 +99,63 @@ describe('SalesforceCrmAdapter.upsertLead', () => {
   it('never overwrites a rep-edited LastName/Company with placeholders on later syncs', async () => {
     const { ctx } = buildCtx();
     let sent: Record<string, unknown> = {};
-    nock(INSTANCE)
-      .patch(`${API}/sobjects/Lead/Tandem_Lead_Id__c/lead_01`, (body) => {
+    const scope = nock(INSTANCE)
+      .patch(`${API}/sobjects/Lead/${SF_LEAD_ID}`, (body) => {
         sent = body;
         return true;
       })
-      .reply(200, { id: SF_LEAD_ID, success: true, errors: [], created: false });
+      .reply(204);
 
     await adapter().upsertLead(ctx, buildLead({ lastName: null, company: null, externalId: SF_LEAD_ID, tag: 'WARM' }));
+    expect(scope.isDone()).toBe(true);
     expect(sent).not.toHaveProperty('LastName');
     expect(sent).not.toHaveProperty('Company');
     expect(sent.Rating).toBe('Warm');
+  });
+
+  it('updates a linked Lead by its Salesforce id (a Lead a rep started from has no Tandem id yet) and stamps the Tandem id', async () => {
+    const { ctx } = buildCtx();
+    const scope = nock(INSTANCE, { reqheaders: { authorization: 'Bearer token-old', 'content-type': 'application/json' } })
+      .patch(`${API}/sobjects/Lead/${SF_LEAD_ID}`, {
+        Rating: 'Hot',
+        Tandem_Score__c: 82,
+        Tandem_Tag__c: 'HOT',
+        MobilePhone: '+14155550142',
+        Tandem_SMS_Opt_Out__c: false,
+        FirstName: 'Dana',
+        LastName: 'Reyes',
+        Company: 'Reyes Roofing',
+        Email: 'dana@example.com',
+        Tandem_Lead_Id__c: 'lead_01',
+      })
+      .reply(204);
+    // LeadSource is left as the org has it: "salesforce" would overwrite where the Lead really came from.
+    await expect(adapter().upsertLead(ctx, buildLead({ externalId: SF_LEAD_ID, source: 'salesforce' }))).resolves.toEqual({ externalId: SF_LEAD_ID });
+    expect(scope.isDone()).toBe(true);
+  });
+
+  it.each([
+    ['deleted', 404, [{ errorCode: 'ENTITY_IS_DELETED', message: 'entity is deleted' }]],
+    ['merged away', 404, [{ errorCode: 'NOT_FOUND', message: 'The requested resource does not exist' }]],
+  ])('upserts by the Tandem id when the linked Lead was %s', async (_name, status, body) => {
+    const { ctx } = buildCtx();
+    const NEW_ID = '00Q5g00000NeWlEEAV';
+    const scope = nock(INSTANCE)
+      .patch(`${API}/sobjects/Lead/${SF_LEAD_ID}`)
+      .reply(status, body)
+      .patch(`${API}/sobjects/Lead/Tandem_Lead_Id__c/lead_01`)
+      .reply(201, { id: NEW_ID, success: true, errors: [], created: true });
+    await expect(adapter().upsertLead(ctx, buildLead({ externalId: SF_LEAD_ID }))).resolves.toEqual({ externalId: NEW_ID });
+    expect(scope.isDone()).toBe(true);
+  });
+
+  it('does not fall back on other refusals of the linked Lead (a converted Lead stays an error)', async () => {
+    const { ctx } = buildCtx();
+    const scope = nock(INSTANCE)
+      .patch(`${API}/sobjects/Lead/${SF_LEAD_ID}`)
+      .reply(400, [{ errorCode: 'CANNOT_UPDATE_CONVERTED_LEAD', message: 'cannot reference converted lead', fields: [] }]);
+    await expect(adapter().upsertLead(ctx, buildLead({ externalId: SF_LEAD_ID }))).rejects.toThrow(/CANNOT_UPDATE_CONVERTED_LEAD/);
+    expect(scope.isDone()).toBe(true);
   });
 
   it("writes opt-out to the org's configured SMS field, never HasOptedOutOfEmail", async () => {
@@ -141,7 +187,8 @@ describe('SalesforceCrmAdapter.upsertLead', () => {
       .get(`${API}/sobjects/Lead/Tandem_Lead_Id__c/lead_01`)
       .query({ fields: 'Id' })
       .reply(200, { attributes: { type: 'Lead' }, Id: SF_LEAD_ID });
-    await expect(adapter().upsertLead(ctx, buildLead({ externalId: SF_LEAD_ID }))).resolves.toEqual({ externalId: SF_LEAD_ID });
+    // A first sync that finds its Lead already there (an earlier run was applied but timed out).
+    await expect(adapter().upsertLead(ctx, buildLead())).resolves.toEqual({ externalId: SF_LEAD_ID });
     expect(scope.isDone()).toBe(true);
   });
 

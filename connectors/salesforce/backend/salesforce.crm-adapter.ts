@@ -85,9 +85,10 @@ interface RequestInitLite {
 const RATING: Record<CrmLeadSnapshot['tag'], string> = { HOT: 'Hot', WARM: 'Warm', COLD: 'Cold' };
 
 /**
- * Keeps Salesforce Leads current over the REST API: upserts the Lead by `Tandem_Lead_Id__c` and logs each
- * text as a completed Task. Authenticates with the OAuth 2.0 client credentials flow of the org's External
- * Client App; a 401 gets one fresh token and one retry. Limits and 5xx become `CrmRetryableError`.
+ * Keeps Salesforce Leads current over the REST API: upserts the Lead by `Tandem_Lead_Id__c` (or updates the
+ * linked Lead by its id) and logs each text as a completed Task. Authenticates with the OAuth 2.0 client
+ * credentials flow of the org's External Client App; a 401 gets one fresh token and one retry. Limits and
+ * 5xx become `CrmRetryableError`.
  */
 export class SalesforceCrmAdapter implements CrmAdapter {
   readonly provider = 'salesforce' as const;
@@ -105,9 +106,17 @@ export class SalesforceCrmAdapter implements CrmAdapter {
     this.serverBackoffMs = options.serverBackoffMs ?? 30_000;
   }
 
-  /** Creates or updates the Lead; returns its Salesforce id. */
+  /**
+   * Creates or updates the Lead; returns its Salesforce id. A linked Lead (an earlier sync, or the Lead a rep
+   * started the conversation from, which has no Tandem id yet) is updated by its own id and stamped with
+   * the Tandem id; upserting by the Tandem id would create a second Lead for it.
+   */
   async upsertLead(ctx: CrmContext, lead: CrmLeadSnapshot): Promise<{ externalId: string }> {
     const session = new SalesforceSession(this, ctx);
+    if (lead.externalId) {
+      const updated = await this.updateLinkedLead(session, ctx, lead as CrmLeadSnapshot & { externalId: string });
+      if (updated) return updated;
+    }
     const path = `/sobjects/Lead/${TANDEM_LEAD_ID_FIELD}/${encodeURIComponent(lead.id)}`;
     const res = await session.call(path, { method: 'PATCH', body: this.leadFields(ctx, lead) });
     const id = (res.body as { id?: unknown } | null)?.id;
@@ -117,6 +126,27 @@ export class SalesforceCrmAdapter implements CrmAdapter {
     const readId = (read.body as { Id?: unknown } | null)?.Id;
     if (typeof readId !== 'string') throw new SalesforceApiError('Salesforce did not return the Lead id', read.status, null);
     return { externalId: readId };
+  }
+
+  /**
+   * PATCH by Salesforce id (answers 204). A Lead deleted or merged away since (NOT_FOUND, ENTITY_IS_DELETED)
+   * returns null: the caller upserts by the Tandem id, as a sync without a link does.
+   */
+  private async updateLinkedLead(session: SalesforceSession, ctx: CrmContext, lead: CrmLeadSnapshot & { externalId: string }): Promise<{ externalId: string } | null> {
+    const body: Record<string, unknown> = { ...this.leadFields(ctx, lead), [TANDEM_LEAD_ID_FIELD]: lead.id };
+    // LeadSource says where an existing Lead came from: set when Tandem creates one, never overwritten
+    // (a Lead a rep started from would otherwise become "salesforce").
+    delete body.LeadSource;
+    try {
+      await session.call(`/sobjects/Lead/${encodeURIComponent(lead.externalId)}`, { method: 'PATCH', body });
+      return { externalId: lead.externalId };
+    } catch (err) {
+      if (err instanceof SalesforceApiError && (err.status === 404 || err.errorCode === 'ENTITY_IS_DELETED')) {
+        this.settings.logger?.warn({ tenantId: ctx.tenantId, leadId: lead.id, errorCode: err.errorCode }, 'linked salesforce lead is gone; upserting by the tandem id');
+        return null;
+      }
+      throw err;
+    }
   }
 
   /**

@@ -1,6 +1,17 @@
 import express, { type NextFunction, type Request, type Response, type Router } from 'express';
 import { z } from 'zod';
-import { ACTION_TYPES, AUTONOMY_LEVELS, type Actor, type AgentRecord, type EngineCommon } from '../../../core/index';
+import {
+  ACTION_TYPES,
+  AUTONOMY_LEVELS,
+  type Actor,
+  type AgentRecord,
+  type ConsentState,
+  type ConversationView,
+  type EngineCommon,
+  type LeadSummary,
+  type StartConversationInput,
+  type Tag,
+} from '../../../core/index';
 import { isSalesforceId, orgKeyMatches, toSalesforceId18 } from './salesforce-org-auth';
 
 /** The few logger methods the connector uses (pino-compatible). */
@@ -60,6 +71,57 @@ const actionBodySchema = z
     }
   });
 
+const optionalField = (max: number) => z.string().trim().max(max).nullable().optional();
+
+/**
+ * What the Apex controller sends to start a conversation. `contact` is the Lead's own fields (read with the
+ * rep's access); Tandem uses them only when it does not know the Lead yet.
+ */
+const startBodySchema = z
+  .object({
+    contact: z
+      .object({
+        /** MobilePhone, else Phone. Checked for "required" below, so a Lead without one gets a clear code. */
+        phone: optionalField(40),
+        firstName: optionalField(100),
+        lastName: optionalField(100),
+        // The engine checks the format; Salesforce already validated it as an email.
+        email: optionalField(254),
+        company: optionalField(200),
+      })
+      .strict()
+      .optional(),
+    /** What the rep confirmed, word for word: required when there is no consent on record. */
+    consentStatement: z.string().trim().min(10).max(500).optional(),
+    text: z.string().trim().min(1).max(1600).optional(),
+  })
+  .strict();
+
+/** The lead as the tab shows it before a conversation exists. */
+export interface SalesforceStartLead {
+  id: string;
+  name: string;
+  tag: Tag;
+  score: number;
+  optedOut: boolean;
+  consent: { state: ConsentState; at: string | null };
+}
+
+/** Whether the tab may offer "Start conversation" (null while a conversation exists). */
+export interface SalesforceStartInfo {
+  canStart: boolean;
+  blockedReason: 'opted_out' | null;
+  /** No SMS consent on record: starting needs the rep to confirm the person agreed to texts. */
+  consentRequired: boolean;
+  lead: SalesforceStartLead | null;
+}
+
+/** Body of `GET /salesforce/v1/leads/:sfLeadId/conversation`. */
+export interface SalesforceLeadConversationResponse {
+  conversation: ConversationView | null;
+  start: SalesforceStartInfo | null;
+}
+
 interface SalesforceCaller {
   tenantId: string;
   orgId: string;
@@ -68,7 +130,10 @@ interface SalesforceCaller {
 
 /**
  * Routes the Salesforce tab's Apex controller calls (through the `Tandem` Named Credential):
- * - `GET  /salesforce/v1/leads/:sfLeadId/conversation` → `{ conversation: ConversationView | null }`
+ * - `GET  /salesforce/v1/leads/:sfLeadId/conversation` → {@link SalesforceLeadConversationResponse}:
+ *   the conversation, or (when there is none) whether the rep may start one
+ * - `POST /salesforce/v1/leads/:sfLeadId/conversation` with `{ contact?, consentStatement?, text? }` →
+ *   201 `{ conversation, created: true }`, or 200 `{ conversation, created: false }` for an open one
  * - `POST /salesforce/v1/conversations/:id/actions` with `{ type, version, text?, draftId?, autonomy? }` →
  *   `{ conversation: ConversationView }`; a stale version answers 409 with the fresh view in
  *   `error.details.conversation`.
@@ -82,14 +147,69 @@ export function createSalesforceRouter(deps: SalesforceRouterDeps): Router {
 
   router.get('/salesforce/v1/leads/:sfLeadId/conversation', async (req: Request, res: Response) => {
     const caller = await authenticate(engine, req);
-    const sfLeadId = toSalesforceId18(String(req.params.sfLeadId));
-    if (!sfLeadId || !sfLeadId.startsWith('00Q')) {
-      throw new SalesforceRouteError(400, 'salesforce.invalid_lead_id', 'The lead id must be a 15- or 18-character Salesforce Lead id (00Q...).');
+    const crm = leadCrmRef(req);
+    const conversation = await engine.conversations.viewForLead(caller.tenantId, { crm });
+    let start: SalesforceStartInfo | null = null;
+    if (!conversation) {
+      const found = await engine.leads.find(caller.tenantId, { crm });
+      const lead = found ? startLead(found) : null;
+      // The engine refuses both: only the person can opt back in, by texting START.
+      const blockedReason = found && (found.optedOut || found.consent.state === 'revoked') ? 'opted_out' : null;
+      start = { canStart: blockedReason === null, blockedReason, consentRequired: found?.consent.state !== 'granted', lead };
     }
-    const conversation = await engine.conversations.viewForLead(caller.tenantId, {
-      crm: { provider: 'salesforce', externalId: sfLeadId },
+    const body: SalesforceLeadConversationResponse = { conversation, start };
+    res.set('Cache-Control', 'no-store').json(body);
+  });
+
+  router.post('/salesforce/v1/leads/:sfLeadId/conversation', async (req: Request, res: Response) => {
+    const caller = await authenticate(engine, req);
+    const crm = leadCrmRef(req);
+    const parsed = startBodySchema.safeParse(req.body ?? {});
+    if (!parsed.success) {
+      throw new SalesforceRouteError(400, 'request.invalid', 'The start request is not valid.', {
+        issues: parsed.error.issues.map((issue) => ({ path: issue.path.join('.'), message: issue.message })),
+      });
+    }
+    const body = parsed.data;
+    // A Lead Tandem already knows (by this link) starts by its id; the Lead's own fields only matter for a new one.
+    const known = await engine.leads.find(caller.tenantId, { crm });
+    let lead: StartConversationInput['lead'];
+    if (known) {
+      lead = { leadId: known.id };
+    } else {
+      const contact = body.contact ?? {};
+      if (!contact.phone) {
+        throw new SalesforceRouteError(
+          400,
+          'salesforce.lead_has_no_phone',
+          'This Lead has no phone number. Add a Mobile or Phone number to the Lead in Salesforce, then start the conversation.',
+        );
+      }
+      lead = {
+        phone: contact.phone,
+        firstName: contact.firstName || null,
+        lastName: contact.lastName || null,
+        email: contact.email || null,
+        company: contact.company || null,
+      };
+    }
+    const actor: Actor = { agentId: caller.agent.id, name: caller.agent.name, surface: 'salesforce' };
+    const result = await engine.conversations.start(caller.tenantId, {
+      lead,
+      crm,
+      ...(body.consentStatement ? { consent: { statement: body.consentStatement } } : {}),
+      ...(body.text ? { text: body.text } : {}),
+      actor,
     });
-    res.set('Cache-Control', 'no-store').json({ conversation });
+    // Never the phone or the text: ids and outcomes only.
+    logger.info(
+      { tenantId: caller.tenantId, conversationId: result.conversation.id, created: result.created, consentRecorded: result.consentRecorded, agentId: caller.agent.id },
+      'salesforce start conversation',
+    );
+    res
+      .status(result.created ? 201 : 200)
+      .set('Cache-Control', 'no-store')
+      .json({ conversation: result.conversation, created: result.created });
   });
 
   router.post('/salesforce/v1/conversations/:id/actions', async (req: Request, res: Response) => {
@@ -134,6 +254,19 @@ export function createSalesforceRouter(deps: SalesforceRouterDeps): Router {
   });
 
   return router;
+}
+
+/** The Lead in the path as Tandem links it: always the 18-character id, whatever Salesforce handed out. */
+function leadCrmRef(req: Request): { provider: 'salesforce'; externalId: string } {
+  const sfLeadId = toSalesforceId18(String(req.params.sfLeadId));
+  if (!sfLeadId || !sfLeadId.startsWith('00Q')) {
+    throw new SalesforceRouteError(400, 'salesforce.invalid_lead_id', 'The lead id must be a 15- or 18-character Salesforce Lead id (00Q...).');
+  }
+  return { provider: 'salesforce', externalId: sfLeadId };
+}
+
+function startLead(lead: LeadSummary): SalesforceStartLead {
+  return { id: lead.id, name: lead.name, tag: lead.tag, score: lead.score, optedOut: lead.optedOut, consent: { state: lead.consent.state, at: lead.consent.at } };
 }
 
 async function authenticate(engine: EngineCommon, req: Request): Promise<SalesforceCaller> {

@@ -1,6 +1,8 @@
-import { LightningElement, api } from 'lwc';
+import { LightningElement, api, wire } from 'lwc';
+import { getRecord } from 'lightning/uiRecordApi';
 import getConversation from '@salesforce/apex/TandemConversationController.getConversation';
 import act from '@salesforce/apex/TandemConversationController.act';
+import startConversation from '@salesforce/apex/TandemConversationController.startConversation';
 
 const TAG_VARIANT = { HOT: 'slds-theme_error', WARM: 'slds-theme_warning', COLD: 'slds-theme_shade' };
 const AUTHOR_LABEL = { lead: 'Lead', ai: 'AI', agent: 'Agent', system: 'Tandem' };
@@ -46,6 +48,15 @@ const ACTION_PAST = {
     set_autonomy: 'changed the AI autonomy'
 };
 const SMS_MAX = 1600;
+/** What the rep confirms when there is no SMS consent on record; Tandem keeps it word for word (same as the HubSpot card). */
+const CONSENT_CONFIRMATION = 'This contact agreed to receive text messages from us at this number.';
+/** Tandem takes at most 500 characters of confirmation: the sentence, " How: ", and the rep's words. */
+const CONSENT_HOW_MAX = 500 - CONSENT_CONFIRMATION.length - ' How: '.length;
+const OPTED_OUT_MESSAGE = 'This lead opted out of texts. Tandem will not text them; only they can opt back in, by texting START.';
+const NO_PHONE_MESSAGE = 'This lead has no phone number. Add a Mobile or Phone number to the Lead to text them.';
+const ALREADY_OPEN_NOTICE = 'A conversation was already open: here it is. Your text was not sent; send it from here if it is still needed.';
+/** Optional: a rep without access to one of them still gets the others (and the tab still works without any). */
+const LEAD_FIELDS = ['Lead.Name', 'Lead.MobilePhone', 'Lead.Phone'];
 /** The autonomy menu: the team's setting (no override of its own), or this conversation's own level. */
 const TEAM_AUTONOMY = 'team';
 const AUTONOMY_OPTIONS = [
@@ -57,7 +68,8 @@ const AUTONOMY_OPTIONS = [
 
 /**
  * The Tandem conversation on a Lead record page (or in the Tandem tab, where the agent picks a Lead).
- * It renders the engine's ConversationView and offers exactly `view.allowedActions`.
+ * It renders the engine's ConversationView and offers exactly `view.allowedActions`. Without a
+ * conversation it offers "Start conversation" when the server's `start.canStart` allows it.
  */
 export default class TandemConversation extends LightningElement {
     @api recordId;
@@ -73,6 +85,19 @@ export default class TandemConversation extends LightningElement {
     messageText = '';
     noteText = '';
     pickedLeadId = null;
+    /** From the GET route when there is no conversation: `{ canStart, blockedReason, consentRequired, lead }`. */
+    start = null;
+    startOpen = false;
+    consentConfirmed = false;
+    consentHow = '';
+    startText = '';
+    /** The Lead record (name and phones), for "who is texted"; null until loaded or when unreadable. */
+    leadRecord = null;
+
+    @wire(getRecord, { recordId: '$leadId', optionalFields: LEAD_FIELDS })
+    wiredLead({ data }) {
+        this.leadRecord = data || null;
+    }
 
     connectedCallback() {
         if (this.leadId) {
@@ -102,6 +127,65 @@ export default class TandemConversation extends LightningElement {
 
     get refreshDisabled() {
         return !this.leadId || this.loading || this.busy;
+    }
+
+    // ---- starting a conversation (no conversation yet) ------------------------------------------------
+
+    /** Why "Start conversation" is not offered, or null. */
+    get startBlockedMessage() {
+        if (!this.start) return null;
+        if (this.start.blockedReason === 'opted_out') return OPTED_OUT_MESSAGE;
+        // A Lead Tandem does not know is texted at its own number: none on the record, nothing to text.
+        if (!this.start.lead && this.recordPhone === null) return NO_PHONE_MESSAGE;
+        return null;
+    }
+
+    get canOfferStart() {
+        return !!this.start && this.start.canStart && !this.startBlockedMessage;
+    }
+
+    get showStartForm() {
+        return this.canOfferStart && this.startOpen;
+    }
+
+    get consentRequired() {
+        return !!this.start && this.start.consentRequired;
+    }
+
+    get consentSentence() {
+        return CONSENT_CONFIRMATION;
+    }
+
+    get consentHowMax() {
+        return CONSENT_HOW_MAX;
+    }
+
+    /** The Lead's MobilePhone, else Phone; null when the record has neither; undefined when not known. */
+    get recordPhone() {
+        const fields = this.leadRecord ? this.leadRecord.fields : null;
+        if (!fields || !fields.MobilePhone || !fields.Phone) return undefined;
+        return fields.MobilePhone.value || fields.Phone.value || null;
+    }
+
+    get startWho() {
+        if (this.start && this.start.lead) return this.start.lead.name;
+        const fields = this.leadRecord ? this.leadRecord.fields : null;
+        const name = fields && fields.Name && fields.Name.value ? fields.Name.value : 'this lead';
+        return this.recordPhone ? `${name} at ${this.recordPhone}` : name;
+    }
+
+    get startLabel() {
+        return this.startText.trim() ? 'Start and send' : 'Start';
+    }
+
+    get startDisabled() {
+        return this.busy || (this.consentRequired && !this.consentConfirmed) || this.startText.length > SMS_MAX;
+    }
+
+    /** The words the rep confirmed, as the consent ledger keeps them. */
+    get consentStatement() {
+        const how = this.consentHow.trim();
+        return how ? `${CONSENT_CONFIRMATION} How: ${how}` : CONSENT_CONFIRMATION;
     }
 
     // ---- lead summary -------------------------------------------------------------------------------
@@ -320,9 +404,75 @@ export default class TandemConversation extends LightningElement {
     handleLeadPicked(event) {
         this.pickedLeadId = event.detail ? event.detail.recordId : null;
         this.view = null;
+        this.start = null;
+        this.notice = null;
+        this.resetStartForm();
         this.loaded = false;
         this.errorMessage = null;
         if (this.pickedLeadId) this.load();
+    }
+
+    handleOpenStart() {
+        this.notice = null;
+        this.startOpen = true;
+    }
+
+    handleCancelStart() {
+        this.notice = null;
+        this.resetStartForm();
+    }
+
+    handleConsentChange(event) {
+        this.consentConfirmed = !!event.detail.checked;
+    }
+
+    handleConsentHowChange(event) {
+        this.consentHow = event.detail.value || '';
+    }
+
+    handleStartTextChange(event) {
+        this.startText = event.detail.value || '';
+    }
+
+    async handleStart() {
+        if (this.startDisabled || !this.leadId) return;
+        this.busy = true;
+        this.notice = null;
+        const text = this.startText.trim();
+        try {
+            const body = JSON.parse(
+                await startConversation({
+                    leadId: this.leadId,
+                    consentStatement: this.consentRequired ? this.consentStatement : null,
+                    text: text || null
+                })
+            );
+            this.view = body.conversation;
+            this.resetStartForm();
+        } catch (error) {
+            const problem = readError(error);
+            if (problem.conversation) {
+                // Someone started one first (409): show it; the first text was not sent.
+                this.view = problem.conversation;
+                this.resetStartForm();
+                this.notice = ALREADY_OPEN_NOTICE;
+            } else {
+                if (problem.code === 'consent.required' && this.start) {
+                    // The consent on record changed since the tab loaded: ask the rep to confirm it.
+                    this.start = { ...this.start, consentRequired: true };
+                }
+                this.notice = problem.message;
+            }
+        } finally {
+            this.busy = false;
+        }
+    }
+
+    resetStartForm() {
+        this.startOpen = false;
+        this.consentConfirmed = false;
+        this.consentHow = '';
+        this.startText = '';
     }
 
     handleSimpleAction(event) {
@@ -385,8 +535,10 @@ export default class TandemConversation extends LightningElement {
         try {
             const body = JSON.parse(await getConversation({ leadId: this.leadId }));
             this.view = body.conversation || null;
+            this.start = body.start || null;
         } catch (error) {
             this.view = null;
+            this.start = null;
             this.errorMessage = readError(error).message;
         } finally {
             this.loading = false;

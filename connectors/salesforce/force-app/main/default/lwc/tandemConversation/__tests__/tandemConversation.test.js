@@ -2,6 +2,8 @@ import { createElement } from 'lwc';
 import TandemConversation from 'c/tandemConversation';
 import getConversation from '@salesforce/apex/TandemConversationController.getConversation';
 import act from '@salesforce/apex/TandemConversationController.act';
+import startConversation from '@salesforce/apex/TandemConversationController.startConversation';
+import { getRecord } from 'lightning/uiRecordApi';
 
 // Imperative Apex, mocked as virtual modules (they only exist in an org).
 jest.mock(
@@ -10,6 +12,11 @@ jest.mock(
     { virtual: true }
 );
 jest.mock('@salesforce/apex/TandemConversationController.act', () => ({ default: jest.fn() }), { virtual: true });
+jest.mock(
+    '@salesforce/apex/TandemConversationController.startConversation',
+    () => ({ default: jest.fn() }),
+    { virtual: true }
+);
 
 const COPILOT = require('./data/conversationCopilot.json');
 const HUMAN = require('./data/conversationHuman.json');
@@ -20,6 +27,10 @@ const LEAD_ID = '00Q5g00000AbCdEEAV';
 
 /** What the Apex controller answers: the Tandem route's JSON body, as a string. */
 const body = (conversation) => JSON.stringify({ conversation });
+/** The GET body for a Lead without a conversation: whether the rep may start one. */
+const noConversation = (start) => JSON.stringify({ conversation: null, start });
+const CAN_START = { canStart: true, blockedReason: null, consentRequired: true, lead: null };
+const CONSENT = 'This contact agreed to receive text messages from us at this number.';
 /** An AuraHandledException as LWC receives it; the controller puts JSON in the message. */
 const apexError = (payload) => ({ body: { message: JSON.stringify(payload) }, ok: false, status: 500 });
 
@@ -378,6 +389,238 @@ describe('c-tandem-conversation', () => {
         });
     });
 
+    describe('starting a conversation from the Lead', () => {
+        const startForm = (element) => $(element, '[data-id="start-form"]');
+        const consentBox = (element) => $(element, 'lightning-input[data-id="consent-confirm"]');
+        const confirmButton = (element) => $(element, 'lightning-button[data-id="start-confirm"]');
+        const tick = (element, checked = true) => consentBox(element).dispatchEvent(new CustomEvent('change', { detail: { checked } }));
+        const typeInput = (element, dataId, value) =>
+            $(element, `lightning-input[data-id="${dataId}"]`).dispatchEvent(new CustomEvent('change', { detail: { value } }));
+        async function openForm(element) {
+            $(element, 'lightning-button[data-id="start"]').click();
+            await flushPromises();
+        }
+
+        it('offers "Start conversation" when there is no conversation and the lead may be started', async () => {
+            getConversation.mockResolvedValue(noConversation(CAN_START));
+            const element = await mount();
+            expect($(element, '[data-id="empty"]').textContent).toContain('No conversation yet');
+            const button = $(element, 'lightning-button[data-id="start"]');
+            expect(button.label).toBe('Start conversation');
+            expect(startForm(element)).toBeNull();
+            expect(startConversation).not.toHaveBeenCalled();
+        });
+
+        it('opens a form: who is texted, the consent sentence as a required checkbox, how they agreed, a first text and what Tandem adds', async () => {
+            getConversation.mockResolvedValue(noConversation(CAN_START));
+            const element = await mount();
+            await openForm(element);
+
+            expect(startForm(element)).not.toBeNull();
+            expect($(element, '[data-id="empty"]')).toBeNull();
+            expect($(element, '[data-id="start-to"]').textContent).toContain('Texting this lead.');
+            const box = consentBox(element);
+            expect(box.type).toBe('checkbox');
+            expect(box.label).toBe(CONSENT);
+            expect(box.required).toBe(true);
+            expect(box.checked).toBe(false);
+            expect($(element, 'lightning-input[data-id="consent-how"]').label).toBe('How did they agree? (kept as proof)');
+            expect($(element, 'lightning-textarea[data-id="start-text"]').label).toBe('First text (optional)');
+            const help = $(element, '[data-id="start-help"]').textContent;
+            expect(help).toContain('business name');
+            expect(help).toContain('"Reply STOP to opt out"');
+            expect(help).toContain('quiet hours');
+            expect($(element, 'lightning-button[data-id="start-cancel"]').label).toBe('Cancel');
+        });
+
+        it('keeps Start disabled until the rep ticks the consent box, and calls nothing before', async () => {
+            getConversation.mockResolvedValue(noConversation(CAN_START));
+            const element = await mount();
+            await openForm(element);
+
+            expect(confirmButton(element).disabled).toBe(true);
+            confirmButton(element).click();
+            await flushPromises();
+            expect(startConversation).not.toHaveBeenCalled();
+
+            tick(element);
+            await flushPromises();
+            expect(confirmButton(element).disabled).toBe(false);
+            tick(element, false);
+            await flushPromises();
+            expect(confirmButton(element).disabled).toBe(true);
+        });
+
+        it('sends the lead id, the sentence with how they agreed, and the trimmed first text; then shows the conversation', async () => {
+            getConversation.mockResolvedValue(noConversation(CAN_START));
+            startConversation.mockResolvedValue(JSON.stringify({ conversation: HUMAN, created: true }));
+            const element = await mount();
+            await openForm(element);
+
+            tick(element);
+            typeInput(element, 'consent-how', '  asked for texts when they called on 1 June  ');
+            type(element, 'start-text', '  Hi Dana, Sam from Acme here.  ');
+            await flushPromises();
+            expect(confirmButton(element).label).toBe('Start and send');
+            confirmButton(element).click();
+            await flushPromises();
+
+            expect(startConversation).toHaveBeenCalledWith({
+                leadId: LEAD_ID,
+                consentStatement: `${CONSENT} How: asked for texts when they called on 1 June`,
+                text: 'Hi Dana, Sam from Acme here.'
+            });
+            expect(startForm(element)).toBeNull();
+            expect($(element, '[data-id="mode"]').label).toBe('Human mode');
+            expect($(element, '[data-id="assignee"]').textContent).toBe('Assigned to Sam Carter');
+            expect($(element, '[data-id="notice"]')).toBeNull();
+        });
+
+        it('sends the bare sentence when the rep says nothing about how, and no text when none is typed', async () => {
+            getConversation.mockResolvedValue(noConversation(CAN_START));
+            startConversation.mockResolvedValue(JSON.stringify({ conversation: HUMAN, created: true }));
+            const element = await mount();
+            await openForm(element);
+            expect(confirmButton(element).label).toBe('Start');
+            tick(element);
+            await flushPromises();
+            confirmButton(element).click();
+            await flushPromises();
+            expect(startConversation).toHaveBeenCalledWith({ leadId: LEAD_ID, consentStatement: CONSENT, text: null });
+        });
+
+        it('asks nothing about consent when Tandem has it on record, and names the lead it knows', async () => {
+            const lead = { id: 'lead_09', name: 'Bo Tran', tag: 'COLD', score: 5, optedOut: false, consent: { state: 'granted', at: '2025-05-01T16:00:00.000Z' } };
+            getConversation.mockResolvedValue(noConversation({ canStart: true, blockedReason: null, consentRequired: false, lead }));
+            startConversation.mockResolvedValue(JSON.stringify({ conversation: HUMAN, created: true }));
+            const element = await mount();
+            await openForm(element);
+
+            expect(consentBox(element)).toBeNull();
+            expect($(element, 'lightning-input[data-id="consent-how"]')).toBeNull();
+            expect($(element, '[data-id="start-to"]').textContent).toContain('Texting Bo Tran.');
+            expect(confirmButton(element).disabled).toBe(false);
+            confirmButton(element).click();
+            await flushPromises();
+            expect(startConversation).toHaveBeenCalledWith({ leadId: LEAD_ID, consentStatement: null, text: null });
+        });
+
+        it("names the Lead and the number it will text from the record (Mobile first)", async () => {
+            getConversation.mockResolvedValue(noConversation(CAN_START));
+            const element = await mount();
+            expect(getRecord.getLastConfig()).toEqual({ recordId: LEAD_ID, optionalFields: ['Lead.Name', 'Lead.MobilePhone', 'Lead.Phone'] });
+            getRecord.emit({ apiName: 'Lead', id: LEAD_ID, fields: { Name: { value: 'Dee Park' }, MobilePhone: { value: '(212) 555-0177' }, Phone: { value: '(212) 555-0100' } } });
+            await flushPromises();
+            await openForm(element);
+            expect($(element, '[data-id="start-to"]').textContent).toContain('Texting Dee Park at (212) 555-0177.');
+        });
+
+        it('does not offer to start a Lead Tandem does not know when the record has no phone', async () => {
+            getConversation.mockResolvedValue(noConversation(CAN_START));
+            const element = await mount();
+            getRecord.emit({ apiName: 'Lead', id: LEAD_ID, fields: { Name: { value: 'Dee Park' }, MobilePhone: { value: null }, Phone: { value: null } } });
+            await flushPromises();
+            expect($(element, 'lightning-button[data-id="start"]')).toBeNull();
+            expect($(element, '[data-id="start-blocked"]').textContent).toBe('This lead has no phone number. Add a Mobile or Phone number to the Lead to text them.');
+        });
+
+        it('a conversation opened meanwhile (409) is shown, with a notice that the text was not sent', async () => {
+            getConversation.mockResolvedValue(noConversation(CAN_START));
+            startConversation.mockRejectedValue(
+                apexError({ code: 'conversation.already_open', message: 'This person already has an open conversation.', status: 409, conversation: AFTER_CONFLICT })
+            );
+            const element = await mount();
+            await openForm(element);
+            tick(element);
+            type(element, 'start-text', 'Hi Dana');
+            await flushPromises();
+            confirmButton(element).click();
+            await flushPromises();
+
+            expect(startForm(element)).toBeNull();
+            expect($(element, '[data-id="assignee"]').textContent).toBe('Assigned to Alex Kim');
+            const notice = $(element, '[data-id="notice"]');
+            expect(notice.getAttribute('role')).toBe('status');
+            expect(notice.textContent).toContain('A conversation was already open');
+            expect(notice.textContent).toContain('Your text was not sent');
+        });
+
+        it('any other refusal is shown as a notice and the form is kept as the rep filled it', async () => {
+            getConversation.mockResolvedValue(noConversation(CAN_START));
+            startConversation.mockRejectedValue(apexError({ code: 'salesforce.lead_has_no_phone', message: 'This Lead has no phone number.', status: 400 }));
+            const element = await mount();
+            await openForm(element);
+            tick(element);
+            type(element, 'start-text', 'Hi Dana');
+            await flushPromises();
+            confirmButton(element).click();
+            await flushPromises();
+
+            expect($(element, '[data-id="notice"]').textContent).toBe('This Lead has no phone number.');
+            expect(startForm(element)).not.toBeNull();
+            expect(consentBox(element).checked).toBe(true);
+            expect($(element, 'lightning-textarea[data-id="start-text"]').value).toBe('Hi Dana');
+            expect($(element, '[data-id="summary"]')).toBeNull();
+        });
+
+        it('asks for the confirmation when Tandem answers consent.required (consent changed since the tab loaded)', async () => {
+            const lead = { id: 'lead_09', name: 'Bo Tran', tag: 'COLD', score: 5, optedOut: false, consent: { state: 'granted', at: null } };
+            getConversation.mockResolvedValue(noConversation({ canStart: true, blockedReason: null, consentRequired: false, lead }));
+            startConversation.mockRejectedValueOnce(apexError({ code: 'consent.required', message: 'There is no SMS consent on record for this person.', status: 422 }));
+            const element = await mount();
+            await openForm(element);
+            confirmButton(element).click();
+            await flushPromises();
+            expect($(element, '[data-id="notice"]').textContent).toBe('There is no SMS consent on record for this person.');
+            expect(consentBox(element)).not.toBeNull();
+            expect(confirmButton(element).disabled).toBe(true);
+        });
+
+        it('cancel closes the form, clears it and calls nothing', async () => {
+            getConversation.mockResolvedValue(noConversation(CAN_START));
+            const element = await mount();
+            await openForm(element);
+            tick(element);
+            type(element, 'start-text', 'Hi Dana');
+            await flushPromises();
+            $(element, 'lightning-button[data-id="start-cancel"]').click();
+            await flushPromises();
+            expect(startForm(element)).toBeNull();
+            expect(startConversation).not.toHaveBeenCalled();
+            await openForm(element);
+            expect(consentBox(element).checked).toBe(false);
+            expect($(element, 'lightning-textarea[data-id="start-text"]').value).toBe('');
+        });
+
+        it('an opted-out lead: says why and offers no button', async () => {
+            const lead = { id: 'lead_09', name: 'Bo Tran', tag: 'COLD', score: 5, optedOut: true, consent: { state: 'revoked', at: null } };
+            getConversation.mockResolvedValue(noConversation({ canStart: false, blockedReason: 'opted_out', consentRequired: true, lead }));
+            const element = await mount();
+            expect($(element, '[data-id="start-blocked"]').textContent).toBe(
+                'This lead opted out of texts. Tandem will not text them; only they can opt back in, by texting START.'
+            );
+            expect($(element, 'lightning-button[data-id="start"]')).toBeNull();
+            expect(startForm(element)).toBeNull();
+        });
+
+        it('in the tab, starts the Lead the rep picked', async () => {
+            getConversation.mockResolvedValue(noConversation(CAN_START));
+            startConversation.mockResolvedValue(JSON.stringify({ conversation: HUMAN, created: true }));
+            const element = await mount(null);
+            $(element, 'lightning-record-picker').dispatchEvent(new CustomEvent('change', { detail: { recordId: '00Q5g00000ZzZzZEAV' } }));
+            await flushPromises();
+            // The record (for who is texted) follows the picked Lead too.
+            expect(getRecord.getLastConfig().recordId).toBe('00Q5g00000ZzZzZEAV');
+            await openForm(element);
+            tick(element);
+            await flushPromises();
+            confirmButton(element).click();
+            await flushPromises();
+            expect(startConversation).toHaveBeenCalledWith({ leadId: '00Q5g00000ZzZzZEAV', consentStatement: CONSENT, text: null });
+            expect($(element, '[data-id="summary"]')).not.toBeNull();
+        });
+    });
+
     describe('tab mode', () => {
         it('asks for a lead, then loads the picked one', async () => {
             getConversation.mockResolvedValue(body(COPILOT));
@@ -417,6 +660,22 @@ describe('c-tandem-conversation', () => {
             const element = await mount();
             $(element, 'lightning-button[data-action="edit"]').click();
             await flushPromises();
+            await expect(element).toBeAccessible();
+        });
+
+        it('is accessible with the start form open', async () => {
+            getConversation.mockResolvedValue(noConversation(CAN_START));
+            const element = await mount();
+            $(element, 'lightning-button[data-id="start"]').click();
+            await flushPromises();
+            expect($(element, '[data-id="start-form"]')).not.toBeNull();
+            await expect(element).toBeAccessible();
+        });
+
+        it('is accessible when starting is blocked', async () => {
+            const lead = { id: 'lead_09', name: 'Bo Tran', tag: 'COLD', score: 5, optedOut: true, consent: { state: 'revoked', at: null } };
+            getConversation.mockResolvedValue(noConversation({ canStart: false, blockedReason: 'opted_out', consentRequired: true, lead }));
+            const element = await mount();
             await expect(element).toBeAccessible();
         });
 
