@@ -215,6 +215,22 @@ describe(`HubSpot end to end on the real engine (${process.env.DATABASE_URL ? 'P
     request(t.app).post(path).type('form').set('X-Twilio-Signature', twilio.getExpectedTwilioSignature(AUTH_TOKEN, `${PUBLIC_URL}${path}`, params)).send(params);
   let sidSeq = 0;
   const nextSid = () => `SM${(++sidSeq).toString(16).padStart(32, 'a')}`;
+  /** Twilio's Messages API takes one text to `phone` (basic auth with the tenant's account), recording what was posted. */
+  const twilioAccepts = (phone: string) => {
+    const sid = nextSid();
+    const sent: Array<Record<string, string>> = [];
+    const scope = nock('https://api.twilio.com')
+      .post(MESSAGES_PATH, (body: Record<string, string>) => {
+        sent.push(body);
+        return body.To === phone;
+      })
+      .basicAuth({ user: ACCOUNT_SID, pass: AUTH_TOKEN })
+      .reply((_uri, body) => {
+        const form = new URLSearchParams(body as string);
+        return twilioReply(201, messageResource(sid, form.get('To')!, form.get('Body')!));
+      });
+    return { sid, sent, scope };
+  };
 
   // ---- helpers: what the engine holds ----
 
@@ -363,18 +379,7 @@ describe(`HubSpot end to end on the real engine (${process.env.DATABASE_URL ? 'P
       expect(drafted.messages).toEqual([expect.objectContaining({ direction: 'in', body: 'What are your office hours?', status: 'received' })]);
 
       // 5. Approve from the card with the version it showed → exactly one text through Twilio.
-      const sid = nextSid();
-      const sent: Array<Record<string, string>> = [];
-      const twilioScope = nock('https://api.twilio.com')
-        .post(MESSAGES_PATH, (body: Record<string, string>) => {
-          sent.push(body);
-          return body.To === phone;
-        })
-        .basicAuth({ user: ACCOUNT_SID, pass: AUTH_TOKEN })
-        .reply((_uri, body) => {
-          const form = new URLSearchParams(body as string);
-          return twilioReply(201, messageResource(sid, form.get('To')!, form.get('Body')!));
-        });
+      const { sid, sent, scope: twilioScope } = twilioAccepts(phone);
       const approved = await card('POST', `/hubspot/card/actions?${identity}`, { conversationId, type: 'approve', version: drafted.version, draftId: drafted.draft.id });
       expect(approved.status).toBe(200);
       expect(approved.body.conversation.lastDecision).toMatchObject({ action: 'approve', actorName: 'Rita Rep', surface: 'hubspot' });
@@ -491,18 +496,7 @@ describe(`HubSpot end to end on the real engine (${process.env.DATABASE_URL ? 'P
     expect(await engine.leads.find(tenantId, { phone })).toBeNull();
 
     // 3. Confirmed, with a first text: one text through Twilio, naming the business and saying how to opt out.
-    const sid = nextSid();
-    const sent: Array<Record<string, string>> = [];
-    const twilioScope = nock('https://api.twilio.com')
-      .post(MESSAGES_PATH, (body: Record<string, string>) => {
-        sent.push(body);
-        return body.To === phone;
-      })
-      .basicAuth({ user: ACCOUNT_SID, pass: AUTH_TOKEN })
-      .reply((_uri, body) => {
-        const form = new URLSearchParams(body as string);
-        return twilioReply(201, messageResource(sid, form.get('To')!, form.get('Body')!));
-      });
+    const { sent, scope: twilioScope } = twilioAccepts(phone);
     const statement = 'This contact agreed to receive text messages from us at this number. How: asked for texts when she called on 1 June.';
     const started = await card('POST', `/hubspot/card/start?${identity}`, { contactId: '7001', contact, consentStatement: statement, text: 'Hi Dee, Rita here. When suits you for a viewing?' });
     expect(started.status).toBe(201);
