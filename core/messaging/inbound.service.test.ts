@@ -373,6 +373,37 @@ describe(`inbound SMS (${process.env.DATABASE_URL ? 'PostgreSQL' : 'PGlite'})`, 
     expect(await leadState(leadId)).toEqual({ opted_out: false, consent_state: 'granted' });
   });
 
+  it('takes a text from a known lead without consent (a form sent unticked) as their consent to an answer, as a stranger\'s', async () => {
+    const phone = nextPhone();
+    const { leadId, conversationId } = await createLead(engine, tenantId, { phone, consent: 'none' });
+    const since = await lastOutboxId();
+    const { result, statements } = await statementsOf(() => receive(phone, 'Is the house on Elm Street still available?'));
+    expect(result).toMatchObject({ duplicate: false, conversationId, keyword: null });
+    expect(await leadState(leadId)).toEqual({ opted_out: false, consent_state: 'granted' });
+    expect(await consentEvents(leadId)).toEqual([
+      { kind: 'opt_in', source: 'natural_language', proof: { reason: 'lead_initiated', messageId: result.messageId, providerMessageId: expect.stringMatching(/^SM/) } },
+    ]);
+    // The AI turn, the CRM log and the agents' notice as for any text, and the CRM learns the consent.
+    expect((await outboxSince(since)).map((o) => o.event_type)).toEqual(['message.received', 'message.created', 'conversation.notify', 'lead.updated']);
+    // The fast path steps aside (its share lock may not change consent): the full path writes the consent.
+    expect(statements.some((q) => /FOR KEY SHARE OF l/.test(q))).toBe(true);
+    expect(statements.some((q) => /FOR NO KEY UPDATE OF l/.test(q))).toBe(true);
+
+    // The next text takes the fast path again and adds nothing to the ledger.
+    const next = await statementsOf(() => receive(phone, 'Can I see it Saturday?'));
+    expect(next.statements.some((q) => /FOR NO KEY UPDATE OF l/.test(q))).toBe(false);
+    expect(await consentEvents(leadId)).toHaveLength(1);
+  });
+
+  it('does not take a text from an opted-out lead as consent', async () => {
+    const phone = nextPhone();
+    const { leadId } = await createLead(engine, tenantId, { phone });
+    await receive(phone, 'STOP');
+    await receive(phone, 'Actually one more question');
+    expect(await leadState(leadId)).toEqual({ opted_out: true, consent_state: 'revoked' });
+    expect((await consentEvents(leadId)).map((e) => e.kind)).toEqual(['opt_in', 'opt_out']);
+  });
+
   it('opts out on a natural-language request, recorded as such', async () => {
     const phone = nextPhone();
     const { leadId } = await createLead(engine, tenantId, { phone });

@@ -51,6 +51,9 @@ export async function receiveInbound(deps: ConversationDeps, input: InboundSms):
 /** What the webhook's fast path returns when the text needs the full path. */
 const AGAIN = Symbol('again');
 
+/** A lead with no consent on record, not opted out: an ordinary text from them is their consent to an answer. */
+const needsConsentFromText = (lead: Pick<LeadRow, 'consent_state' | 'opted_out'>) => lead.consent_state === 'none' && !lead.opted_out;
+
 /**
  * The webhook's hot path, an ordinary text (no keyword): lock the lead (in the round trip that opens the
  * transaction), then one statement that stores the text, or creates the stranger who sent it, with COMMIT
@@ -73,7 +76,8 @@ async function storeOrdinaryText(m: EntityManager, outbox: Outbox, input: Inboun
     return { duplicate: false, messageId, conversationId: first.lead.conversation_id, keyword: null };
   }
   const conversationId = lead.conversation_id;
-  if (!conversationId) return AGAIN;
+  // No conversation yet, or no consent on record (the text gives it, a consent change): the full path.
+  if (!conversationId || needsConsentFromText(lead)) return AGAIN;
   const events = ordinaryEvents(input.tenantId, messageId, lead.opted_out)(lead.id)(conversationId);
   const stored = await storeMessage(m, outbox, { input, leadId: lead.id, conversationId, messageId, events, last: true });
   if (!stored.inserted) {
@@ -153,6 +157,17 @@ async function storeText(m: EntityManager, deps: ConversationDeps, input: Inboun
       ...inboundEvents(input.tenantId, lead.id, messageId, conversationId),
       ...(keyword === 'help' ? [] : [{ type: 'lead.updated', tenantId: input.tenantId, payload: { leadId: lead.id } }]),
     ]);
+  } else if (needsConsentFromText(lead)) {
+    // A known lead without consent (a form sent with the box unticked) who texts us asks for an answer, as a
+    // stranger's first text does: the same ledger entry. The reply's send job reads it after this commits.
+    await recordConsent(m, {
+      tenantId: input.tenantId,
+      leadId: lead.id,
+      kind: 'opt_in',
+      source: 'natural_language',
+      proof: { reason: 'lead_initiated', messageId, providerMessageId: input.providerMessageId },
+    });
+    await publish(m, [{ type: 'lead.updated', tenantId: input.tenantId, payload: { leadId: lead.id } }]);
   }
   live.push({ type: 'message.received', conversationId, leadId: lead.id });
   return { duplicate: false, messageId, conversationId, keyword };
