@@ -367,6 +367,7 @@ describe('the local console, end to end in Chromium', () => {
     // The new conversation opens beside the list, the agent holds it, and the text carries the notice.
     await page.getByRole('log', { name: /^Messages with Rae/ }).waitFor();
     expect(await form.count()).toBe(0);
+    expect(await page.getByTestId('consent').textContent()).toMatch(/^SMS consent via agent confirmation, /);
     const texts = await (async () => {
       for (let i = 0; i < 50; i += 1) {
         const m = await onPhone();

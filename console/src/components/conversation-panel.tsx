@@ -5,13 +5,29 @@
 import { useCallback, useEffect, useId, useRef, useState } from 'react';
 import type { ConversationView, MessageView } from '../../../core/domain/conversation-view';
 import { deliveryOf } from '../delivery';
-import type { ActionType, Autonomy } from '../../../core/domain/types';
+import type { ActionType, Autonomy, ConsentSource } from '../../../core/domain/types';
 import { act, conflictView, errorText, getConversation, type ActionFields } from '../api';
 import { Latest } from '../latest';
 import { useLive } from '../live';
 import { formatTime, TagBadge } from './bits';
 
 const AUTHOR: Record<MessageView['author'], string> = { lead: 'Lead', ai: 'Tandem AI', agent: 'Agent', system: 'System' };
+
+/** How the consent on record was given, in words an agent reads at a glance. */
+const CONSENT_SOURCE: Record<ConsentSource, string> = {
+  form: 'form',
+  keyword: 'START text',
+  natural_language: 'their own text',
+  agent: 'agent confirmation',
+  api: 'API',
+  carrier_error: 'carrier',
+};
+
+function consentLabel(consent: ConversationView['lead']['consent']): string {
+  if (consent.state !== 'granted') return 'No SMS consent: texts are held';
+  const how = consent.source ? ` via ${CONSENT_SOURCE[consent.source]}` : '';
+  return `SMS consent${how}${consent.at ? `, ${new Date(consent.at).toLocaleDateString([], { month: 'short', day: 'numeric', year: 'numeric' })}` : ''}`;
+}
 
 export function ConversationPanel({ conversationId, onChanged, headingLevel = 2 }: { conversationId: string; onChanged?: () => void; headingLevel?: 2 | 3 }) {
   const [view, setView] = useState<ConversationView | null>(null);
@@ -101,7 +117,15 @@ export function ConversationPanel({ conversationId, onChanged, headingLevel = 2 
             {view.autonomyOverride ? ' (this conversation)' : ''}
           </span>{' '}
           <span className="pill">{view.status.replace('_', ' ')}</span>
-          {view.flags.optedOut && <span className="pill danger" data-testid="opted-out">Opted out</span>}
+          {view.flags.optedOut ? (
+            <span className="pill danger" data-testid="opted-out">
+              Opted out
+            </span>
+          ) : (
+            <span className={`pill ${lead.consent.state === 'granted' ? '' : 'warn'}`} data-testid="consent">
+              {consentLabel(lead.consent)}
+            </span>
+          )}
           {view.flags.needsHuman && <span className="pill warn">Waiting for a person</span>}
           {view.flags.quietHours && <span className="pill">Quiet hours: texts wait</span>}
         </p>

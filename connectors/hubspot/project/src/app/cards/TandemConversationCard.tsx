@@ -19,7 +19,7 @@ import {
 } from '@hubspot/ui-extensions';
 import type { CardConversationResponse, StartBlockedReason } from './tandem-api';
 import type { ConversationView, MessageView } from './types/conversation-view';
-import type { Autonomy, MessageStatus, Tag as LeadTag } from './types/types';
+import type { Autonomy, ConsentSource, MessageStatus, Tag as LeadTag } from './types/types';
 import { useTandemConversation, type TandemConversation } from './useTandemConversation';
 
 const TAG_VARIANT: Record<LeadTag, 'error' | 'warning' | 'info'> = { HOT: 'error', WARM: 'warning', COLD: 'info' };
@@ -47,6 +47,16 @@ const AUTONOMY_OPTIONS: Array<{ label: string; value: Autonomy | 'team' }> = [
 const WHY_NOT_START: Record<StartBlockedReason, string> = {
   opted_out: 'This contact opted out of texts. Tandem will not text them; only they can opt back in, by texting START.',
   no_phone: 'This contact has no phone number. Add a mobile number to the contact to text them.',
+};
+
+/** How the consent on record was given, in words an agent reads at a glance. */
+const CONSENT_SOURCE: Record<ConsentSource, string> = {
+  form: 'form',
+  keyword: 'START text',
+  natural_language: 'their own text',
+  agent: 'agent confirmation',
+  api: 'API',
+  carrier_error: 'carrier',
 };
 
 /** What the agent confirms when there is no SMS consent on record; kept word for word in Tandem's consent ledger. */
@@ -190,7 +200,7 @@ function Conversation({ view, api }: { view: ConversationView; api: TandemConver
       ) : (
         <Text testId="tandem-consent" variant="microcopy">
           {lead.consent.state === 'granted'
-            ? `SMS consent: given${lead.consent.source ? ` via ${lead.consent.source.replace('_', ' ')}` : ''}${lead.consent.at ? ` on ${lead.consent.at.slice(0, 10)}` : ''}`
+            ? `SMS consent: given${lead.consent.source ? ` via ${CONSENT_SOURCE[lead.consent.source]}` : ''}${lead.consent.at ? ` on ${lead.consent.at.slice(0, 10)}` : ''}`
             : 'SMS consent: none on record'}
         </Text>
       )}

@@ -98,6 +98,16 @@ describe('TandemConversationCard states', () => {
     expect(r.findByTestId(Text, 'tandem-start-blocked').text?.toLowerCase()).toContain(phrase.toLowerCase());
   });
 
+  it.each([
+    ['agent', 'SMS consent: given via agent confirmation on 2026-06-02'],
+    ['natural_language', 'SMS consent: given via their own text on 2026-06-02'],
+    ['keyword', 'SMS consent: given via START text on 2026-06-02'],
+  ] as const)('says how consent was given (%s)', (source, line) => {
+    const base = buildView();
+    hook({ state: ready(buildView({ lead: { ...base.lead, consent: { state: 'granted', source, at: '2026-06-02T16:00:00.000Z' } } })) });
+    expect(renderCard().findByTestId(Text, 'tandem-consent').text).toBe(line);
+  });
+
   it('conversation: tag, score, signals, consent, messages with delivery status, draft, notes', () => {
     hook({ state: ready() });
     const r = renderCard();
