@@ -27,7 +27,7 @@ export { INTEGRATION_KINDS, type IntegrationStatus } from './integrations/integr
 export { BullMqJobQueue } from './jobs/bullmq.job-queue';
 export { InProcessJobQueue } from './jobs/in-process.job-queue';
 export type { ConversationEngine, LeadListItem, LeadDetail, TwilioRoute } from './conversations/conversation-engine';
-export type { SmsProviderResolver } from './messaging/send.job';
+export type { SmsProviderResolver, PreloadedIntegrations } from './messaging/send.job';
 export type { InboundSms, InboundResult } from './messaging/inbound.service';
 export { maskPhone } from './conversations/phone-mask';
 export { allowedActions } from './conversations/allowed-actions';

@@ -56,6 +56,24 @@ describe('tenantSmsProviders', () => {
     expect(r.transactionsOpened).toBe(0);
   });
 
+  it('reads nothing when the send job hands it the integration it already read', async () => {
+    const resolve = tenantSmsProviders(t.engine, t.config, null);
+    const config = { accountSid: 'AC' + 'b'.repeat(32), authToken: 'token', messagingServiceSid: 'MG' + 'c'.repeat(32) };
+    const statements: string[] = [];
+    const r = await t.engine.store.tenant(tenantId, (m) => {
+      const query = m.query.bind(m);
+      jest.spyOn(m, 'query').mockImplementation(((sql: string, params?: unknown[]) => {
+        statements.push(sql);
+        return query(sql, params);
+      }) as typeof m.query);
+      return resolve(tenantId, m, { twilio: { kind: 'twilio', externalId: config.accountSid, enabled: true, config } });
+    });
+    expect(r.provider).toBeInstanceOf(TwilioSmsProvider);
+    // A Messaging Service picks the sender.
+    expect(r.from).toBeNull();
+    expect(statements).toEqual([]);
+  });
+
   it('without a transaction opens its own (callers outside a send)', async () => {
     const fallback = new ConsoleSmsProvider({ phoneBook: new SimulatedPhoneBook() });
     await expect(tenantSmsProviders(t.engine, t.config, fallback)(tenantId)).resolves.toMatchObject({ provider: fallback, from: '+12125550100' });

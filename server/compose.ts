@@ -66,8 +66,8 @@ interface TwilioConfig {
  */
 export function tenantSmsProviders(engine: Engine, config: TandemConfig, fallback: SmsProvider | null): SmsProviderResolver {
   const cache = new Map<string, { key: string; provider: SmsProvider }>();
-  return async (tenantId, m) => {
-    const integration = m ? await engine.integrations.getWith(m, 'twilio') : await engine.integrations.get(tenantId, 'twilio');
+  return async (tenantId, m, preloaded) => {
+    const integration = preloaded ? preloaded.twilio : m ? await engine.integrations.getWith(m, 'twilio') : await engine.integrations.get(tenantId, 'twilio');
     if (integration?.enabled) {
       const c = integration.config as unknown as TwilioConfig;
       const key = JSON.stringify([c.accountSid, c.authToken, c.messagingServiceSid, c.fromNumber]);

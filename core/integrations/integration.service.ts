@@ -36,7 +36,14 @@ export class IntegrationService {
 
   /** `get` inside the caller's tenant transaction. */
   async getWith(m: EntityManager, kind: IntegrationKind): Promise<IntegrationRecord | null> {
-    const r = await one<RawIntegration>(m, `SELECT * FROM integrations WHERE kind = $1`, [kind]);
+    return this.open(await one<RawIntegration>(m, `SELECT * FROM integrations WHERE kind = $1`, [kind]));
+  }
+
+  /**
+   * A row a caller read itself (joined into a statement it runs anyway), opened: the columns `kind`,
+   * `external_id`, `enabled` and `config_ciphertext`, or null for no row.
+   */
+  open(r: Pick<RawIntegration, 'kind' | 'external_id' | 'enabled' | 'config_ciphertext'> | null): IntegrationRecord | null {
     return r ? { kind: r.kind, externalId: r.external_id, enabled: r.enabled, config: this.box.openJson(r.config_ciphertext) } : null;
   }
 

@@ -118,6 +118,34 @@ describe(`sms.send (${process.env.DATABASE_URL ? 'PostgreSQL' : 'PGlite'})`, () 
       expect(transactions.map((statements) => statements.length)).toEqual([4, 2]);
     });
 
+    it("is handed the tenant's Twilio integration as the lead's lock read it, current on every send", async () => {
+      const seen: unknown[] = [];
+      engine.messaging.useProviders(async (_tenant, _m, preloaded) => {
+        seen.push(preloaded);
+        return usual();
+      });
+      const sendOne = async (phone: string) => {
+        const { jobId } = await queuedReply(phone);
+        const transactions = await statementsPerTransaction(engine.store, async () => {
+          expect(await run('sms.send', jobId)).toBe('completed');
+        });
+        return transactions.map((statements) => statements.length);
+      };
+      expect(await sendOne('+12125550433')).toEqual([3, 2]);
+      const config = { accountSid: 'AC' + '7'.repeat(32), authToken: 'first-token', fromNumber: '+12125550100' };
+      await engine.integrations.put(tenantId, 'twilio', { externalId: config.accountSid, enabled: true, config });
+      expect(await sendOne('+12125550434')).toEqual([3, 2]);
+      // A token rotated between two sends: the next one gets the new token.
+      await engine.integrations.put(tenantId, 'twilio', { externalId: config.accountSid, enabled: false, config: { ...config, authToken: 'second-token' } });
+      expect(await sendOne('+12125550435')).toEqual([3, 2]);
+      expect(seen).toEqual([
+        { twilio: null },
+        { twilio: { kind: 'twilio', externalId: config.accountSid, enabled: true, config } },
+        { twilio: { kind: 'twilio', externalId: config.accountSid, enabled: false, config: { ...config, authToken: 'second-token' } } },
+      ]);
+      await engine.integrations.remove(tenantId, 'twilio');
+    });
+
     it('a refusal (no provider connected) fails the text and keeps the claim, like a refusal from the provider', async () => {
       engine.messaging.useProviders(async () => {
         throw new SmsProviderError('No SMS provider: connect Twilio for this tenant', 'no_provider', false);

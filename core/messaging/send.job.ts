@@ -3,6 +3,7 @@ import { ensureFirstMessageNotice, evaluateSend } from '../compliance/index';
 import { dueAt, type ConversationDeps, type LiveNote } from '../conversations/engine-deps';
 import type { LeadRow } from '../conversations/conversation-view.query';
 import type { MessageStatus } from '../domain/types';
+import type { IntegrationRecord } from '../engine/engine.types';
 import type { JobContext, JobHandler } from '../jobs/job-registry';
 import { SmsProviderError, type SmsProvider } from '../ports/sms-provider.port';
 import { isStatusAdvance } from '../sms/message-status';
@@ -15,9 +16,15 @@ import { nextFollowUp } from '../followups/followup.schedule';
 /**
  * Which provider sends for a tenant, and from which number (null: the provider or its messaging service picks).
  * Given `m`, the resolver reads what it needs inside that tenant transaction instead of opening its own: the
- * send job resolves while it claims the text, which saves a transaction (three round trips) per send.
+ * send job resolves while it claims the text, which saves a transaction (three round trips) per send. Given
+ * `preloaded`, it reads nothing: the send job joins the tenant's Twilio integration into the statement that
+ * locks the lead, so the claim spends no statement (and no wait with the lead locked) on it.
  */
-export type SmsProviderResolver = (tenantId: string, m?: EntityManager) => Promise<ResolvedSmsProvider>;
+export type SmsProviderResolver = (tenantId: string, m?: EntityManager, preloaded?: PreloadedIntegrations) => Promise<ResolvedSmsProvider>;
+/** Integrations the caller already read in its transaction (`null`: the tenant has none of that kind). */
+export interface PreloadedIntegrations {
+  twilio: IntegrationRecord | null;
+}
 export interface ResolvedSmsProvider {
   provider: SmsProvider;
   from: string | null;
@@ -64,8 +71,9 @@ export const RECONCILE_AFTER_MS = 30_000;
  *    finds it.
  *
  * Round trips on the common path are counted in send.job.test.ts: three statements in the first
- * transaction (lock the lead; read the message and complete the job; claim it) plus what the provider
- * resolver reads in it (server/compose.ts: the tenant's Twilio integration), two in the second.
+ * transaction (lock the lead, with the tenant's settings and Twilio integration; read the message and
+ * complete the job; claim it), two in the second. The provider resolver (server/compose.ts) reads nothing
+ * more for a Twilio tenant.
  */
 export function sendJob(deps: ConversationDeps, resolveProvider: () => SmsProviderResolver): JobHandler<{ messageId: string }> {
   return {
@@ -84,7 +92,10 @@ export function sendJob(deps: ConversationDeps, resolveProvider: () => SmsProvid
           await ctx.complete(m);
           return null;
         }
-        const { tenant_settings: storedSettings, ...lead } = locked;
+        const { tenant_settings: storedSettings, twilio_kind, twilio_external_id, twilio_enabled, twilio_config, ...lead } = locked;
+        const preloaded: PreloadedIntegrations = {
+          twilio: deps.integrations.open(twilio_kind ? { kind: twilio_kind, external_id: twilio_external_id, enabled: twilio_enabled!, config_ciphertext: twilio_config! } : null),
+        };
         const settings = resolveSettings(storedSettings);
         const now = deps.clock();
         const dayAgo = new Date(now.getTime() - 24 * 3600_000);
@@ -137,7 +148,7 @@ export function sendJob(deps: ConversationDeps, resolveProvider: () => SmsProvid
           await publish(m, [{ type: 'message.queued', tenantId, payload: { messageId: msg.id }, availableAt: dueAt(deps, decision.until) }]);
           return null;
         }
-        const route = await resolveIn(resolveProvider(), tenantId, m);
+        const route = await resolveIn(resolveProvider(), tenantId, m, preloaded);
         // The claim's last statement: COMMIT rides with it.
         await commitWith(m, `UPDATE messages SET status = 'sending', body = $2, segments = $3, scheduled_for = NULL, sent_at = clock_timestamp(), updated_at = clock_timestamp() WHERE id = $1`, [
           msg.id,
@@ -161,17 +172,28 @@ export function sendJob(deps: ConversationDeps, resolveProvider: () => SmsProvid
  * the tenant's settings. A row this statement locks is read as it is now, so a STOP that committed while
  * it waited is seen. Null when the message does not exist.
  */
-function lockLeadOf(m: EntityManager, messageId: string): Promise<(LeadRow & { tenant_settings: unknown }) | null> {
-  return one<LeadRow & { tenant_settings: unknown }>(
+function lockLeadOf(m: EntityManager, messageId: string): Promise<(LeadRow & LockedExtras) | null> {
+  return one<LeadRow & LockedExtras>(
     m,
-    `SELECT l.*, t.settings AS tenant_settings
+    `SELECT l.*, t.settings AS tenant_settings,
+            i.kind AS twilio_kind, i.external_id AS twilio_external_id, i.enabled AS twilio_enabled, i.config_ciphertext AS twilio_config
        FROM messages msg
        JOIN leads l ON l.id = msg.lead_id
        JOIN tenants t ON t.id = l.tenant_id
+       LEFT JOIN integrations i ON i.tenant_id = l.tenant_id AND i.kind = 'twilio'
       WHERE msg.id = $1::uuid
         FOR NO KEY UPDATE OF l`,
     [messageId],
   );
+}
+
+/** What `lockLeadOf` reads besides the lead: the tenant's settings and its Twilio integration's row, if any. */
+interface LockedExtras {
+  tenant_settings: unknown;
+  twilio_kind: 'twilio' | null;
+  twilio_external_id: string | null;
+  twilio_enabled: boolean | null;
+  twilio_config: string | null;
 }
 
 /**
@@ -214,9 +236,9 @@ async function readMessageAfterLock(
  * connected, a malformed config) is carried out as the send's failure; a database error is not caught, so
  * the claim rolls back instead of committing a transaction PostgreSQL has already aborted.
  */
-async function resolveIn(resolve: SmsProviderResolver, tenantId: string, m: EntityManager): Promise<ResolvedSmsProvider | { error: unknown }> {
+async function resolveIn(resolve: SmsProviderResolver, tenantId: string, m: EntityManager, preloaded: PreloadedIntegrations): Promise<ResolvedSmsProvider | { error: unknown }> {
   try {
-    return await resolve(tenantId, m);
+    return await resolve(tenantId, m, preloaded);
   } catch (error) {
     if (error instanceof QueryFailedError) throw error;
     return { error };
