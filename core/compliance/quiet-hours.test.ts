@@ -6,9 +6,13 @@ import {
   isQuietHours,
   locatePhone,
   nextAllowedSendTime,
+  nextAllowedSendTimeByCalendar,
   resolveQuietHoursRules,
   stateForPhone,
+  type DailyWindow,
   type NextAllowedSendTimeInput,
+  type QuietHoursRules,
+  type Weekday,
 } from './quiet-hours';
 
 const federal = resolveQuietHoursRules({});
@@ -62,6 +66,98 @@ describe('nextAllowedSendTime across DST changes', () => {
     expect(r.allowed).toBe(false);
     expect(r.at).toEqual(new Date(expected));
     expect(DateTime.fromJSDate(r.at, { zone }).toFormat('HH:mm')).toBe('08:00');
+  });
+});
+
+describe('nextAllowedSendTime: the wall-clock fast path decides as the calendar path does', () => {
+  // Zones with DST north and south, half-hour and 45-minute offsets, a 30-minute DST (Lord Howe), changes at
+  // midnight (Santiago, Havana), Ramadan changes (Casablanca), the date line, and none at all.
+  const ZONES = [
+    'America/New_York', 'America/Los_Angeles', 'America/Phoenix', 'America/St_Johns', 'America/Santiago', 'America/Havana',
+    'Europe/London', 'Europe/Berlin', 'Africa/Casablanca', 'Asia/Kolkata', 'Asia/Kathmandu', 'Asia/Tehran',
+    'Australia/Sydney', 'Australia/Lord_Howe', 'Pacific/Chatham', 'Pacific/Kiritimati', 'Pacific/Apia', 'UTC',
+  ];
+  /** A seeded generator (mulberry32), so a failure names the case that reproduces it. */
+  function random(seed: number) {
+    let a = seed >>> 0;
+    return () => {
+      a = (a + 0x6d2b79f5) >>> 0;
+      let t = Math.imul(a ^ (a >>> 15), 1 | a);
+      t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+      return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+    };
+  }
+  const changeCache = new Map<string, number[]>();
+  /** The hours (2024-2027) after which the zone's offset differs: day by day, then the hour within the day. */
+  const changesOf = (timezone: string) => {
+    let changes = changeCache.get(timezone);
+    if (!changes) {
+      const zone = IANAZone.create(timezone);
+      changes = [];
+      for (let d = Date.UTC(2024, 0, 1); d < Date.UTC(2028, 0, 1); d += 24 * 3600_000) {
+        if (zone.offset(d) === zone.offset(d + 24 * 3600_000)) continue;
+        for (let h = d; h < d + 24 * 3600_000; h += 3600_000) if (zone.offset(h) !== zone.offset(h + 3600_000)) changes.push(h);
+      }
+      changeCache.set(timezone, changes);
+    }
+    return changes;
+  };
+  const hhmm = (m: number) => `${String(Math.floor(m / 60)).padStart(2, '0')}:${String(m % 60).padStart(2, '0')}`;
+
+  it.each([
+    // Spring forward: 02:30 does not exist that night, so the window opens at 03:30; at 03:10 it is still shut.
+    ['a window opening inside the skipped hour', { start: '02:30', end: '21:00' }, '2026-03-08T07:10:00Z'],
+    // Fall back: 01:10 comes twice; the second time is after the window's 01:30 end (the first 01:30).
+    ['a window closing inside the repeated hour', { start: '00:15', end: '01:30' }, '2026-11-01T06:10:00Z'],
+  ])('on the night the offset changes, %s is judged by the calendar', (_name, window, iso) => {
+    const windows = Object.fromEntries([1, 2, 3, 4, 5, 6, 7].map((d) => [d, window])) as Record<Weekday, DailyWindow>;
+    const input: NextAllowedSendTimeInput = { now: new Date(iso), timezone: 'America/New_York', rules: { windows, dailyCap: null, firstReplyMaySkipQuietHours: false }, sentTodayCount: 0 };
+    const expected = nextAllowedSendTimeByCalendar(input);
+    expect(expected.allowed).toBe(false);
+    expect(nextAllowedSendTime(input)).toEqual(expected);
+  });
+
+  it('over 5,000 random instants, zones, windows, holidays and caps, around offset changes too', () => {
+    const rand = random(20261202);
+    const pick = <T,>(xs: readonly T[]) => xs[Math.floor(rand() * xs.length)]!;
+    const base = Date.UTC(2024, 0, 1);
+    const span = Date.UTC(2028, 0, 1) - base;
+    let allowed = 0;
+    const mismatches: unknown[] = [];
+    for (let i = 0; i < 5_000; i += 1) {
+      const timezone = pick(ZONES);
+      let ms = base + Math.floor(rand() * span);
+      const changes = changesOf(timezone);
+      // A third of the cases: within 36 hours of one of the zone's offset changes.
+      if (i % 3 === 0 && changes.length) ms = pick(changes) + Math.floor((rand() - 0.5) * 72 * 3600_000);
+      const windows = {} as Record<Weekday, DailyWindow | null>;
+      for (const day of [1, 2, 3, 4, 5, 6, 7] as Weekday[]) {
+        if (rand() < 0.15) {
+          windows[day] = null;
+          continue;
+        }
+        // Any window, early hours (where offset changes happen) included.
+        const start = Math.floor(rand() * 24 * 60 - 1);
+        const end = start + 1 + Math.floor(rand() * (24 * 60 - start - 1));
+        windows[day] = { start: hhmm(start), end: hhmm(Math.min(end, 23 * 60 + 59)) };
+        if (windows[day]!.start >= windows[day]!.end) windows[day] = { start: '08:00', end: '21:00' };
+      }
+      const rules: QuietHoursRules = { windows, dailyCap: pick([null, null, 1, 2, 3]), firstReplyMaySkipQuietHours: rand() < 0.1 };
+      const localDay = DateTime.fromMillis(ms, { zone: timezone });
+      const holidays = rand() < 0.3 ? [localDay.plus({ days: Math.floor(rand() * 3) - 1 }).toISODate()!] : [];
+      const recentSendTimes = rand() < 0.5 ? Array.from({ length: Math.floor(rand() * 4) }, () => new Date(ms - Math.floor(rand() * 30 * 3600_000))) : undefined;
+      const input: NextAllowedSendTimeInput = { now: new Date(ms), timezone, rules, holidays, sentTodayCount: Math.floor(rand() * 4), recentSendTimes, isFormReply: rand() < 0.1 };
+      const expected = nextAllowedSendTimeByCalendar(input);
+      const got = nextAllowedSendTime(input);
+      if (expected.allowed) allowed += 1;
+      if (got.allowed !== expected.allowed || got.at.getTime() !== expected.at.getTime() || got.reason !== expected.reason) {
+        mismatches.push({ case: i, timezone, now: input.now.toISOString(), got, expected });
+      }
+    }
+    expect(mismatches.slice(0, 5)).toEqual([]);
+    // Both kinds of answer were compared, not one of them only.
+    expect(allowed).toBeGreaterThan(500);
+    expect(allowed).toBeLessThan(4_500);
   });
 });
 

@@ -82,14 +82,95 @@ const SEARCH_DAYS = 366;
  * DST-safe: windows are computed on the lead's local calendar with luxon.
  */
 export function nextAllowedSendTime(input: NextAllowedSendTimeInput): SendTimeDecision {
+  const { zone, holidays, skip } = checkInput(input);
+  if (skip || allowedNowByWallClock(input, zone, holidays)) return { allowed: true, at: input.now, reason: null };
+  return byCalendar(input, zone, holidays);
+}
+
+/**
+ * `nextAllowedSendTime` without its fast path: the reference the fast path is tested against (over random
+ * instants, zones and rules in quiet-hours.test.ts).
+ */
+export function nextAllowedSendTimeByCalendar(input: NextAllowedSendTimeInput): SendTimeDecision {
+  const { zone, holidays, skip } = checkInput(input);
+  if (skip) return { allowed: true, at: input.now, reason: null };
+  return byCalendar(input, zone, holidays);
+}
+
+function checkInput(input: NextAllowedSendTimeInput): { zone: string; holidays: ReadonlySet<string>; skip: boolean } {
   const zone = assertZone(input.timezone);
   if (!(input.now instanceof Date) || Number.isNaN(input.now.getTime())) throw new TypeError('now must be a valid Date');
   if (!Number.isInteger(input.sentTodayCount) || input.sentTodayCount < 0) {
     throw new RangeError(`sentTodayCount must be a non-negative integer, got ${input.sentTodayCount}`);
   }
-  if (input.isFormReply && input.rules.firstReplyMaySkipQuietHours) return { allowed: true, at: input.now, reason: null };
-
   const holidays = new Set((input.holidays ?? []).map(assertIsoDate));
+  return { zone, holidays, skip: Boolean(input.isFormReply && input.rules.firstReplyMaySkipQuietHours) };
+}
+
+/**
+ * The common case, answered from the lead's wall clock alone: inside today's window, not a holiday, under
+ * the cap. Only when no UTC-offset change lies within a day either side of now, so comparing wall-clock
+ * times is comparing instants. Anything else (a deferral, a DST day) goes to the calendar path. One cached
+ * Intl formatter call per instant instead of about eight luxon offset computations.
+ */
+function allowedNowByWallClock(input: NextAllowedSendTimeInput, zone: string, holidays: ReadonlySet<string>): boolean {
+  const ms = input.now.getTime();
+  if (!offsetSteadyAround(ms, zone)) return false;
+  const wall = wallClock(ms, zone);
+  if (holidays.has(wall.date)) return false;
+  const window = input.rules.windows[wall.weekday];
+  if (!window || wall.minuteOfDay < minutes(window.start) || wall.minuteOfDay >= minutes(window.end)) return false;
+  const cap = input.rules.dailyCap;
+  if (cap === null) return true;
+  if (input.recentSendTimes) return input.recentSendTimes.filter((d) => d.getTime() > ms - DAY_MS && d.getTime() <= ms).length < cap;
+  return input.sentTodayCount < cap;
+}
+
+const DAY_MS = 24 * 3600_000;
+const HOUR_MS = 3600_000;
+const WALL_FORMATS = new Map<string, Intl.DateTimeFormat>();
+const STEADY_HOURS = new Map<string, boolean>();
+
+/**
+ * True when the zone's UTC offset is the same from a day before `ms` to a day after it. Decided once per
+ * zone and hour: the offset is read 25 h before the hour's start, at it, and 25 h after its end (offsets
+ * change at most once in any two days).
+ */
+function offsetSteadyAround(ms: number, zone: string): boolean {
+  const hour = Math.floor(ms / HOUR_MS);
+  const key = `${zone}|${hour}`;
+  let steady = STEADY_HOURS.get(key);
+  if (steady === undefined) {
+    const start = hour * HOUR_MS;
+    const offset = wallClock(start, zone).offsetMs;
+    steady = wallClock(start - DAY_MS - HOUR_MS, zone).offsetMs === offset && wallClock(start + DAY_MS + 2 * HOUR_MS, zone).offsetMs === offset;
+    if (STEADY_HOURS.size >= 10_000) STEADY_HOURS.clear();
+    STEADY_HOURS.set(key, steady);
+  }
+  return steady;
+}
+
+/** The local date, ISO weekday, minute of the day and UTC offset of an instant in `zone`. */
+function wallClock(ms: number, zone: string): { date: string; weekday: Weekday; minuteOfDay: number; offsetMs: number } {
+  let format = WALL_FORMATS.get(zone);
+  if (!format) {
+    format = new Intl.DateTimeFormat('en-US', { timeZone: zone, hourCycle: 'h23', year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', second: '2-digit' });
+    WALL_FORMATS.set(zone, format);
+  }
+  const p: Record<string, number> = {};
+  for (const part of format.formatToParts(ms)) if (part.type !== 'literal') p[part.type] = Number(part.value);
+  const localAsUtc = Date.UTC(p.year!, p.month! - 1, p.day!, p.hour!, p.minute!, p.second!);
+  const weekday = new Date(Date.UTC(p.year!, p.month! - 1, p.day!)).getUTCDay();
+  return {
+    date: `${String(p.year).padStart(4, '0')}-${String(p.month).padStart(2, '0')}-${String(p.day).padStart(2, '0')}`,
+    weekday: (weekday === 0 ? 7 : weekday) as Weekday,
+    minuteOfDay: p.hour! * 60 + p.minute!,
+    offsetMs: localAsUtc - (ms - (((ms % 1000) + 1000) % 1000)),
+  };
+}
+
+/** The DST-safe path: windows computed on the lead's local calendar with luxon. */
+function byCalendar(input: NextAllowedSendTimeInput, zone: string, holidays: ReadonlySet<string>): SendTimeDecision {
   const now = DateTime.fromJSDate(input.now, { zone });
   let t: DateTime = now;
   let reason: DeferReason | null = null;
