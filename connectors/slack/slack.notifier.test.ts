@@ -146,6 +146,41 @@ describe('SlackNotifier', () => {
     expect(h.slack.methods()).toEqual(['chat.postMessage', 'chat.update']);
   });
 
+  it('message.inbound in a conversation the AI has and Slack never showed posts nothing', async () => {
+    const h = harness();
+    const message = buildMessage({ id: 'm9', body: 'Thanks!' });
+    await h.handle.notifier.notify({ type: 'message.inbound', tenantId: TENANT_ID, view: buildView({ messages: [message] }), message });
+    expect(h.slack.methods()).toEqual([]);
+  });
+
+  it('message.inbound in a conversation a person holds (started from a CRM) brings it to Slack and pings that person', async () => {
+    const h = harness();
+    h.engine.agentsList.push(buildAgent({ id: 'agent-7', slackUserId: 'U0SEVEN' }));
+    h.slack.expect('chat.postMessage', { channel: CHANNEL, ts: TS });
+    h.slack.expect('chat.postMessage', { ts: '1700000001.000001' });
+    const message = buildMessage({ id: 'm9', body: 'Saturday works for me' });
+    const view = buildView({ mode: 'human', draft: null, assignee: { agentId: 'agent-7', name: 'Dana Agent' }, messages: [message], allowedActions: ['handback', 'send', 'note', 'close'] });
+    await h.handle.notifier.notify({ type: 'message.inbound', tenantId: TENANT_ID, view, message });
+    expect(h.slack.methods()).toEqual(['chat.postMessage', 'chat.postMessage']);
+    expect(h.slack.bodies('chat.postMessage')[0]).toMatchObject({ channel: CHANNEL, text: buildConversationMessage(view).text });
+    expect(h.slack.bodies('chat.postMessage')[1]).toEqual({
+      channel: CHANNEL,
+      thread_ts: TS,
+      text: inboundThreadText('Jane Doe', message, '<@U0SEVEN>'),
+      unfurl_links: 'false',
+      unfurl_media: 'false',
+    });
+    expect(inboundThreadText('Jane Doe', message, '<@U0SEVEN>')).toMatch(/\n<@U0SEVEN> this conversation is yours: the AI will not answer\.$/);
+    expect(await h.stores.messages.get(TENANT_ID, view.id)).toMatchObject({ channel: CHANNEL, ts: TS });
+
+    // The next reply goes into the same thread, with the same ping, and refreshes the message.
+    h.slack.expect('chat.postMessage', { ts: '1700000002.000001' });
+    h.slack.expect('chat.update');
+    await h.handle.notifier.notify({ type: 'message.inbound', tenantId: TENANT_ID, view, message });
+    expect(h.slack.methods().slice(2)).toEqual(['chat.postMessage', 'chat.update']);
+    expect(h.slack.bodies('chat.postMessage')[2]).toMatchObject({ thread_ts: TS, text: inboundThreadText('Jane Doe', message, '<@U0SEVEN>') });
+  });
+
   it('note.added from another surface goes into the thread; notes written in Slack are not echoed', async () => {
     const h = harness();
     await h.stores.messages.save({ tenantId: TENANT_ID, conversationId: 'conv-1', channel: CHANNEL, ts: TS });

@@ -1,6 +1,7 @@
 import type { AgentNotifier, NotifierEvent } from '../../core/index';
 import { blockedThreadText, escalationThreadText, inboundThreadText, noteThreadText } from './blocks/thread.blocks';
 import type { SlackClientPool, WebClient } from './slack-client';
+import { userMention } from './blocks/format';
 import { mentionFor, type SlackDeps } from './services/slack-deps';
 import type { SlackMessageRef } from './stores/message.store';
 
@@ -62,11 +63,20 @@ export class SlackNotifier implements AgentNotifier {
       case 'conversation.changed':
         if (ref) await this.updateOrForget(client, ref, event);
         return;
-      case 'message.inbound':
-        if (!ref) return;
-        await messages.reply(client, ref, inboundThreadText(view.lead.name, event.message));
-        await this.updateOrForget(client, ref, event);
+      case 'message.inbound': {
+        // A person holds the conversation (started from a CRM, or taken over), so no AI answer or draft will
+        // bring it to Slack: the lead's reply does, and pings the agent it waits for.
+        const heldByPerson = view.mode === 'human' && view.status !== 'closed';
+        if (!ref && !heldByPerson) return;
+        const existed = ref !== null;
+        const target = ref ?? (await upsert());
+        if (!target) return;
+        const slackId = heldByPerson && view.assignee ? await this.deps.identity.slackUserIdFor(tenantId, view.assignee.agentId) : null;
+        await messages.reply(client, target, inboundThreadText(view.lead.name, event.message, slackId ? userMention(slackId) : null));
+        // A message posted just now already shows this view.
+        if (existed) await this.updateOrForget(client, target, event);
         return;
+      }
       case 'note.added':
         // Notes written in Slack are already in the thread.
         if (ref && event.note.surface !== 'slack') await messages.reply(client, ref, noteThreadText(event.note));

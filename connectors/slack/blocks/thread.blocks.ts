@@ -1,9 +1,13 @@
 import type { MessageView, NoteView } from '../../../core/index';
 import { escapeMrkdwn, quote, surfaceLabel, truncate } from './format';
 
-/** Thread reply for a text from the lead. */
-export function inboundThreadText(leadName: string, message: MessageView): string {
-  return `:speech_balloon: *${escapeMrkdwn(leadName)}*:\n${quote(truncate(escapeMrkdwn(message.body), 2900))}`;
+/**
+ * Thread reply for a text from the lead. `assigneeMention`: the agent who holds the conversation (human mode,
+ * so the AI will not answer), pinged because the reply is theirs to write.
+ */
+export function inboundThreadText(leadName: string, message: MessageView, assigneeMention: string | null = null): string {
+  const text = `:speech_balloon: *${escapeMrkdwn(leadName)}*:\n${quote(truncate(escapeMrkdwn(message.body), 2900))}`;
+  return assigneeMention ? `${text}\n${assigneeMention} this conversation is yours: the AI will not answer.` : text;
 }
 
 /** Thread reply for an internal note added on another surface. */
