@@ -20,7 +20,7 @@ describe(`CRM sync when Salesforce does not answer in time (${process.env.DATABA
   let tenantId: string;
 
   beforeAll(async () => {
-    t = await createTestApp({ compose: (e) => e.registerCrmAdapter(new SalesforceCrmAdapter({ timeoutMs: 200, serverBackoffMs: 50 })) });
+    t = await createTestApp({ compose: (e) => e.registerCrmAdapter(new SalesforceCrmAdapter({ timeoutMs: 1000, serverBackoffMs: 50 })) });
     engine = t.engine;
     tenantId = (await engine.tenants.create({ name: 'Acme Homes', adminName: 'Ada Admin' })).tenant.id;
     await engine.integrations.put(tenantId, 'salesforce', {
@@ -55,7 +55,7 @@ describe(`CRM sync when Salesforce does not answer in time (${process.env.DATABA
         Array<{ status: string; attempts: number; last_error: string | null }>
       >;
     await eventually(async () => (await job())[0]?.status === 'done', 15_000);
-    expect((await job())[0]).toMatchObject({ attempts: 2, last_error: expect.stringContaining('Salesforce gave no answer within 200 ms') });
+    expect((await job())[0]).toMatchObject({ attempts: 2, last_error: expect.stringContaining('Salesforce gave no answer within 1000 ms') });
     expect(salesforce.isDone()).toBe(true);
     const links = await engine.store.tenant(tenantId, (m) => m.query(`SELECT external_id, status, sync_claim FROM crm_links WHERE lead_id = $1`, [leadId]));
     expect(links).toEqual([{ external_id: SF_LEAD_ID, status: 'ok', sync_claim: null }]);
