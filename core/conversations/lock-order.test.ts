@@ -98,6 +98,16 @@ describe(`lock order: the lead first (${PG ? 'PostgreSQL' : 'PGlite'})`, () => {
     expect(view.lastDecision?.action ?? 'note').toBe(type === 'note' ? 'note' : type);
   });
 
+  it("an agent's start takes the lead first too, so it waits for a lead holder and then opens the new conversation", async () => {
+    const { leadId, conversationId } = await newLead();
+    await engine.store.tenant(tenantId, (m) => m.query(`UPDATE conversations SET status = 'closed' WHERE id = $1`, [conversationId]));
+    const started = await againstLeadFirst(leadId, { table: 'conversations', id: conversationId }, () =>
+      engine.conversations.start(tenantId, { lead: { leadId }, text: 'Hi again, Sam from Zip Realty.', actor: AGENT }),
+    );
+    expect(started).toMatchObject({ created: true, leadCreated: false });
+    expect(started.conversation.id).not.toBe(conversationId);
+  });
+
   /**
    * Publishes one event for a job and runs that job once, as a worker would. Returns the outcome and the
    * error of a failed attempt (a deadlock shows here).
