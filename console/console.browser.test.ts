@@ -378,6 +378,11 @@ describe('the local console, end to end in Chromium', () => {
     })();
     expect(texts.map((m) => m.body)).toEqual([expect.stringMatching(/^.+: Hi Rae, Sam here about your call this morning\. Reply STOP to opt out\.$/)]);
     await page.getByRole('navigation', { name: 'Conversations' }).getByRole('button').filter({ hasText: 'Rae' }).waitFor();
+
+    // In the demo, the text can be read on Rae's simulated phone, one click away.
+    await page.getByRole('link', { name: 'See this lead’s simulated phone' }).click();
+    await page.locator('.phone-number').filter({ hasText: caller.e164 }).waitFor();
+    await phoneTexts(page).filter({ hasText: 'Hi Rae, Sam here about your call this morning.' }).waitFor();
   });
 
   it('never trips the Content Security Policy', () => {

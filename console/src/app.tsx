@@ -194,7 +194,7 @@ function Shell({ session, demo, onSignOut }: { session: Session; demo: boolean; 
       </header>
       <main id="main" ref={mainRef} tabIndex={-1}>
         {page === 'demo' && <DemoPage />}
-        {page === 'inbox' && <Inbox canStart={session.role !== 'viewer'} />}
+        {page === 'inbox' && <Inbox canStart={session.role !== 'viewer'} demo={demo} />}
         {page === 'forms' && (
           <Suspense fallback={<p role="status">Loading the form editor…</p>}>
             <FormsPage isAdmin={isAdmin} />

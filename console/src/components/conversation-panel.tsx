@@ -10,6 +10,7 @@ import { act, conflictView, errorText, getConversation, type ActionFields } from
 import { Latest } from '../latest';
 import { useLive } from '../live';
 import { formatTime, TagBadge } from './bits';
+import { DEMO_PHONE_KEY } from './simulated-phone';
 
 const AUTHOR: Record<MessageView['author'], string> = { lead: 'Lead', ai: 'Tandem AI', agent: 'Agent', system: 'System' };
 
@@ -29,7 +30,21 @@ function consentLabel(consent: ConversationView['lead']['consent']): string {
   return `SMS consent${how}${consent.at ? `, ${new Date(consent.at).toLocaleDateString([], { month: 'short', day: 'numeric', year: 'numeric' })}` : ''}`;
 }
 
-export function ConversationPanel({ conversationId, onChanged, headingLevel = 2 }: { conversationId: string; onChanged?: () => void; headingLevel?: 2 | 3 }) {
+/**
+ * `phoneLink`: in demo mode, a link that puts this lead's number on the Demo page's simulated phone (texts to
+ * a lead an agent started go there, and nobody else could read them).
+ */
+export function ConversationPanel({
+  conversationId,
+  onChanged,
+  headingLevel = 2,
+  phoneLink = false,
+}: {
+  conversationId: string;
+  onChanged?: () => void;
+  headingLevel?: 2 | 3;
+  phoneLink?: boolean;
+}) {
   const [view, setView] = useState<ConversationView | null>(null);
   const [error, setError] = useState<string | null>(null);
   const [notice, setNotice] = useState<string | null>(null);
@@ -129,6 +144,13 @@ export function ConversationPanel({ conversationId, onChanged, headingLevel = 2 
           {view.flags.needsHuman && <span className="pill warn">Waiting for a person</span>}
           {view.flags.quietHours && <span className="pill">Quiet hours: texts wait</span>}
         </p>
+        {phoneLink && (
+          <p className="hint">
+            <a href="#/demo" onClick={() => sessionStorage.setItem(DEMO_PHONE_KEY, lead.phone)}>
+              See this lead’s simulated phone
+            </a>
+          </p>
+        )}
       </header>
 
       {notice && (

@@ -10,6 +10,9 @@ import { useLive } from '../live';
 
 const POLL_MS = 1000;
 
+/** Which number the Demo page's simulated phone shows (this tab's session). */
+export const DEMO_PHONE_KEY = 'tandem.demoPhone';
+
 export function SimulatedPhone({ phone }: { phone: string | null }) {
   const [messages, setMessages] = useState<PhoneMessage[]>([]);
   const [text, setText] = useState('');

@@ -5,13 +5,13 @@
 import { useEffect, useState } from 'react';
 import { CaptureForm } from '../../../widget/src/capture-form';
 import { errorText, getLead, listForms, type FormRecord } from '../api';
-import { SimulatedPhone } from '../components/simulated-phone';
+import { DEMO_PHONE_KEY, SimulatedPhone } from '../components/simulated-phone';
 import { Inbox } from './inbox-page';
 
 export function DemoPage() {
   const [form, setForm] = useState<FormRecord | null>(null);
   const [error, setError] = useState<string | null>(null);
-  const [phone, setPhone] = useState<string | null>(() => sessionStorage.getItem('tandem.demoPhone'));
+  const [phone, setPhone] = useState<string | null>(() => sessionStorage.getItem(DEMO_PHONE_KEY));
   const [formKey, setFormKey] = useState(0);
 
   useEffect(() => {
@@ -30,7 +30,7 @@ export function DemoPage() {
     try {
       const lead = await getLead(leadId);
       setPhone(lead.phone);
-      sessionStorage.setItem('tandem.demoPhone', lead.phone);
+      sessionStorage.setItem(DEMO_PHONE_KEY, lead.phone);
     } catch (err) {
       setError(errorText(err));
     }

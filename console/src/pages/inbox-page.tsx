@@ -7,8 +7,8 @@ import { NewConversation } from '../components/new-conversation';
 import { Latest } from '../latest';
 import { useLive } from '../live';
 
-/** `canStart`: the person may start conversations (agents and admins; viewers only read). */
-export function Inbox({ headingLevel = 1, compact = false, canStart = false }: { headingLevel?: 1 | 2; compact?: boolean; canStart?: boolean }) {
+/** `canStart`: the person may start conversations (agents and admins; viewers only read). `demo`: demo mode. */
+export function Inbox({ headingLevel = 1, compact = false, canStart = false, demo = false }: { headingLevel?: 1 | 2; compact?: boolean; canStart?: boolean; demo?: boolean }) {
   const [filters, setFilters] = useState<Filters>({ needsHuman: false, mode: '', tag: '' });
   const [items, setItems] = useState<ConversationListItem[] | null>(null);
   const [error, setError] = useState<string | null>(null);
@@ -128,7 +128,7 @@ export function Inbox({ headingLevel = 1, compact = false, canStart = false }: {
         </nav>
         <div className="conversation-slot">
           {selected ? (
-            <ConversationPanel conversationId={selected} onChanged={() => void load()} headingLevel={headingLevel === 1 ? 2 : 3} />
+            <ConversationPanel conversationId={selected} onChanged={() => void load()} headingLevel={headingLevel === 1 ? 2 : 3} phoneLink={demo} />
           ) : (
             <p className="panel muted">Choose a conversation.</p>
           )}
