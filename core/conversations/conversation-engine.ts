@@ -266,7 +266,7 @@ export function createConversationEngine(deps: ConversationDeps) {
 
 export type ConversationEngine = ReturnType<typeof createConversationEngine>;
 
-/** The lead a surface points at: by Tandem id, CRM record, email, then phone (normalised to E.164). */
+/** The lead a surface points at: by Tandem id, CRM record, email, then phone (normalised to E.164, a national number in the tenant's default country). */
 async function findLeadId(m: EntityManager, ref: LeadRef): Promise<string | null> {
   let lead: { id: string } | null = null;
   if (ref.leadId && isUuid(ref.leadId)) lead = await one(m, `SELECT id FROM leads WHERE id = $1`, [ref.leadId]);
@@ -274,12 +274,15 @@ async function findLeadId(m: EntityManager, ref: LeadRef): Promise<string | null
     lead = await one(m, `SELECT lead_id AS id FROM crm_links WHERE provider = $1 AND external_id = $2 LIMIT 1`, [ref.crm.provider, ref.crm.externalId]);
   }
   if (!lead && ref.email) lead = await one(m, `SELECT id FROM leads WHERE email_lower = lower($1) ORDER BY created_at DESC LIMIT 1`, [ref.email]);
-  if (!lead && ref.phone) lead = await one(m, `SELECT id FROM leads WHERE phone = $1`, [asE164(ref.phone)]);
+  if (!lead && ref.phone) {
+    const country = ref.phone.trim().startsWith('+') ? 'US' : (await tenantSettings(m)).defaultPhoneCountry;
+    lead = await one(m, `SELECT id FROM leads WHERE phone = $1`, [asE164(ref.phone, country)]);
+  }
   return lead?.id ?? null;
 }
 
-/** A CRM's phone as people type it ("(212) 555-0142"), as Tandem stores it; national numbers read as US. */
-function asE164(phone: string): string {
-  const checked = serverPhoneParser().check(phone, 'US');
+/** A CRM's phone as people type it ("(212) 555-0142"), as Tandem stores it; a national number in `country`. */
+function asE164(phone: string, country: string): string {
+  const checked = serverPhoneParser().check(phone, country);
   return checked.kind === 'valid' ? checked.e164 : phone;
 }

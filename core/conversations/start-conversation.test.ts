@@ -150,6 +150,24 @@ describe(`starting a conversation from an agent's surface (${process.env.DATABAS
     expect(await rejection(engine.conversations.start(tenant.tenantId, { lead: { leadId: 'not-a-uuid' }, actor: actor() }))).toMatchObject({ code: 'lead.not_found' });
   });
 
+  it("reads a national number in the tenant's default country, and says so when it is not a mobile there", async () => {
+    const uk = await createTenant(engine, { name: 'Harbour Lettings', settings: { defaultPhoneCountry: 'GB' } });
+    const ukActor = { agentId: uk.agentId, name: 'Sam Agent', surface: 'hubspot' as const };
+    const started = await engine.conversations.start(uk.tenantId, { lead: { phone: '07400 123456' }, consent: { statement: STATEMENT }, actor: ukActor });
+    expect(started.conversation.lead).toMatchObject({ phone: '+447400123456', timezone: 'Europe/London' });
+    // A CRM card looking the lead up by the number as the CRM holds it finds it.
+    expect((await engine.leads.find(uk.tenantId, { phone: '07400 123456' }))?.id).toBe(started.conversation.lead.id);
+    // The same national number in a US tenant is not a US mobile: refused, nothing written.
+    expect(await rejection(engine.conversations.start(tenant.tenantId, { lead: { phone: '07400 123456' }, consent: { statement: STATEMENT }, actor: actor() }))).toMatchObject({
+      code: 'request.invalid',
+      status: 422,
+      details: { fields: { 'lead.phone': expect.stringContaining("in US (the tenant's defaultPhoneCountry)") } },
+    });
+    // An explicit country wins over the tenant's.
+    const explicit = await engine.conversations.start(tenant.tenantId, { lead: { phone: '07400 123457', country: 'GB' }, consent: { statement: STATEMENT }, actor: actor() });
+    expect(explicit.conversation.lead.phone).toBe('+447400123457');
+  });
+
   it('two agents starting with the same new number at once make one lead and one conversation', async () => {
     const start = (name: string) =>
       engine.conversations.start(tenant.tenantId, { lead: { phone: '+12125550319' }, consent: { statement: STATEMENT }, actor: { agentId: null, name, surface: 'api' } });

@@ -21,6 +21,8 @@ export const AGENT_CONSENT_MIN_LENGTH = 10;
 interface Checked {
   leadId: string | null;
   phone: string | null;
+  /** A number without +country and no `country` given: read with the tenant's default country. */
+  nationalPhone: string | null;
   fields: { firstName: string | null; lastName: string | null; email: string | null; company: string | null };
   statement: string | null;
   text: string | null;
@@ -56,7 +58,7 @@ export async function startConversation(deps: ConversationDeps, tenantId: string
 
   const result = await deps.store.tenant(tenantId, async (m) => {
     const settings = await tenantSettings(m);
-    const phone = checked.phone ?? (await phoneOfLead(m, checked.leadId!));
+    const phone = checked.phone ?? (checked.nationalPhone ? national(checked.nationalPhone, settings.defaultPhoneCountry) : await phoneOfLead(m, checked.leadId!));
     await m.query(`SELECT pg_advisory_xact_lock(hashtextextended($1, 0))`, [`lead-phone:${tenantId}:${phone}`]);
     let lead = await one<LeadRow & { open_conversation_id: string | null }>(
       m,
@@ -176,6 +178,14 @@ export async function startConversation(deps: ConversationDeps, tenantId: string
 }
 
 const leadNotFound = () => new TandemError('lead.not_found', 'Lead not found', 404);
+const NOT_A_MOBILE = 'not a mobile number that can receive texts';
+
+/** A national number (no +country), as the tenant's default country reads it; 422 when it is not a mobile. */
+function national(raw: string, country: string): string {
+  const parsed = serverPhoneParser().check(raw, country);
+  if (parsed.kind === 'valid') return parsed.e164;
+  throw invalid('Some fields need another look', { fields: { 'lead.phone': `${NOT_A_MOBILE} in ${country} (the tenant's defaultPhoneCountry); give it with its +country code` } });
+}
 
 async function phoneOfLead(m: EntityManager, leadId: string): Promise<string> {
   const row = await one<{ phone: string }>(m, `SELECT phone FROM leads WHERE id = $1`, [leadId]);
@@ -199,19 +209,24 @@ function check(input: StartConversationInput): Checked {
   const lead = (input.lead ?? {}) as Record<string, unknown>;
   let leadId: string | null = null;
   let phone: string | null = null;
+  let nationalPhone: string | null = null;
   if ('leadId' in lead && lead.leadId !== undefined) {
     if (typeof lead.leadId !== 'string' || !isUuid(lead.leadId)) throw leadNotFound();
     leadId = lead.leadId;
   } else {
     const raw = typeof lead.phone === 'string' ? lead.phone.trim() : '';
-    const country = typeof lead.country === 'string' && /^[A-Z]{2}$/.test(lead.country) ? lead.country : 'US';
-    const parsed = raw ? serverPhoneParser().check(raw, country) : null;
-    if (parsed?.kind === 'valid') phone = parsed.e164;
-    else fields['lead.phone'] = raw ? 'not a mobile number that can receive texts' : 'required: the number to text, or lead.leadId';
+    const country = typeof lead.country === 'string' && /^[A-Z]{2}$/.test(lead.country) ? lead.country : null;
+    if (raw && !raw.startsWith('+') && !country) nationalPhone = raw;
+    else {
+      const parsed = raw ? serverPhoneParser().check(raw, country ?? 'US') : null;
+      if (parsed?.kind === 'valid') phone = parsed.e164;
+      else fields['lead.phone'] = raw ? NOT_A_MOBILE : 'required: the number to text, or lead.leadId';
+    }
   }
   const out: Checked = {
     leadId,
     phone,
+    nationalPhone,
     fields: {
       firstName: opt(lead.firstName, 'lead.firstName', MAX_NAME),
       lastName: opt(lead.lastName, 'lead.lastName', MAX_NAME),

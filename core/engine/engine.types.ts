@@ -63,7 +63,7 @@ export interface LeadRef {
 export interface StartConversationInput {
   lead:
     | { leadId: string }
-    | { phone: string; /** ISO country for a number without +code (default US). */ country?: string; firstName?: string | null; lastName?: string | null; email?: string | null; company?: string | null };
+    | { phone: string; /** ISO country for a number without +code (default: the tenant's `defaultPhoneCountry`, US unless set). */ country?: string; firstName?: string | null; lastName?: string | null; email?: string | null; company?: string | null };
   /** The CRM record the agent started from: linked, so the texts are logged on it. */
   crm?: { provider: 'hubspot' | 'salesforce'; externalId: string };
   /** Required to open a conversation when there is no consent on record: the agent's attestation, kept word for word in the consent ledger. */

@@ -25,6 +25,11 @@ export const tenantSettingsSchema = z.object({
   segmentCap: z.number().int().min(1).max(10).default(3),
   linkAllowList: z.array(z.string().min(1).max(253)).max(50).default([]),
   defaultTimezone: z.string().min(1).default('America/New_York'),
+  /**
+   * How a number without a +country code is read when an agent starts a conversation or a CRM card looks a
+   * lead up by phone (forms have their own default country).
+   */
+  defaultPhoneCountry: z.string().regex(/^[A-Z]{2}$/, 'an ISO 3166 country code, e.g. US or GB').default('US'),
   quietHours: z
     .object({ start: hhmm.default('08:00'), end: hhmm.default('21:00') })
     .default({ start: '08:00', end: '21:00' }),

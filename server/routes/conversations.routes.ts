@@ -44,7 +44,7 @@ export const startBody = z
       z.object({ leadId: z.string().uuid() }).strict(),
       z
         .object({
-          phone: z.string().min(1).max(40).describe('E.164, or a national number of `country`'),
+          phone: z.string().min(1).max(40).describe('E.164, or a national number of `country` (default: the tenant setting defaultPhoneCountry, US unless set)'),
           country: z.string().regex(/^[A-Z]{2}$/, 'an ISO 3166 country code, e.g. US').optional(),
           firstName: name,
           lastName: name,
