@@ -5,6 +5,7 @@ import type { ConversationView } from '../domain/conversation-view';
 import type { StartConversationInput, StartConversationResult } from '../engine/engine.types';
 import { TandemError, invalid } from '../errors/tandem-error';
 import { serverPhoneParser } from '../forms/phone-metadata';
+import { recordConsent } from '../messaging/consent';
 import { queueOutbound } from '../messaging/outbound';
 import { isUuid } from '../store/data-source';
 import { one } from '../store/sql';
@@ -100,7 +101,7 @@ export async function startConversation(deps: ConversationDeps, tenantId: string
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 'none') RETURNING *, NULL::uuid AS open_conversation_id`,
         [tenantId, phone, email, firstName, lastName, company, input.crm?.provider ?? actor.surface, zoneForPhone(phone, settings.defaultTimezone)],
       );
-    } else if (!checked.leadId) {
+    } else if (!checked.leadId && Object.values(checked.fields).some((v) => v !== null)) {
       // Found by phone: fill in what Tandem did not know, never overwrite what it did.
       const { firstName, lastName, email, company } = checked.fields;
       await m.query(
@@ -115,11 +116,7 @@ export async function startConversation(deps: ConversationDeps, tenantId: string
     let consentRecorded = false;
     if (needsConsent && checked.statement) {
       const proof = { statement: checked.statement, agentId, agentName: actor.name, surface: actor.surface, crm: input.crm ?? null, at };
-      await m.query(
-        `INSERT INTO consent_events (tenant_id, lead_id, kind, source, proof, created_at) VALUES ($1, $2, 'opt_in', 'agent', $3::jsonb, clock_timestamp())`,
-        [tenantId, leadId, JSON.stringify(proof)],
-      );
-      await m.query(`UPDATE leads SET consent_state = 'granted', updated_at = now() WHERE id = $1`, [leadId]);
+      await recordConsent(m, { tenantId, leadId, kind: 'opt_in', source: 'agent', proof });
       consentRecorded = true;
     }
 
