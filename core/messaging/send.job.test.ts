@@ -200,6 +200,30 @@ describe(`sms.send (${process.env.DATABASE_URL ? 'PostgreSQL' : 'PGlite'})`, () 
     expect(sent[0]!.body).not.toMatch(/Reply STOP to opt out/);
   });
 
+  it("holds texts by the tenant's own days and cap as saved in its settings", async () => {
+    const held = (id: string, conversationId: string) => messagesOf(engine, tenantId, conversationId).then((ms) => ms.find((x) => x.id === id)!);
+    try {
+      // Tuesday noon in New York, but the tenant texts on weekdays except Tuesday: held to Wednesday 08:00.
+      await engine.tenants.updateSettings(tenantId, { quietHours: { days: [1, 3, 4, 5] } } as never);
+      const closed = await queuedReply('+12125550461');
+      expect(await run('sms.send', closed.jobId)).toBe('completed');
+      const closedRow = await held(closed.reply.id, closed.conversationId);
+      expect(closedRow.status).toBe('deferred');
+      expect(new Date(String(closedRow.scheduled_for)).toISOString()).toBe('2026-06-03T12:00:00.000Z');
+
+      // Every day again (the PATCH merges the window: start, end and cap stay), with a cap of one text a day.
+      await engine.tenants.updateSettings(tenantId, { quietHours: { days: [1, 2, 3, 4, 5, 6, 7], dailyCap: 1 } } as never);
+      const capped = await queuedReply('+12125550462');
+      await unprompted(capped.reply.id);
+      await earlierSends('+12125550462', capped.conversationId, 1, 2);
+      expect(await run('sms.send', capped.jobId)).toBe('completed');
+      expect((await held(capped.reply.id, capped.conversationId)).status).toBe('deferred');
+      expect(sms.sent.filter((s) => s.to === '+12125550461' || s.to === '+12125550462')).toHaveLength(0);
+    } finally {
+      await engine.tenants.updateSettings(tenantId, { quietHours: { days: [1, 2, 3, 4, 5, 6, 7], dailyCap: null } } as never);
+    }
+  });
+
   it('counts an earlier text from when it went to the provider, not from a later change to its row', async () => {
     // Sent 30 hours ago; a late delivery callback (or the stuck-send sweep) changed the rows an hour ago.
     const late = await queuedReply('+13055550503');

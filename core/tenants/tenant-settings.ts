@@ -1,6 +1,36 @@
+import { isSupportedCountry } from 'libphonenumber-js';
+import { DateTime, IANAZone } from 'luxon';
 import { z } from 'zod';
+import { FEDERAL_WINDOW, type Weekday } from '../compliance/quiet-hours';
 
 const hhmm = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'use HH:MM (24 h)');
+const minutes = (t: string) => Number(t.slice(0, 2)) * 60 + Number(t.slice(3));
+
+/**
+ * The tenant's own texting window. It may only narrow the law's 08:00–21:00, so a window that ends before
+ * it starts, or lies wholly outside the legal hours, would hold every text for ever: refused when saved.
+ */
+const quietHoursSchema = z
+  .object({
+    start: hhmm.default('08:00'),
+    end: hhmm.default('21:00'),
+    /** Weekdays texts may go out on, 1 = Monday … 7 = Sunday. */
+    days: z
+      .array(z.literal([1, 2, 3, 4, 5, 6, 7] as const satisfies readonly Weekday[]))
+      .min(1, 'choose at least one day')
+      .max(7)
+      .refine((d) => new Set(d).size === d.length, 'each day once')
+      .default([1, 2, 3, 4, 5, 6, 7]),
+    /** Most texts to one lead in 24 h; null for no cap beyond a state's own. */
+    dailyCap: z.number().int().min(1).max(50).nullable().default(null),
+  })
+  .superRefine((q, ctx) => {
+    if (minutes(q.start) >= minutes(q.end)) {
+      ctx.addIssue({ code: z.ZodIssueCode.custom, path: ['end'], message: 'must be later than the start' });
+    } else if (minutes(q.end) <= minutes(FEDERAL_WINDOW.start) || minutes(q.start) >= minutes(FEDERAL_WINDOW.end)) {
+      ctx.addIssue({ code: z.ZodIssueCode.custom, path: ['start'], message: `must overlap ${FEDERAL_WINDOW.start}–${FEDERAL_WINDOW.end}, the hours the law allows` });
+    }
+  });
 
 /**
  * Everything a tenant can tune. Stored as JSON on the tenant; every field has a default, so an empty
@@ -24,27 +54,42 @@ export const tenantSettingsSchema = z.object({
   extraEscalationWords: z.array(z.string().min(1).max(40)).max(100).default([]),
   segmentCap: z.number().int().min(1).max(10).default(3),
   linkAllowList: z.array(z.string().min(1).max(253)).max(50).default([]),
-  defaultTimezone: z.string().min(1).default('America/New_York'),
+  defaultTimezone: z
+    .string()
+    .min(1)
+    .refine((zone) => IANAZone.isValidZone(zone), 'an IANA time zone, e.g. America/New_York')
+    .default('America/New_York'),
   /**
    * How a number without a +country code is read when an agent starts a conversation or a CRM card looks a
    * lead up by phone (forms have their own default country).
    */
-  defaultPhoneCountry: z.string().regex(/^[A-Z]{2}$/, 'an ISO 3166 country code, e.g. US or GB').default('US'),
-  quietHours: z
-    .object({ start: hhmm.default('08:00'), end: hhmm.default('21:00') })
-    .default({ start: '08:00', end: '21:00' }),
-  holidays: z.array(z.string().regex(/^\d{4}-\d{2}-\d{2}$/)).max(100).default([]),
+  defaultPhoneCountry: z
+    .string()
+    .refine((c) => /^[A-Z]{2}$/.test(c) && isSupportedCountry(c), 'an ISO 3166 country code, e.g. US or GB')
+    .default('US'),
+  quietHours: quietHoursSchema.prefault({}),
+  /** Local dates with no texts at all (the lead's calendar). */
+  holidays: z
+    .array(z.string().refine((d) => /^\d{4}-\d{2}-\d{2}$/.test(d) && DateTime.fromISO(d).isValid, 'a date as YYYY-MM-DD'))
+    .max(100)
+    .default([]),
   firstReplyMaySkipQuietHours: z.boolean().default(false),
   /** Days after the last outbound text with no reply, per nurture step. */
   followUpCadenceDays: z.array(z.number().int().min(1).max(90)).max(10).default([1, 3, 7]),
-  /** Slack: thread replies from the agent who took over go to the lead. */
-  threadRepliesSendToLead: z.boolean().default(false),
 });
 
 export type TenantSettings = z.infer<typeof tenantSettingsSchema>;
 
-/** Full settings from whatever is stored (unknown keys dropped, defaults filled). */
+/**
+ * Full settings from whatever is stored (unknown keys dropped, defaults filled). A stored value that no
+ * longer passes (saved before a rule was tightened) falls back to its own default alone: one stale field
+ * must not reset the business name, the knowledge or the autonomy with it.
+ */
 export function resolveSettings(stored: unknown): TenantSettings {
-  const parsed = tenantSettingsSchema.safeParse(stored ?? {});
-  return parsed.success ? parsed.data : tenantSettingsSchema.parse({});
+  const input = stored && typeof stored === 'object' && !Array.isArray(stored) ? { ...(stored as Record<string, unknown>) } : {};
+  const parsed = tenantSettingsSchema.safeParse(input);
+  if (parsed.success) return parsed.data;
+  for (const issue of parsed.error.issues) delete input[String(issue.path[0])];
+  const retried = tenantSettingsSchema.safeParse(input);
+  return retried.success ? retried.data : tenantSettingsSchema.parse({});
 }

@@ -51,7 +51,7 @@ export class TenantService {
     return this.store.tenant(tenantId, async (m) => {
       const t = await one<RawTenant>(m, `SELECT * FROM tenants WHERE id = $1 FOR UPDATE`, [tenantId]);
       if (!t) throw new TandemError('tenant.not_found', 'Tenant not found', 404);
-      const merged = tenantSettingsSchema.safeParse({ ...resolveSettings(t.settings), ...patch });
+      const merged = tenantSettingsSchema.safeParse(mergeSettings(resolveSettings(t.settings), patch));
       if (!merged.success) {
         throw new TandemError('settings.invalid', 'Some settings are not valid', 422, {
           fields: Object.fromEntries(merged.error.issues.map((i) => [i.path.join('.'), i.message])),
@@ -69,6 +69,20 @@ export class TenantService {
     const r = await this.store.system((m) => rows<RawTenant>(m, `SELECT * FROM tenants ORDER BY created_at`));
     return r.map(toRecord);
   }
+}
+
+/**
+ * A PATCH replaces top-level values, except that a nested object (quietHours) is merged one level down:
+ * changing the window's start must not reset its days or cap.
+ */
+function mergeSettings(current: TenantSettings, patch: Partial<TenantSettings>): Record<string, unknown> {
+  const merged: Record<string, unknown> = { ...current };
+  for (const [key, value] of Object.entries(patch)) {
+    const was = merged[key];
+    const isPlain = (v: unknown) => v !== null && typeof v === 'object' && !Array.isArray(v);
+    merged[key] = isPlain(value) && isPlain(was) ? { ...(was as object), ...(value as object) } : value;
+  }
+  return merged;
 }
 
 interface RawTenant {

@@ -291,7 +291,7 @@ export function openApiDocument(publicUrl: string): Record<string, unknown> {
         },
         TenantSettings: fromZod(tenantSettingsSchema, 'output', { description: 'Everything a tenant can tune; a setting never changed has its default' }),
         SettingsPatch: fromZod(tenantSettingsSchema, 'input', {
-          description: 'Any of the settings. Each one given replaces the stored value whole (quietHours too: a part left out takes its default); unknown keys are ignored.',
+          description: 'Any of the settings. Each one given replaces the stored value, except quietHours, whose given parts are merged into the stored window; unknown keys are ignored; any invalid value refuses the whole request (422) and changes nothing.',
         }),
         Tenant: {
           type: 'object',

@@ -69,6 +69,23 @@ describe('tenant administration API', () => {
     expect(ok.body.settings.autonomy).toBe('autopilot');
   });
 
+  it('merges a change to the texting window into the rest of it, and refuses a window that would hold every text', async () => {
+    const patch = (body: object) => request(t.app).patch('/api/v1/settings').set('Authorization', `Bearer ${adminKey}`).send(body);
+    expect((await patch({ quietHours: { days: [1, 2, 3, 4, 5], dailyCap: 2 } })).status).toBe(200);
+    const moved = await patch({ quietHours: { start: '09:30' } });
+    expect(moved.body.settings.quietHours).toEqual({ start: '09:30', end: '21:00', days: [1, 2, 3, 4, 5], dailyCap: 2 });
+
+    const backwards = await patch({ quietHours: { start: '20:00', end: '09:00' }, businessName: 'Renamed' });
+    expect(backwards.status).toBe(422);
+    expect(backwards.body.error.details.fields).toEqual({ 'quietHours.end': 'must be later than the start' });
+    const nowhere = await patch({ defaultTimezone: 'Europe/Atlantis', defaultPhoneCountry: 'XX', holidays: ['2026-02-30'] });
+    expect(Object.keys(nowhere.body.error.details.fields).sort()).toEqual(['defaultPhoneCountry', 'defaultTimezone', 'holidays.0']);
+    // Nothing of either refused request was stored.
+    const kept = (await t.engine.tenants.get(tenantId)).settings;
+    expect(kept).toMatchObject({ businessName: 'Acme Homes', defaultTimezone: 'America/New_York', defaultPhoneCountry: 'US', holidays: [] });
+    expect(kept.quietHours).toEqual({ start: '09:30', end: '21:00', days: [1, 2, 3, 4, 5], dailyCap: 2 });
+  });
+
   it('revokes keys', async () => {
     const created = await request(t.app).post('/api/v1/api-keys').set('Authorization', `Bearer ${adminKey}`).send({ name: 'temp', role: 'agent' });
     const key = created.body.apiKey.key as string;
