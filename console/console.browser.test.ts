@@ -9,15 +9,17 @@
  * gets it → the lead replies STOP → the lead shows as opted out and nothing more is sent.
  * Every page passes axe-core and is photographed at 1280 and 375 px into docs/screenshots/console-*.png.
  */
+import nock from 'nock';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import pino from 'pino';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import { chromium, type Browser, type Locator, type Page } from 'playwright-core';
 import { compose, connectors, routes, seedDemo } from '../server/compose';
 import { loadConfig } from '../server/config';
 import { startServer, type RunningServer } from '../server/main';
+import { twilioReply } from '../test/helpers/twilio-fixtures';
 import { buildConsole } from './build';
 
 jest.setTimeout(180_000);
@@ -74,17 +76,17 @@ async function axeViolations(p: Page): Promise<Array<{ id: string; help: string;
   });
 }
 
-/** axe, then screenshots at 1280 and 375 px, and no sideways scrolling at 375 px. */
-async function checkPage(p: Page, name: string): Promise<void> {
+/** axe, then screenshots at 1280 and 375 px (`mask` greys out secrets), and no sideways scrolling at 375 px. */
+async function checkPage(p: Page, name: string, mask: Locator[] = []): Promise<void> {
   await p.setViewportSize({ width: 1280, height: 900 });
   expect({ page: name, violations: await axeViolations(p) }).toEqual({ page: name, violations: [] });
-  await p.screenshot({ path: path.join(SCREENSHOTS, `console-${name}-1280.png`), fullPage: true });
+  await p.screenshot({ path: path.join(SCREENSHOTS, `console-${name}-1280.png`), fullPage: true, mask });
   await p.setViewportSize({ width: 375, height: 812 });
   await p.waitForTimeout(100);
   expect({ page: name, violations: await axeViolations(p) }).toEqual({ page: name, violations: [] });
   const overflow = await p.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
   expect({ page: name, overflow }).toEqual({ page: name, overflow: 0 });
-  await p.screenshot({ path: path.join(SCREENSHOTS, `console-${name}-375.png`), fullPage: true });
+  await p.screenshot({ path: path.join(SCREENSHOTS, `console-${name}-375.png`), fullPage: true, mask });
   await p.setViewportSize({ width: 1280, height: 900 });
 }
 
@@ -326,6 +328,64 @@ describe('the local console, end to end in Chromium', () => {
     await page.getByText('Whole days from 1 to 90').waitFor();
   });
 
+  it('settings: texting rules (days, cap, holidays, zone, country, segments, links, escalation) refuse bad values at the field and save good ones', async () => {
+    const stored = () => page.evaluate(async () => ((await (await fetch('/api/v1/settings')).json()) as { settings: Record<string, unknown> }).settings);
+    const save = () => page.getByRole('button', { name: 'Save settings' }).click();
+    await page.getByLabel('Follow-up cadence (days)').fill('2, 5');
+
+    await page.getByLabel('Time zone for numbers we cannot place').fill('Mars/Olympus_Mons');
+    await page.getByLabel('Holidays: no texts on these dates').fill('2026-12-25\n2027-02-30');
+    await page.getByLabel('Country of numbers typed without +code').fill('ZZ');
+    await save();
+    await page.getByRole('status').filter({ hasText: /^Not saved/ }).waitFor();
+    // Each message sits under its own field, and the field points at it for screen readers.
+    for (const [label, message] of [
+      ['Time zone for numbers we cannot place', 'an IANA time zone, e.g. America/New_York'],
+      ['Holidays: no texts on these dates', 'a date as YYYY-MM-DD'],
+      ['Country of numbers typed without +code', 'an ISO 3166 country code, e.g. US or GB'],
+    ]) {
+      const description = await page.getByLabel(label!).evaluate((el) => (el.getAttribute('aria-describedby') ?? '').split(' ').map((id) => document.getElementById(id)?.textContent).join(' '));
+      expect({ label, description }).toEqual({ label, description: expect.stringContaining(message!) });
+    }
+    expect(await stored()).toMatchObject({ defaultTimezone: 'America/New_York', holidays: [], defaultPhoneCountry: 'US' });
+
+    await page.getByLabel('Time zone for numbers we cannot place').fill('America/Chicago');
+    await page.getByLabel('Holidays: no texts on these dates').fill('2026-12-25\n2027-01-01');
+    await page.getByLabel('Country of numbers typed without +code').fill('gb');
+    await page.getByText('United Kingdom').waitFor();
+    await page.getByRole('group', { name: 'Days texts may go out' }).getByLabel('Sunday').uncheck();
+    await page.getByLabel('Most texts to one lead in a day').fill('4');
+    await page.getByLabel('Longest text, in SMS segments').fill('2');
+    await page.getByLabel('Websites the AI may link to').fill('acmehomes.com\nhopperhomes.co.uk');
+    await page.getByLabel('Words that always bring in a person').fill('mortgage broker, escrow');
+    await page.getByLabel('Ask a person when the AI is less sure than (%)').fill('55');
+    await page.getByLabel('The first reply to a form may go out at night').check();
+    await save();
+    await page.getByRole('status').filter({ hasText: 'Settings saved.' }).waitFor();
+    expect(await stored()).toMatchObject({
+      defaultTimezone: 'America/Chicago',
+      holidays: ['2026-12-25', '2027-01-01'],
+      defaultPhoneCountry: 'GB',
+      quietHours: { start: '08:00', end: '20:00', days: [1, 2, 3, 4, 5, 6], dailyCap: 4 },
+      segmentCap: 2,
+      linkAllowList: ['acmehomes.com', 'hopperhomes.co.uk'],
+      extraEscalationWords: ['mortgage broker', 'escrow'],
+      confidenceThreshold: 0.55,
+      firstReplyMaySkipQuietHours: true,
+    });
+    await checkPage(page, 'settings-texting');
+
+    // Back to what the journeys after this one text under: every day, no cap of our own, US numbers.
+    await page.getByRole('group', { name: 'Days texts may go out' }).getByLabel('Sunday').check();
+    await page.getByLabel('Most texts to one lead in a day').fill('');
+    await page.getByLabel('Country of numbers typed without +code').fill('US');
+    await page.getByLabel('Longest text, in SMS segments').fill('3');
+    await page.getByLabel('The first reply to a form may go out at night').uncheck();
+    await save();
+    await page.getByRole('status').filter({ hasText: 'Settings saved.' }).waitFor();
+    expect(await stored()).toMatchObject({ quietHours: { days: [1, 2, 3, 4, 5, 6, 7], dailyCap: null }, defaultPhoneCountry: 'US', segmentCap: 3, firstReplyMaySkipQuietHours: false });
+  });
+
   it('analytics: the overview for the range, with the journey’s figures', async () => {
     await page.getByRole('link', { name: 'Analytics' }).click();
     await page.getByRole('heading', { name: 'Speed to lead' }).waitFor();
@@ -383,6 +443,199 @@ describe('the local console, end to end in Chromium', () => {
     await page.getByRole('link', { name: 'See this lead’s simulated phone' }).click();
     await page.locator('.phone-number').filter({ hasText: caller.e164 }).waitFor();
     await phoneTexts(page).filter({ hasText: 'Hi Rae, Sam here about your call this morning.' }).waitFor();
+  });
+
+  it('settings: an admin connects Twilio; a bad SID and refused credentials show at their fields and store nothing', async () => {
+    const sid = `AC${'5e'.repeat(16)}`;
+    const token = '7c'.repeat(16);
+    const wrongToken = '0d'.repeat(16);
+    // Twilio's "Fetch an Account resource" answer, and its 401 for a wrong SID/token pair (error 20003).
+    const account = {
+      auth_token: token,
+      date_created: 'Tue, 02 Jun 2026 16:00:00 +0000',
+      date_updated: 'Tue, 02 Jun 2026 16:00:00 +0000',
+      friendly_name: 'Hopper Homes',
+      owner_account_sid: sid,
+      sid,
+      status: 'active',
+      subresource_uris: { messages: `/2010-04-01/Accounts/${sid}/Messages.json` },
+      type: 'Full',
+      uri: `/2010-04-01/Accounts/${sid}.json`,
+    };
+    const twilioAccount = (pass: string) => nock('https://api.twilio.com').get(`/2010-04-01/Accounts/${sid}.json`).basicAuth({ user: sid, pass });
+    const stored = () => page.evaluate(async () => ((await (await fetch('/api/v1/integrations/twilio')).json()) as { twilio: Record<string, unknown> }).twilio);
+    /** The text the field's aria-describedby points at: its hint and its error. */
+    const described = (label: string) =>
+      form.getByLabel(label, { exact: true }).evaluate((el) => (el.getAttribute('aria-describedby') ?? '').split(' ').map((id) => document.getElementById(id)?.textContent ?? '').join(' | '));
+    const twilioRow = page.getByRole('region', { name: 'Integration status table' }).getByRole('row').filter({ has: page.getByRole('rowheader', { name: 'Twilio' }) });
+    const form = page.getByRole('form', { name: /Twilio/ });
+    try {
+      await page.getByRole('link', { name: 'Settings' }).click();
+      await form.waitFor();
+      await twilioRow.getByText('Not connected').waitFor();
+      expect(await page.getByLabel('A message comes in (HTTP POST)').inputValue()).toBe(`${server.engine.config.publicUrl}/webhooks/twilio/sms`);
+      expect(await page.getByLabel('Status callback URL').inputValue()).toBe(`${server.engine.config.publicUrl}/webhooks/twilio/status`);
+
+      // A malformed SID is refused at its field before Twilio is asked, and nothing is stored.
+      await form.getByLabel('Account SID').fill('AC123');
+      await form.getByLabel('Auth token').fill(token);
+      await form.getByLabel('One Twilio number').check();
+      await form.getByLabel('From number').fill('(415) 555-0100');
+      await form.getByLabel('Numbers leads text').fill('(415) 555-0100\n+1 415 555 0101');
+      await form.getByRole('button', { name: 'Connect Twilio' }).click();
+      await form.getByRole('alert').filter({ hasText: 'Not connected' }).waitFor();
+      expect(await described('Account SID')).toContain('An Account SID starts with AC followed by 32 hex characters');
+      expect(await form.getByLabel('Account SID').getAttribute('aria-invalid')).toBe('true');
+      expect({ page: 'settings-twilio (errors)', violations: await axeViolations(page) }).toEqual({ page: 'settings-twilio (errors)', violations: [] });
+      expect(await stored()).toEqual({ connected: false });
+      await twilioRow.getByText('Not connected').waitFor();
+
+      // Twilio refuses the SID/token pair: said at the auth token field; nothing stored.
+      const refused = twilioAccount(wrongToken).reply(() => twilioReply(401, { code: 20003, message: 'Authenticate', more_info: 'https://www.twilio.com/docs/errors/20003', status: 401 }));
+      await form.getByLabel('Account SID').fill(sid);
+      await form.getByLabel('Auth token').fill(wrongToken);
+      await form.getByRole('button', { name: 'Connect Twilio' }).click();
+      await form.getByRole('alert').filter({ hasText: 'Twilio refused this Account SID and auth token' }).waitFor();
+      expect(refused.isDone()).toBe(true);
+      expect(await described('Auth token')).toContain('Twilio refused this Account SID and auth token');
+      expect(await described('Account SID')).not.toContain('An Account SID starts with AC');
+      expect(await stored()).toEqual({ connected: false });
+
+      // Credentials Twilio accepts: stored, and the table and the connection show it.
+      const checked = twilioAccount(token).reply(() => twilioReply(200, account));
+      await form.getByLabel('Auth token').fill(token);
+      await form.getByRole('button', { name: 'Connect Twilio' }).click();
+      await page.getByRole('status').filter({ hasText: 'Twilio connected.' }).waitFor();
+      expect(checked.isDone()).toBe(true);
+      await twilioRow.getByText('Connected', { exact: true }).waitFor();
+      expect(await twilioRow.getByRole('cell').nth(1).textContent()).toBe(sid);
+      expect(await stored()).toEqual({ connected: true, enabled: true, accountSid: sid, messagingServiceSid: null, fromNumber: '+14155550100', numbers: ['+14155550100', '+14155550101'] });
+      await page.getByRole('heading', { name: 'Change the Twilio connection' }).waitFor();
+      expect(await page.locator('.twilio-facts').textContent()).toContain(sid);
+      // The token is never shown again: the field is empty and says it must be typed again to change anything.
+      expect(await form.getByLabel('Auth token').inputValue()).toBe('');
+      expect(await described('Auth token')).toContain('Re-enter the auth token to change the connection');
+      expect(await page.content()).not.toContain(token);
+      expect(await page.getByLabel('A message comes in (HTTP POST)').inputValue()).toBe(`${server.engine.config.publicUrl}/webhooks/twilio/sms`);
+      await checkPage(page, 'settings-twilio');
+
+      // Paused again, so the demo tenant's texts go back to the simulated phone for whatever runs next
+      // (an enabled Twilio integration takes over the tenant's sending: server/compose.ts, tenantSmsProviders).
+      const again = twilioAccount(token).reply(() => twilioReply(200, account));
+      await form.getByLabel('Auth token').fill(token);
+      await form.getByLabel('Enabled', { exact: true }).uncheck();
+      await form.getByRole('button', { name: 'Save Twilio connection' }).click();
+      await page.getByRole('status').filter({ hasText: 'Twilio connected, paused' }).waitFor();
+      expect(again.isDone()).toBe(true);
+      await twilioRow.getByText('Paused').waitFor();
+      expect(await stored()).toMatchObject({ connected: true, enabled: false });
+    } finally {
+      nock.cleanAll();
+    }
+  });
+
+  it('team: an admin adds a person and gives them a key, shown once; it signs in as them until revoked', async () => {
+    await page.goto(`${server.url}/#/team`);
+    await page.getByRole('heading', { name: 'Team', level: 1 }).waitFor();
+    expect(await page.title()).toBe('Team · Tandem');
+    const people = page.getByRole('region', { name: 'People table' });
+    const adminRow = people.getByRole('row').filter({ has: page.getByRole('rowheader', { name: 'Demo Admin' }) });
+    expect(await adminRow.getByRole('cell').allTextContents()).toEqual(['admin@demo.tandem.local', 'Admin', '—', '—', '—']);
+    const peopleCount = () => page.evaluate(async () => ((await (await fetch('/api/v1/agents')).json()) as { agents: unknown[] }).agents.length);
+    expect(await peopleCount()).toBe(1);
+
+    // A bad email: the error sits at the field, and no one is added.
+    const add = page.getByRole('form', { name: 'Add a person' });
+    await add.getByLabel('Name').fill('Dana Agent');
+    await add.getByLabel('Email (optional)').fill('dana@');
+    await add.getByLabel('Role').selectOption('agent');
+    await add.getByRole('button', { name: 'Add person' }).click();
+    await add.getByRole('status').filter({ hasText: /^Not added: / }).waitFor();
+    const email = add.getByLabel('Email (optional)');
+    expect(await email.getAttribute('aria-invalid')).toBe('true');
+    const emailError = await email.evaluate((el) => document.getElementById(el.getAttribute('aria-describedby') ?? '')?.textContent ?? '');
+    expect(emailError).toMatch(/email/i);
+    expect(await peopleCount()).toBe(1);
+    expect(await people.getByRole('rowheader', { name: /Dana/ }).count()).toBe(0);
+
+    await email.fill('dana@example.com');
+    await add.getByLabel('Slack member id (optional)').fill('U0DANA01');
+    await add.getByRole('button', { name: 'Add person' }).click();
+    await add.getByRole('status').filter({ hasText: 'Added Dana Agent (Agent).' }).waitFor();
+    const danaRow = people.getByRole('row').filter({ has: page.getByRole('rowheader', { name: 'Dana Agent' }) });
+    expect(await danaRow.getByRole('cell').allTextContents()).toEqual(['dana@example.com', 'Agent', 'U0DANA01', '—', '—']);
+    expect(await peopleCount()).toBe(2);
+    expect(await email.inputValue()).toBe('');
+
+    // An agent-role key for Dana: shown once, in its own box.
+    const create = page.getByRole('form', { name: 'Create a key' });
+    await create.getByLabel('Key name').fill('Dana laptop');
+    await create.getByLabel('Person (optional)').selectOption({ label: 'Dana Agent' });
+    await create.getByLabel('Role').selectOption('agent');
+    await create.getByRole('button', { name: 'Create key' }).click();
+    const box = page.getByRole('region', { name: 'New key: Dana laptop' });
+    await box.getByText('Shown once. Store it now — it cannot be shown again.').waitFor();
+    const keyField = box.getByLabel('API key Dana laptop');
+    const key = await keyField.inputValue();
+    expect(key).toMatch(/^tdm_[a-z0-9]{10}_[A-Za-z0-9_-]{32,64}$/);
+    expect(await keyField.getAttribute('readonly')).not.toBeNull();
+    await box.getByRole('button', { name: 'Copy' }).click();
+    await box.getByText(/^(Copied\.|Copying is not available here)/).waitFor();
+    const keys = page.getByRole('region', { name: 'API keys table' });
+    const keyRow = keys.getByRole('row').filter({ has: page.getByRole('rowheader', { name: /^Dana laptop / }) });
+    const cells = await keyRow.getByRole('cell').allTextContents();
+    expect([cells[0], cells[1], cells[3], cells[4]]).toEqual(['Agent', 'Dana Agent', 'Never', 'Active']);
+    // The listing never carries the secret.
+    const listed = await page.evaluate(async () => (await fetch('/api/v1/api-keys')).text());
+    expect(listed).not.toContain(key.split('_')[2]);
+    await checkPage(page, 'team', [keyField]);
+
+    // The key signs in, in a browser of its own, as Dana with the agent role: no key management there.
+    const other = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+    try {
+      const danaPage = await other.newPage();
+      danaPage.setDefaultTimeout(15_000);
+      await danaPage.goto(`${server.url}/#/team`);
+      await danaPage.getByLabel('API key').fill(key);
+      await danaPage.getByRole('button', { name: 'Sign in' }).click();
+      await danaPage.getByRole('heading', { name: 'Team', level: 1 }).waitFor();
+      expect(await danaPage.locator('header .who').textContent()).toContain('Dana laptop (agent)');
+      await danaPage.getByRole('region', { name: 'People table' }).getByRole('rowheader', { name: 'Dana Agent (you)' }).waitFor();
+      await danaPage.getByText('Only admins manage API keys.').waitFor();
+      expect(await danaPage.getByRole('form', { name: 'Create a key' }).count()).toBe(0);
+      expect(await danaPage.getByRole('form', { name: 'Add a person' }).count()).toBe(0);
+      expect(await danaPage.getByRole('region', { name: 'API keys table' }).count()).toBe(0);
+      expect(await danaPage.evaluate(async () => (await fetch('/api/v1/api-keys')).status)).toBe(403);
+
+      // Hidden once dismissed: the key is nowhere in the admin's page any more.
+      await box.getByRole('button', { name: 'I have stored it, hide the key' }).click();
+      expect(await box.count()).toBe(0);
+      expect(await page.content()).not.toContain(key);
+
+      // Revoke, with a confirm step that can be cancelled.
+      await keyRow.getByRole('button', { name: 'Revoke key Dana laptop' }).click();
+      const confirm = keyRow.getByRole('group', { name: 'Revoke key Dana laptop?' });
+      await confirm.getByRole('button', { name: 'Cancel' }).click();
+      expect(await confirm.count()).toBe(0);
+      expect(await keyRow.getByRole('button', { name: 'Revoke key Dana laptop' }).evaluate((el) => el === document.activeElement)).toBe(true);
+      expect(await danaPage.evaluate(async () => (await fetch('/api/v1/agents')).status)).toBe(200);
+      await keyRow.getByRole('button', { name: 'Revoke key Dana laptop' }).click();
+      await confirm.getByRole('button', { name: 'Yes, revoke' }).click();
+      await page.getByRole('status').filter({ hasText: 'Revoked key Dana laptop.' }).waitFor();
+      await keyRow.getByText(/^Revoked /).waitFor();
+      expect(await keyRow.getByRole('button', { name: /Revoke/ }).count()).toBe(0);
+
+      // Dana's browser is out: its next call fails, and the key no longer signs in.
+      expect(await danaPage.evaluate(async () => (await fetch('/api/v1/agents')).status)).toBe(401);
+      await danaPage.reload();
+      await danaPage.getByLabel('API key').fill(key);
+      await danaPage.getByRole('button', { name: 'Sign in' }).click();
+      await danaPage.getByRole('alert').filter({ hasText: 'This API key is not valid or has been revoked' }).waitFor();
+    } finally {
+      await other.close();
+    }
+    // The admin's own session is untouched.
+    expect(await page.evaluate(async () => (await fetch('/api/v1/agents')).status)).toBe(200);
   });
 
   it('never trips the Content Security Policy', () => {

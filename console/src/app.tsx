@@ -6,6 +6,7 @@ import { AnalyticsPage } from './pages/analytics-page';
 import { DemoPage } from './pages/demo-page';
 import { Inbox } from './pages/inbox-page';
 import { SettingsPage } from './pages/settings-page';
+import { TeamPage } from './pages/team-page';
 
 // The editor carries the form schema (zod) and phone metadata: load it only when the Forms page opens.
 const FormsPage = lazy(() => import('./pages/forms-page').then((m) => ({ default: m.FormsPage })));
@@ -15,6 +16,7 @@ const PAGES = [
   { id: 'inbox', label: 'Inbox' },
   { id: 'forms', label: 'Forms' },
   { id: 'settings', label: 'Settings' },
+  { id: 'team', label: 'Team' },
   { id: 'analytics', label: 'Analytics' },
 ] as const;
 type PageId = (typeof PAGES)[number]['id'];
@@ -201,6 +203,7 @@ function Shell({ session, demo, onSignOut }: { session: Session; demo: boolean; 
           </Suspense>
         )}
         {page === 'settings' && <SettingsPage isAdmin={isAdmin} />}
+        {page === 'team' && <TeamPage isAdmin={isAdmin} session={session} />}
         {page === 'analytics' && <AnalyticsPage />}
       </main>
     </>

@@ -2,6 +2,7 @@
 import { useEffect, useState } from 'react';
 import { api, errorText, fieldErrors } from '../api';
 import { describedBy, Field, formatTime } from '../components/bits';
+import { TwilioConnect } from '../components/twilio-connect';
 
 interface Knowledge {
   id: string;
@@ -14,9 +15,55 @@ interface Settings {
   brandVoice: string;
   tone: 'friendly' | 'professional' | 'casual' | 'formal';
   knowledge: Knowledge[];
-  quietHours: { start: string; end: string };
+  copilotSendsOpener: boolean;
+  confidenceThreshold: number;
+  extraEscalationWords: string[];
+  segmentCap: number;
+  linkAllowList: string[];
+  defaultTimezone: string;
+  defaultPhoneCountry: string;
+  quietHours: { start: string; end: string; days: number[]; dailyCap: number | null };
+  holidays: string[];
+  firstReplyMaySkipQuietHours: boolean;
   followUpCadenceDays: number[];
 }
+
+/** The list-valued settings, edited as text (comma- or line-separated) and split when saved. */
+interface ListTexts {
+  words: string;
+  links: string;
+  holidays: string;
+}
+const listTexts = (s: Settings): ListTexts => ({ words: s.extraEscalationWords.join(', '), links: s.linkAllowList.join('\n'), holidays: s.holidays.join('\n') });
+const splitList = (text: string, by: RegExp) =>
+  text
+    .split(by)
+    .map((x) => x.trim())
+    .filter(Boolean);
+
+const WEEKDAYS: Array<[number, string]> = [
+  [1, 'Monday'],
+  [2, 'Tuesday'],
+  [3, 'Wednesday'],
+  [4, 'Thursday'],
+  [5, 'Friday'],
+  [6, 'Saturday'],
+  [7, 'Sunday'],
+];
+
+/** "United Kingdom" for "GB", or nothing for a code the browser does not know. */
+function countryName(code: string): string {
+  if (!/^[A-Z]{2}$/.test(code)) return '';
+  try {
+    const name = new Intl.DisplayNames(['en'], { type: 'region' }).of(code);
+    return name && name !== code ? name : '';
+  } catch {
+    return '';
+  }
+}
+
+/** Every IANA zone the browser knows, for the time zone field's suggestions. */
+const TIME_ZONES: string[] = typeof Intl.supportedValuesOf === 'function' ? Intl.supportedValuesOf('timeZone') : [];
 interface Integration {
   kind: string;
   connected: boolean;
@@ -43,6 +90,8 @@ const AUTONOMY: Array<[Settings['autonomy'], string, string]> = [
 export function SettingsPage({ isAdmin }: { isAdmin: boolean }) {
   const [settings, setSettings] = useState<Settings | null>(null);
   const [cadence, setCadence] = useState('');
+  const [lists, setLists] = useState<ListTexts>({ words: '', links: '', holidays: '' });
+  const [dailyCap, setDailyCap] = useState('');
   const [errors, setErrors] = useState<Record<string, string>>({});
   const [status, setStatus] = useState<string>('');
   const [error, setError] = useState<string | null>(null);
@@ -50,30 +99,41 @@ export function SettingsPage({ isAdmin }: { isAdmin: boolean }) {
   const [dead, setDead] = useState<DeadJob[] | null>(null);
   const [deadError, setDeadError] = useState<string | null>(null);
 
+  /** Shows settings as the server has them, list fields as text. */
+  const shown = (s: Settings) => {
+    setSettings(s);
+    setCadence(s.followUpCadenceDays.join(', '));
+    setLists(listTexts(s));
+    setDailyCap(s.quietHours.dailyCap === null ? '' : String(s.quietHours.dailyCap));
+  };
+
   const loadDead = () =>
     api<{ jobs: DeadJob[] }>('GET', '/jobs/dead').then(
       (r) => setDead(r.jobs),
       (err) => setDeadError(errorText(err)),
     );
 
-  useEffect(() => {
-    api<{ settings: Settings }>('GET', '/settings').then(
-      (r) => {
-        setSettings(r.settings);
-        setCadence(r.settings.followUpCadenceDays.join(', '));
-      },
-      (err) => setError(errorText(err)),
-    );
+  const reloadIntegrations = () =>
     api<{ integrations: Integration[] }>('GET', '/integrations').then(
       (r) => setIntegrations(r.integrations),
       (err) => setError(errorText(err)),
     );
+
+  useEffect(() => {
+    api<{ settings: Settings }>('GET', '/settings').then(
+      (r) => {
+        shown(r.settings);
+      },
+      (err) => setError(errorText(err)),
+    );
+    void reloadIntegrations();
     if (isAdmin) void loadDead();
   }, [isAdmin]);
 
   if (!settings) return <>{error ? <p role="alert" className="error">{error}</p> : <p role="status">Loading settings…</p>}</>;
 
   const set = <K extends keyof Settings>(k: K, v: Settings[K]) => setSettings({ ...settings, [k]: v });
+  const setQuiet = (patch: Partial<Settings['quietHours']>) => set('quietHours', { ...settings.quietHours, ...patch });
   const setKnowledge = (i: number, patch: Partial<Knowledge>) => set('knowledge', settings.knowledge.map((k, j) => (j === i ? { ...k, ...patch } : k)));
 
   const save = async () => {
@@ -87,6 +147,7 @@ export function SettingsPage({ isAdmin }: { isAdmin: boolean }) {
       setErrors({ followUpCadenceDays: 'Whole days from 1 to 90, separated by commas, e.g. 1, 3, 7.' });
       return;
     }
+    const cap = dailyCap.trim() === '' ? null : Number(dailyCap);
     try {
       const r = await api<{ settings: Settings }>('PATCH', '/settings', {
         autonomy: settings.autonomy,
@@ -94,11 +155,19 @@ export function SettingsPage({ isAdmin }: { isAdmin: boolean }) {
         brandVoice: settings.brandVoice,
         tone: settings.tone,
         knowledge: settings.knowledge,
-        quietHours: settings.quietHours,
+        copilotSendsOpener: settings.copilotSendsOpener,
+        confidenceThreshold: settings.confidenceThreshold,
+        extraEscalationWords: splitList(lists.words, /[,\n]/),
+        segmentCap: settings.segmentCap,
+        linkAllowList: splitList(lists.links, /[\s,]+/),
+        defaultTimezone: settings.defaultTimezone.trim(),
+        defaultPhoneCountry: settings.defaultPhoneCountry.trim().toUpperCase(),
+        quietHours: { ...settings.quietHours, dailyCap: cap },
+        holidays: splitList(lists.holidays, /[\s,]+/),
+        firstReplyMaySkipQuietHours: settings.firstReplyMaySkipQuietHours,
         followUpCadenceDays: days,
       });
-      setSettings(r.settings);
-      setCadence(r.settings.followUpCadenceDays.join(', '));
+      shown(r.settings);
       setStatus('Settings saved.');
     } catch (err) {
       setErrors(fieldErrors(err));
@@ -141,6 +210,29 @@ export function SettingsPage({ isAdmin }: { isAdmin: boolean }) {
               </span>
             </label>
           ))}
+          {settings.autonomy === 'copilot' && (
+            <label className="choice">
+              <input type="checkbox" checked={settings.copilotSendsOpener} onChange={(ev) => set('copilotSendsOpener', ev.target.checked)} />
+              <span>
+                Send the first text after a form at once <span className="hint">Speed to lead: every later text still waits for a person.</span>
+              </span>
+            </label>
+          )}
+          <Field id="s-confidence" label="Ask a person when the AI is less sure than (%)" hint="40 unless changed. Higher means more replies wait for a person." error={e('confidenceThreshold')}>
+            <input
+              id="s-confidence"
+              type="number"
+              min={0}
+              max={100}
+              step={5}
+              value={Math.round(settings.confidenceThreshold * 100)}
+              onChange={(ev) => set('confidenceThreshold', Number(ev.target.value) / 100)}
+              aria-describedby={describedBy('s-confidence', 'h', e('confidenceThreshold'))}
+            />
+          </Field>
+          <Field id="s-words" label="Words that always bring in a person" hint="Separated by commas, on top of the built-in ones (lawyer, refund, asking for a person …)." error={e('extraEscalationWords')}>
+            <input id="s-words" value={lists.words} onChange={(ev) => setLists({ ...lists, words: ev.target.value })} aria-describedby={describedBy('s-words', 'h', e('extraEscalationWords'))} />
+          </Field>
         </fieldset>
         <fieldset disabled={!isAdmin}>
           <legend>Voice</legend>
@@ -180,6 +272,31 @@ export function SettingsPage({ isAdmin }: { isAdmin: boolean }) {
           </button>
         </fieldset>
         <fieldset disabled={!isAdmin}>
+          <legend>Texts</legend>
+          <Field id="s-segments" label="Longest text, in SMS segments" hint="A segment holds 160 plain characters, or 70 with emoji or accented letters. The AI writes within it; a longer text from a person is stopped and the team told." error={e('segmentCap')}>
+            <input id="s-segments" type="number" min={1} max={10} value={settings.segmentCap} onChange={(ev) => set('segmentCap', Number(ev.target.value))} aria-describedby={describedBy('s-segments', 'h', e('segmentCap'))} />
+          </Field>
+          <Field id="s-links" label="Websites the AI may link to" hint="One per line, e.g. acmehomes.com (its sub-domains too). A draft with any other link waits for a person." error={e('linkAllowList')}>
+            <textarea id="s-links" rows={2} value={lists.links} onChange={(ev) => setLists({ ...lists, links: ev.target.value })} aria-describedby={describedBy('s-links', 'h', e('linkAllowList'))} />
+          </Field>
+          <Field
+            id="s-country"
+            label="Country of numbers typed without +code"
+            hint={`Used when an agent starts a conversation or a CRM card looks a number up. ${countryName(settings.defaultPhoneCountry.toUpperCase()) ? `Now: ${countryName(settings.defaultPhoneCountry.toUpperCase())}.` : 'A two-letter code, e.g. US or GB.'}`}
+            error={e('defaultPhoneCountry')}
+          >
+            <input
+              id="s-country"
+              value={settings.defaultPhoneCountry}
+              maxLength={2}
+              autoCapitalize="characters"
+              className="short"
+              onChange={(ev) => set('defaultPhoneCountry', ev.target.value.toUpperCase())}
+              aria-describedby={describedBy('s-country', 'h', e('defaultPhoneCountry'))}
+            />
+          </Field>
+        </fieldset>
+        <fieldset disabled={!isAdmin}>
           <legend>When to text</legend>
           <div className="inline-fields">
             <Field id="s-qstart" label="Texts allowed from" error={e('quietHours.start')}>
@@ -192,6 +309,47 @@ export function SettingsPage({ isAdmin }: { isAdmin: boolean }) {
           <p className="hint" id="s-quiet-hint">
             In each lead’s own time zone. The law’s own limits (08:00–21:00, stricter in some states) always apply too.
           </p>
+          {e('quietHours.days') && (
+            <p className="error" id="s-days-error">
+              {e('quietHours.days')}
+            </p>
+          )}
+          <fieldset className="weekdays" aria-describedby={e('quietHours.days') ? 's-days-error' : undefined}>
+            <legend>Days texts may go out</legend>
+            {WEEKDAYS.map(([day, name]) => (
+              <label key={day} className="choice">
+                <input
+                  type="checkbox"
+                  checked={settings.quietHours.days.includes(day)}
+                  onChange={(ev) => setQuiet({ days: ev.target.checked ? [...settings.quietHours.days, day].sort() : settings.quietHours.days.filter((d) => d !== day) })}
+                />
+                <span>{name}</span>
+              </label>
+            ))}
+          </fieldset>
+          <Field id="s-cap" label="Most texts to one lead in a day" hint="Leave empty for no limit of your own. Answers to a lead’s own texts do not count." error={e('quietHours.dailyCap')}>
+            <input id="s-cap" type="number" min={1} max={50} className="short" value={dailyCap} onChange={(ev) => setDailyCap(ev.target.value)} aria-describedby={describedBy('s-cap', 'h', e('quietHours.dailyCap'))} />
+          </Field>
+          <Field id="s-holidays" label="Holidays: no texts on these dates" hint="One date per line, as YYYY-MM-DD, in each lead’s own calendar." error={e('holidays')}>
+            <textarea id="s-holidays" rows={3} value={lists.holidays} onChange={(ev) => setLists({ ...lists, holidays: ev.target.value })} aria-describedby={describedBy('s-holidays', 'h', e('holidays'))} />
+          </Field>
+          <label className="choice">
+            <input type="checkbox" checked={settings.firstReplyMaySkipQuietHours} onChange={(ev) => set('firstReplyMaySkipQuietHours', ev.target.checked)} aria-describedby="s-first-hint" />
+            <span>
+              The first reply to a form may go out at night{' '}
+              <span className="hint" id="s-first-hint">
+                Off unless your counsel agrees: the lead has just asked to hear from you, but some states’ rules still apply.
+              </span>
+            </span>
+          </label>
+          <Field id="s-zone" label="Time zone for numbers we cannot place" hint="Used when a number’s own area does not tell, e.g. America/Chicago." error={e('defaultTimezone')}>
+            <input id="s-zone" list="s-zones" value={settings.defaultTimezone} onChange={(ev) => set('defaultTimezone', ev.target.value)} aria-describedby={describedBy('s-zone', 'h', e('defaultTimezone'))} />
+          </Field>
+          <datalist id="s-zones">
+            {TIME_ZONES.map((z) => (
+              <option key={z} value={z} />
+            ))}
+          </datalist>
           <Field id="s-cadence" label="Follow-up cadence (days)" hint="Days of silence before each nurture text, e.g. 1, 3, 7." error={e('followUpCadenceDays')}>
             <input id="s-cadence" value={cadence} onChange={(ev) => setCadence(ev.target.value)} inputMode="numeric" aria-describedby={describedBy('s-cadence', 'h', e('followUpCadenceDays'))} />
           </Field>
@@ -234,6 +392,7 @@ export function SettingsPage({ isAdmin }: { isAdmin: boolean }) {
           </table>
           </div>
         )}
+        <TwilioConnect isAdmin={isAdmin} onChange={reloadIntegrations} />
       </section>
 
       {isAdmin && (

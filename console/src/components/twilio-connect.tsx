@@ -1,0 +1,253 @@
+/**
+ * Twilio on the Settings page: the tenant's connection, the two webhook URLs to paste into Twilio, and for
+ * admins a form that connects or changes it (`PUT /api/v1/integrations/twilio`, which checks the credentials
+ * with Twilio before storing anything). The stored auth token is never shown: changing the connection means
+ * typing it again.
+ */
+import { useEffect, useState, type FormEvent } from 'react';
+import { api, errorText, fieldErrors } from '../api';
+import { describedBy, Field } from './bits';
+import { copyText } from '../clipboard';
+import { connectBody, type TwilioFormValues } from '../twilio-connect-body';
+
+type TwilioConnection =
+  | { connected: false }
+  | { connected: true; enabled: boolean; accountSid: string; messagingServiceSid: string | null; fromNumber: string | null; numbers: string[] };
+
+interface TwilioAnswer {
+  twilio: TwilioConnection;
+  webhooks: { incomingMessageUrl: string; statusCallbackUrl: string; method: string };
+}
+
+const EMPTY: TwilioFormValues = { accountSid: '', authToken: '', sender: 'messagingService', messagingServiceSid: '', fromNumber: '', numbers: '', enabled: true };
+
+/** The form as the stored connection fills it; the auth token always starts empty. */
+function valuesOf(t: TwilioConnection): TwilioFormValues {
+  if (!t.connected) return EMPTY;
+  return {
+    accountSid: t.accountSid,
+    authToken: '',
+    sender: t.messagingServiceSid ? 'messagingService' : 'fromNumber',
+    messagingServiceSid: t.messagingServiceSid ?? '',
+    fromNumber: t.fromNumber ?? '',
+    numbers: t.numbers.join('\n'),
+    enabled: t.enabled,
+  };
+}
+
+function CopyUrl({ id, label, value, what, onCopied }: { id: string; label: string; value: string; what: string; onCopied: (message: string) => void }) {
+  return (
+    <div className="field">
+      <label htmlFor={id}>{label}</label>
+      <div className="twilio-copy">
+        <input id={id} readOnly value={value} spellCheck={false} onFocus={(ev) => ev.currentTarget.select()} aria-describedby="tw-webhooks-hint" />
+        <button
+          type="button"
+          onClick={() => {
+            const done = () => onCopied(`Copied the ${what}.`);
+            const failed = () => onCopied(`Copy did not work here: select the ${what} and copy it.`);
+            void copyText(value, navigator.clipboard).then((ok) => (ok ? done() : failed()));
+          }}
+        >
+          Copy<span className="visually-hidden"> the {what}</span>
+        </button>
+      </div>
+    </div>
+  );
+}
+
+export function TwilioConnect({ isAdmin, onChange }: { isAdmin: boolean; onChange: () => void }) {
+  const [answer, setAnswer] = useState<TwilioAnswer | null>(null);
+  const [loadError, setLoadError] = useState<string | null>(null);
+  const [values, setValues] = useState<TwilioFormValues>(EMPTY);
+  const [errors, setErrors] = useState<Record<string, string>>({});
+  const [error, setError] = useState<string | null>(null);
+  const [status, setStatus] = useState('');
+  const [busy, setBusy] = useState(false);
+
+  useEffect(() => {
+    api<TwilioAnswer>('GET', '/integrations/twilio').then(
+      (r) => {
+        setAnswer(r);
+        setValues(valuesOf(r.twilio));
+      },
+      (err) => setLoadError(errorText(err)),
+    );
+  }, []);
+
+  const set = <K extends keyof TwilioFormValues>(k: K, v: TwilioFormValues[K]) => setValues((old) => ({ ...old, [k]: v }));
+
+  const submit = async (ev: FormEvent) => {
+    ev.preventDefault();
+    if (busy) return;
+    setBusy(true);
+    setErrors({});
+    setError(null);
+    setStatus('');
+    const body = connectBody(values);
+    try {
+      const r = await api<TwilioAnswer>('PUT', '/integrations/twilio', body as unknown as Record<string, unknown>);
+      setAnswer(r);
+      setValues(valuesOf(r.twilio));
+      setStatus(body.enabled ? 'Twilio connected.' : 'Twilio connected, paused: texts go through Twilio once “Enabled” is ticked.');
+      onChange();
+    } catch (err) {
+      setErrors(fieldErrors(err));
+      setError(`Not connected: ${errorText(err)}`);
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  if (!answer) {
+    return loadError ? (
+      <p role="alert" className="error">
+        Twilio: {loadError}
+      </p>
+    ) : (
+      <p role="status">Loading the Twilio connection…</p>
+    );
+  }
+
+  const t = answer.twilio;
+  const e = (k: string) => errors[k] ?? Object.entries(errors).find(([p]) => p.startsWith(`${k}.`))?.[1];
+  // The server names a missing sending identity at fromNumber, whichever one was chosen.
+  const senderError = values.sender === 'messagingService' ? (e('messagingServiceSid') ?? e('fromNumber')) : e('fromNumber');
+  const senderId = values.sender === 'messagingService' ? 'tw-mg' : 'tw-from';
+  const tokenHint = t.connected
+    ? 'Re-enter the auth token to change the connection: Tandem keeps it sealed and never shows it.'
+    : '32 characters, under Account info in the Twilio Console. Tandem checks it with Twilio and keeps it sealed.';
+  const numbersHint = 'One a line or separated by commas. Texts to these numbers reach this workspace.';
+
+  return (
+    <div className="twilio">
+      <h3 id="tw-connection-title">Twilio connection</h3>
+      {t.connected ? (
+        <dl className="twilio-facts" aria-labelledby="tw-connection-title">
+          <dt>Account SID</dt>
+          <dd>{t.accountSid}</dd>
+          <dt>Sends from</dt>
+          <dd>{t.messagingServiceSid ? `Messaging Service ${t.messagingServiceSid}` : (t.fromNumber ?? '—')}</dd>
+          <dt>Numbers leads text</dt>
+          <dd>{t.numbers.length > 0 ? t.numbers.join(', ') : '—'}</dd>
+          <dt>Sending</dt>
+          <dd>
+            <span className={`pill ${t.enabled ? 'ok' : 'warn'}`}>{t.enabled ? 'Enabled' : 'Paused'}</span>
+          </dd>
+        </dl>
+      ) : (
+        <p>Not connected. {isAdmin ? 'Connect a Twilio account below to text leads from your own numbers.' : 'An admin can connect a Twilio account.'}</p>
+      )}
+
+      <h3 id="tw-webhooks-title">Webhooks to set in Twilio</h3>
+      <p className="hint" id="tw-webhooks-hint">
+        In the Twilio Console, open each number leads text (or its Messaging Service) and paste the first URL under “A message comes in”, method HTTP {answer.webhooks.method}. Tandem asks for
+        delivery updates at the status callback URL with every text it sends; paste it as the Messaging Service’s status callback too if you use one.
+      </p>
+      <CopyUrl id="tw-incoming" label={`A message comes in (HTTP ${answer.webhooks.method})`} value={answer.webhooks.incomingMessageUrl} what="incoming message URL" onCopied={setStatus} />
+      <CopyUrl id="tw-status" label="Status callback URL" value={answer.webhooks.statusCallbackUrl} what="status callback URL" onCopied={setStatus} />
+
+      <p role="status" className="status-line">
+        {status}
+      </p>
+
+      {isAdmin ? (
+        <form className="twilio-form" aria-labelledby="tw-form-title" onSubmit={(ev) => void submit(ev)} noValidate>
+          <h3 id="tw-form-title">{t.connected ? 'Change the Twilio connection' : 'Connect Twilio'}</h3>
+          {error && (
+            <p role="alert" className="error">
+              {error}
+            </p>
+          )}
+          <Field id="tw-sid" label="Account SID" hint="Starts with AC, under Account info in the Twilio Console." error={e('accountSid')}>
+            <input
+              id="tw-sid"
+              value={values.accountSid}
+              autoComplete="off"
+              spellCheck={false}
+              maxLength={64}
+              onChange={(ev) => set('accountSid', ev.target.value)}
+              aria-invalid={e('accountSid') ? true : undefined}
+              aria-describedby={describedBy('tw-sid', 'h', e('accountSid'))}
+            />
+          </Field>
+          <Field id="tw-token" label="Auth token" hint={tokenHint} error={e('authToken')}>
+            <input
+              id="tw-token"
+              type="password"
+              value={values.authToken}
+              autoComplete="off"
+              spellCheck={false}
+              maxLength={64}
+              onChange={(ev) => set('authToken', ev.target.value)}
+              aria-invalid={e('authToken') ? true : undefined}
+              aria-describedby={describedBy('tw-token', 'h', e('authToken'))}
+            />
+          </Field>
+          <fieldset>
+            <legend>Send texts from</legend>
+            <label className="choice">
+              <input type="radio" name="tw-sender" value="messagingService" checked={values.sender === 'messagingService'} onChange={() => set('sender', 'messagingService')} />
+              <span>A Messaging Service</span>
+            </label>
+            <label className="choice">
+              <input type="radio" name="tw-sender" value="fromNumber" checked={values.sender === 'fromNumber'} onChange={() => set('sender', 'fromNumber')} />
+              <span>One Twilio number</span>
+            </label>
+            {values.sender === 'messagingService' ? (
+              <Field id="tw-mg" label="Messaging Service SID" hint="Starts with MG, under Messaging → Services." error={senderError}>
+                <input
+                  id="tw-mg"
+                  value={values.messagingServiceSid}
+                  autoComplete="off"
+                  spellCheck={false}
+                  maxLength={64}
+                  onChange={(ev) => set('messagingServiceSid', ev.target.value)}
+                  aria-invalid={senderError ? true : undefined}
+                  aria-describedby={describedBy(senderId, 'h', senderError)}
+                />
+              </Field>
+            ) : (
+              <Field id="tw-from" label="From number" hint="A Twilio number of this account, e.g. +1 415 555 0100." error={senderError}>
+                <input
+                  id="tw-from"
+                  type="tel"
+                  value={values.fromNumber}
+                  autoComplete="off"
+                  maxLength={40}
+                  onChange={(ev) => set('fromNumber', ev.target.value)}
+                  aria-invalid={senderError ? true : undefined}
+                  aria-describedby={describedBy(senderId, 'h', senderError)}
+                />
+              </Field>
+            )}
+          </fieldset>
+          <Field id="tw-numbers" label="Numbers leads text" hint={numbersHint} error={e('numbers')}>
+            <textarea
+              id="tw-numbers"
+              rows={3}
+              value={values.numbers}
+              maxLength={2000}
+              spellCheck={false}
+              onChange={(ev) => set('numbers', ev.target.value)}
+              aria-invalid={e('numbers') ? true : undefined}
+              aria-describedby={describedBy('tw-numbers', 'h', e('numbers'))}
+            />
+          </Field>
+          <label className="check">
+            <input type="checkbox" checked={values.enabled} onChange={(ev) => set('enabled', ev.target.checked)} aria-describedby="tw-enabled-hint" />
+            <span>Enabled</span>
+          </label>
+          <p className="hint" id="tw-enabled-hint">
+            Texts go out through Twilio while this is ticked. Untick it to keep the connection but pause sending through Twilio.
+          </p>
+          <button type="submit" className="primary" disabled={busy}>
+            {t.connected ? 'Save Twilio connection' : 'Connect Twilio'}
+          </button>
+        </form>
+      ) : (
+        <p className="hint">Only admins can connect or change Twilio.</p>
+      )}
+    </div>
+  );
+}

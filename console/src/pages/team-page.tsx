@@ -1,0 +1,407 @@
+/**
+ * Team: the tenant's people (GET/POST /api/v1/agents) with their Slack, HubSpot and Salesforce user ids, and
+ * the API keys people sign in with (GET/POST/DELETE /api/v1/api-keys, admins only). A new key is shown once.
+ */
+import { useEffect, useRef, useState, type FormEvent } from 'react';
+import { api, errorText, fieldErrors, type Session } from '../api';
+import { describedBy, Field, formatTime } from '../components/bits';
+import { copyText } from '../clipboard';
+import { keyBody, ownerName, personBody, roleLabel, ROLES, type KeyInfo, type Person, type PersonForm, type Role } from '../team';
+
+const ROLE_HINT = ROLES.map(([, label, does]) => `${label} ${does}.`).join(' ');
+const EMPTY_PERSON: PersonForm = { name: '', email: '', role: 'agent', slackUserId: '', hubspotUserId: '', salesforceUserId: '' };
+
+export function TeamPage({ isAdmin, session }: { isAdmin: boolean; session: Session }) {
+  const [people, setPeople] = useState<Person[] | null>(null);
+  const [keys, setKeys] = useState<KeyInfo[] | null>(null);
+  const [loadError, setLoadError] = useState<string | null>(null);
+
+  useEffect(() => {
+    api<{ agents: Person[] }>('GET', '/agents').then(
+      (r) => setPeople(r.agents),
+      (err) => setLoadError(errorText(err)),
+    );
+    if (isAdmin)
+      api<{ apiKeys: KeyInfo[] }>('GET', '/api-keys').then(
+        (r) => setKeys(r.apiKeys),
+        (err) => setLoadError(errorText(err)),
+      );
+  }, [isAdmin]);
+
+  return (
+    <div className="team">
+      <h1>Team</h1>
+      <p className="lede">
+        You are signed in with the key “{session.name}” ({roleLabel(session.role).toLowerCase()}).
+      </p>
+      {loadError && (
+        <p role="alert" className="error">
+          {loadError}
+        </p>
+      )}
+      <section aria-labelledby="people-title">
+        <h2 id="people-title">People</h2>
+        <p className="hint">Link each person’s Slack member id and CRM user ids so Slack mentions and CRM record owners map to them.</p>
+        {people === null ? (
+          !loadError && <p role="status">Loading…</p>
+        ) : (
+          <PeopleTable people={people} me={session.agentId} />
+        )}
+        {isAdmin ? <AddPerson onAdded={(p) => setPeople((list) => [...(list ?? []), p])} /> : <p className="hint">Only admins add people.</p>}
+      </section>
+      <section aria-labelledby="keys-title">
+        <h2 id="keys-title">API keys</h2>
+        {!isAdmin ? (
+          <p>Only admins manage API keys. Ask an admin if you need a key of your own.</p>
+        ) : keys === null ? (
+          !loadError && <p role="status">Loading…</p>
+        ) : (
+          <Keys keys={keys} setKeys={setKeys} people={people ?? []} />
+        )}
+      </section>
+    </div>
+  );
+}
+
+function PeopleTable({ people, me }: { people: Person[]; me: string | null }) {
+  if (people.length === 0) return <p>No people yet.</p>;
+  return (
+    <div className="table-wrap" tabIndex={0} role="region" aria-label="People table">
+      <table>
+        <caption className="visually-hidden">People in this tenant and their linked user ids</caption>
+        <thead>
+          <tr>
+            <th scope="col">Name</th>
+            <th scope="col">Email</th>
+            <th scope="col">Role</th>
+            <th scope="col">Slack member id</th>
+            <th scope="col">HubSpot user id</th>
+            <th scope="col">Salesforce user id</th>
+          </tr>
+        </thead>
+        <tbody>
+          {people.map((p) => (
+            <tr key={p.id}>
+              <th scope="row">
+                {p.name}
+                {p.id === me && <span className="muted"> (you)</span>}
+              </th>
+              <td>{p.email ?? '—'}</td>
+              <td>{roleLabel(p.role)}</td>
+              <td>{p.slackUserId ?? '—'}</td>
+              <td>{p.hubspotUserId ?? '—'}</td>
+              <td>{p.salesforceUserId ?? '—'}</td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </div>
+  );
+}
+
+function AddPerson({ onAdded }: { onAdded: (p: Person) => void }) {
+  const [form, setForm] = useState<PersonForm>(EMPTY_PERSON);
+  const [errors, setErrors] = useState<Record<string, string>>({});
+  const [status, setStatus] = useState('');
+  const [busy, setBusy] = useState(false);
+  const set = (k: keyof PersonForm, v: string) => setForm((f) => ({ ...f, [k]: v }));
+
+  const submit = async (ev: FormEvent) => {
+    ev.preventDefault();
+    if (busy) return;
+    setBusy(true);
+    setErrors({});
+    setStatus('');
+    try {
+      const r = await api<{ agent: Person }>('POST', '/agents', personBody(form));
+      onAdded(r.agent);
+      setForm(EMPTY_PERSON);
+      setStatus(`Added ${r.agent.name} (${roleLabel(r.agent.role)}).`);
+    } catch (err) {
+      setErrors(fieldErrors(err));
+      setStatus(`Not added: ${errorText(err)}`);
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  const e = (k: string) => errors[k];
+  const text = (k: Exclude<keyof PersonForm, 'role'>, id: string, label: string, extra: { type?: string; hint?: string; required?: boolean; autoComplete?: string } = {}) => (
+    <Field id={id} label={label} hint={extra.hint} error={e(k)}>
+      <input
+        id={id}
+        type={extra.type ?? 'text'}
+        value={form[k]}
+        maxLength={k === 'name' ? 120 : k === 'email' ? 254 : 64}
+        required={extra.required}
+        autoComplete={extra.autoComplete ?? 'off'}
+        onChange={(ev) => set(k, ev.target.value)}
+        aria-invalid={e(k) ? true : undefined}
+        aria-describedby={describedBy(id, extra.hint, e(k))}
+      />
+    </Field>
+  );
+
+  return (
+    <form className="panel team-form" aria-labelledby="add-person-title" onSubmit={(ev) => void submit(ev)} noValidate>
+      <h3 id="add-person-title">Add a person</h3>
+      <div className="inline-fields">
+        {text('name', 'p-name', 'Name', { required: true })}
+        {text('email', 'p-email', 'Email (optional)', { type: 'email' })}
+      </div>
+      <Field id="p-role" label="Role" hint={ROLE_HINT} error={e('role')}>
+        <select id="p-role" className="team-role" value={form.role} onChange={(ev) => set('role', ev.target.value)} aria-describedby={describedBy('p-role', ROLE_HINT, e('role'))}>
+          {ROLES.map(([value, label]) => (
+            <option key={value} value={value}>
+              {label}
+            </option>
+          ))}
+        </select>
+      </Field>
+      <div className="inline-fields">
+        {text('slackUserId', 'p-slack', 'Slack member id (optional)', { hint: 'e.g. U012AB3CD' })}
+        {text('hubspotUserId', 'p-hubspot', 'HubSpot user id (optional)')}
+        {text('salesforceUserId', 'p-salesforce', 'Salesforce user id (optional)')}
+      </div>
+      <div className="actions">
+        <button type="submit" className="primary" disabled={busy}>
+          Add person
+        </button>
+      </div>
+      <p role="status" className="status-line">
+        {status}
+      </p>
+    </form>
+  );
+}
+
+function Keys({ keys, setKeys, people }: { keys: KeyInfo[]; setKeys: (f: (k: KeyInfo[] | null) => KeyInfo[] | null) => void; people: Person[] }) {
+  const [name, setName] = useState('');
+  const [role, setRole] = useState<Role>('agent');
+  const [agentId, setAgentId] = useState('');
+  const [errors, setErrors] = useState<Record<string, string>>({});
+  const [status, setStatus] = useState('');
+  const [busy, setBusy] = useState(false);
+  const [created, setCreated] = useState<{ name: string; key: string } | null>(null);
+  const [copyNote, setCopyNote] = useState('');
+  const [confirming, setConfirming] = useState<string | null>(null);
+  const keyInput = useRef<HTMLInputElement>(null);
+  const createButton = useRef<HTMLButtonElement>(null);
+  const cancelButton = useRef<HTMLButtonElement>(null);
+  const revokeButtons = useRef(new Map<string, HTMLButtonElement>());
+
+  useEffect(() => {
+    if (!created) return;
+    keyInput.current?.focus();
+    keyInput.current?.select();
+  }, [created]);
+  // Focus follows the confirm step: to its Cancel when it opens, back to the row's Revoke when cancelled.
+  const cancelled = useRef<string | null>(null);
+  useEffect(() => {
+    if (confirming) cancelButton.current?.focus();
+    else if (cancelled.current) revokeButtons.current.get(cancelled.current)?.focus();
+    cancelled.current = null;
+  }, [confirming]);
+
+  const replace = (k: KeyInfo) => setKeys((list) => (list ?? []).map((x) => (x.id === k.id ? k : x)));
+
+  const create = async (ev: FormEvent) => {
+    ev.preventDefault();
+    if (busy) return;
+    setBusy(true);
+    setErrors({});
+    setStatus('');
+    try {
+      const r = await api<{ apiKey: KeyInfo & { key: string } }>('POST', '/api-keys', keyBody({ name, role, agentId }));
+      const { key, ...info } = r.apiKey;
+      setKeys((list) => [...(list ?? []), info]);
+      setCreated({ name: info.name, key });
+      setCopyNote('');
+      setName('');
+      setAgentId('');
+      setStatus(`Created key ${info.name}.`);
+    } catch (err) {
+      setErrors(fieldErrors(err));
+      setStatus(`Not created: ${errorText(err)}`);
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  const copy = async () => {
+    if (!created) return;
+    if (await copyText(created.key, navigator.clipboard)) setCopyNote('Copied.');
+    else {
+      keyInput.current?.select();
+      setCopyNote('Copying is not available here: the key is selected, copy it with Ctrl+C or ⌘C.');
+    }
+  };
+
+  const revoke = async (k: KeyInfo) => {
+    setStatus('');
+    try {
+      const r = await api<{ apiKey: KeyInfo }>('DELETE', `/api-keys/${encodeURIComponent(k.id)}`);
+      replace(r.apiKey);
+      setConfirming(null);
+      // The server lets an admin revoke the key this console is signed in with: say so rather than fail later.
+      const still = await api<{ session: Session | null }>('GET', '/session').catch(() => ({ session: null }));
+      setStatus(still.session ? `Revoked key ${k.name}.` : `Revoked key ${k.name}. It was the key you are signed in with: reload and sign in with another key.`);
+    } catch (err) {
+      setStatus(`Not revoked: ${errorText(err)}`);
+    }
+  };
+
+  const e = (k: string) => errors[k];
+  return (
+    <>
+      {created && (
+        <div className="team-new-key" role="region" aria-labelledby="new-key-title">
+          <h3 id="new-key-title">New key: {created.name}</h3>
+          <p id="new-key-once">
+            <strong>Shown once. Store it now — it cannot be shown again.</strong>
+          </p>
+          <label htmlFor="new-key">API key {created.name}</label>
+          <div className="team-key-row">
+            <input id="new-key" ref={keyInput} readOnly value={created.key} aria-describedby="new-key-once" spellCheck={false} autoComplete="off" />
+            <button type="button" onClick={() => void copy()}>
+              Copy
+            </button>
+          </div>
+          <p className="hint" aria-live="polite">
+            {copyNote}
+          </p>
+          <button
+            type="button"
+            onClick={() => {
+              setCreated(null);
+              createButton.current?.focus();
+            }}
+          >
+            I have stored it, hide the key
+          </button>
+        </div>
+      )}
+      <p role="status" className="status-line">
+        {status}
+      </p>
+      {keys.length === 0 ? (
+        <p>No API keys.</p>
+      ) : (
+        <div className="table-wrap" tabIndex={0} role="region" aria-label="API keys table">
+          <table>
+            <caption className="visually-hidden">API keys of this tenant</caption>
+            <thead>
+              <tr>
+                <th scope="col">Name</th>
+                <th scope="col">Role</th>
+                <th scope="col">Person</th>
+                <th scope="col">Created</th>
+                <th scope="col">Last used</th>
+                <th scope="col">Status</th>
+                <th scope="col">
+                  <span className="visually-hidden">Action</span>
+                </th>
+              </tr>
+            </thead>
+            <tbody>
+              {keys.map((k) => (
+                <tr key={k.id}>
+                  <th scope="row">
+                    {k.name} <span className="muted small">{k.prefix}…</span>
+                  </th>
+                  <td>{roleLabel(k.role)}</td>
+                  <td>{ownerName(k.agentId, people)}</td>
+                  <td>{formatTime(k.createdAt)}</td>
+                  <td>{k.lastUsedAt ? formatTime(k.lastUsedAt) : 'Never'}</td>
+                  <td>{k.revokedAt ? <span className="pill danger">Revoked {formatTime(k.revokedAt)}</span> : <span className="pill ok">Active</span>}</td>
+                  <td>
+                    {k.revokedAt ? null : confirming === k.id ? (
+                      <div className="team-confirm" role="group" aria-labelledby={`confirm-${k.id}`}>
+                        <span id={`confirm-${k.id}`}>Revoke key {k.name}?</span>
+                        <button type="button" className="team-danger" onClick={() => void revoke(k)}>
+                          Yes, revoke
+                        </button>
+                        <button
+                          type="button"
+                          ref={cancelButton}
+                          onClick={() => {
+                            cancelled.current = k.id;
+                            setConfirming(null);
+                          }}
+                        >
+                          Cancel
+                        </button>
+                      </div>
+                    ) : (
+                      <button
+                        type="button"
+                        ref={(el) => {
+                          if (el) revokeButtons.current.set(k.id, el);
+                          else revokeButtons.current.delete(k.id);
+                        }}
+                        onClick={() => setConfirming(k.id)}
+                      >
+                        Revoke<span className="visually-hidden"> key {k.name}</span>
+                      </button>
+                    )}
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
+      )}
+      <form className="panel team-form" aria-labelledby="create-key-title" onSubmit={(ev) => void create(ev)} noValidate>
+        <h3 id="create-key-title">Create a key</h3>
+        <div className="inline-fields">
+          <Field id="k-name" label="Key name" hint="Where it is used, e.g. “Dana’s laptop”." error={e('name')}>
+            <input
+              id="k-name"
+              value={name}
+              maxLength={120}
+              required
+              autoComplete="off"
+              onChange={(ev) => setName(ev.target.value)}
+              aria-invalid={e('name') ? true : undefined}
+              aria-describedby={describedBy('k-name', 'h', e('name'))}
+            />
+          </Field>
+          <Field id="k-person" label="Person (optional)" hint="The key acts as this person; choosing one sets the role to theirs." error={e('agentId')}>
+            <select
+              id="k-person"
+              value={agentId}
+              onChange={(ev) => {
+                setAgentId(ev.target.value);
+                const p = people.find((x) => x.id === ev.target.value);
+                if (p) setRole(p.role);
+              }}
+              aria-invalid={e('agentId') ? true : undefined}
+              aria-describedby={describedBy('k-person', 'h', e('agentId'))}
+            >
+              <option value="">No one in particular</option>
+              {people.map((p) => (
+                <option key={p.id} value={p.id}>
+                  {p.name}
+                </option>
+              ))}
+            </select>
+          </Field>
+        </div>
+        <Field id="k-role" label="Role" hint={ROLE_HINT} error={e('role')}>
+          <select id="k-role" className="team-role" value={role} onChange={(ev) => setRole(ev.target.value as Role)} aria-describedby={describedBy('k-role', ROLE_HINT, e('role'))}>
+            {ROLES.map(([value, label]) => (
+              <option key={value} value={value}>
+                {label}
+              </option>
+            ))}
+          </select>
+        </Field>
+        <div className="actions">
+          <button type="submit" className="primary" disabled={busy} ref={createButton}>
+            Create key
+          </button>
+        </div>
+      </form>
+    </>
+  );
+}
