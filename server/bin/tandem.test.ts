@@ -42,7 +42,13 @@ async function start(env: NodeJS.ProcessEnv, port: number) {
     if (Date.now() - t0 > 90_000) throw new Error(`no /healthz after 90 s: ${out}`);
     await new Promise((r) => setTimeout(r, 100));
   }
-  await new Promise((r) => setTimeout(r, 200));
+  // /healthz answers as soon as the server listens; the banner follows once start-up returns, which on a
+  // loaded machine can be seconds later. Wait for the banner's closing blank line, not a fixed pause.
+  while (!/Tandem is running[\s\S]*\n\n/.test(out)) {
+    if (child.exitCode !== null) throw new Error(`tandem exited early: ${out}`);
+    if (Date.now() - t0 > 90_000) throw new Error(`no start-up banner after 90 s: ${out}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
   return { child, output: () => out, ms: Date.now() - t0 };
 }
 
