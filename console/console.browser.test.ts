@@ -540,7 +540,7 @@ describe('the local console, end to end in Chromium', () => {
     expect(await page.title()).toBe('Team · Tandem');
     const people = page.getByRole('region', { name: 'People table' });
     const adminRow = people.getByRole('row').filter({ has: page.getByRole('rowheader', { name: 'Demo Admin' }) });
-    expect(await adminRow.getByRole('cell').allTextContents()).toEqual(['admin@demo.tandem.local', 'Admin', '—', '—', '—']);
+    expect(await adminRow.getByRole('cell').allTextContents()).toEqual(['admin@demo.tandem.local', 'Admin', '—', '—', '—', 'Edit Demo Admin']);
     const peopleCount = () => page.evaluate(async () => ((await (await fetch('/api/v1/agents')).json()) as { agents: unknown[] }).agents.length);
     expect(await peopleCount()).toBe(1);
 
@@ -563,9 +563,26 @@ describe('the local console, end to end in Chromium', () => {
     await add.getByRole('button', { name: 'Add person' }).click();
     await add.getByRole('status').filter({ hasText: 'Added Dana Agent (Agent).' }).waitFor();
     const danaRow = people.getByRole('row').filter({ has: page.getByRole('rowheader', { name: 'Dana Agent' }) });
-    expect(await danaRow.getByRole('cell').allTextContents()).toEqual(['dana@example.com', 'Agent', 'U0DANA01', '—', '—']);
+    expect(await danaRow.getByRole('cell').allTextContents()).toEqual(['dana@example.com', 'Agent', 'U0DANA01', '—', '—', 'Edit Dana Agent']);
     expect(await peopleCount()).toBe(2);
     expect(await email.inputValue()).toBe('');
+
+    // Dana's HubSpot user id, added later. Taking the admin's email is refused at the field and changes nothing.
+    await danaRow.getByRole('button', { name: 'Edit Dana Agent' }).click();
+    const change = page.getByRole('form', { name: 'Change Dana Agent' });
+    expect(await change.getByLabel('Name').evaluate((el) => el === document.activeElement)).toBe(true);
+    expect(await change.getByLabel('Slack member id (optional)').inputValue()).toBe('U0DANA01');
+    await change.getByLabel('Email (optional)').fill('Admin@demo.tandem.local');
+    await change.getByRole('button', { name: 'Save changes' }).click();
+    await change.getByRole('status').filter({ hasText: /^Not saved: / }).waitFor();
+    expect(await change.getByLabel('Email (optional)').getAttribute('aria-invalid')).toBe('true');
+    expect(await change.getByLabel('Email (optional)').evaluate((el) => document.getElementById(`${el.id}-error`)?.textContent)).toBe('Another person on this team already has this email');
+    await change.getByLabel('Email (optional)').fill('dana@example.com');
+    await change.getByLabel('HubSpot user id (optional)').fill('7001');
+    await change.getByRole('button', { name: 'Save changes' }).click();
+    await add.getByRole('status').filter({ hasText: 'Saved Dana Agent (Agent).' }).waitFor();
+    expect(await danaRow.getByRole('cell').allTextContents()).toEqual(['dana@example.com', 'Agent', 'U0DANA01', '7001', '—', 'Edit Dana Agent']);
+    expect(await peopleCount()).toBe(2);
 
     // An agent-role key for Dana: shown once, in its own box.
     const create = page.getByRole('form', { name: 'Create a key' });
@@ -582,6 +599,8 @@ describe('the local console, end to end in Chromium', () => {
     await box.getByRole('button', { name: 'Copy' }).click();
     await box.getByText(/^(Copied\.|Copying is not available here)/).waitFor();
     const keys = page.getByRole('region', { name: 'API keys table' });
+    // The key this console signed in with is marked, and is the only one marked.
+    expect(await keys.getByRole('rowheader').filter({ hasText: '(this session)' }).allTextContents()).toEqual([expect.stringMatching(/^First admin key tdm_/)]);
     const keyRow = keys.getByRole('row').filter({ has: page.getByRole('rowheader', { name: /^Dana laptop / }) });
     const cells = await keyRow.getByRole('cell').allTextContents();
     expect([cells[0], cells[1], cells[3], cells[4]]).toEqual(['Agent', 'Dana Agent', 'Never', 'Active']);

@@ -59,6 +59,8 @@ export interface Session {
   name: string;
   role: 'admin' | 'agent' | 'viewer';
   agentId: string | null;
+  /** The API key this console signed in with (not the secret): the Team page marks it. */
+  keyId: string;
 }
 
 export interface SessionInfo {

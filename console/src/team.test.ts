@@ -1,4 +1,4 @@
-import { keyBody, ownerName, personBody, roleLabel, type Person } from './team';
+import { keyBody, ownerName, personBody, personForm, roleLabel, type Person } from './team';
 
 const dana: Person = { id: 'a1', name: 'Dana Agent', email: null, role: 'agent', slackUserId: null, hubspotUserId: null, salesforceUserId: null };
 
@@ -30,5 +30,14 @@ describe('ownerName and roleLabel', () => {
   });
   it('labels roles', () => {
     expect(['admin', 'agent', 'viewer', 'other'].map(roleLabel)).toEqual(['Admin', 'Agent', 'Viewer', 'other']);
+  });
+});
+
+describe('personForm', () => {
+  it('shows a person with unset fields empty, and round-trips to the same body', () => {
+    const dana: Person = { id: 'a1', name: 'Dana Agent', email: null, role: 'viewer', slackUserId: 'U0DANA01', hubspotUserId: null, salesforceUserId: null };
+    const form = personForm(dana);
+    expect(form).toEqual({ name: 'Dana Agent', email: '', role: 'viewer', slackUserId: 'U0DANA01', hubspotUserId: '', salesforceUserId: '' });
+    expect(personBody(form)).toEqual({ name: 'Dana Agent', email: null, role: 'viewer', slackUserId: 'U0DANA01', hubspotUserId: null, salesforceUserId: null });
   });
 });

@@ -45,7 +45,12 @@ export interface PersonForm {
 
 const orNull = (s: string) => s.trim() || null;
 
-/** POST /agents body: trimmed, an empty optional field sent as null (unset), never as "". */
+/** A person's record as the form shows it: unset fields empty. */
+export function personForm(p: Person): PersonForm {
+  return { name: p.name, email: p.email ?? '', role: p.role, slackUserId: p.slackUserId ?? '', hubspotUserId: p.hubspotUserId ?? '', salesforceUserId: p.salesforceUserId ?? '' };
+}
+
+/** POST /agents and PATCH /agents/:id body: trimmed, an empty optional field sent as null (unset), never as "". */
 export function personBody(f: PersonForm) {
   return {
     name: f.name.trim(),

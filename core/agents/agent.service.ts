@@ -1,7 +1,7 @@
 import type { AgentIdentity, AgentRecord } from '../engine/engine.types';
 import type { Role } from '../domain/types';
 import { TandemError } from '../errors/tandem-error';
-import type { Store } from '../store/data-source';
+import { isUuid, type Store } from '../store/data-source';
 import { one, rows } from '../store/sql';
 
 interface RawAgent {
@@ -33,6 +33,37 @@ export interface AgentInput {
   slackUserId?: string | null;
   hubspotUserId?: string | null;
   salesforceUserId?: string | null;
+}
+
+/** The column behind each field a person's record may change. */
+const COLUMNS: Record<keyof AgentInput, string> = {
+  name: 'name',
+  email: 'email',
+  role: 'role',
+  slackUserId: 'slack_user_id',
+  hubspotUserId: 'hubspot_user_id',
+  salesforceUserId: 'salesforce_user_id',
+};
+
+/** Which field a unique index guards, so a clash is reported at that field. */
+const UNIQUE_FIELDS: Array<[index: string, field: keyof AgentInput, message: string]> = [
+  ['agents_tenant_email', 'email', 'Another person on this team already has this email'],
+  ['agents_tenant_slack', 'slackUserId', 'Another person on this team already has this Slack member id'],
+  ['agents_tenant_hubspot', 'hubspotUserId', 'Another person on this team already has this HubSpot user id'],
+  ['agents_tenant_salesforce', 'salesforceUserId', 'Another person on this team already has this Salesforce user id'],
+];
+
+/** A unique-index violation as a 409 naming the field; anything else is rethrown. */
+function duplicateOrThrow(err: unknown): never {
+  const message = String((err as Error).message);
+  if (!/duplicate key|unique/i.test(message)) throw err;
+  const clash = UNIQUE_FIELDS.find(([index]) => message.includes(index));
+  throw new TandemError(
+    'agent.duplicate',
+    clash ? clash[2] : 'An agent with this email or platform identity already exists',
+    409,
+    clash ? { fields: { [clash[1]]: clash[2] } } : {},
+  );
 }
 
 /** Agents and their platform identities. */
@@ -88,10 +119,30 @@ export class AgentService {
       );
       return toRecord(a!);
     } catch (err) {
-      if (/duplicate key|unique/i.test(String((err as Error).message))) {
-        throw new TandemError('agent.duplicate', 'An agent with this email or platform identity already exists', 409);
-      }
-      throw err;
+      duplicateOrThrow(err);
+    }
+  }
+
+  /**
+   * Changes the fields given (null clears an optional one), e.g. a Slack member id added after the person
+   * joined the channel. A clash with another person's email or platform id is 409 naming the field.
+   */
+  async update(tenantId: string, agentId: string, patch: Partial<AgentInput>): Promise<AgentRecord> {
+    if (!isUuid(agentId)) throw new TandemError('agent.not_found', 'No person on this team has this id', 404);
+    const fields = (Object.keys(COLUMNS) as Array<keyof AgentInput>).filter((k) => patch[k] !== undefined);
+    // Column names come from COLUMNS, never from the request; values are parameters.
+    const sets = fields.map((k, i) => `${COLUMNS[k]} = $${i + 2}`);
+    try {
+      const a = await this.store.tenant(tenantId, (m) =>
+        fields.length === 0
+          ? one<RawAgent>(m, `SELECT * FROM agents WHERE id = $1`, [agentId])
+          : one<RawAgent>(m, `UPDATE agents SET ${sets.join(', ')} WHERE id = $1 RETURNING *`, [agentId, ...fields.map((k) => patch[k])]),
+      );
+      if (!a) throw new TandemError('agent.not_found', 'No person on this team has this id', 404);
+      return toRecord(a);
+    } catch (err) {
+      if (err instanceof TandemError) throw err;
+      duplicateOrThrow(err);
     }
   }
 }

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { ACTION_TYPES, AUTONOMY_LEVELS, INTEGRATION_KINDS, MAX_RANGE_DAYS, TAGS, formDefinitionSchema, tenantSettingsSchema } from '../../core/index';
 import type { RouteModule } from '../app';
-import { createAgentBody, createKeyBody, createTenantBody } from '../routes/admin.routes';
+import { createAgentBody, createKeyBody, createTenantBody, updateAgentBody } from '../routes/admin.routes';
 import { actionBody, startBody } from '../routes/conversations.routes';
 import { connectBody } from '../routes/twilio-admin.routes';
 
@@ -340,6 +340,7 @@ export function openApiDocument(publicUrl: string): Record<string, unknown> {
           },
         },
         AgentCreateRequest: fromZod(createAgentBody, 'input', { description: 'role defaults to agent. Email and each platform user id are unique within the tenant.' }),
+        AgentUpdateRequest: fromZod(updateAgentBody, 'input', { description: 'Any of the fields, at least one; null clears an optional one.' }),
         IntegrationStatus: {
           type: 'object',
           required: ['kind', 'connected', 'enabled', 'externalId', 'updatedAt'],
@@ -767,7 +768,24 @@ export function openApiDocument(publicUrl: string): Record<string, unknown> {
             '400': malformedJson,
             '401': noApiKey,
             '403': notAdmin,
-            '409': errorResponse('agent.duplicate: an agent of the tenant already has this email or platform user id'),
+            '409': errorResponse('agent.duplicate: an agent of the tenant already has this email or platform user id; details.fields names it'),
+            '413': tooLarge('64 KB'),
+            '422': fieldsInvalid,
+          },
+        },
+      },
+      '/agents/{id}': {
+        patch: {
+          summary: "Change a person's name, email, role or platform user ids, e.g. a Slack member id added later (admin)",
+          parameters: [idParam],
+          requestBody: { required: true, content: json(ref('AgentUpdateRequest')) },
+          responses: {
+            '200': { description: 'The person as changed', content: json({ type: 'object', required: ['agent'], properties: { agent: ref('Agent') } }) },
+            '400': malformedJson,
+            '401': noApiKey,
+            '403': notAdmin,
+            '404': errorResponse('agent.not_found: no person of the tenant has this id (a malformed id names none either)'),
+            '409': errorResponse('agent.duplicate: another person of the tenant already has this email or platform user id; details.fields names it. Nothing is changed'),
             '413': tooLarge('64 KB'),
             '422': fieldsInvalid,
           },

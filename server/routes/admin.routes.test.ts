@@ -208,4 +208,60 @@ describe('ids an admin passes', () => {
     expect([max.status, max.body.error.code]).toEqual([404, 'job.not_dead']);
     expect(await dead()).toEqual(before);
   });
+
+  describe('changing a person', () => {
+    /** Every agent of every tenant, as the system sees them. */
+    const allAgents = () => t.engine.store.system((m) => rows<Record<string, unknown>>(m, `SELECT id, tenant_id, name, email, role, slack_user_id, hubspot_user_id, salesforce_user_id FROM agents ORDER BY id`));
+    const patch = (key: string, id: string, body: unknown) => request(t.app).patch(`/api/v1/agents/${id}`).set('Authorization', `Bearer ${key}`).send(body as object);
+
+    it('adds a Slack member id later, clears it with null, and leaves the other fields as they were', async () => {
+      const id = await createAgent(acme.key, 'Bo Acme');
+      const added = await patch(acme.key, id, { slackUserId: 'U0BOACME1', email: 'bo@acme.example' });
+      expect(added.status).toBe(200);
+      expect(added.body.agent).toMatchObject({ id, name: 'Bo Acme', role: 'agent', slackUserId: 'U0BOACME1', email: 'bo@acme.example', hubspotUserId: null });
+      // Slack's identity lookup now finds Bo by that id.
+      expect((await t.engine.agents.resolve(acme.tenantId, { slackUserId: 'U0BOACME1' }))?.id).toBe(id);
+      const cleared = await patch(acme.key, id, { slackUserId: null });
+      expect(cleared.body.agent).toMatchObject({ slackUserId: null, email: 'bo@acme.example', name: 'Bo Acme' });
+    });
+
+    it("answers a clash with another person's email at that field with 409, and changes nothing", async () => {
+      const first = await createAgent(acme.key, 'Cy Acme');
+      await patch(acme.key, first, { email: 'cy@acme.example', hubspotUserId: '9001' });
+      const second = await createAgent(acme.key, 'Di Acme');
+      const before = await allAgents();
+      const res = await patch(acme.key, second, { name: 'Di Renamed', email: 'CY@acme.example' });
+      expect(res.status).toBe(409);
+      expect(res.body.error).toMatchObject({ code: 'agent.duplicate', details: { fields: { email: 'Another person on this team already has this email' } } });
+      const hub = await patch(acme.key, second, { hubspotUserId: '9001' });
+      expect(hub.body.error.details.fields).toEqual({ hubspotUserId: 'Another person on this team already has this HubSpot user id' });
+      expect(await allAgents()).toEqual(before);
+    });
+
+    it('refuses bad input with 4xx and changes nothing: empty body, unknown field, bad email, viewer key, unknown, malformed or foreign id', async () => {
+      const id = await createAgent(acme.key, 'Ed Acme');
+      const viewerKey = (await request(t.app).post('/api/v1/api-keys').set('Authorization', `Bearer ${acme.key}`).send({ name: 'v', role: 'viewer' })).body.apiKey.key as string;
+      const before = await allAgents();
+      const answers = await Promise.all([
+        patch(acme.key, id, {}),
+        patch(acme.key, id, { tenantId: rival.tenantId }),
+        patch(acme.key, id, { email: 'not-an-email' }),
+        patch(viewerKey, id, { name: 'Viewer was here' }),
+        patch(acme.key, '00000000-0000-4000-8000-000000000000', { name: 'Nobody' }),
+        patch(acme.key, 'not-a-uuid', { name: 'Nobody' }),
+        patch(acme.key, rivalAgentId, { name: 'Taken over' }),
+      ]);
+      expect(answers.map((r) => [r.status, r.body.error?.code])).toEqual([
+        [422, 'request.invalid'],
+        [422, 'request.invalid'],
+        [422, 'request.invalid'],
+        [403, 'auth.forbidden'],
+        [404, 'agent.not_found'],
+        [404, 'agent.not_found'],
+        [404, 'agent.not_found'],
+      ]);
+      expect(answers[2]!.body.error.details.fields).toHaveProperty('email');
+      expect(await allAgents()).toEqual(before);
+    });
+  });
 });

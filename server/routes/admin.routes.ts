@@ -24,6 +24,12 @@ export const createAgentBody = z.object({
   salesforceUserId: z.string().max(64).nullable().optional(),
 });
 
+/** Any of a person's fields; null clears an optional one. */
+export const updateAgentBody = createAgentBody
+  .partial()
+  .strict()
+  .refine((b) => Object.keys(b).length > 0, { message: 'Send at least one field to change' });
+
 /** Tenants (operator token), API keys, agents, settings, integrations status and dead letters (tenant admin). */
 export function adminRoutes(engine: Engine, adminToken: string | undefined): Router {
   const r = Router();
@@ -64,6 +70,10 @@ export function adminRoutes(engine: Engine, adminToken: string | undefined): Rou
   r.post('/agents', requireApiKey(engine, 'admin'), async (req, res) => {
     const body = parseBody(createAgentBody, req.body);
     res.status(201).json({ agent: await engine.agents.create(req.principal!.tenantId, body) });
+  });
+  r.patch('/agents/:id', requireApiKey(engine, 'admin'), async (req, res) => {
+    const body = parseBody(updateAgentBody, req.body);
+    res.json({ agent: await engine.agents.update(req.principal!.tenantId, String(req.params.id), body) });
   });
 
   r.get('/integrations', requireApiKey(engine, 'viewer'), async (req, res) => {

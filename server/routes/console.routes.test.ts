@@ -53,7 +53,9 @@ describe(`console routes: sign-in session and the built console (${process.env.D
     const { app } = await appFor({ DATABASE_URL: 'postgres://unused/x' });
     const res = await request(app).post('/api/v1/session').send({ apiKey: tenant.agentKey });
     expect(res.status).toBe(200);
-    expect(res.body.session).toEqual({ tenantId: tenant.tenantId, tenantName: 'Acme Homes', name: 'Sam', role: 'agent', agentId: tenant.agentId });
+    // keyId names the key (never its secret), so the Team page can mark the one this console uses.
+    const { keyId } = (await engine.apiKeys.authenticate(tenant.agentKey))!;
+    expect(res.body.session).toEqual({ tenantId: tenant.tenantId, tenantName: 'Acme Homes', name: 'Sam', role: 'agent', agentId: tenant.agentId, keyId });
     const cookie = cookieOf(res)!;
     expect(cookie).toMatch(/HttpOnly/);
     expect(cookie).toMatch(/SameSite=Strict/);

@@ -55,7 +55,7 @@ function cookieKey(header: string | undefined): string | null {
 
 async function describe(engine: Engine, p: ApiPrincipal) {
   const tenant = await engine.tenants.get(p.tenantId);
-  return { tenantId: p.tenantId, tenantName: tenant.name, name: p.name, role: p.role, agentId: p.agentId };
+  return { tenantId: p.tenantId, tenantName: tenant.name, name: p.name, role: p.role, agentId: p.agentId, keyId: p.keyId };
 }
 
 /** The demo tenant's key, as startServer saved it in the data directory (embedded default only). */

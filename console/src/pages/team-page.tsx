@@ -6,7 +6,7 @@ import { useEffect, useRef, useState, type FormEvent } from 'react';
 import { api, errorText, fieldErrors, type Session } from '../api';
 import { describedBy, Field, formatTime } from '../components/bits';
 import { copyText } from '../clipboard';
-import { keyBody, ownerName, personBody, roleLabel, ROLES, type KeyInfo, type Person, type PersonForm, type Role } from '../team';
+import { keyBody, ownerName, personBody, personForm, roleLabel, ROLES, type KeyInfo, type Person, type PersonForm, type Role } from '../team';
 
 const ROLE_HINT = ROLES.map(([, label, does]) => `${label} ${does}.`).join(' ');
 const EMPTY_PERSON: PersonForm = { name: '', email: '', role: 'agent', slackUserId: '', hubspotUserId: '', salesforceUserId: '' };
@@ -15,6 +15,7 @@ export function TeamPage({ isAdmin, session }: { isAdmin: boolean; session: Sess
   const [people, setPeople] = useState<Person[] | null>(null);
   const [keys, setKeys] = useState<KeyInfo[] | null>(null);
   const [loadError, setLoadError] = useState<string | null>(null);
+  const [editing, setEditing] = useState<Person | null>(null);
 
   useEffect(() => {
     api<{ agents: Person[] }>('GET', '/agents').then(
@@ -45,9 +46,20 @@ export function TeamPage({ isAdmin, session }: { isAdmin: boolean; session: Sess
         {people === null ? (
           !loadError && <p role="status">Loading…</p>
         ) : (
-          <PeopleTable people={people} me={session.agentId} />
+          <PeopleTable people={people} me={session.agentId} onEdit={isAdmin ? setEditing : undefined} />
         )}
-        {isAdmin ? <AddPerson onAdded={(p) => setPeople((list) => [...(list ?? []), p])} /> : <p className="hint">Only admins add people.</p>}
+        {isAdmin ? (
+          <PersonEditor
+            editing={editing}
+            onSaved={(p) => {
+              setPeople((list) => (editing ? (list ?? []).map((x) => (x.id === p.id ? p : x)) : [...(list ?? []), p]));
+              setEditing(null);
+            }}
+            onCancel={() => setEditing(null)}
+          />
+        ) : (
+          <p className="hint">Only admins add or change people.</p>
+        )}
       </section>
       <section aria-labelledby="keys-title">
         <h2 id="keys-title">API keys</h2>
@@ -56,14 +68,14 @@ export function TeamPage({ isAdmin, session }: { isAdmin: boolean; session: Sess
         ) : keys === null ? (
           !loadError && <p role="status">Loading…</p>
         ) : (
-          <Keys keys={keys} setKeys={setKeys} people={people ?? []} />
+          <Keys keys={keys} setKeys={setKeys} people={people ?? []} ownKeyId={session.keyId} />
         )}
       </section>
     </div>
   );
 }
 
-function PeopleTable({ people, me }: { people: Person[]; me: string | null }) {
+function PeopleTable({ people, me, onEdit }: { people: Person[]; me: string | null; onEdit?: (p: Person) => void }) {
   if (people.length === 0) return <p>No people yet.</p>;
   return (
     <div className="table-wrap" tabIndex={0} role="region" aria-label="People table">
@@ -77,6 +89,11 @@ function PeopleTable({ people, me }: { people: Person[]; me: string | null }) {
             <th scope="col">Slack member id</th>
             <th scope="col">HubSpot user id</th>
             <th scope="col">Salesforce user id</th>
+            {onEdit && (
+              <th scope="col">
+                <span className="visually-hidden">Action</span>
+              </th>
+            )}
           </tr>
         </thead>
         <tbody>
@@ -91,6 +108,13 @@ function PeopleTable({ people, me }: { people: Person[]; me: string | null }) {
               <td>{p.slackUserId ?? '—'}</td>
               <td>{p.hubspotUserId ?? '—'}</td>
               <td>{p.salesforceUserId ?? '—'}</td>
+              {onEdit && (
+                <td>
+                  <button type="button" onClick={() => onEdit(p)}>
+                    Edit<span className="visually-hidden"> {p.name}</span>
+                  </button>
+                </td>
+              )}
             </tr>
           ))}
         </tbody>
@@ -99,12 +123,20 @@ function PeopleTable({ people, me }: { people: Person[]; me: string | null }) {
   );
 }
 
-function AddPerson({ onAdded }: { onAdded: (p: Person) => void }) {
-  const [form, setForm] = useState<PersonForm>(EMPTY_PERSON);
+/** Adds a person, or changes one (`editing`): an emptied optional field is cleared. */
+function PersonEditor({ editing, onSaved, onCancel }: { editing: Person | null; onSaved: (p: Person) => void; onCancel: () => void }) {
+  const [form, setForm] = useState<PersonForm>(editing ? personForm(editing) : EMPTY_PERSON);
+  const nameInput = useRef<HTMLInputElement>(null);
   const [errors, setErrors] = useState<Record<string, string>>({});
   const [status, setStatus] = useState('');
   const [busy, setBusy] = useState(false);
   const set = (k: keyof PersonForm, v: string) => setForm((f) => ({ ...f, [k]: v }));
+  useEffect(() => {
+    // Edit was pressed in the table (or the edit ended): show that person, and take focus to the form.
+    setForm(editing ? personForm(editing) : EMPTY_PERSON);
+    setErrors({});
+    if (editing) nameInput.current?.focus();
+  }, [editing]);
 
   const submit = async (ev: FormEvent) => {
     ev.preventDefault();
@@ -113,13 +145,15 @@ function AddPerson({ onAdded }: { onAdded: (p: Person) => void }) {
     setErrors({});
     setStatus('');
     try {
-      const r = await api<{ agent: Person }>('POST', '/agents', personBody(form));
-      onAdded(r.agent);
+      const r = editing
+        ? await api<{ agent: Person }>('PATCH', `/agents/${encodeURIComponent(editing.id)}`, personBody(form))
+        : await api<{ agent: Person }>('POST', '/agents', personBody(form));
+      onSaved(r.agent);
       setForm(EMPTY_PERSON);
-      setStatus(`Added ${r.agent.name} (${roleLabel(r.agent.role)}).`);
+      setStatus(`${editing ? 'Saved' : 'Added'} ${r.agent.name} (${roleLabel(r.agent.role)}).`);
     } catch (err) {
       setErrors(fieldErrors(err));
-      setStatus(`Not added: ${errorText(err)}`);
+      setStatus(`Not ${editing ? 'saved' : 'added'}: ${errorText(err)}`);
     } finally {
       setBusy(false);
     }
@@ -136,6 +170,7 @@ function AddPerson({ onAdded }: { onAdded: (p: Person) => void }) {
         required={extra.required}
         autoComplete={extra.autoComplete ?? 'off'}
         onChange={(ev) => set(k, ev.target.value)}
+        ref={k === 'name' ? nameInput : undefined}
         aria-invalid={e(k) ? true : undefined}
         aria-describedby={describedBy(id, extra.hint, e(k))}
       />
@@ -144,7 +179,7 @@ function AddPerson({ onAdded }: { onAdded: (p: Person) => void }) {
 
   return (
     <form className="panel team-form" aria-labelledby="add-person-title" onSubmit={(ev) => void submit(ev)} noValidate>
-      <h3 id="add-person-title">Add a person</h3>
+      <h3 id="add-person-title">{editing ? `Change ${editing.name}` : 'Add a person'}</h3>
       <div className="inline-fields">
         {text('name', 'p-name', 'Name', { required: true })}
         {text('email', 'p-email', 'Email (optional)', { type: 'email' })}
@@ -165,8 +200,13 @@ function AddPerson({ onAdded }: { onAdded: (p: Person) => void }) {
       </div>
       <div className="actions">
         <button type="submit" className="primary" disabled={busy}>
-          Add person
+          {editing ? 'Save changes' : 'Add person'}
         </button>
+        {editing && (
+          <button type="button" onClick={onCancel}>
+            Cancel
+          </button>
+        )}
       </div>
       <p role="status" className="status-line">
         {status}
@@ -175,7 +215,7 @@ function AddPerson({ onAdded }: { onAdded: (p: Person) => void }) {
   );
 }
 
-function Keys({ keys, setKeys, people }: { keys: KeyInfo[]; setKeys: (f: (k: KeyInfo[] | null) => KeyInfo[] | null) => void; people: Person[] }) {
+function Keys({ keys, setKeys, people, ownKeyId }: { keys: KeyInfo[]; setKeys: (f: (k: KeyInfo[] | null) => KeyInfo[] | null) => void; people: Person[]; ownKeyId: string }) {
   const [name, setName] = useState('');
   const [role, setRole] = useState<Role>('agent');
   const [agentId, setAgentId] = useState('');
@@ -243,9 +283,8 @@ function Keys({ keys, setKeys, people }: { keys: KeyInfo[]; setKeys: (f: (k: Key
       const r = await api<{ apiKey: KeyInfo }>('DELETE', `/api-keys/${encodeURIComponent(k.id)}`);
       replace(r.apiKey);
       setConfirming(null);
-      // The server lets an admin revoke the key this console is signed in with: say so rather than fail later.
-      const still = await api<{ session: Session | null }>('GET', '/session').catch(() => ({ session: null }));
-      setStatus(still.session ? `Revoked key ${k.name}.` : `Revoked key ${k.name}. It was the key you are signed in with: reload and sign in with another key.`);
+      // Revoking the key this console signed in with is allowed (a leaked key): say what follows.
+      setStatus(k.id === ownKeyId ? `Revoked key ${k.name}, the key you are signed in with: reload and sign in with another key.` : `Revoked key ${k.name}.`);
     } catch (err) {
       setStatus(`Not revoked: ${errorText(err)}`);
     }
@@ -308,6 +347,7 @@ function Keys({ keys, setKeys, people }: { keys: KeyInfo[]; setKeys: (f: (k: Key
                 <tr key={k.id}>
                   <th scope="row">
                     {k.name} <span className="muted small">{k.prefix}…</span>
+                    {k.id === ownKeyId && <span className="muted small"> (this session)</span>}
                   </th>
                   <td>{roleLabel(k.role)}</td>
                   <td>{ownerName(k.agentId, people)}</td>
@@ -317,7 +357,9 @@ function Keys({ keys, setKeys, people }: { keys: KeyInfo[]; setKeys: (f: (k: Key
                   <td>
                     {k.revokedAt ? null : confirming === k.id ? (
                       <div className="team-confirm" role="group" aria-labelledby={`confirm-${k.id}`}>
-                        <span id={`confirm-${k.id}`}>Revoke key {k.name}?</span>
+                        <span id={`confirm-${k.id}`}>
+                          Revoke key {k.name}?{k.id === ownKeyId ? ' You are signed in with it and will be signed out.' : ''}
+                        </span>
                         <button type="button" className="team-danger" onClick={() => void revoke(k)}>
                           Yes, revoke
                         </button>
