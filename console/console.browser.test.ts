@@ -540,7 +540,7 @@ describe('the local console, end to end in Chromium', () => {
     expect(await page.title()).toBe('Team · Tandem');
     const people = page.getByRole('region', { name: 'People table' });
     const adminRow = people.getByRole('row').filter({ has: page.getByRole('rowheader', { name: 'Demo Admin' }) });
-    expect(await adminRow.getByRole('cell').allTextContents()).toEqual(['admin@demo.tandem.local', 'Admin', '—', '—', '—', 'Edit Demo Admin']);
+    expect(await adminRow.getByRole('cell').allTextContents()).toEqual(['admin@demo.tandem.local', 'Admin', '—', '—', '—', 'Edit Demo AdminRemove Demo Admin']);
     const peopleCount = () => page.evaluate(async () => ((await (await fetch('/api/v1/agents')).json()) as { agents: unknown[] }).agents.length);
     expect(await peopleCount()).toBe(1);
 
@@ -563,7 +563,7 @@ describe('the local console, end to end in Chromium', () => {
     await add.getByRole('button', { name: 'Add person' }).click();
     await add.getByRole('status').filter({ hasText: 'Added Dana Agent (Agent).' }).waitFor();
     const danaRow = people.getByRole('row').filter({ has: page.getByRole('rowheader', { name: 'Dana Agent' }) });
-    expect(await danaRow.getByRole('cell').allTextContents()).toEqual(['dana@example.com', 'Agent', 'U0DANA01', '—', '—', 'Edit Dana Agent']);
+    expect(await danaRow.getByRole('cell').allTextContents()).toEqual(['dana@example.com', 'Agent', 'U0DANA01', '—', '—', 'Edit Dana AgentRemove Dana Agent']);
     expect(await peopleCount()).toBe(2);
     expect(await email.inputValue()).toBe('');
 
@@ -581,7 +581,7 @@ describe('the local console, end to end in Chromium', () => {
     await change.getByLabel('HubSpot user id (optional)').fill('7001');
     await change.getByRole('button', { name: 'Save changes' }).click();
     await add.getByRole('status').filter({ hasText: 'Saved Dana Agent (Agent).' }).waitFor();
-    expect(await danaRow.getByRole('cell').allTextContents()).toEqual(['dana@example.com', 'Agent', 'U0DANA01', '7001', '—', 'Edit Dana Agent']);
+    expect(await danaRow.getByRole('cell').allTextContents()).toEqual(['dana@example.com', 'Agent', 'U0DANA01', '7001', '—', 'Edit Dana AgentRemove Dana Agent']);
     expect(await peopleCount()).toBe(2);
 
     // An agent-role key for Dana: shown once, in its own box.
@@ -655,6 +655,28 @@ describe('the local console, end to end in Chromium', () => {
     }
     // The admin's own session is untouched.
     expect(await page.evaluate(async () => (await fetch('/api/v1/agents')).status)).toBe(200);
+  });
+
+  it('team: removing a person takes them off the list and revokes their keys, after a confirm step', async () => {
+    const people = page.getByRole('region', { name: 'People table' });
+    const keys = page.getByRole('region', { name: 'API keys table' });
+    const create = page.getByRole('form', { name: 'Create a key' });
+    await create.getByLabel('Key name').fill('Dana phone');
+    await create.getByLabel('Person (optional)').selectOption({ label: 'Dana Agent' });
+    await create.getByRole('button', { name: 'Create key' }).click();
+    const key = await page.getByRole('region', { name: 'New key: Dana phone' }).getByLabel('API key Dana phone').inputValue();
+    await page.getByRole('button', { name: 'I have stored it, hide the key' }).click();
+
+    const danaRow = people.getByRole('row').filter({ has: page.getByRole('rowheader', { name: 'Dana Agent' }) });
+    await danaRow.getByRole('button', { name: 'Remove Dana Agent' }).click();
+    await danaRow.getByRole('group', { name: 'Remove Dana Agent? Their API keys stop working.' }).getByRole('button', { name: 'Yes, remove' }).click();
+    await page.getByRole('status').filter({ hasText: 'Removed Dana Agent from the team; 1 API key revoked.' }).waitFor();
+    expect(await people.getByRole('rowheader', { name: /Dana/ }).count()).toBe(0);
+    await keys.getByRole('row').filter({ has: page.getByRole('rowheader', { name: /^Dana phone / }) }).getByText(/^Revoked /).waitFor();
+    expect(await create.getByLabel('Person (optional)').locator('option', { hasText: 'Dana Agent' }).count()).toBe(0);
+    // Her new key is refused like any revoked key.
+    const status = await page.evaluate(async (k) => (await fetch('/api/v1/agents', { headers: { authorization: `Bearer ${k}` }, credentials: 'omit' })).status, key);
+    expect(status).toBe(401);
   });
 
   it('never trips the Content Security Policy', () => {

@@ -1,4 +1,5 @@
 import type { AgentIdentity, AgentRecord } from '../engine/engine.types';
+import type { Actor } from '../domain/types';
 import type { Role } from '../domain/types';
 import { TandemError } from '../errors/tandem-error';
 import { isUuid, type Store } from '../store/data-source';
@@ -84,11 +85,11 @@ export class AgentService {
       for (const [key, column] of byPlatform) {
         const value = identity[key];
         if (!value) continue;
-        const a = await one<RawAgent>(m, `SELECT * FROM agents WHERE ${column} = $1`, [value]);
+        const a = await one<RawAgent>(m, `SELECT * FROM agents WHERE ${column} = $1 AND removed_at IS NULL`, [value]);
         if (a) return toRecord(a);
       }
       if (!identity.email) return null;
-      const a = await one<RawAgent>(m, `SELECT * FROM agents WHERE lower(email) = lower($1)`, [identity.email]);
+      const a = await one<RawAgent>(m, `SELECT * FROM agents WHERE lower(email) = lower($1) AND removed_at IS NULL`, [identity.email]);
       if (!a) return null;
       for (const [key, column] of byPlatform) {
         const value = identity[key];
@@ -99,7 +100,7 @@ export class AgentService {
   }
 
   async list(tenantId: string): Promise<AgentRecord[]> {
-    return (await this.store.tenant(tenantId, (m) => rows<RawAgent>(m, `SELECT * FROM agents ORDER BY created_at`))).map(toRecord);
+    return (await this.store.tenant(tenantId, (m) => rows<RawAgent>(m, `SELECT * FROM agents WHERE removed_at IS NULL ORDER BY created_at`))).map(toRecord);
   }
 
   async get(tenantId: string, agentId: string): Promise<AgentRecord | null> {
@@ -124,6 +125,38 @@ export class AgentService {
   }
 
   /**
+   * Takes a person off the team: their API keys are revoked and Slack or a CRM no longer maps to them, in
+   * one transaction. The row stays for history. Refused (409) while they hold open conversations, which
+   * someone must take over or close first, and for the person removing (no one locks themselves out).
+   */
+  async remove(tenantId: string, agentId: string, actor: Actor): Promise<{ agent: AgentRecord; revokedKeys: number }> {
+    const notFound = () => new TandemError('agent.not_found', 'No person on this team has this id', 404);
+    if (!isUuid(agentId)) throw notFound();
+    if (actor.agentId === agentId) throw new TandemError('agent.self', 'You cannot remove yourself; another admin can', 409);
+    return this.store.tenant(tenantId, async (m) => {
+      const a = await one<RawAgent & { open_conversations: string }>(
+        m,
+        `SELECT a.*, (SELECT count(*) FROM conversations c WHERE c.assignee_agent_id = a.id AND c.status <> 'closed') AS open_conversations
+           FROM agents a WHERE a.id = $1 AND a.removed_at IS NULL FOR UPDATE OF a`,
+        [agentId],
+      );
+      if (!a) throw notFound();
+      const open = Number(a.open_conversations);
+      if (open > 0) {
+        throw new TandemError('agent.holds_conversations', `${a.name} holds ${open} open conversation${open === 1 ? '' : 's'}: take them over or close them first`, 409, { openConversations: open });
+      }
+      await m.query(`UPDATE agents SET removed_at = now() WHERE id = $1`, [agentId]);
+      const revoked = await rows<{ id: string }>(m, `UPDATE api_keys SET revoked_at = now() WHERE agent_id = $1 AND revoked_at IS NULL RETURNING id`, [agentId]);
+      await m.query(
+        `INSERT INTO audit_log (tenant_id, actor_agent_id, actor_name, surface, action, entity, entity_id, data)
+         VALUES ($1, $2, $3, $4, 'agent.remove', 'agent', $5, $6::jsonb)`,
+        [tenantId, actor.agentId, actor.name, actor.surface, agentId, JSON.stringify({ name: a.name, revokedKeys: revoked.length })],
+      );
+      return { agent: toRecord(a), revokedKeys: revoked.length };
+    });
+  }
+
+  /**
    * Changes the fields given (null clears an optional one), e.g. a Slack member id added after the person
    * joined the channel. A clash with another person's email or platform id is 409 naming the field.
    */
@@ -135,8 +168,8 @@ export class AgentService {
     try {
       const a = await this.store.tenant(tenantId, (m) =>
         fields.length === 0
-          ? one<RawAgent>(m, `SELECT * FROM agents WHERE id = $1`, [agentId])
-          : one<RawAgent>(m, `UPDATE agents SET ${sets.join(', ')} WHERE id = $1 RETURNING *`, [agentId, ...fields.map((k) => patch[k])]),
+          ? one<RawAgent>(m, `SELECT * FROM agents WHERE id = $1 AND removed_at IS NULL`, [agentId])
+          : one<RawAgent>(m, `UPDATE agents SET ${sets.join(', ')} WHERE id = $1 AND removed_at IS NULL RETURNING *`, [agentId, ...fields.map((k) => patch[k])]),
       );
       if (!a) throw new TandemError('agent.not_found', 'No person on this team has this id', 404);
       return toRecord(a);

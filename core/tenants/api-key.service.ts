@@ -53,7 +53,7 @@ export class ApiKeyService {
       one<RawKey>(
         m,
         `INSERT INTO api_keys (tenant_id, name, prefix, hash, role, agent_id)
-         SELECT $1::uuid, $2::text, $3::text, $4::text, $5::text, $6::uuid WHERE $6::uuid IS NULL OR EXISTS (SELECT 1 FROM agents WHERE id = $6::uuid)
+         SELECT $1::uuid, $2::text, $3::text, $4::text, $5::text, $6::uuid WHERE $6::uuid IS NULL OR EXISTS (SELECT 1 FROM agents WHERE id = $6::uuid AND removed_at IS NULL)
          RETURNING *`,
         [tenantId, input.name, prefix, hash, input.role, agentId],
       ),

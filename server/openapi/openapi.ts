@@ -775,6 +775,20 @@ export function openApiDocument(publicUrl: string): Record<string, unknown> {
         },
       },
       '/agents/{id}': {
+        delete: {
+          summary: 'Take a person off the team: their API keys are revoked and no platform maps to them any more; texts and notes keep their name (admin)',
+          parameters: [idParam],
+          responses: {
+            '200': {
+              description: 'The person removed and how many of their keys were revoked',
+              content: json({ type: 'object', required: ['agent', 'revokedKeys'], properties: { agent: ref('Agent'), revokedKeys: { type: 'integer', minimum: 0 } } }),
+            },
+            '401': noApiKey,
+            '403': notAdmin,
+            '404': errorResponse('agent.not_found: no person of the tenant has this id, or they were removed already'),
+            '409': errorResponse('agent.holds_conversations (details.openConversations: take them over or close them first) or agent.self (the key acts as this person). Nothing is changed'),
+          },
+        },
         patch: {
           summary: "Change a person's name, email, role or platform user ids, e.g. a Slack member id added later (admin)",
           parameters: [idParam],

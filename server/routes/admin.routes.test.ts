@@ -264,4 +264,84 @@ describe('ids an admin passes', () => {
       expect(await allAgents()).toEqual(before);
     });
   });
+
+  describe('removing a person', () => {
+    const remove = (key: string, id: string) => request(t.app).delete(`/api/v1/agents/${id}`).set('Authorization', `Bearer ${key}`);
+    const keyFor = async (agentId: string, role = 'agent') =>
+      (await request(t.app).post('/api/v1/api-keys').set('Authorization', `Bearer ${acme.key}`).send({ name: `key ${agentId.slice(0, 4)}`, role, agentId })).body.apiKey.key as string;
+    const agentRow = (id: string) => t.engine.store.system((m) => rows<{ removed_at: Date | null }>(m, `SELECT removed_at FROM agents WHERE id = $1`, [id])).then((r) => r[0]!);
+
+    it("revokes their keys, stops Slack mapping to them, frees their email, keeps their name on what they did, and audits it", async () => {
+      const id = await createAgent(acme.key, 'Fay Acme');
+      await request(t.app).patch(`/api/v1/agents/${id}`).set('Authorization', `Bearer ${acme.key}`).send({ email: 'fay@acme.example', slackUserId: 'U0FAY0001' });
+      const fayKey = await keyFor(id);
+      expect((await request(t.app).get('/api/v1/agents').set('Authorization', `Bearer ${fayKey}`)).status).toBe(200);
+
+      const res = await remove(acme.key, id);
+      expect(res.status).toBe(200);
+      expect(res.body).toMatchObject({ agent: { id, name: 'Fay Acme' }, revokedKeys: 1 });
+      expect((await request(t.app).get('/api/v1/agents').set('Authorization', `Bearer ${fayKey}`)).status).toBe(401);
+      expect(await t.engine.agents.resolve(acme.tenantId, { slackUserId: 'U0FAY0001' })).toBeNull();
+      expect(await t.engine.agents.resolve(acme.tenantId, { email: 'fay@acme.example' })).toBeNull();
+      const listed = await request(t.app).get('/api/v1/agents').set('Authorization', `Bearer ${acme.key}`);
+      expect(listed.body.agents.map((a: { id: string }) => a.id)).not.toContain(id);
+      expect((await agentRow(id)).removed_at).toBeInstanceOf(Date);
+      // A key can no longer be made for her, and changing her is answered as for someone unknown.
+      const key = await request(t.app).post('/api/v1/api-keys').set('Authorization', `Bearer ${acme.key}`).send({ name: 'late', role: 'agent', agentId: id });
+      expect(key.status).toBe(422);
+      expect((await request(t.app).patch(`/api/v1/agents/${id}`).set('Authorization', `Bearer ${acme.key}`).send({ name: 'Back' })).status).toBe(404);
+      expect((await remove(acme.key, id)).status).toBe(404);
+      // Her email and Slack id are free for whoever joins next (or for her, if she comes back).
+      const back = await request(t.app).post('/api/v1/agents').set('Authorization', `Bearer ${acme.key}`).send({ name: 'Fay Acme', email: 'fay@acme.example', slackUserId: 'U0FAY0001' });
+      expect(back.status).toBe(201);
+      expect((await t.engine.agents.resolve(acme.tenantId, { slackUserId: 'U0FAY0001' }))?.id).toBe(back.body.agent.id);
+      const audit = await t.engine.store.system((m) => rows<{ action: string; data: unknown }>(m, `SELECT action, data FROM audit_log WHERE entity = 'agent' AND entity_id = $1`, [id]));
+      expect(audit).toEqual([{ action: 'agent.remove', data: { name: 'Fay Acme', revokedKeys: 1 } }]);
+    });
+
+    it('refuses while they hold an open conversation, and once it is closed removes them', async () => {
+      const id = await createAgent(acme.key, 'Gus Acme');
+      const started = await t.engine.conversations.start(acme.tenantId, {
+        lead: { phone: '+12125550177' },
+        consent: { statement: 'They asked us to text them at the open house.' },
+        actor: { agentId: id, name: 'Gus Acme', surface: 'api' },
+      });
+      const before = await allKeysOf(id);
+      const held = await remove(acme.key, id);
+      expect(held.status).toBe(409);
+      expect(held.body.error).toMatchObject({ code: 'agent.holds_conversations', message: 'Gus Acme holds 1 open conversation: take them over or close them first', details: { openConversations: 1 } });
+      expect((await agentRow(id)).removed_at).toBeNull();
+      expect(await allKeysOf(id)).toEqual(before);
+
+      const c = started.conversation;
+      await t.engine.conversations.act(acme.tenantId, c.id, { type: 'close', version: c.version, actor: { agentId: null, name: 'Acme Admin', surface: 'api' } });
+      expect((await remove(acme.key, id)).status).toBe(200);
+    });
+
+    it('refuses to remove yourself, a viewer removing anyone, and ids of no one here; nothing changes', async () => {
+      const self = await createAgent(acme.key, 'Hal Acme');
+      const selfKey = await keyFor(self, 'admin');
+      const viewerKey = (await request(t.app).post('/api/v1/api-keys').set('Authorization', `Bearer ${acme.key}`).send({ name: 'v2', role: 'viewer' })).body.apiKey.key as string;
+      const answers = await Promise.all([
+        remove(selfKey, self),
+        remove(viewerKey, self),
+        remove(acme.key, '00000000-0000-4000-8000-000000000000'),
+        remove(acme.key, 'not-a-uuid'),
+        remove(acme.key, rivalAgentId),
+      ]);
+      expect(answers.map((r) => [r.status, r.body.error?.code])).toEqual([
+        [409, 'agent.self'],
+        [403, 'auth.forbidden'],
+        [404, 'agent.not_found'],
+        [404, 'agent.not_found'],
+        [404, 'agent.not_found'],
+      ]);
+      expect((await agentRow(self)).removed_at).toBeNull();
+      expect((await agentRow(rivalAgentId)).removed_at).toBeNull();
+      expect((await request(t.app).get('/api/v1/agents').set('Authorization', `Bearer ${selfKey}`)).status).toBe(200);
+    });
+
+    /** The agent's keys and whether each is revoked, as the system sees them. */
+    const allKeysOf = async (agentId: string) => (await allKeys()).filter((k) => k.agent_id === agentId).map((k) => [k.id, k.revoked_at]);
+  });
 });

@@ -2,6 +2,7 @@ import { Router } from 'express';
 import { z } from 'zod';
 import { invalid, type Engine } from '../../core/index';
 import { requireAdminToken, requireApiKey } from '../http/auth';
+import { surfaceOf } from '../http/surface';
 import { parseBody } from '../http/validate';
 
 /** Exported for the OpenAPI document, which describes the bodies from these schemas. */
@@ -70,6 +71,11 @@ export function adminRoutes(engine: Engine, adminToken: string | undefined): Rou
   r.post('/agents', requireApiKey(engine, 'admin'), async (req, res) => {
     const body = parseBody(createAgentBody, req.body);
     res.status(201).json({ agent: await engine.agents.create(req.principal!.tenantId, body) });
+  });
+  r.delete('/agents/:id', requireApiKey(engine, 'admin'), async (req, res) => {
+    const p = req.principal!;
+    const actor = { agentId: p.agentId, name: p.name, surface: surfaceOf(req.header('x-tandem-surface')) };
+    res.json(await engine.agents.remove(p.tenantId, String(req.params.id), actor));
   });
   r.patch('/agents/:id', requireApiKey(engine, 'admin'), async (req, res) => {
     const body = parseBody(updateAgentBody, req.body);

@@ -4,6 +4,7 @@ import { ACTION_TYPES, AUTONOMY_LEVELS, TAGS, TandemError, type Actor, type Engi
 import type { RouteModule } from '../app';
 import { requireApiKey } from '../http/auth';
 import { parseBody } from '../http/validate';
+import { surfaceOf } from '../http/surface';
 
 const listQuery = z.object({
   status: z.enum(['open', 'needs_human', 'closed']).optional(),
@@ -69,13 +70,6 @@ export function parseQuery<T extends z.ZodType>(schema: T, query: unknown): z.in
   const fields: Record<string, string> = {};
   for (const issue of r.error.issues) fields[issue.path.join('.') || '_'] = issue.message;
   throw new TandemError('request.invalid', 'Some query parameters are not valid', 422, { fields });
-}
-
-/** `X-Tandem-Surface`: the console says so; anything else acting through the API is `api`. */
-export function surfaceOf(header: string | undefined): 'api' | 'console' {
-  if (header === undefined || header === '' || header === 'api') return 'api';
-  if (header === 'console') return 'console';
-  throw new TandemError('request.invalid', 'X-Tandem-Surface must be "api" or "console"', 422, { fields: { 'X-Tandem-Surface': 'api or console' } });
 }
 
 /** Conversations: list, one view, and agent actions with optimistic concurrency. */

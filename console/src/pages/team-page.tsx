@@ -16,17 +16,36 @@ export function TeamPage({ isAdmin, session }: { isAdmin: boolean; session: Sess
   const [keys, setKeys] = useState<KeyInfo[] | null>(null);
   const [loadError, setLoadError] = useState<string | null>(null);
   const [editing, setEditing] = useState<Person | null>(null);
+  const [peopleStatus, setPeopleStatus] = useState('');
+
+  const loadKeys = () =>
+    api<{ apiKeys: KeyInfo[] }>('GET', '/api-keys').then(
+      (r) => setKeys(r.apiKeys),
+      (err) => setLoadError(errorText(err)),
+    );
+
+  /** Takes a person off the team; their keys are revoked with them, so the keys table is read again. */
+  const remove = async (p: Person): Promise<boolean> => {
+    setPeopleStatus('');
+    try {
+      const r = await api<{ revokedKeys: number }>('DELETE', `/agents/${encodeURIComponent(p.id)}`);
+      setPeople((list) => (list ?? []).filter((x) => x.id !== p.id));
+      if (editing?.id === p.id) setEditing(null);
+      setPeopleStatus(`Removed ${p.name} from the team${r.revokedKeys ? `; ${r.revokedKeys} API key${r.revokedKeys === 1 ? '' : 's'} revoked` : ''}.`);
+      void loadKeys();
+      return true;
+    } catch (err) {
+      setPeopleStatus(`Not removed: ${errorText(err)}`);
+      return false;
+    }
+  };
 
   useEffect(() => {
     api<{ agents: Person[] }>('GET', '/agents').then(
       (r) => setPeople(r.agents),
       (err) => setLoadError(errorText(err)),
     );
-    if (isAdmin)
-      api<{ apiKeys: KeyInfo[] }>('GET', '/api-keys').then(
-        (r) => setKeys(r.apiKeys),
-        (err) => setLoadError(errorText(err)),
-      );
+    if (isAdmin) void loadKeys();
   }, [isAdmin]);
 
   return (
@@ -43,10 +62,13 @@ export function TeamPage({ isAdmin, session }: { isAdmin: boolean; session: Sess
       <section aria-labelledby="people-title">
         <h2 id="people-title">People</h2>
         <p className="hint">Link each person’s Slack member id and CRM user ids so Slack mentions and CRM record owners map to them.</p>
+        <p role="status" className="status-line">
+          {peopleStatus}
+        </p>
         {people === null ? (
           !loadError && <p role="status">Loading…</p>
         ) : (
-          <PeopleTable people={people} me={session.agentId} onEdit={isAdmin ? setEditing : undefined} />
+          <PeopleTable people={people} me={session.agentId} onEdit={isAdmin ? setEditing : undefined} onRemove={isAdmin ? remove : undefined} />
         )}
         {isAdmin ? (
           <PersonEditor
@@ -75,7 +97,8 @@ export function TeamPage({ isAdmin, session }: { isAdmin: boolean; session: Sess
   );
 }
 
-function PeopleTable({ people, me, onEdit }: { people: Person[]; me: string | null; onEdit?: (p: Person) => void }) {
+function PeopleTable({ people, me, onEdit, onRemove }: { people: Person[]; me: string | null; onEdit?: (p: Person) => void; onRemove?: (p: Person) => Promise<boolean> }) {
+  const [confirming, setConfirming] = useState<string | null>(null);
   if (people.length === 0) return <p>No people yet.</p>;
   return (
     <div className="table-wrap" tabIndex={0} role="region" aria-label="People table">
@@ -110,9 +133,28 @@ function PeopleTable({ people, me, onEdit }: { people: Person[]; me: string | nu
               <td>{p.salesforceUserId ?? '—'}</td>
               {onEdit && (
                 <td>
-                  <button type="button" onClick={() => onEdit(p)}>
-                    Edit<span className="visually-hidden"> {p.name}</span>
-                  </button>
+                  {confirming === p.id && onRemove ? (
+                    <div className="team-confirm" role="group" aria-labelledby={`remove-${p.id}`}>
+                      <span id={`remove-${p.id}`}>Remove {p.name}? Their API keys stop working.</span>
+                      <button type="button" className="team-danger" onClick={() => void onRemove(p).then((ok) => ok || setConfirming(null))}>
+                        Yes, remove
+                      </button>
+                      <button type="button" onClick={() => setConfirming(null)}>
+                        Cancel
+                      </button>
+                    </div>
+                  ) : (
+                    <div className="team-confirm">
+                      <button type="button" onClick={() => onEdit(p)}>
+                        Edit<span className="visually-hidden"> {p.name}</span>
+                      </button>
+                      {onRemove && p.id !== me && (
+                        <button type="button" onClick={() => setConfirming(p.id)}>
+                          Remove<span className="visually-hidden"> {p.name}</span>
+                        </button>
+                      )}
+                    </div>
+                  )}
                 </td>
               )}
             </tr>

@@ -12,4 +12,6 @@ export class AgentEntity {
   @Column({ type: 'text', name: 'hubspot_user_id', nullable: true }) hubspotUserId!: string | null;
   @Column({ type: 'text', name: 'salesforce_user_id', nullable: true }) salesforceUserId!: string | null;
   @CreateDateColumn({ type: 'timestamptz', name: 'created_at' }) createdAt!: Date;
+  /** Set when the person left the team: kept for history, no longer mapped from any platform. */
+  @Column({ type: 'timestamptz', name: 'removed_at', nullable: true }) removedAt!: Date | null;
 }
