@@ -126,8 +126,9 @@ export class AgentService {
 
   /**
    * Takes a person off the team: their API keys are revoked and Slack or a CRM no longer maps to them, in
-   * one transaction. The row stays for history. Refused (409) while they hold open conversations, which
-   * someone must take over or close first, and for the person removing (no one locks themselves out).
+   * one transaction. The row stays for history. Refused (409) while they hold open conversations (a reply
+   * from someone else, a handback or a close frees each), and for the person removing (no one locks
+   * themselves out).
    */
   async remove(tenantId: string, agentId: string, actor: Actor): Promise<{ agent: AgentRecord; revokedKeys: number }> {
     const notFound = () => new TandemError('agent.not_found', 'No person on this team has this id', 404);
@@ -143,7 +144,7 @@ export class AgentService {
       if (!a) throw notFound();
       const open = Number(a.open_conversations);
       if (open > 0) {
-        throw new TandemError('agent.holds_conversations', `${a.name} holds ${open} open conversation${open === 1 ? '' : 's'}: take them over or close them first`, 409, { openConversations: open });
+        throw new TandemError('agent.holds_conversations', `${a.name} holds ${open} open conversation${open === 1 ? '' : 's'}: hand ${open === 1 ? 'it' : 'them'} back to the AI, close ${open === 1 ? 'it' : 'them'}, or reply in ${open === 1 ? 'it' : 'them'} yourself first`, 409, { openConversations: open });
       }
       await m.query(`UPDATE agents SET removed_at = now() WHERE id = $1`, [agentId]);
       const revoked = await rows<{ id: string }>(m, `UPDATE api_keys SET revoked_at = now() WHERE agent_id = $1 AND revoked_at IS NULL RETURNING id`, [agentId]);

@@ -309,7 +309,7 @@ describe('ids an admin passes', () => {
       const before = await allKeysOf(id);
       const held = await remove(acme.key, id);
       expect(held.status).toBe(409);
-      expect(held.body.error).toMatchObject({ code: 'agent.holds_conversations', message: 'Gus Acme holds 1 open conversation: take them over or close them first', details: { openConversations: 1 } });
+      expect(held.body.error).toMatchObject({ code: 'agent.holds_conversations', message: 'Gus Acme holds 1 open conversation: hand it back to the AI, close it, or reply in it yourself first', details: { openConversations: 1 } });
       expect((await agentRow(id)).removed_at).toBeNull();
       expect(await allKeysOf(id)).toEqual(before);
 
