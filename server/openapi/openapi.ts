@@ -786,7 +786,7 @@ export function openApiDocument(publicUrl: string): Record<string, unknown> {
             '401': noApiKey,
             '403': notAdmin,
             '404': errorResponse('agent.not_found: no person of the tenant has this id, or they were removed already'),
-            '409': errorResponse('agent.holds_conversations (details.openConversations: each is freed by a handback, a close or someone else's reply) or agent.self (the key acts as this person). Nothing is changed'),
+            '409': errorResponse('agent.holds_conversations (details.openConversations: each is freed by a handback, a close or another person’s reply) or agent.self (the key acts as this person). Nothing is changed'),
           },
         },
         patch: {
