@@ -34,3 +34,32 @@ export function Field({ id, label, hint, error, children }: { id: string; label:
 
 /** aria-describedby for a Field's hint and error. */
 export const describedBy = (id: string, hint?: string, error?: string) => [hint && `${id}-hint`, error && `${id}-error`].filter(Boolean).join(' ') || undefined;
+
+/**
+ * A table that scrolls inside its own labelled region on narrow screens, with a hidden caption, the column
+ * headers and, with `action`, an unlabelled column for row buttons. Children are the body rows.
+ */
+export function TableRegion({ label, caption, columns, action = false, children }: { label: string; caption: string; columns: string[]; action?: boolean; children: ReactNode }) {
+  return (
+    <div className="table-wrap" tabIndex={0} role="region" aria-label={label}>
+      <table>
+        <caption className="visually-hidden">{caption}</caption>
+        <thead>
+          <tr>
+            {columns.map((c) => (
+              <th key={c} scope="col">
+                {c}
+              </th>
+            ))}
+            {action && (
+              <th scope="col">
+                <span className="visually-hidden">Action</span>
+              </th>
+            )}
+          </tr>
+        </thead>
+        <tbody>{children}</tbody>
+      </table>
+    </div>
+  );
+}

@@ -1,7 +1,7 @@
 /** Tenant settings (PATCH /api/v1/settings), integrations status and dead-letter jobs with retry. */
 import { useEffect, useState } from 'react';
 import { api, errorText, fieldErrors } from '../api';
-import { describedBy, Field, formatTime } from '../components/bits';
+import { describedBy, Field, formatTime, TableRegion } from '../components/bits';
 import { TwilioConnect } from '../components/twilio-connect';
 
 interface Knowledge {
@@ -366,18 +366,7 @@ export function SettingsPage({ isAdmin }: { isAdmin: boolean }) {
         {integrations === null ? (
           <p role="status">Loading…</p>
         ) : (
-          <div className="table-wrap" tabIndex={0} role="region" aria-label="Integration status table">
-          <table>
-            <caption className="visually-hidden">Integration status</caption>
-            <thead>
-              <tr>
-                <th scope="col">Platform</th>
-                <th scope="col">Status</th>
-                <th scope="col">Account</th>
-                <th scope="col">Updated</th>
-              </tr>
-            </thead>
-            <tbody>
+          <TableRegion label="Integration status table" caption="Integration status" columns={['Platform', 'Status', 'Account', 'Updated']}>
               {integrations.map((i) => (
                 <tr key={i.kind}>
                   <th scope="row">{NAMES[i.kind] ?? i.kind}</th>
@@ -388,9 +377,7 @@ export function SettingsPage({ isAdmin }: { isAdmin: boolean }) {
                   <td>{i.updatedAt ? formatTime(i.updatedAt) : '—'}</td>
                 </tr>
               ))}
-            </tbody>
-          </table>
-          </div>
+            </TableRegion>
         )}
         <TwilioConnect isAdmin={isAdmin} onChange={reloadIntegrations} />
       </section>
@@ -404,21 +391,7 @@ export function SettingsPage({ isAdmin }: { isAdmin: boolean }) {
           ) : dead.length === 0 ? (
             <p>No failed jobs. Everything that was tried went through.</p>
           ) : (
-            <div className="table-wrap" tabIndex={0} role="region" aria-label="Failed jobs table">
-            <table>
-              <caption className="visually-hidden">Jobs that failed every attempt</caption>
-              <thead>
-                <tr>
-                  <th scope="col">Job</th>
-                  <th scope="col">Attempts</th>
-                  <th scope="col">Last error</th>
-                  <th scope="col">Since</th>
-                  <th scope="col">
-                    <span className="visually-hidden">Action</span>
-                  </th>
-                </tr>
-              </thead>
-              <tbody>
+            <TableRegion label="Failed jobs table" caption="Jobs that failed every attempt" columns={['Job', 'Attempts', 'Last error', 'Since']} action>
                 {dead.map((j) => (
                   <tr key={j.id}>
                     <th scope="row">{j.eventType}</th>
@@ -430,9 +403,7 @@ export function SettingsPage({ isAdmin }: { isAdmin: boolean }) {
                     </td>
                   </tr>
                 ))}
-              </tbody>
-            </table>
-            </div>
+              </TableRegion>
           )}
         </section>
       )}

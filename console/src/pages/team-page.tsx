@@ -4,7 +4,7 @@
  */
 import { useEffect, useRef, useState, type FormEvent } from 'react';
 import { api, errorText, fieldErrors, type Session } from '../api';
-import { describedBy, Field, formatTime } from '../components/bits';
+import { describedBy, Field, formatTime, TableRegion } from '../components/bits';
 import { copyText } from '../clipboard';
 import { keyBody, ownerName, personBody, personForm, roleLabel, ROLES, type KeyInfo, type Person, type PersonForm, type Role } from '../team';
 
@@ -101,25 +101,7 @@ function PeopleTable({ people, me, onEdit, onRemove }: { people: Person[]; me: s
   const [confirming, setConfirming] = useState<string | null>(null);
   if (people.length === 0) return <p>No people yet.</p>;
   return (
-    <div className="table-wrap" tabIndex={0} role="region" aria-label="People table">
-      <table>
-        <caption className="visually-hidden">People in this tenant and their linked user ids</caption>
-        <thead>
-          <tr>
-            <th scope="col">Name</th>
-            <th scope="col">Email</th>
-            <th scope="col">Role</th>
-            <th scope="col">Slack member id</th>
-            <th scope="col">HubSpot user id</th>
-            <th scope="col">Salesforce user id</th>
-            {onEdit && (
-              <th scope="col">
-                <span className="visually-hidden">Action</span>
-              </th>
-            )}
-          </tr>
-        </thead>
-        <tbody>
+    <TableRegion label="People table" caption="People in this tenant and their linked user ids" columns={['Name', 'Email', 'Role', 'Slack member id', 'HubSpot user id', 'Salesforce user id']} action={Boolean(onEdit)}>
           {people.map((p) => (
             <tr key={p.id}>
               <th scope="row">
@@ -159,9 +141,7 @@ function PeopleTable({ people, me, onEdit, onRemove }: { people: Person[]; me: s
               )}
             </tr>
           ))}
-        </tbody>
-      </table>
-    </div>
+        </TableRegion>
   );
 }
 
@@ -368,23 +348,7 @@ function Keys({ keys, setKeys, people, ownKeyId }: { keys: KeyInfo[]; setKeys: (
       {keys.length === 0 ? (
         <p>No API keys.</p>
       ) : (
-        <div className="table-wrap" tabIndex={0} role="region" aria-label="API keys table">
-          <table>
-            <caption className="visually-hidden">API keys of this tenant</caption>
-            <thead>
-              <tr>
-                <th scope="col">Name</th>
-                <th scope="col">Role</th>
-                <th scope="col">Person</th>
-                <th scope="col">Created</th>
-                <th scope="col">Last used</th>
-                <th scope="col">Status</th>
-                <th scope="col">
-                  <span className="visually-hidden">Action</span>
-                </th>
-              </tr>
-            </thead>
-            <tbody>
+        <TableRegion label="API keys table" caption="API keys of this tenant" columns={['Name', 'Role', 'Person', 'Created', 'Last used', 'Status']} action>
               {keys.map((k) => (
                 <tr key={k.id}>
                   <th scope="row">
@@ -431,9 +395,7 @@ function Keys({ keys, setKeys, people, ownKeyId }: { keys: KeyInfo[]; setKeys: (
                   </td>
                 </tr>
               ))}
-            </tbody>
-          </table>
-        </div>
+            </TableRegion>
       )}
       <form className="panel team-form" aria-labelledby="create-key-title" onSubmit={(ev) => void create(ev)} noValidate>
         <h3 id="create-key-title">Create a key</h3>
