@@ -1,4 +1,5 @@
 import type { AgentIdentity, AgentRecord } from '../engine/engine.types';
+import { recordAudit } from '../audit/record-audit';
 import type { Actor } from '../domain/types';
 import type { Role } from '../domain/types';
 import { TandemError } from '../errors/tandem-error';
@@ -108,17 +109,20 @@ export class AgentService {
     return a ? toRecord(a) : null;
   }
 
-  async create(tenantId: string, input: AgentInput): Promise<AgentRecord> {
+  /** Adds a person; with an actor (an admin through the API or console), the addition is audited. */
+  async create(tenantId: string, input: AgentInput, actor?: Actor): Promise<AgentRecord> {
     try {
-      const a = await this.store.tenant(tenantId, (m) =>
-        one<RawAgent>(
+      const a = await this.store.tenant(tenantId, async (m) => {
+        const row = (await one<RawAgent>(
           m,
           `INSERT INTO agents (tenant_id, name, email, role, slack_user_id, hubspot_user_id, salesforce_user_id)
            VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING *`,
           [tenantId, input.name, input.email ?? null, input.role ?? 'agent', input.slackUserId ?? null, input.hubspotUserId ?? null, input.salesforceUserId ?? null],
-        ),
-      );
-      return toRecord(a!);
+        ))!;
+        if (actor) await recordAudit(m, tenantId, actor, { action: 'agent.create', entity: 'agent', entityId: row.id, data: { name: row.name, role: row.role } });
+        return row;
+      });
+      return toRecord(a);
     } catch (err) {
       duplicateOrThrow(err);
     }
@@ -148,11 +152,7 @@ export class AgentService {
       }
       await m.query(`UPDATE agents SET removed_at = now() WHERE id = $1`, [agentId]);
       const revoked = await rows<{ id: string }>(m, `UPDATE api_keys SET revoked_at = now() WHERE agent_id = $1 AND revoked_at IS NULL RETURNING id`, [agentId]);
-      await m.query(
-        `INSERT INTO audit_log (tenant_id, actor_agent_id, actor_name, surface, action, entity, entity_id, data)
-         VALUES ($1, $2, $3, $4, 'agent.remove', 'agent', $5, $6::jsonb)`,
-        [tenantId, actor.agentId, actor.name, actor.surface, agentId, JSON.stringify({ name: a.name, revokedKeys: revoked.length })],
-      );
+      await recordAudit(m, tenantId, actor, { action: 'agent.remove', entity: 'agent', entityId: agentId, data: { name: a.name, revokedKeys: revoked.length } });
       return { agent: toRecord(a), revokedKeys: revoked.length };
     });
   }
@@ -161,17 +161,20 @@ export class AgentService {
    * Changes the fields given (null clears an optional one), e.g. a Slack member id added after the person
    * joined the channel. A clash with another person's email or platform id is 409 naming the field.
    */
-  async update(tenantId: string, agentId: string, patch: Partial<AgentInput>): Promise<AgentRecord> {
+  async update(tenantId: string, agentId: string, patch: Partial<AgentInput>, actor?: Actor): Promise<AgentRecord> {
     if (!isUuid(agentId)) throw new TandemError('agent.not_found', 'No person on this team has this id', 404);
     const fields = (Object.keys(COLUMNS) as Array<keyof AgentInput>).filter((k) => patch[k] !== undefined);
     // Column names come from COLUMNS, never from the request; values are parameters.
     const sets = fields.map((k, i) => `${COLUMNS[k]} = $${i + 2}`);
     try {
-      const a = await this.store.tenant(tenantId, (m) =>
-        fields.length === 0
-          ? one<RawAgent>(m, `SELECT * FROM agents WHERE id = $1 AND removed_at IS NULL`, [agentId])
-          : one<RawAgent>(m, `UPDATE agents SET ${sets.join(', ')} WHERE id = $1 AND removed_at IS NULL RETURNING *`, [agentId, ...fields.map((k) => patch[k])]),
-      );
+      const a = await this.store.tenant(tenantId, async (m) => {
+        if (fields.length === 0) return one<RawAgent>(m, `SELECT * FROM agents WHERE id = $1 AND removed_at IS NULL`, [agentId]);
+        const row = await one<RawAgent>(m, `UPDATE agents SET ${sets.join(', ')} WHERE id = $1 AND removed_at IS NULL RETURNING *`, [agentId, ...fields.map((k) => patch[k])]);
+        if (row && actor) {
+          await recordAudit(m, tenantId, actor, { action: 'agent.update', entity: 'agent', entityId: agentId, data: { changed: Object.fromEntries(fields.map((k) => [k, patch[k]])) } });
+        }
+        return row;
+      });
       if (!a) throw new TandemError('agent.not_found', 'No person on this team has this id', 404);
       return toRecord(a);
     } catch (err) {

@@ -6,6 +6,7 @@ import { formDefinitionSchema, publicFormDefinition, type FormDefinition, type P
 import { isUuid, type Store } from '../store/data-source';
 import { one, rows } from '../store/sql';
 import { TtlCache } from './ttl-cache';
+import { recordAudit } from '../audit/record-audit';
 
 /** A form as its tenant's staff see it. `definition.id` is the form id, `definition.version` its version. */
 export interface FormRecord {
@@ -99,13 +100,8 @@ function toRecord(row: FormRow, definition: FormDefinition): FormRecord {
   };
 }
 
-async function audit(m: EntityManager, tenantId: string, actor: Actor, action: string, formId: string, data: Record<string, unknown>) {
-  await m.query(
-    `INSERT INTO audit_log (tenant_id, actor_agent_id, actor_name, surface, action, entity, entity_id, data)
-     VALUES ($1, $2, $3, $4, $5, 'form', $6, $7::jsonb)`,
-    [tenantId, actor.agentId, actor.name, actor.surface, action, formId, JSON.stringify(data)],
-  );
-}
+const audit = (m: EntityManager, tenantId: string, actor: Actor, action: string, formId: string, data: Record<string, unknown>) =>
+  recordAudit(m, tenantId, actor, { action, entity: 'form', entityId: formId, data });
 
 /** Top-level keys whose value differs between two definitions (what an audit entry says changed). */
 function changedKeys(before: Record<string, unknown>, after: Record<string, unknown>): string[] {

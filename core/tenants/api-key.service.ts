@@ -1,5 +1,6 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
-import type { Role } from '../domain/types';
+import { recordAudit } from '../audit/record-audit';
+import type { Actor, Role } from '../domain/types';
 import { TandemError, invalid } from '../errors/tandem-error';
 import { isUuid, type Store } from '../store/data-source';
 import { one, rows } from '../store/sql';
@@ -44,20 +45,24 @@ export class ApiKeyService {
    * agent under the tenant's RLS in the same statement, so a foreign or unknown id stores nothing, and
    * both get the same answer: an admin learns nothing about other tenants' ids.
    */
-  async create(tenantId: string, input: { name: string; role: Role; agentId?: string | null }): Promise<{ key: string; info: ApiKeyInfo }> {
+  async create(tenantId: string, input: { name: string; role: Role; agentId?: string | null }, actor?: Actor): Promise<{ key: string; info: ApiKeyInfo }> {
     const agentId = input.agentId ?? null;
     const unknownAgent = () => invalid('agentId is not an agent of this tenant', { fields: { agentId: 'no agent of this tenant has this id (see GET /agents)' } });
     if (agentId !== null && !isUuid(agentId)) throw unknownAgent();
     const { key, prefix, hash } = generateApiKey();
-    const row = await this.store.tenant(tenantId, (m) =>
-      one<RawKey>(
+    const row = await this.store.tenant(tenantId, async (m) => {
+      const created = await one<RawKey>(
         m,
         `INSERT INTO api_keys (tenant_id, name, prefix, hash, role, agent_id)
          SELECT $1::uuid, $2::text, $3::text, $4::text, $5::text, $6::uuid WHERE $6::uuid IS NULL OR EXISTS (SELECT 1 FROM agents WHERE id = $6::uuid AND removed_at IS NULL)
          RETURNING *`,
         [tenantId, input.name, prefix, hash, input.role, agentId],
-      ),
-    );
+      );
+      if (created && actor) {
+        await recordAudit(m, tenantId, actor, { action: 'api_key.create', entity: 'api_key', entityId: created.id, data: { name: created.name, prefix: toInfo(created).prefix, role: created.role, agentId } });
+      }
+      return created;
+    });
     if (!row) throw unknownAgent();
     return { key, info: toInfo(row) };
   }
@@ -67,12 +72,19 @@ export class ApiKeyService {
     return r.map(toInfo);
   }
 
-  async revoke(tenantId: string, keyId: string): Promise<ApiKeyInfo> {
+  async revoke(tenantId: string, keyId: string, actor?: Actor): Promise<ApiKeyInfo> {
     // A malformed id names no key: 404 like any unknown id (as conversations, leads and forms answer).
     if (!isUuid(keyId)) throw new TandemError('api_key.not_found', 'API key not found', 404);
-    const row = await this.store.tenant(tenantId, (m) =>
-      one<RawKey>(m, `UPDATE api_keys SET revoked_at = coalesce(revoked_at, now()) WHERE id = $1 RETURNING *`, [keyId]),
-    );
+    const row = await this.store.tenant(tenantId, async (m) => {
+      // now() is this transaction's start: equal only when this call did the revoking (audited once).
+      const r = await one<RawKey & { just_revoked: boolean }>(
+        m,
+        `UPDATE api_keys SET revoked_at = coalesce(revoked_at, now()) WHERE id = $1 RETURNING *, revoked_at = now() AS just_revoked`,
+        [keyId],
+      );
+      if (r?.just_revoked && actor) await recordAudit(m, tenantId, actor, { action: 'api_key.revoke', entity: 'api_key', entityId: r.id, data: { name: r.name, prefix: toInfo(r).prefix } });
+      return r;
+    });
     if (!row) throw new TandemError('api_key.not_found', 'API key not found', 404);
     return toInfo(row);
   }

@@ -1,4 +1,5 @@
-import type { Role } from '../domain/types';
+import { recordAudit } from '../audit/record-audit';
+import type { Actor, Role } from '../domain/types';
 import { TandemError } from '../errors/tandem-error';
 import type { Store } from '../store/data-source';
 import { one, rows } from '../store/sql';
@@ -47,7 +48,8 @@ export class TenantService {
     return toRecord(t);
   }
 
-  async updateSettings(tenantId: string, patch: Partial<TenantSettings>): Promise<TenantRecord> {
+  /** Merges `patch` into the settings; with an actor, what changed is audited (from and to). */
+  async updateSettings(tenantId: string, patch: Partial<TenantSettings>, actor?: Actor): Promise<TenantRecord> {
     return this.store.tenant(tenantId, async (m) => {
       const t = await one<RawTenant>(m, `SELECT * FROM tenants WHERE id = $1 FOR UPDATE`, [tenantId]);
       if (!t) throw new TandemError('tenant.not_found', 'Tenant not found', 404);
@@ -61,6 +63,10 @@ export class TenantService {
         tenantId,
         JSON.stringify(merged.data),
       ]);
+      const changed = settingsChanges(resolveSettings(t.settings), merged.data);
+      if (actor && Object.keys(changed).length > 0) {
+        await recordAudit(m, tenantId, actor, { action: 'settings.update', entity: 'tenant', entityId: tenantId, data: { changed } });
+      }
       return toRecord(updated!);
     });
   }
@@ -69,6 +75,18 @@ export class TenantService {
     const r = await this.store.system((m) => rows<RawTenant>(m, `SELECT * FROM tenants ORDER BY created_at`));
     return r.map(toRecord);
   }
+}
+
+/**
+ * Each setting whose value changed, from and to. Knowledge is long free text: its entry titles stand in.
+ */
+function settingsChanges(before: TenantSettings, after: TenantSettings): Record<string, { from: unknown; to: unknown }> {
+  const shown = (key: string, v: unknown) => (key === 'knowledge' ? (v as TenantSettings['knowledge']).map((k) => k.title) : v);
+  const changed: Record<string, { from: unknown; to: unknown }> = {};
+  for (const key of Object.keys(after) as Array<keyof TenantSettings>) {
+    if (JSON.stringify(before[key]) !== JSON.stringify(after[key])) changed[key] = { from: shown(key, before[key]), to: shown(key, after[key]) };
+  }
+  return changed;
 }
 
 /**

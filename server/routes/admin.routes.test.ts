@@ -295,7 +295,7 @@ describe('ids an admin passes', () => {
       const back = await request(t.app).post('/api/v1/agents').set('Authorization', `Bearer ${acme.key}`).send({ name: 'Fay Acme', email: 'fay@acme.example', slackUserId: 'U0FAY0001' });
       expect(back.status).toBe(201);
       expect((await t.engine.agents.resolve(acme.tenantId, { slackUserId: 'U0FAY0001' }))?.id).toBe(back.body.agent.id);
-      const audit = await t.engine.store.system((m) => rows<{ action: string; data: unknown }>(m, `SELECT action, data FROM audit_log WHERE entity = 'agent' AND entity_id = $1`, [id]));
+      const audit = await t.engine.store.system((m) => rows<{ action: string; data: unknown }>(m, `SELECT action, data FROM audit_log WHERE entity = 'agent' AND entity_id = $1 AND action = 'agent.remove'`, [id]));
       expect(audit).toEqual([{ action: 'agent.remove', data: { name: 'Fay Acme', revokedKeys: 1 } }]);
     });
 
@@ -343,5 +343,47 @@ describe('ids an admin passes', () => {
 
     /** The agent's keys and whether each is revoked, as the system sees them. */
     const allKeysOf = async (agentId: string) => (await allKeys()).filter((k) => k.agent_id === agentId).map((k) => [k.id, k.revoked_at]);
+  });
+
+  it('audits what admins change: settings (from and to), keys made and revoked (once), people added and changed', async () => {
+    const audit = () =>
+      t.engine.store.system((m) =>
+        rows<{ id: string; action: string; entity_id: string; actor_name: string; surface: string; data: Record<string, unknown> }>(
+          m,
+          // One transaction each, one after another: their start times order them.
+          `SELECT id, action, entity_id, actor_name, surface, data FROM audit_log WHERE tenant_id = $1 ORDER BY created_at`,
+          [acme.tenantId],
+        ),
+      );
+    const before = new Set((await audit()).map((e) => e.id));
+    const send = (method: 'patch' | 'post' | 'delete', path: string, body?: object) =>
+      request(t.app)[method](`/api/v1${path}`).set('Authorization', `Bearer ${acme.key}`).set('X-Tandem-Surface', 'console').send(body);
+
+    await send('patch', '/settings', { autonomy: 'autopilot', firstReplyMaySkipQuietHours: true, businessName: 'Acme Homes' });
+    await send('patch', '/settings', { autonomy: 'autopilot' }); // no change: no entry
+    const person = (await send('post', '/agents', { name: 'Ida Acme', role: 'viewer' })).body.agent.id as string;
+    await send('patch', `/agents/${person}`, { slackUserId: 'U0IDA0001' });
+    const key = (await send('post', '/api-keys', { name: 'ida', role: 'viewer', agentId: person })).body.apiKey;
+    await send('delete', `/api-keys/${key.id}`);
+    await send('delete', `/api-keys/${key.id}`); // already revoked: no second entry
+    // A refused change is not audited either.
+    expect((await send('patch', '/settings', { quietHours: { start: '22:00', end: '06:00' } })).status).toBe(422);
+
+    const entries = (await audit()).filter((e) => !before.has(e.id));
+    // The first admin key has no person: its name stands for the actor.
+    expect(entries.map((e) => [e.action, e.surface, e.actor_name])).toEqual([
+      ['settings.update', 'console', 'First admin key'],
+      ['agent.create', 'console', 'First admin key'],
+      ['agent.update', 'console', 'First admin key'],
+      ['api_key.create', 'console', 'First admin key'],
+      ['api_key.revoke', 'console', 'First admin key'],
+    ]);
+    expect(entries[0]!.data).toEqual({ changed: { autonomy: { from: 'copilot', to: 'autopilot' }, firstReplyMaySkipQuietHours: { from: false, to: true } } });
+    expect(entries[1]).toMatchObject({ entity_id: person, data: { name: 'Ida Acme', role: 'viewer' } });
+    expect(entries[2]!.data).toEqual({ changed: { slackUserId: 'U0IDA0001' } });
+    expect(entries[3]).toMatchObject({ entity_id: key.id, data: { name: 'ida', prefix: key.prefix, role: 'viewer', agentId: person } });
+    expect(entries[4]).toMatchObject({ entity_id: key.id, data: { name: 'ida', prefix: key.prefix } });
+    // The key's secret is in no entry.
+    expect(JSON.stringify(entries)).not.toContain(key.key.split('_')[2]);
   });
 });

@@ -1,6 +1,6 @@
-import { Router } from 'express';
+import { Router, type Request } from 'express';
 import { z } from 'zod';
-import { invalid, type Engine } from '../../core/index';
+import { invalid, type Actor, type Engine } from '../../core/index';
 import { requireAdminToken, requireApiKey } from '../http/auth';
 import { surfaceOf } from '../http/surface';
 import { parseBody } from '../http/validate';
@@ -31,6 +31,12 @@ export const updateAgentBody = createAgentBody
   .strict()
   .refine((b) => Object.keys(b).length > 0, { message: 'Send at least one field to change' });
 
+/** Who is acting, for the audit log: the key's person (or the key's name) and the surface it came through. */
+function actorOf(req: Request): Actor {
+  const p = req.principal!;
+  return { agentId: p.agentId, name: p.name, surface: surfaceOf(req.header('x-tandem-surface')) };
+}
+
 /** Tenants (operator token), API keys, agents, settings, integrations status and dead letters (tenant admin). */
 export function adminRoutes(engine: Engine, adminToken: string | undefined): Router {
   const r = Router();
@@ -49,7 +55,7 @@ export function adminRoutes(engine: Engine, adminToken: string | undefined): Rou
   });
   r.patch('/settings', requireApiKey(engine, 'admin'), async (req, res) => {
     if (!req.body || typeof req.body !== 'object' || Array.isArray(req.body)) throw invalid('Send the settings to change as a JSON object');
-    const tenant = await engine.tenants.updateSettings(req.principal!.tenantId, req.body);
+    const tenant = await engine.tenants.updateSettings(req.principal!.tenantId, req.body, actorOf(req));
     res.json({ settings: tenant.settings });
   });
 
@@ -58,11 +64,11 @@ export function adminRoutes(engine: Engine, adminToken: string | undefined): Rou
   });
   r.post('/api-keys', requireApiKey(engine, 'admin'), async (req, res) => {
     const body = parseBody(createKeyBody, req.body);
-    const { key, info } = await engine.apiKeys.create(req.principal!.tenantId, body);
+    const { key, info } = await engine.apiKeys.create(req.principal!.tenantId, body, actorOf(req));
     res.status(201).json({ apiKey: { ...info, key, note: 'Shown once. Store it now.' } });
   });
   r.delete('/api-keys/:id', requireApiKey(engine, 'admin'), async (req, res) => {
-    res.json({ apiKey: await engine.apiKeys.revoke(req.principal!.tenantId, String(req.params.id)) });
+    res.json({ apiKey: await engine.apiKeys.revoke(req.principal!.tenantId, String(req.params.id), actorOf(req)) });
   });
 
   r.get('/agents', requireApiKey(engine, 'viewer'), async (req, res) => {
@@ -70,16 +76,14 @@ export function adminRoutes(engine: Engine, adminToken: string | undefined): Rou
   });
   r.post('/agents', requireApiKey(engine, 'admin'), async (req, res) => {
     const body = parseBody(createAgentBody, req.body);
-    res.status(201).json({ agent: await engine.agents.create(req.principal!.tenantId, body) });
+    res.status(201).json({ agent: await engine.agents.create(req.principal!.tenantId, body, actorOf(req)) });
   });
   r.delete('/agents/:id', requireApiKey(engine, 'admin'), async (req, res) => {
-    const p = req.principal!;
-    const actor = { agentId: p.agentId, name: p.name, surface: surfaceOf(req.header('x-tandem-surface')) };
-    res.json(await engine.agents.remove(p.tenantId, String(req.params.id), actor));
+    res.json(await engine.agents.remove(req.principal!.tenantId, String(req.params.id), actorOf(req)));
   });
   r.patch('/agents/:id', requireApiKey(engine, 'admin'), async (req, res) => {
     const body = parseBody(updateAgentBody, req.body);
-    res.json({ agent: await engine.agents.update(req.principal!.tenantId, String(req.params.id), body) });
+    res.json({ agent: await engine.agents.update(req.principal!.tenantId, String(req.params.id), body, actorOf(req)) });
   });
 
   r.get('/integrations', requireApiKey(engine, 'viewer'), async (req, res) => {
