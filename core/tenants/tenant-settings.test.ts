@@ -44,6 +44,12 @@ describe('tenant settings', () => {
     expect(problems({ defaultPhoneCountry: 'GB' })).toEqual({});
     expect(problems({ holidays: ['2026-12-25', '2027-02-30'] })).toEqual({ 'holidays.1': 'a date as YYYY-MM-DD' });
     expect(problems({ holidays: ['25/12/2026'] })).toEqual({ 'holidays.0': 'a date as YYYY-MM-DD' });
+    expect(problems({ holidays: ['2028-02-29', '2027-02-29', '2026-04-31', '2026-13-01', '2026-00-10'] })).toEqual({
+      'holidays.1': 'a date as YYYY-MM-DD',
+      'holidays.2': 'a date as YYYY-MM-DD',
+      'holidays.3': 'a date as YYYY-MM-DD',
+      'holidays.4': 'a date as YYYY-MM-DD',
+    });
   });
 
   it('keeps every other setting when one stored value no longer passes', () => {

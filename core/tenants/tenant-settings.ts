@@ -1,10 +1,32 @@
 import { isSupportedCountry } from 'libphonenumber-js';
-import { DateTime, IANAZone } from 'luxon';
+import { IANAZone } from 'luxon';
 import { z } from 'zod';
 import { FEDERAL_WINDOW, type Weekday } from '../compliance/quiet-hours';
 
 const hhmm = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'use HH:MM (24 h)');
 const minutes = (t: string) => Number(t.slice(0, 2)) * 60 + Number(t.slice(3));
+
+/**
+ * Settings are parsed on every text (send, inbound, AI turn), and luxon's zone check builds an Intl
+ * formatter each time (about 165 µs here): zones found valid are remembered. Invalid names only arrive
+ * in a PATCH, and are not kept, so the set stays the size of the zone list.
+ */
+const validZones = new Set<string>();
+function isZone(zone: string): boolean {
+  if (validZones.has(zone)) return true;
+  if (!IANAZone.isValidZone(zone)) return false;
+  validZones.add(zone);
+  return true;
+}
+
+/** A real calendar date written YYYY-MM-DD (no 30 February), without a date library on the hot path. */
+function isCalendarDate(d: string): boolean {
+  const m = /^(\d{4})-(\d{2})-(\d{2})$/.exec(d);
+  if (!m) return false;
+  const [year, month, day] = [Number(m[1]), Number(m[2]), Number(m[3])];
+  // Day 0 of the next month is the last day of this one.
+  return month >= 1 && month <= 12 && day >= 1 && day <= new Date(Date.UTC(year, month, 0)).getUTCDate();
+}
 
 /**
  * The tenant's own texting window. It may only narrow the law's 08:00–21:00, so a window that ends before
@@ -57,7 +79,7 @@ export const tenantSettingsSchema = z.object({
   defaultTimezone: z
     .string()
     .min(1)
-    .refine((zone) => IANAZone.isValidZone(zone), 'an IANA time zone, e.g. America/New_York')
+    .refine(isZone, 'an IANA time zone, e.g. America/New_York')
     .default('America/New_York'),
   /**
    * How a number without a +country code is read when an agent starts a conversation or a CRM card looks a
@@ -70,7 +92,7 @@ export const tenantSettingsSchema = z.object({
   quietHours: quietHoursSchema.prefault({}),
   /** Local dates with no texts at all (the lead's calendar). */
   holidays: z
-    .array(z.string().refine((d) => /^\d{4}-\d{2}-\d{2}$/.test(d) && DateTime.fromISO(d).isValid, 'a date as YYYY-MM-DD'))
+    .array(z.string().refine(isCalendarDate, 'a date as YYYY-MM-DD'))
     .max(100)
     .default([]),
   firstReplyMaySkipQuietHours: z.boolean().default(false),
