@@ -511,7 +511,7 @@ describe('the local console, end to end in Chromium', () => {
       expect(await twilioRow.getByRole('cell').nth(1).textContent()).toBe(sid);
       expect(await stored()).toEqual({ connected: true, enabled: true, accountSid: sid, messagingServiceSid: null, fromNumber: '+14155550100', numbers: ['+14155550100', '+14155550101'] });
       await page.getByRole('heading', { name: 'Change the Twilio connection' }).waitFor();
-      expect(await page.locator('.twilio-facts').textContent()).toContain(sid);
+      expect(await page.locator('.connect-facts').textContent()).toContain(sid);
       // The token is never shown again: the field is empty and says it must be typed again to change anything.
       expect(await form.getByLabel('Auth token').inputValue()).toBe('');
       expect(await described('Auth token')).toContain('Re-enter the auth token to change the connection');

@@ -1,5 +1,6 @@
 /** Small shared pieces: tag badges, times, a field wrapper. */
 import type { ReactNode } from 'react';
+import { copyText } from '../clipboard';
 import type { Tag } from '../../../core/domain/types';
 
 export function TagBadge({ tag }: { tag: Tag }) {
@@ -60,6 +61,29 @@ export function TableRegion({ label, caption, columns, action = false, children 
         </thead>
         <tbody>{children}</tbody>
       </table>
+    </div>
+  );
+}
+
+/**
+ * A read-only value a person pastes elsewhere (a webhook URL, a redirect URI) with a Copy button; the
+ * outcome, or how to copy by hand where the clipboard is refused, goes to `onCopied` for a status line.
+ */
+export function CopyField({ id, label, value, what, hintId, onCopied }: { id: string; label: string; value: string; what: string; hintId?: string; onCopied: (message: string) => void }) {
+  return (
+    <div className="field">
+      <label htmlFor={id}>{label}</label>
+      <div className="copy-field">
+        <input id={id} readOnly value={value} spellCheck={false} onFocus={(ev) => ev.currentTarget.select()} aria-describedby={hintId} />
+        <button
+          type="button"
+          onClick={() => {
+            void copyText(value, navigator.clipboard).then((ok) => onCopied(ok ? `Copied the ${what}.` : `Copy did not work here: select the ${what} and copy it.`));
+          }}
+        >
+          Copy<span className="visually-hidden"> the {what}</span>
+        </button>
+      </div>
     </div>
   );
 }

@@ -6,8 +6,7 @@
  */
 import { useEffect, useState, type FormEvent } from 'react';
 import { api, errorText, fieldErrors } from '../api';
-import { describedBy, Field } from './bits';
-import { copyText } from '../clipboard';
+import { CopyField, describedBy, Field } from './bits';
 import { connectBody, type TwilioFormValues } from '../twilio-connect-body';
 
 type TwilioConnection =
@@ -33,27 +32,6 @@ function valuesOf(t: TwilioConnection): TwilioFormValues {
     numbers: t.numbers.join('\n'),
     enabled: t.enabled,
   };
-}
-
-function CopyUrl({ id, label, value, what, onCopied }: { id: string; label: string; value: string; what: string; onCopied: (message: string) => void }) {
-  return (
-    <div className="field">
-      <label htmlFor={id}>{label}</label>
-      <div className="twilio-copy">
-        <input id={id} readOnly value={value} spellCheck={false} onFocus={(ev) => ev.currentTarget.select()} aria-describedby="tw-webhooks-hint" />
-        <button
-          type="button"
-          onClick={() => {
-            const done = () => onCopied(`Copied the ${what}.`);
-            const failed = () => onCopied(`Copy did not work here: select the ${what} and copy it.`);
-            void copyText(value, navigator.clipboard).then((ok) => (ok ? done() : failed()));
-          }}
-        >
-          Copy<span className="visually-hidden"> the {what}</span>
-        </button>
-      </div>
-    </div>
-  );
 }
 
 export function TwilioConnect({ isAdmin, onChange }: { isAdmin: boolean; onChange: () => void }) {
@@ -120,10 +98,10 @@ export function TwilioConnect({ isAdmin, onChange }: { isAdmin: boolean; onChang
   const numbersHint = 'One a line or separated by commas. Texts to these numbers reach this workspace.';
 
   return (
-    <div className="twilio">
+    <div className="connect">
       <h3 id="tw-connection-title">Twilio connection</h3>
       {t.connected ? (
-        <dl className="twilio-facts" aria-labelledby="tw-connection-title">
+        <dl className="connect-facts" aria-labelledby="tw-connection-title">
           <dt>Account SID</dt>
           <dd>{t.accountSid}</dd>
           <dt>Sends from</dt>
@@ -144,15 +122,15 @@ export function TwilioConnect({ isAdmin, onChange }: { isAdmin: boolean; onChang
         In the Twilio Console, open each number leads text (or its Messaging Service) and paste the first URL under “A message comes in”, method HTTP {answer.webhooks.method}. Tandem asks for
         delivery updates at the status callback URL with every text it sends; paste it as the Messaging Service’s status callback too if you use one.
       </p>
-      <CopyUrl id="tw-incoming" label={`A message comes in (HTTP ${answer.webhooks.method})`} value={answer.webhooks.incomingMessageUrl} what="incoming message URL" onCopied={setStatus} />
-      <CopyUrl id="tw-status" label="Status callback URL" value={answer.webhooks.statusCallbackUrl} what="status callback URL" onCopied={setStatus} />
+      <CopyField id="tw-incoming" hintId="tw-webhooks-hint" label={`A message comes in (HTTP ${answer.webhooks.method})`} value={answer.webhooks.incomingMessageUrl} what="incoming message URL" onCopied={setStatus} />
+      <CopyField id="tw-status" hintId="tw-webhooks-hint" label="Status callback URL" value={answer.webhooks.statusCallbackUrl} what="status callback URL" onCopied={setStatus} />
 
       <p role="status" className="status-line">
         {status}
       </p>
 
       {isAdmin ? (
-        <form className="twilio-form" aria-labelledby="tw-form-title" onSubmit={(ev) => void submit(ev)} noValidate>
+        <form className="connect-form" aria-labelledby="tw-form-title" onSubmit={(ev) => void submit(ev)} noValidate>
           <h3 id="tw-form-title">{t.connected ? 'Change the Twilio connection' : 'Connect Twilio'}</h3>
           {error && (
             <p role="alert" className="error">
