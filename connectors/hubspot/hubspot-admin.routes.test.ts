@@ -161,6 +161,20 @@ describe('PUT /api/v1/integrations/hubspot (private app token)', () => {
     expect(agent.status).toBe(403);
     expect(agent.body.error.code).toBe('auth.forbidden');
   });
+
+  it('accepts the console’s session cookie like the rest of /api/v1, with the same roles', async () => {
+    const { app } = setup();
+    const status = await request(app).get(PATH).set('Cookie', `theme=dark; tandem_session=${encodeURIComponent(AGENT)}`);
+    expect(status.status).toBe(200);
+    expect(status.body.hubspot.connected).toBe(false);
+    const agent = await request(app).put(PATH).set('Cookie', `tandem_session=${AGENT}`).send({ privateAppToken: TOKEN });
+    expect(agent.status).toBe(403);
+    const install = await request(app).get(`${PATH}/install`).set('Cookie', `tandem_session=${ADMIN}`);
+    expect(install.status).toBe(200);
+    const bad = await request(app).get(PATH).set('Cookie', 'tandem_session=%E0%A4%A');
+    expect(bad.status).toBe(401);
+    expect(bad.body.error.code).toBe('auth.missing_api_key');
+  });
 });
 
 describe('GET /api/v1/integrations/hubspot and /install', () => {

@@ -1,6 +1,6 @@
 import express, { type NextFunction, type Request, type Response, type Router } from 'express';
 import { z } from 'zod';
-import { CrmRetryableError, TandemError, type ApiPrincipal, type CrmContext, type EngineCommon, type Role } from '../../core/index';
+import { CrmRetryableError, presentedApiKey, TandemError, type ApiPrincipal, type CrmContext, type EngineCommon, type Role } from '../../core/index';
 import { HubSpotRequestError } from './hubspot-client';
 import type { HubSpotCrmAdapter } from './hubspot.crm-adapter';
 import { HUBSPOT_SCOPES, type HubSpotIntegrationConfig, type HubSpotOAuth } from './hubspot-oauth';
@@ -129,10 +129,13 @@ export function createHubSpotAdminRouter(deps: HubSpotAdminRouterDeps): Router {
   return router;
 }
 
-/** `Authorization: Bearer <key>` or `X-Api-Key`, with a minimum role; the same codes as the server's auth. */
+/**
+ * `Authorization: Bearer <key>`, `X-Api-Key`, or the console's session cookie (core's presentedApiKey, as
+ * every route reads it: the console cannot send the key any other way), with a minimum role; the same codes
+ * as the server's auth.
+ */
 async function authenticate(deps: HubSpotAdminRouterDeps, req: Request, minimum: Role): Promise<ApiPrincipal> {
-  const auth = req.get('authorization');
-  const presented = auth?.startsWith('Bearer ') ? auth.slice(7).trim() : req.get('x-api-key')?.trim();
+  const presented = presentedApiKey((name) => req.get(name));
   if (!presented) throw new TandemError('auth.missing_api_key', 'Send your API key as "Authorization: Bearer tdm_..."', 401);
   const principal = await deps.engine.apiKeys.authenticate(presented);
   if (!principal) throw new TandemError('auth.invalid_api_key', 'This API key is not valid or has been revoked', 401);

@@ -1,6 +1,6 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { RequestHandler } from 'express';
-import type { ApiPrincipal, Engine, Role } from '../../core/index';
+import { presentedApiKey, type ApiPrincipal, type Engine, type Role } from '../../core/index';
 import { sendError } from './errors';
 
 declare module 'express-serve-static-core' {
@@ -11,17 +11,6 @@ declare module 'express-serve-static-core' {
 
 const RANK: Record<Role, number> = { viewer: 0, agent: 1, admin: 2 };
 
-/** Reads `Authorization: Bearer <key>`, `X-Api-Key`, or the console's session cookie. */
-function presentedKey(req: Parameters<RequestHandler>[0]): string | null {
-  const auth = req.header('authorization');
-  if (auth?.startsWith('Bearer ')) return auth.slice(7).trim();
-  const header = req.header('x-api-key');
-  if (header) return header.trim();
-  const cookie = req.header('cookie');
-  const m = cookie && /(?:^|;\s*)tandem_session=([^;]+)/.exec(cookie);
-  return m ? decodeURIComponent(m[1]!) : null;
-}
-
 /**
  * Tenant API-key authentication with a minimum role. The handler carries that role (`minimumRole`), so
  * a test can check that every route needing more than a viewer documents its 403.
@@ -29,7 +18,7 @@ function presentedKey(req: Parameters<RequestHandler>[0]): string | null {
 export function requireApiKey(engine: Engine, minimum: Role = 'viewer'): RequestHandler & { minimumRole: Role } {
   const handler: RequestHandler = async (req, res, next) => {
     try {
-      const key = presentedKey(req);
+      const key = presentedApiKey((name) => req.header(name));
       if (!key) return sendError(res, 401, 'auth.missing_api_key', 'Send your API key as "Authorization: Bearer tdm_..."');
       const principal = await engine.apiKeys.authenticate(key);
       if (!principal) return sendError(res, 401, 'auth.invalid_api_key', 'This API key is not valid or has been revoked');

@@ -3,7 +3,7 @@ import path from 'node:path';
 import express, { Router, type Response } from 'express';
 import { rateLimit } from 'express-rate-limit';
 import { z } from 'zod';
-import type { ApiPrincipal, Engine } from '../../core/index';
+import { SESSION_COOKIE, sessionCookieKey, type ApiPrincipal, type Engine } from '../../core/index';
 import type { RouteModule } from '../app';
 import type { TandemConfig } from '../config';
 import { sendError } from '../http/errors';
@@ -13,7 +13,6 @@ import { parseBody } from '../http/validate';
 /** Where `npm run build:console` writes the console. */
 export const CONSOLE_DIST = path.join(__dirname, '../../console/dist');
 
-export const SESSION_COOKIE = 'tandem_session';
 /** A console session lasts a working day; the key itself stays valid until revoked. */
 const SESSION_MAX_AGE_MS = 12 * 60 * 60 * 1000;
 
@@ -43,15 +42,6 @@ function clearSessionCookie(res: Response, config: TandemConfig): void {
   res.clearCookie(SESSION_COOKIE, { httpOnly: true, sameSite: 'strict', secure: config.publicUrl.startsWith('https://'), path: '/' });
 }
 
-function cookieKey(header: string | undefined): string | null {
-  const m = header && /(?:^|;\s*)tandem_session=([^;]+)/.exec(header);
-  if (!m) return null;
-  try {
-    return decodeURIComponent(m[1]!);
-  } catch {
-    return null;
-  }
-}
 
 async function describe(engine: Engine, p: ApiPrincipal) {
   const tenant = await engine.tenants.get(p.tenantId);
@@ -101,7 +91,7 @@ export function sessionRoutes(engine: Engine, config: TandemConfig, options: Con
 
   r.get('/session', async (req, res) => {
     res.setHeader('Cache-Control', 'no-store');
-    const key = cookieKey(req.header('cookie'));
+    const key = sessionCookieKey(req.header('cookie'));
     const principal = key ? await engine.apiKeys.authenticate(key) : null;
     // A revoked or stale cookie is dropped so the browser stops sending it.
     if (key && !principal) clearSessionCookie(res, config);

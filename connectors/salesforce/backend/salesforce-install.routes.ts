@@ -1,6 +1,6 @@
 import express, { type Request, type Response, type Router } from 'express';
 import { z } from 'zod';
-import { TandemError, type ApiPrincipal, type EngineCommon, type Role } from '../../../core/index';
+import { presentedApiKey, TandemError, type ApiPrincipal, type EngineCommon, type Role } from '../../../core/index';
 import { createOrgKey, toSalesforceId18 } from './salesforce-org-auth';
 import type { SalesforceLogger } from './salesforce.routes';
 
@@ -164,11 +164,5 @@ async function requireKey(engine: SalesforceInstallEngine, req: Request, minimum
 }
 
 function presentedKey(req: Request): string | null {
-  const auth = req.get('authorization');
-  if (auth?.startsWith('Bearer ')) return auth.slice(7).trim() || null;
-  const header = req.get('x-api-key');
-  if (header) return header.trim() || null;
-  const cookie = req.get('cookie');
-  const m = cookie ? /(?:^|;\s*)tandem_session=([^;]+)/.exec(cookie) : null;
-  return m ? decodeURIComponent(m[1]) : null;
+  return presentedApiKey((name) => req.get(name));
 }

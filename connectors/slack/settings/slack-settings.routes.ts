@@ -1,6 +1,6 @@
 import express from 'express';
 import { z } from 'zod';
-import type { ApiPrincipal, EngineCommon, Role } from '../../../core/index';
+import { presentedApiKey, type ApiPrincipal, type EngineCommon, type Role } from '../../../core/index';
 import { installLink } from '../install/install-token';
 import type { SlackConfig, SlackLogger } from '../slack.types';
 import { loadTenantSettings } from '../tenant-settings';
@@ -48,11 +48,12 @@ function sendError(res: express.Response, status: number, code: string, message:
   res.status(status).json({ error: { code, message, details } });
 }
 
-/** `Authorization: Bearer <key>` or `X-Api-Key`, as the rest of the API takes them. */
+/**
+ * `Authorization: Bearer <key>`, `X-Api-Key`, or the console's `tandem_session` cookie (httpOnly,
+ * SameSite=Strict), as the rest of the API takes them: the console's Slack panel signs in with the cookie.
+ */
 function presentedKey(req: express.Request): string | null {
-  const auth = req.header('authorization');
-  if (auth?.startsWith('Bearer ')) return auth.slice(7).trim() || null;
-  return req.header('x-api-key')?.trim() || null;
+  return presentedApiKey((name) => req.header(name));
 }
 
 /**
