@@ -21,6 +21,8 @@ import { loadConfig } from '../server/config';
 import { startServer, type RunningServer } from '../server/main';
 import { twilioReply } from '../test/helpers/twilio-fixtures';
 import { buildConsole } from './build';
+import { createSlackServerConnector } from '../connectors/slack/index';
+import { composeWith } from '../server/compose';
 
 jest.setTimeout(180_000);
 
@@ -677,6 +679,420 @@ describe('the local console, end to end in Chromium', () => {
     // Her new key is refused like any revoked key.
     const status = await page.evaluate(async (k) => (await fetch('/api/v1/agents', { headers: { authorization: `Bearer ${k}` }, credentials: 'omit' })).status, key);
     expect(status).toBe(401);
+  });
+
+  it('settings: Slack says how to set it up on a server without it; with Slack OAuth, an admin adds a workspace, sets channel and thread replies (errors at the field); others only read', async () => {
+    const slackPanel = (p: Page) => p.locator('.connect').filter({ has: p.getByRole('heading', { name: 'Slack connection', level: 3 }) });
+    const slackRow = (p: Page) => p.getByRole('region', { name: 'Integration status table' }).getByRole('row').filter({ has: p.getByRole('rowheader', { name: 'Slack' }) });
+
+    // This server runs with no SLACK_* settings: the route answers 503 and the panel says how to set Slack up.
+    const leftAt = page.url();
+    await page.getByRole('link', { name: 'Settings' }).click();
+    const off = slackPanel(page);
+    await off.getByText('Slack is not set up on this server').waitFor();
+    expect(await off.textContent()).toContain(
+      'set SLACK_SIGNING_SECRET and SLACK_BOT_TOKEN (one workspace), or SLACK_SIGNING_SECRET with SLACK_CLIENT_ID, SLACK_CLIENT_SECRET and SLACK_STATE_SECRET (each team adds Tandem to its own workspace), then restart Tandem. See connectors/slack/README.md.',
+    );
+    expect(await page.getByRole('form', { name: 'Slack settings' }).count()).toBe(0);
+    expect(await off.getByRole('alert').count()).toBe(0);
+    const answer = await page.evaluate(async () => {
+      const r = await fetch('/api/v1/integrations/slack');
+      return { status: r.status, code: ((await r.json()) as { error: { code: string } }).error.code };
+    });
+    expect(answer).toEqual({ status: 503, code: 'slack.not_configured' });
+    await checkPage(page, 'settings-slack-off');
+    // The shared page goes back where the test before left it, so the next one's click on Settings loads it afresh.
+    if (page.url() !== leftAt) {
+      await page.goto(leftAt);
+      await page.getByRole('heading', { name: 'Settings', level: 1 }).waitFor({ state: 'detached' });
+    }
+
+    // A second server, the same way but with Slack OAuth configured (this file's shared server stays as `npm start` runs
+    // it), and a browser of its own. Slack's Web API is nock: oauth.v2.access and auth.test, shaped as Slack documents them.
+    const slackTmp = mkdtempSync(path.join(os.tmpdir(), 'tandem-console-slack-'));
+    const slackConfig = loadConfig({
+      TANDEM_DATA_DIR: slackTmp,
+      PORT: String(await freePort()),
+      HOST: '127.0.0.1',
+      LOG_LEVEL: 'silent',
+      SLACK_SIGNING_SECRET: 'console-slack-signing-secret-0123456789',
+      SLACK_CLIENT_ID: '1111.2222',
+      SLACK_CLIENT_SECRET: 'console-slack-client-secret',
+      SLACK_STATE_SECRET: 'console-slack-state-secret-0123456789',
+    } as NodeJS.ProcessEnv);
+    let slackServer: RunningServer | null = null;
+    const adminContext = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+    const viewerContext = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+    try {
+      slackServer = await startServer({
+        config: slackConfig,
+        logger: pino({ level: 'silent' }),
+        connectors: connectors.map((c) => (c.id === 'slack' ? createSlackServerConnector() : c)),
+        routes,
+        compose: (e) => composeWith(slackConfig)(e),
+        seedDemo,
+        clock: middayClock(),
+      });
+      const url = slackServer.url;
+      const p = await adminContext.newPage();
+      p.setDefaultTimeout(15_000);
+      p.on('console', (m) => {
+        if (m.type() === 'error' && /Content Security Policy/.test(m.text())) pageErrors.push(m.text());
+      });
+      await p.goto(url);
+      await p.getByRole('button', { name: 'Use the demo key' }).click();
+      await p.getByRole('link', { name: 'Settings' }).click();
+      const panel = slackPanel(p);
+      await panel.getByText('Not connected to a Slack workspace yet.').waitFor();
+      expect(await panel.locator('.pill').textContent()).toBe('Not connected');
+
+      // "Add to Slack" is a plain link to Tandem's install page, which sends the admin on to Slack's authorize page.
+      const add = panel.getByRole('link', { name: 'Add to Slack' });
+      expect(await add.getAttribute('href')).toMatch(new RegExp(`^${url.replace(/[.]/g, '\\.')}/slack/install\\?tenant=[^&]+$`));
+      expect(await add.evaluate((el) => document.getElementById(el.getAttribute('aria-describedby') ?? '')?.textContent)).toContain('Opens Slack to connect a workspace to Tandem; once Slack says it is installed, come back here');
+      await add.click();
+      await p.getByRole('heading', { name: 'Connect Tandem to Slack' }).waitFor();
+      const authorize = new URL((await p.getByRole('link', { name: 'Add to Slack' }).getAttribute('href'))!);
+      expect(`${authorize.origin}${authorize.pathname}`).toBe('https://slack.com/oauth/v2/authorize');
+      expect(authorize.searchParams.get('redirect_uri')).toBe(`${url}/slack/oauth_redirect`);
+      // The admin approves at Slack, which sends this browser back with a code; Tandem exchanges it with Slack.
+      const exchanged = nock('https://slack.com')
+        .post('/api/oauth.v2.access', (body: Record<string, string>) => body.code === 'console-code-1' && body.client_id === '1111.2222')
+        .reply(200, {
+          ok: true,
+          access_token: 'xoxb-console-installed',
+          token_type: 'bot',
+          scope: 'chat:write,commands',
+          bot_user_id: 'U0TANDEM1',
+          app_id: 'A0TANDEM1',
+          team: { id: 'T0HOPPER1', name: 'Hopper Homes' },
+          enterprise: null,
+          is_enterprise_install: false,
+          authed_user: { id: 'U0ADMIN01' },
+        });
+      const identified = nock('https://slack.com')
+        .post('/api/auth.test')
+        .reply(200, { ok: true, url: 'https://hopper.slack.com/', team: 'Hopper Homes', user: 'tandem', team_id: 'T0HOPPER1', user_id: 'U0TANDEM1', bot_id: 'B0TANDEM1', is_enterprise_install: false });
+      await p.goto(`${url}/slack/oauth_redirect?code=console-code-1&state=${encodeURIComponent(authorize.searchParams.get('state')!)}`);
+      await p.getByRole('heading', { name: 'Tandem is installed in Slack' }).waitFor();
+      expect([exchanged.isDone(), identified.isDone()]).toEqual([true, true]);
+
+      // Back on Settings: connected to that workspace, no channel yet; the status table agrees.
+      await p.goto(`${url}/#/settings`);
+      await panel.locator('.pill').filter({ hasText: /^Connected$/ }).waitFor();
+      const facts = () => panel.locator('.connect-facts').textContent();
+      expect(await facts()).toContain('T0HOPPER1');
+      expect(await facts()).toContain('None chosen yet');
+      expect(await facts()).toContain('Internal notes only');
+      await slackRow(p).getByText('Connected', { exact: true }).waitFor();
+      const stored = () => p.evaluate(async () => ((await (await fetch('/api/v1/integrations/slack')).json()) as { slack: Record<string, unknown> }).slack);
+      const form = p.getByRole('form', { name: 'Slack settings' });
+      const described = (label: string) =>
+        form.getByLabel(label, { exact: true }).evaluate((el) => (el.getAttribute('aria-describedby') ?? '').split(' ').map((id) => document.getElementById(id)?.textContent ?? '').join(' | '));
+      expect(await described('Text the lead the agent’s thread replies')).toContain('a reply in a conversation’s Slack thread by the agent who took the conversation over is texted to the lead');
+
+      // A channel name instead of its id: refused at the field, nothing stored.
+      await form.getByLabel('Channel id').fill('#leads');
+      await form.getByLabel('Text the lead the agent’s thread replies').check();
+      await form.getByRole('button', { name: 'Save Slack settings' }).click();
+      await form.getByRole('alert').filter({ hasText: /^Not saved: The Slack settings are not valid/ }).waitFor();
+      expect(await described('Channel id')).toContain('a Slack channel id such as C0123ABCD');
+      expect(await form.getByLabel('Channel id').getAttribute('aria-invalid')).toBe('true');
+      expect({ page: 'settings-slack (errors)', violations: await axeViolations(p) }).toEqual({ page: 'settings-slack (errors)', violations: [] });
+      expect(await stored()).toMatchObject({ channelId: null, threadRepliesSendToLead: false, escalationMention: 'here' });
+
+      // Good values: saved, shown, and the workspace binding is kept.
+      await form.getByLabel('Channel id').fill(' C0LEADS01 ');
+      await form.getByLabel('Who an escalation pings').selectOption('none');
+      await form.getByRole('button', { name: 'Save Slack settings' }).click();
+      await panel.getByRole('status').filter({ hasText: 'Slack settings saved.' }).waitFor();
+      expect(await form.getByRole('alert').count()).toBe(0);
+      expect(await form.getByLabel('Channel id').getAttribute('aria-invalid')).toBeNull();
+      expect(await stored()).toEqual({
+        mode: 'oauth',
+        connected: true,
+        enabled: true,
+        teamId: 'T0HOPPER1',
+        channelId: 'C0LEADS01',
+        threadRepliesSendToLead: true,
+        escalationMention: 'none',
+        installUrl: expect.stringMatching(/\/slack\/install\?tenant=/),
+      });
+      expect(await facts()).toContain('C0LEADS01');
+      expect(await facts()).toContain('Texted to the lead');
+      expect(await facts()).toContain('No one: post without a ping');
+      await checkPage(p, 'settings-slack');
+
+      // Someone without the admin role sees the same connection and cannot change it or add a workspace.
+      const viewerKey = (await slackServer.engine.apiKeys.create(slackServer.demo!.tenantId, { name: 'Viewer laptop', role: 'viewer' })).key;
+      const v = await viewerContext.newPage();
+      v.setDefaultTimeout(15_000);
+      await v.goto(url);
+      await v.getByLabel('API key').fill(viewerKey);
+      await v.getByRole('button', { name: 'Sign in' }).click();
+      await v.getByRole('link', { name: 'Settings' }).click();
+      const read = slackPanel(v);
+      await read.getByText('Only admins can change the Slack settings.').waitFor();
+      expect(await read.locator('.connect-facts').textContent()).toContain('C0LEADS01');
+      expect(await v.getByRole('form', { name: 'Slack settings' }).count()).toBe(0);
+      expect(await read.getByRole('link', { name: 'Add to Slack' }).count()).toBe(0);
+      expect({ page: 'settings-slack (viewer)', violations: await axeViolations(v) }).toEqual({ page: 'settings-slack (viewer)', violations: [] });
+
+      // Paused: said in the status line, and the status table above follows (onChange).
+      await form.getByLabel('Enabled', { exact: true }).uncheck();
+      await form.getByRole('button', { name: 'Save Slack settings' }).click();
+      await panel.getByRole('status').filter({ hasText: 'Slack is paused' }).waitFor();
+      await slackRow(p).getByText('Paused').waitFor();
+      expect(await panel.locator('.pill').textContent()).toBe('Paused');
+      expect(await stored()).toMatchObject({ enabled: false, channelId: 'C0LEADS01', teamId: 'T0HOPPER1' });
+    } finally {
+      nock.cleanAll();
+      await adminContext.close();
+      await viewerContext.close();
+      await slackServer?.stop();
+      rmSync(slackTmp, { recursive: true, force: true });
+    }
+  });
+
+  it('settings: Salesforce: an admin connects an org; bad values show at their fields and a taken org is refused, storing nothing; then paused', async () => {
+    // The connector's own fixtures (connectors/salesforce/salesforce.e2e.test.ts, backend/salesforce.crm-adapter.test.ts).
+    const ORG_ID = '00D5g000004XyZ1EAK';
+    const INSTANCE = 'https://acme.my.salesforce.com';
+    const CLIENT_ID = '3MVG9-consumer-key';
+    const CLIENT_SECRET = 'consumer-secret-1';
+    const tenantId = server.demo!.tenantId;
+    const stored = () => page.evaluate(async () => ((await (await fetch('/api/v1/integrations/salesforce')).json()) as { integration: Record<string, unknown> | null }).integration);
+    const form = page.getByRole('form', { name: /Salesforce/ });
+    /** The text the field's aria-describedby points at: its hint and its error. */
+    const described = (label: string) =>
+      form.getByLabel(label, { exact: true }).evaluate((el) => (el.getAttribute('aria-describedby') ?? '').split(' ').map((id) => document.getElementById(id)?.textContent ?? '').join(' | '));
+    const sfRow = page.getByRole('region', { name: 'Integration status table' }).getByRole('row').filter({ has: page.getByRole('rowheader', { name: 'Salesforce' }) });
+    const route = '**/api/v1/integrations/salesforce';
+    const other = await server.engine.tenants.create({ name: 'Other Realty', adminName: 'Olly' });
+    const viewer = await server.engine.apiKeys.create(tenantId, { name: 'Salesforce viewer', role: 'viewer' });
+    const viewerContext = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+    try {
+      // A server without the Salesforce connector answers 404: the panel says what to configure.
+      await page.route(route, (r) => r.fulfill({ status: 404, contentType: 'application/json', body: JSON.stringify({ error: { code: 'route.not_found', message: 'No route for GET /api/v1/integrations/salesforce', details: {} } }) }));
+      // A fresh load: the page may already be on Settings, whose panels fetch only when they mount.
+      await page.goto(`${server.url}/#/settings`);
+      await page.reload();
+      await page.getByText('This Tandem server has no Salesforce connector').waitFor();
+      expect(await page.locator('.connect').filter({ hasText: 'no Salesforce connector' }).textContent()).toContain('salesforceConnector');
+      expect(await form.count()).toBe(0);
+      await page.unroute(route);
+      await page.reload();
+      await form.waitFor();
+      await sfRow.getByText('Not connected').waitFor();
+      expect(await page.getByLabel('Tandem URL (Named Credential and Remote Site)').inputValue()).toBe(server.url);
+
+      // Bad values are refused at their fields, and nothing is stored.
+      await form.getByLabel('Organization ID').fill('00Q5g00000AbCdE'); // a Lead id, not an org id
+      await form.getByLabel('My Domain URL').fill('http://acme.my.salesforce.com/x');
+      await form.getByLabel('Consumer key').fill(CLIENT_ID);
+      await form.getByRole('button', { name: 'Connect Salesforce' }).click();
+      await form.getByRole('alert').filter({ hasText: 'Not connected: Some fields are missing or not valid' }).waitFor();
+      expect(await described('Organization ID')).toContain('Organization ID must be a Salesforce organization id (00D..., 15 or 18 characters)');
+      expect(await described('My Domain URL')).toContain('My Domain URL must be your https My Domain URL with no path');
+      expect(await described('Consumer secret')).toContain('Consumer secret is required');
+      expect(await form.getByLabel('Organization ID').getAttribute('aria-invalid')).toBe('true');
+      expect(await form.getByLabel('Consumer key').getAttribute('aria-invalid')).toBeNull();
+      expect({ page: 'settings-salesforce (errors)', violations: await axeViolations(page) }).toEqual({ page: 'settings-salesforce (errors)', violations: [] });
+      expect(await stored()).toBeNull();
+      await sfRow.getByText('Not connected').waitFor();
+
+      // An org another workspace connected (and has enabled: the route ignores paused ones) is refused in the
+      // alert line; nothing is stored. That workspace has no leads, so nothing syncs for it meanwhile.
+      await server.engine.integrations.put(other.tenant.id, 'salesforce', { externalId: ORG_ID, enabled: true, config: { instanceUrl: INSTANCE, clientId: 'x', clientSecret: 'y' } });
+      await form.getByLabel('Organization ID').fill(ORG_ID.slice(0, 15));
+      await form.getByLabel('My Domain URL').fill('acme.my.salesforce.com/');
+      await form.getByLabel('Consumer secret').fill(CLIENT_SECRET);
+      await form.getByRole('button', { name: 'Connect Salesforce' }).click();
+      await form.getByRole('alert').filter({ hasText: 'This Salesforce org is connected to another Tandem workspace. Disconnect it there first.' }).waitFor();
+      expect(await form.getByLabel('Organization ID').getAttribute('aria-invalid')).toBeNull();
+      expect(await stored()).toBeNull();
+      await sfRow.getByText('Not connected').waitFor();
+      await server.engine.integrations.remove(other.tenant.id, 'salesforce');
+
+      // Connecting stores the credentials without asking Salesforce (they are first used by a CRM sync): a token
+      // request, answered as Salesforce refuses one, must stay unasked while the org is connected.
+      const tokenRequest = nock(INSTANCE).post('/services/oauth2/token').reply(400, { error: 'invalid_grant', error_description: 'no client credentials user enabled' });
+      await form.getByRole('button', { name: 'Connect Salesforce' }).click();
+      await page.getByRole('status').filter({ hasText: 'Salesforce connected. Copy the new org key into Salesforce now: it is shown once.' }).waitFor();
+      await sfRow.getByText('Connected', { exact: true }).waitFor();
+      expect(await sfRow.getByRole('cell').nth(1).textContent()).toBe(ORG_ID);
+      expect(await stored()).toEqual({ kind: 'salesforce', orgId: ORG_ID, enabled: true, instanceUrl: INSTANCE, clientId: CLIENT_ID, smsOptOutField: null, hasOrgKey: true, tokenIssuedAt: null });
+      await page.getByRole('heading', { name: 'Change the Salesforce connection' }).waitFor();
+      expect(await page.locator('.connect-facts').filter({ hasText: 'My Domain URL' }).textContent()).toContain(ORG_ID);
+      // The org key, shown once in its own box; Tandem keeps only its hash.
+      const keyBox = page.getByRole('region', { name: 'New org key: shown once' });
+      const orgKeyField = keyBox.getByLabel('OrgKey');
+      const orgKey = await orgKeyField.inputValue();
+      expect(orgKey).toMatch(/^[A-Za-z0-9_-]{43}$/);
+      expect(await keyBox.textContent()).toContain('Principals → TandemOrg → Authentication Parameters → OrgKey');
+      const record = (await server.engine.integrations.get(tenantId, 'salesforce'))!;
+      expect(JSON.stringify(record.config)).not.toContain(orgKey);
+      // The consumer secret is never shown again.
+      expect(await form.getByLabel('Consumer secret').inputValue()).toBe('');
+      expect(await described('Consumer secret')).toContain('Re-enter the consumer secret to change the connection');
+      expect(await page.content()).not.toContain(CLIENT_SECRET);
+      await checkPage(page, 'settings-salesforce', [orgKeyField]);
+      await keyBox.getByRole('button', { name: 'I have put it in Salesforce, hide the key' }).click();
+      expect(await keyBox.count()).toBe(0);
+      expect(await page.content()).not.toContain(orgKey);
+
+      // A viewer sees the connection, read-only.
+      const viewerPage = await viewerContext.newPage();
+      viewerPage.setDefaultTimeout(15_000);
+      await viewerPage.goto(`${server.url}/#/settings`);
+      await viewerPage.getByLabel('API key').fill(viewer.key);
+      await viewerPage.getByRole('button', { name: 'Sign in' }).click();
+      await viewerPage.getByText('Only admins can connect or change Salesforce.').waitFor();
+      expect(await viewerPage.locator('.connect-facts').filter({ hasText: 'My Domain URL' }).textContent()).toContain(INSTANCE);
+      expect(await viewerPage.getByRole('form', { name: /Salesforce/ }).count()).toBe(0);
+
+      // Paused, keeping the org key, so no CRM sync runs for the demo tenant's leads in whatever runs next
+      // (the outbox writes crm.sync.salesforce jobs only for tenants whose Salesforce integration is enabled).
+      expect(await form.getByLabel('Keep the org key Salesforce has').isChecked()).toBe(true);
+      await form.getByLabel('Consumer secret').fill(CLIENT_SECRET);
+      await form.getByLabel('Enabled', { exact: true }).uncheck();
+      await form.getByRole('button', { name: 'Save Salesforce connection' }).click();
+      await page.getByRole('status').filter({ hasText: 'Salesforce connected, paused' }).waitFor();
+      expect(await page.getByRole('status').filter({ hasText: 'Salesforce connected, paused' }).textContent()).not.toContain('org key');
+      expect(await keyBox.count()).toBe(0);
+      await sfRow.getByText('Paused').waitFor();
+      expect(await stored()).toMatchObject({ orgId: ORG_ID, enabled: false, hasOrgKey: true });
+      expect((await server.engine.integrations.get(tenantId, 'salesforce'))!.config.orgKeySha256).toBe(record.config.orgKeySha256);
+      expect(tokenRequest.isDone()).toBe(false);
+    } finally {
+      nock.cleanAll();
+      await page.unroute(route);
+      await viewerContext.close();
+      await server.engine.apiKeys.revoke(tenantId, viewer.info.id);
+      await server.engine.integrations.remove(other.tenant.id, 'salesforce');
+    }
+  });
+
+  it('settings: HubSpot: the install way says it is not configured; a token HubSpot refuses shows at its field and stores nothing; a good one connects; others only read; then paused', async () => {
+    const { HUBSPOT_SCOPES, TANDEM_CONTACT_PROPERTIES } = await import('../connectors/hubspot/index');
+    const API = 'https://api.hubapi.com';
+    const token = 'pat-na1-11111111-2222-3333-4444-555555555555';
+    const wrongToken = 'pat-na1-99999999-8888-7777-6666-000000000000';
+    const tenantId = server.demo!.tenantId;
+    // HubSpot's answers as connectors/hubspot/hubspot-admin.routes.test.ts has them: `GET /account-info/v3/details`
+    // (its account-information docs) and its 401 for a token it does not know.
+    const accountDetails = { portalId: 62515, accountType: 'STANDARD', timeZone: 'US/Eastern', companyCurrency: 'USD', additionalCurrencies: [], utcOffset: '-05:00', utcOffsetMilliseconds: -18000000, uiDomain: 'app.hubspot.com', dataHostingLocation: 'na1' };
+    const unauthenticated = {
+      status: 'error',
+      message: 'Authentication credentials not found. This API supports OAuth 2.0 authentication and you can find more details at https://developers.hubspot.com/docs/methods/auth/oauth-overview',
+      correlationId: '3d2d2b8e-1b9a-4c53-a9b4-0b1f4f4f5a11',
+      category: 'INVALID_AUTHENTICATION',
+    };
+    const hubspotPanel = (p: Page) => p.locator('.connect').filter({ has: p.getByRole('heading', { name: 'HubSpot connection', level: 3 }) });
+    const hubspotRow = (p: Page) => p.getByRole('region', { name: 'Integration status table' }).getByRole('row').filter({ has: p.getByRole('rowheader', { name: 'HubSpot' }) });
+    const stored = () => page.evaluate(async () => ((await (await fetch('/api/v1/integrations/hubspot')).json()) as { hubspot: Record<string, unknown> }).hubspot);
+    const panel = hubspotPanel(page);
+    const form = page.getByRole('form', { name: 'Connect with a private app token' });
+    const tokenField = form.getByLabel('Private app access token', { exact: true });
+    const described = () => tokenField.evaluate((el) => (el.getAttribute('aria-describedby') ?? '').split(' ').map((id) => document.getElementById(id)?.textContent ?? '').join(' | '));
+    const viewerContext = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+    let viewerKeyId: string | null = null;
+    try {
+      await page.getByRole('link', { name: 'Settings' }).click();
+      await panel.getByText('Not connected.', { exact: false }).waitFor();
+      await hubspotRow(page).getByText('Not connected').waitFor();
+      expect(await panel.locator('.connect-facts').count()).toBe(0);
+      // The token field says where to make one and which scopes it needs: the server's own list, less `oauth`.
+      const hint = await described();
+      expect(hint).toContain('Settings → Integrations → Private apps');
+      for (const scope of HUBSPOT_SCOPES.filter((s) => s !== 'oauth')) expect(hint).toContain(scope);
+      expect(await tokenField.getAttribute('type')).toBe('password');
+      expect(await tokenField.inputValue()).toBe('');
+
+      // This server has no HubSpot public app (no HUBSPOT_* settings): the install way answers 503, says so, and closes.
+      await panel.getByRole('button', { name: 'Install the HubSpot app' }).click();
+      await panel.getByRole('alert').filter({ hasText: 'The HubSpot public app is not configured on this server (HUBSPOT_CLIENT_ID and HUBSPOT_CLIENT_SECRET). Connect a private app token instead.' }).waitFor();
+      expect(await panel.getByRole('button', { name: 'Install the HubSpot app' }).count()).toBe(0);
+      expect(await tokenField.evaluate((el) => el === document.activeElement)).toBe(true);
+      expect(page.url()).toMatch(/#\/settings$/);
+
+      // A token HubSpot refuses (401): said at the field and in the alert; nothing stored.
+      const refused = nock(API, { reqheaders: { authorization: `Bearer ${wrongToken}` } }).get('/account-info/v3/details').reply(401, unauthenticated);
+      await tokenField.fill(wrongToken);
+      await form.getByRole('button', { name: 'Connect HubSpot' }).click();
+      await form.getByRole('alert').filter({ hasText: 'Not connected: HubSpot refused this token: it is wrong, expired or revoked.' }).waitFor();
+      expect(refused.isDone()).toBe(true);
+      expect(await described()).toContain('HubSpot refused this token');
+      expect(await tokenField.getAttribute('aria-invalid')).toBe('true');
+      expect({ page: 'settings-hubspot (errors)', violations: await axeViolations(page) }).toEqual({ page: 'settings-hubspot (errors)', violations: [] });
+      expect(await stored()).toEqual({ connected: false, enabled: false, portalId: null, mode: null });
+      await hubspotRow(page).getByText('Not connected').waitFor();
+
+      // A good token: HubSpot names the portal, Tandem's property group and properties are created, then it is stored.
+      const accepted = nock(API, { reqheaders: { authorization: `Bearer ${token}` } })
+        .get('/account-info/v3/details')
+        .reply(200, accountDetails)
+        .get('/crm/v3/properties/contacts/groups/tandem')
+        .reply(404, { status: 'error', message: 'group not found', category: 'OBJECT_NOT_FOUND' })
+        .post('/crm/v3/properties/contacts/groups', { name: 'tandem', label: 'Tandem', displayOrder: -1 })
+        .reply(201, { name: 'tandem', label: 'Tandem', displayOrder: -1, archived: false })
+        .post('/crm/v3/properties/contacts/batch/read')
+        .reply(200, { status: 'COMPLETE', results: [], startedAt: 'x', completedAt: 'x' })
+        .post('/crm/v3/properties/contacts/batch/create', (b: { inputs: Array<{ name: string }> }) => b.inputs.map((i) => i.name).join() === TANDEM_CONTACT_PROPERTIES.map((p) => p.name).join())
+        .reply(201, { status: 'COMPLETE', results: [], startedAt: 'x', completedAt: 'x' });
+      await tokenField.fill(` ${token} `);
+      await form.getByRole('button', { name: 'Connect HubSpot' }).click();
+      await panel
+        .getByRole('status')
+        .filter({ hasText: `HubSpot account 62515 connected. Created Tandem’s contact properties: ${TANDEM_CONTACT_PROPERTIES.map((p) => p.name).join(', ')}.` })
+        .waitFor();
+      expect(accepted.isDone()).toBe(true);
+      expect(await form.getByRole('alert').count()).toBe(0);
+      expect(await tokenField.getAttribute('aria-invalid')).toBeNull();
+      await hubspotRow(page).getByText('Connected', { exact: true }).waitFor();
+      expect(await hubspotRow(page).getByRole('cell').nth(1).textContent()).toBe('62515');
+      expect(await stored()).toEqual({ connected: true, enabled: true, portalId: '62515', mode: 'private_app' });
+      const facts = await panel.locator('.connect-facts').textContent();
+      expect(facts).toContain('62515');
+      expect(facts).toContain('Private app token');
+      expect(facts).toContain('Enabled');
+      await form.getByRole('button', { name: 'Save HubSpot connection' }).waitFor();
+      // The token is never shown again.
+      expect(await tokenField.inputValue()).toBe('');
+      expect(await page.content()).not.toContain(token);
+      await checkPage(page, 'settings-hubspot');
+
+      // Someone without the admin role sees the connection, and no way to change it.
+      const viewer = await server.engine.apiKeys.create(tenantId, { name: 'HubSpot viewer', role: 'viewer' });
+      viewerKeyId = viewer.info.id;
+      const v = await viewerContext.newPage();
+      v.setDefaultTimeout(15_000);
+      await v.goto(server.url);
+      await v.getByLabel('API key').fill(viewer.key);
+      await v.getByRole('button', { name: 'Sign in' }).click();
+      await v.getByRole('link', { name: 'Settings' }).click();
+      const read = hubspotPanel(v);
+      await read.getByText('Only admins can connect or change HubSpot.').waitFor();
+      expect(await read.locator('.connect-facts').textContent()).toContain('62515');
+      expect(await v.getByRole('form', { name: 'Connect with a private app token' }).count()).toBe(0);
+      expect(await read.getByRole('button').count()).toBe(0);
+      expect({ page: 'settings-hubspot (viewer)', violations: await axeViolations(v) }).toEqual({ page: 'settings-hubspot (viewer)', violations: [] });
+    } finally {
+      nock.cleanAll();
+      await viewerContext.close();
+      if (viewerKeyId) await server.engine.apiKeys.revoke(tenantId, viewerKeyId);
+      // Paused for whatever runs next: while the demo tenant's HubSpot is enabled every lead event queues a
+      // crm.sync.hubspot job that calls HubSpot (the outbox only writes those rows for an enabled integration,
+      // and the relay checks again when it claims one). No HubSpot route pauses, so the engine does it.
+      const connection = await server.engine.integrations.get(tenantId, 'hubspot');
+      if (connection?.enabled) await server.engine.integrations.put(tenantId, 'hubspot', { externalId: connection.externalId, config: connection.config, enabled: false });
+    }
+    // The panel and the status table show it paused.
+    await page.reload();
+    await panel.locator('.pill').filter({ hasText: /^Paused$/ }).waitFor();
+    await panel.getByText('Paused: leads and texts are not sent to HubSpot.').waitFor();
+    await hubspotRow(page).getByText('Paused').waitFor();
+    expect(await stored()).toEqual({ connected: true, enabled: false, portalId: '62515', mode: 'private_app' });
   });
 
   it('never trips the Content Security Policy', () => {

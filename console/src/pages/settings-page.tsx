@@ -3,6 +3,9 @@ import { useEffect, useState } from 'react';
 import { api, errorText, fieldErrors } from '../api';
 import { describedBy, Field, formatTime, TableRegion } from '../components/bits';
 import { TwilioConnect } from '../components/twilio-connect';
+import { HubSpotConnect } from '../components/hubspot-connect';
+import { SalesforceConnect } from '../components/salesforce-connect';
+import { SlackConnect } from '../components/slack-connect';
 
 interface Knowledge {
   id: string;
@@ -380,6 +383,9 @@ export function SettingsPage({ isAdmin }: { isAdmin: boolean }) {
             </TableRegion>
         )}
         <TwilioConnect isAdmin={isAdmin} onChange={reloadIntegrations} />
+        <SlackConnect isAdmin={isAdmin} onChange={reloadIntegrations} />
+        <HubSpotConnect isAdmin={isAdmin} onChange={reloadIntegrations} />
+        <SalesforceConnect isAdmin={isAdmin} onChange={reloadIntegrations} />
       </section>
 
       {isAdmin && (
