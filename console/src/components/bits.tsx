@@ -87,3 +87,46 @@ export function CopyField({ id, label, value, what, hintId, onCopied }: { id: st
     </div>
   );
 }
+
+/**
+ * A labelled one-line input with its hint and error, wired for screen readers (aria-invalid and
+ * aria-describedby). Connection fields hold ids and secrets: no autocomplete or spell check.
+ */
+export function TextField({
+  id,
+  label,
+  hint,
+  error,
+  value,
+  onChange,
+  type = 'text',
+  maxLength,
+  placeholder,
+}: {
+  id: string;
+  label: string;
+  hint?: string;
+  error?: string;
+  value: string;
+  onChange: (value: string) => void;
+  type?: 'text' | 'password' | 'url' | 'email' | 'tel';
+  maxLength?: number;
+  placeholder?: string;
+}) {
+  return (
+    <Field id={id} label={label} hint={hint} error={error}>
+      <input
+        id={id}
+        type={type}
+        value={value}
+        autoComplete="off"
+        spellCheck={false}
+        maxLength={maxLength}
+        placeholder={placeholder}
+        onChange={(ev) => onChange(ev.target.value)}
+        aria-invalid={error ? true : undefined}
+        aria-describedby={describedBy(id, hint, error)}
+      />
+    </Field>
+  );
+}

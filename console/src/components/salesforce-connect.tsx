@@ -7,7 +7,7 @@
  */
 import { useEffect, useState, type FormEvent } from 'react';
 import { api, ApiError, errorText, fieldErrors } from '../api';
-import { CopyField, describedBy, Field, formatTime } from './bits';
+import { CopyField, describedBy, Field, formatTime, TextField } from './bits';
 import { connectBody, fieldMessage, otherFieldErrors, tandemUrlFor, type SalesforceFormValues } from '../salesforce-connect-body';
 
 interface SalesforceConnection {
@@ -197,56 +197,10 @@ export function SalesforceConnect({ isAdmin, onChange }: { isAdmin: boolean; onC
               {error}
             </p>
           )}
-          <Field id="sf-org" label="Organization ID" hint="Starts with 00D, 15 or 18 characters: sf org display -o <your org alias> shows it." error={e('orgId')}>
-            <input
-              id="sf-org"
-              value={values.orgId}
-              autoComplete="off"
-              spellCheck={false}
-              maxLength={18}
-              onChange={(ev) => set('orgId', ev.target.value)}
-              aria-invalid={e('orgId') ? true : undefined}
-              aria-describedby={describedBy('sf-org', 'h', e('orgId'))}
-            />
-          </Field>
-          <Field id="sf-domain" label="My Domain URL" hint="Like https://acme.my.salesforce.com: the client credentials flow only works on your My Domain." error={e('instanceUrl')}>
-            <input
-              id="sf-domain"
-              type="url"
-              value={values.instanceUrl}
-              autoComplete="off"
-              spellCheck={false}
-              maxLength={255}
-              onChange={(ev) => set('instanceUrl', ev.target.value)}
-              aria-invalid={e('instanceUrl') ? true : undefined}
-              aria-describedby={describedBy('sf-domain', 'h', e('instanceUrl'))}
-            />
-          </Field>
-          <Field id="sf-key" label="Consumer key" hint="Setup → External Client App Manager → Tandem Sync → Settings → OAuth Settings → Consumer Key." error={e('clientId')}>
-            <input
-              id="sf-key"
-              value={values.clientId}
-              autoComplete="off"
-              spellCheck={false}
-              maxLength={255}
-              onChange={(ev) => set('clientId', ev.target.value)}
-              aria-invalid={e('clientId') ? true : undefined}
-              aria-describedby={describedBy('sf-key', 'h', e('clientId'))}
-            />
-          </Field>
-          <Field id="sf-secret" label="Consumer secret" hint={secretHint} error={e('clientSecret')}>
-            <input
-              id="sf-secret"
-              type="password"
-              value={values.clientSecret}
-              autoComplete="off"
-              spellCheck={false}
-              maxLength={255}
-              onChange={(ev) => set('clientSecret', ev.target.value)}
-              aria-invalid={e('clientSecret') ? true : undefined}
-              aria-describedby={describedBy('sf-secret', 'h', e('clientSecret'))}
-            />
-          </Field>
+          <TextField id="sf-org" label="Organization ID" hint="Starts with 00D, 15 or 18 characters: sf org display -o <your org alias> shows it." error={e('orgId')} value={values.orgId} maxLength={18} onChange={(v) => set('orgId', v)} />
+          <TextField id="sf-domain" label="My Domain URL" hint="Like https://acme.my.salesforce.com: the client credentials flow only works on your My Domain." error={e('instanceUrl')} type="url" value={values.instanceUrl} maxLength={255} onChange={(v) => set('instanceUrl', v)} />
+          <TextField id="sf-key" label="Consumer key" hint="Setup → External Client App Manager → Tandem Sync → Settings → OAuth Settings → Consumer Key." error={e('clientId')} value={values.clientId} maxLength={255} onChange={(v) => set('clientId', v)} />
+          <TextField id="sf-secret" label="Consumer secret" hint={secretHint} error={e('clientSecret')} type="password" value={values.clientSecret} maxLength={255} onChange={(v) => set('clientSecret', v)} />
           <Field
             id="sf-optout"
             label="SMS opt-out field (optional)"

@@ -6,7 +6,7 @@
  */
 import { useEffect, useState, type FormEvent } from 'react';
 import { api, errorText, fieldErrors } from '../api';
-import { CopyField, describedBy, Field } from './bits';
+import { CopyField, describedBy, Field, TextField } from './bits';
 import { connectBody, type TwilioFormValues } from '../twilio-connect-body';
 
 type TwilioConnection =
@@ -137,31 +137,8 @@ export function TwilioConnect({ isAdmin, onChange }: { isAdmin: boolean; onChang
               {error}
             </p>
           )}
-          <Field id="tw-sid" label="Account SID" hint="Starts with AC, under Account info in the Twilio Console." error={e('accountSid')}>
-            <input
-              id="tw-sid"
-              value={values.accountSid}
-              autoComplete="off"
-              spellCheck={false}
-              maxLength={64}
-              onChange={(ev) => set('accountSid', ev.target.value)}
-              aria-invalid={e('accountSid') ? true : undefined}
-              aria-describedby={describedBy('tw-sid', 'h', e('accountSid'))}
-            />
-          </Field>
-          <Field id="tw-token" label="Auth token" hint={tokenHint} error={e('authToken')}>
-            <input
-              id="tw-token"
-              type="password"
-              value={values.authToken}
-              autoComplete="off"
-              spellCheck={false}
-              maxLength={64}
-              onChange={(ev) => set('authToken', ev.target.value)}
-              aria-invalid={e('authToken') ? true : undefined}
-              aria-describedby={describedBy('tw-token', 'h', e('authToken'))}
-            />
-          </Field>
+          <TextField id="tw-sid" label="Account SID" hint="Starts with AC, under Account info in the Twilio Console." error={e('accountSid')} value={values.accountSid} maxLength={64} onChange={(v) => set('accountSid', v)} />
+          <TextField id="tw-token" label="Auth token" hint={tokenHint} error={e('authToken')} type="password" value={values.authToken} maxLength={64} onChange={(v) => set('authToken', v)} />
           <fieldset>
             <legend>Send texts from</legend>
             <label className="choice">
@@ -173,31 +150,9 @@ export function TwilioConnect({ isAdmin, onChange }: { isAdmin: boolean; onChang
               <span>One Twilio number</span>
             </label>
             {values.sender === 'messagingService' ? (
-              <Field id="tw-mg" label="Messaging Service SID" hint="Starts with MG, under Messaging → Services." error={senderError}>
-                <input
-                  id="tw-mg"
-                  value={values.messagingServiceSid}
-                  autoComplete="off"
-                  spellCheck={false}
-                  maxLength={64}
-                  onChange={(ev) => set('messagingServiceSid', ev.target.value)}
-                  aria-invalid={senderError ? true : undefined}
-                  aria-describedby={describedBy(senderId, 'h', senderError)}
-                />
-              </Field>
+              <TextField id="tw-mg" label="Messaging Service SID" hint="Starts with MG, under Messaging → Services." error={senderError} value={values.messagingServiceSid} maxLength={64} onChange={(v) => set('messagingServiceSid', v)} />
             ) : (
-              <Field id="tw-from" label="From number" hint="A Twilio number of this account, e.g. +1 415 555 0100." error={senderError}>
-                <input
-                  id="tw-from"
-                  type="tel"
-                  value={values.fromNumber}
-                  autoComplete="off"
-                  maxLength={40}
-                  onChange={(ev) => set('fromNumber', ev.target.value)}
-                  aria-invalid={senderError ? true : undefined}
-                  aria-describedby={describedBy(senderId, 'h', senderError)}
-                />
-              </Field>
+              <TextField id="tw-from" label="From number" hint="A Twilio number of this account, e.g. +1 415 555 0100." error={senderError} type="tel" value={values.fromNumber} maxLength={40} onChange={(v) => set('fromNumber', v)} />
             )}
           </fieldset>
           <Field id="tw-numbers" label="Numbers leads text" hint={numbersHint} error={e('numbers')}>
