@@ -201,23 +201,15 @@ export function SalesforceConnect({ isAdmin, onChange }: { isAdmin: boolean; onC
           <TextField id="sf-domain" label="My Domain URL" hint="Like https://acme.my.salesforce.com: the client credentials flow only works on your My Domain." error={e('instanceUrl')} type="url" value={values.instanceUrl} maxLength={255} onChange={(v) => set('instanceUrl', v)} />
           <TextField id="sf-key" label="Consumer key" hint="Setup → External Client App Manager → Tandem Sync → Settings → OAuth Settings → Consumer Key." error={e('clientId')} value={values.clientId} maxLength={255} onChange={(v) => set('clientId', v)} />
           <TextField id="sf-secret" label="Consumer secret" hint={secretHint} error={e('clientSecret')} type="password" value={values.clientSecret} maxLength={255} onChange={(v) => set('clientSecret', v)} />
-          <Field
+          <TextField
             id="sf-optout"
             label="SMS opt-out field (optional)"
             hint="API name of the Lead checkbox Tandem ticks when a lead opts out by text; empty means Tandem_SMS_Opt_Out__c. Email Opt Out is not used: it is about email."
             error={e('smsOptOutField')}
-          >
-            <input
-              id="sf-optout"
-              value={values.smsOptOutField}
-              autoComplete="off"
-              spellCheck={false}
-              maxLength={80}
-              onChange={(ev) => set('smsOptOutField', ev.target.value)}
-              aria-invalid={e('smsOptOutField') ? true : undefined}
-              aria-describedby={describedBy('sf-optout', 'h', e('smsOptOutField'))}
-            />
-          </Field>
+            value={values.smsOptOutField}
+            maxLength={80}
+            onChange={(v) => set('smsOptOutField', v)}
+          />
           <label className="check">
             <input type="checkbox" checked={values.enabled} onChange={(ev) => set('enabled', ev.target.checked)} aria-describedby={describedBy('sf-enabled', 'h', e('enabled'))} />
             <span>Enabled</span>

@@ -6,7 +6,7 @@
  */
 import { useEffect, useState, type FormEvent } from 'react';
 import { api, ApiError, errorText, fieldErrors } from '../api';
-import { describedBy, Field } from './bits';
+import { describedBy, Field, TextField } from './bits';
 import { MENTIONS, mentionText, slackNotConfigured, slackSettingsBody, slackValuesOf, type EscalationMention, type SlackFormValues, type SlackSettings } from '../slack-connect-body';
 
 const EMPTY: SlackFormValues = { channelId: '', threadRepliesSendToLead: false, escalationMention: 'here', enabled: true };
@@ -149,23 +149,15 @@ export function SlackConnect({ isAdmin, onChange }: { isAdmin: boolean; onChange
               {other && ` (${other})`}
             </p>
           )}
-          <Field
+          <TextField
             id="sl-channel"
             label="Channel id"
             hint="Where conversations that need a person are posted, e.g. C0123ABCD: in Slack, open the channel’s details; the id is at the bottom of the About tab. Invite @Tandem to that channel. Empty means the server’s default channel, if it has one."
             error={e('channelId')}
-          >
-            <input
-              id="sl-channel"
-              value={values.channelId}
-              autoComplete="off"
-              spellCheck={false}
-              maxLength={40}
-              onChange={(ev) => set('channelId', ev.target.value)}
-              aria-invalid={e('channelId') ? true : undefined}
-              aria-describedby={describedBy('sl-channel', 'h', e('channelId'))}
-            />
-          </Field>
+            value={values.channelId}
+            maxLength={40}
+            onChange={(v) => set('channelId', v)}
+          />
           <label className="check">
             <input
               type="checkbox"

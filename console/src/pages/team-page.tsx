@@ -206,15 +206,7 @@ function PersonEditor({ editing, onSaved, onCancel }: { editing: Person | null; 
         {text('name', 'p-name', 'Name', { required: true })}
         {text('email', 'p-email', 'Email (optional)', { type: 'email' })}
       </div>
-      <Field id="p-role" label="Role" hint={ROLE_HINT} error={e('role')}>
-        <select id="p-role" className="team-role" value={form.role} onChange={(ev) => set('role', ev.target.value)} aria-describedby={describedBy('p-role', ROLE_HINT, e('role'))}>
-          {ROLES.map(([value, label]) => (
-            <option key={value} value={value}>
-              {label}
-            </option>
-          ))}
-        </select>
-      </Field>
+      <RoleField id="p-role" value={form.role} error={e('role')} onChange={(r) => set('role', r)} />
       <div className="inline-fields">
         {text('slackUserId', 'p-slack', 'Slack member id (optional)', { hint: 'e.g. U012AB3CD' })}
         {text('hubspotUserId', 'p-hubspot', 'HubSpot user id (optional)')}
@@ -433,15 +425,7 @@ function Keys({ keys, setKeys, people, ownKeyId }: { keys: KeyInfo[]; setKeys: (
             </select>
           </Field>
         </div>
-        <Field id="k-role" label="Role" hint={ROLE_HINT} error={e('role')}>
-          <select id="k-role" className="team-role" value={role} onChange={(ev) => setRole(ev.target.value as Role)} aria-describedby={describedBy('k-role', ROLE_HINT, e('role'))}>
-            {ROLES.map(([value, label]) => (
-              <option key={value} value={value}>
-                {label}
-              </option>
-            ))}
-          </select>
-        </Field>
+        <RoleField id="k-role" value={role} error={e('role')} onChange={setRole} />
         <div className="actions">
           <button type="submit" className="primary" disabled={busy} ref={createButton}>
             Create key
@@ -449,5 +433,20 @@ function Keys({ keys, setKeys, people, ownKeyId }: { keys: KeyInfo[]; setKeys: (
         </div>
       </form>
     </>
+  );
+}
+
+/** The role a person or key gets, with what each role may do. */
+function RoleField({ id, value, error, onChange }: { id: string; value: Role; error?: string; onChange: (role: Role) => void }) {
+  return (
+    <Field id={id} label="Role" hint={ROLE_HINT} error={error}>
+      <select id={id} className="team-role" value={value} onChange={(ev) => onChange(ev.target.value as Role)} aria-describedby={describedBy(id, ROLE_HINT, error)}>
+        {ROLES.map(([role, label]) => (
+          <option key={role} value={role}>
+            {label}
+          </option>
+        ))}
+      </select>
+    </Field>
   );
 }
