@@ -9,6 +9,7 @@ import { one } from '../store/sql';
 import { allowedActions } from './allowed-actions';
 import { loadView, lockLeadOfConversation, notFoundConversation, type ConversationRow } from './conversation-view.query';
 import type { ConversationDeps } from './engine-deps';
+import { recordAudit } from '../audit/record-audit';
 
 const MAX_TEXT = 1600;
 
@@ -191,10 +192,6 @@ function notAllowedReason(type: ActionCommand['type'], s: { mode: string; status
   return `"${type}" is not possible right now`;
 }
 
-async function audit(m: EntityManager, tenantId: string, cmd: ActionCommand, agentId: string | null, conversationId: string, data: Record<string, unknown>) {
-  await m.query(
-    `INSERT INTO audit_log (tenant_id, actor_agent_id, actor_name, surface, action, entity, entity_id, data)
-     VALUES ($1, $2, $3, $4, $5, 'conversation', $6, $7::jsonb)`,
-    [tenantId, agentId, cmd.actor.name, cmd.actor.surface, `conversation.${cmd.type}`, conversationId, JSON.stringify(data)],
-  );
+function audit(m: EntityManager, tenantId: string, cmd: ActionCommand, agentId: string | null, conversationId: string, data: Record<string, unknown>) {
+  return recordAudit(m, tenantId, { ...cmd.actor, agentId }, { action: `conversation.${cmd.type}`, entity: 'conversation', entityId: conversationId, data });
 }

@@ -11,6 +11,7 @@ import { isUuid } from '../store/data-source';
 import { one } from '../store/sql';
 import { loadView, tenantSettings, type LeadRow } from './conversation-view.query';
 import type { ConversationDeps } from './engine-deps';
+import { recordAudit } from '../audit/record-audit';
 
 const MAX_TEXT = 1600;
 const MAX_STATEMENT = 500;
@@ -158,11 +159,12 @@ export async function startConversation(deps: ConversationDeps, tenantId: string
       }
     }
     if (created || leadCreated || consentRecorded || crmLinked) {
-      await m.query(
-        `INSERT INTO audit_log (tenant_id, actor_agent_id, actor_name, surface, action, entity, entity_id, data)
-         VALUES ($1, $2, $3, $4, 'conversation.start', 'conversation', $5, $6::jsonb)`,
-        [tenantId, agentId, actor.name, actor.surface, conversationId, JSON.stringify({ leadId, created, leadCreated, consentRecorded, crm: input.crm ?? null, messageId })],
-      );
+      await recordAudit(m, tenantId, { ...actor, agentId }, {
+        action: 'conversation.start',
+        entity: 'conversation',
+        entityId: conversationId,
+        data: { leadId, created, leadCreated, consentRecorded, crm: input.crm ?? null, messageId },
+      });
       // The CRM record learns the lead's Tandem state (and the sync links a record when none was given).
       await publish(m, [{ type: 'lead.updated', tenantId, payload: { leadId } }]);
     }
