@@ -145,9 +145,14 @@ export interface EngineCommon {
   };
   integrations: {
     get(tenantId: string, kind: IntegrationKind): Promise<IntegrationRecord | null>;
-    put(tenantId: string, kind: IntegrationKind, record: Omit<IntegrationRecord, 'kind'>): Promise<void>;
-    /** Which tenant installed this platform account (portal id, org id, team id, account SID)? */
+    /** With `actor`, an admin's connect or change: audited with the account id, never the config. */
+    put(tenantId: string, kind: IntegrationKind, record: Omit<IntegrationRecord, 'kind'>, actor?: Actor): Promise<void>;
+    /** An admin's disconnect, audited; the connection as it was, or null when there was none. */
+    disconnect(tenantId: string, kind: IntegrationKind, actor: Actor): Promise<IntegrationRecord | null>;
+    /** Which tenant installed this platform account (portal id, org id, team id, account SID), and sends through it? */
     findTenant(kind: IntegrationKind, externalId: string): Promise<string | null>;
+    /** Which tenant holds this platform account, sending or paused (the check before another workspace connects it)? */
+    claimedBy(kind: IntegrationKind, externalId: string): Promise<string | null>;
   };
   live: {
     subscribe(listener: (event: LiveEvent) => void): () => void;

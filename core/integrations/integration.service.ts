@@ -1,6 +1,7 @@
 import type { EntityManager } from 'typeorm';
 import type { IntegrationRecord } from '../engine/engine.types';
-import type { IntegrationKind } from '../domain/types';
+import { recordAudit } from '../audit/record-audit';
+import type { Actor, IntegrationKind } from '../domain/types';
 import type { Store } from '../store/data-source';
 import type { SecretBox } from '../store/secret-box';
 import { one, rows } from '../store/sql';
@@ -47,15 +48,20 @@ export class IntegrationService {
     return r ? { kind: r.kind, externalId: r.external_id, enabled: r.enabled, config: this.box.openJson(r.config_ciphertext) } : null;
   }
 
-  async put(tenantId: string, kind: IntegrationKind, record: Omit<IntegrationRecord, 'kind'>): Promise<void> {
-    await this.store.tenant(tenantId, (m) =>
-      m.query(
+  /**
+   * Stores a connection. With `actor` (an admin connecting or changing it, not a token refresh), the change is
+   * audited in the same transaction: the account id and whether it sends, never the config (it holds secrets).
+   */
+  async put(tenantId: string, kind: IntegrationKind, record: Omit<IntegrationRecord, 'kind'>, actor?: Actor): Promise<void> {
+    await this.store.tenant(tenantId, async (m) => {
+      await m.query(
         `INSERT INTO integrations (tenant_id, kind, external_id, config_ciphertext, enabled) VALUES ($1, $2, $3, $4, $5)
          ON CONFLICT (tenant_id, kind) DO UPDATE SET external_id = excluded.external_id, config_ciphertext = excluded.config_ciphertext,
            enabled = excluded.enabled, updated_at = now()`,
         [tenantId, kind, record.externalId, this.box.sealJson(record.config), record.enabled],
-      ),
-    );
+      );
+      if (actor) await recordAudit(m, tenantId, actor, { action: 'integration.connect', entity: 'integration', entityId: kind, data: { externalId: record.externalId, enabled: record.enabled } });
+    });
   }
 
   /**
@@ -72,6 +78,31 @@ export class IntegrationService {
 
   async remove(tenantId: string, kind: IntegrationKind): Promise<void> {
     await this.store.tenant(tenantId, (m) => m.query(`DELETE FROM integrations WHERE kind = $1`, [kind]));
+  }
+
+  /**
+   * An admin disconnects a platform: the connection and its sealed secrets are deleted, and a Twilio
+   * connection's numbers stop routing texts here (another workspace may then claim them), in one audited
+   * transaction. Returns the connection as it was (so the caller can revoke tokens with the platform), or
+   * null when there was none, in which case nothing is written.
+   */
+  async disconnect(tenantId: string, kind: IntegrationKind, actor: Actor): Promise<IntegrationRecord | null> {
+    return this.store.tenant(tenantId, async (m) => {
+      const r = await one<RawIntegration>(m, `DELETE FROM integrations WHERE kind = $1 RETURNING *`, [kind]);
+      if (!r) return null;
+      if (kind === 'twilio') await m.query(`DELETE FROM phone_numbers WHERE provider = 'twilio'`);
+      await recordAudit(m, tenantId, actor, { action: 'integration.disconnect', entity: 'integration', entityId: kind, data: { externalId: r.external_id } });
+      return this.open(r);
+    });
+  }
+
+  /**
+   * Which tenant holds this platform account, sending or paused? The check before connecting it: one
+   * account, one workspace, so a paused connection is not up for another workspace to take.
+   */
+  async claimedBy(kind: IntegrationKind, externalId: string): Promise<string | null> {
+    const r = await this.store.system((m) => one<{ tenant_id: string }>(m, `SELECT tenant_id FROM integrations WHERE kind = $1 AND external_id = $2`, [kind, externalId]));
+    return r?.tenant_id ?? null;
   }
 
   /** Which tenant installed this platform account? Cross-tenant by nature, so it runs as the system. */

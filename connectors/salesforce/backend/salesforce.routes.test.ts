@@ -64,6 +64,8 @@ function fakeEngine() {
     integrations: {
       get: async (tenantId) => integrations.get(tenantId) ?? null,
       put: notUsed,
+      disconnect: notUsed,
+      claimedBy: notUsed,
       findTenant: async (kind, externalId) => {
         for (const [tenantId, record] of integrations) {
           if (record.kind === kind && record.externalId === externalId) return tenantId;

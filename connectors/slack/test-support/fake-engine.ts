@@ -136,13 +136,21 @@ export class FakeEngine implements SlackEngine {
     put: async (tenantId, kind, record) => {
       this.integrationRecords.set(`${tenantId}:${kind}`, { kind, ...record });
     },
-    findTenant: async (kind, externalId) => {
-      for (const [key, r] of this.integrationRecords) {
-        if (r.kind === kind && r.externalId === externalId) return key.split(':')[0];
-      }
-      return null;
+    disconnect: async (tenantId, kind) => {
+      const r = this.integrationRecords.get(`${tenantId}:${kind}`) ?? null;
+      this.integrationRecords.delete(`${tenantId}:${kind}`);
+      return r;
     },
+    findTenant: async (kind, externalId) => this.holderOf(kind, externalId, true),
+    claimedBy: async (kind, externalId) => this.holderOf(kind, externalId, false),
   };
+
+  private holderOf(kind: IntegrationKind, externalId: string, sendingOnly: boolean): string | null {
+    for (const [key, r] of this.integrationRecords) {
+      if (r.kind === kind && r.externalId === externalId && (r.enabled || !sendingOnly)) return key.split(':')[0]!;
+    }
+    return null;
+  }
 
   live: EngineCommon['live'] = { subscribe: () => () => undefined };
 
