@@ -22,6 +22,7 @@ export { tenantSettingsSchema, resolveSettings, type TenantSettings } from './te
 export type { TenantRecord } from './tenants/tenant.service';
 export type { ApiPrincipal, ApiKeyInfo } from './tenants/api-key.service';
 export { presentedApiKey, sessionCookieKey, SESSION_COOKIE } from './tenants/presented-api-key';
+export { surfaceOf } from './audit/surface-of';
 export type { DeadJob } from './jobs/job-system';
 export type { JobOutcome } from './jobs/job-runner';
 export { INTEGRATION_KINDS, type IntegrationStatus } from './integrations/integration.service';

@@ -1,8 +1,7 @@
 import { Router, type Request } from 'express';
 import { z } from 'zod';
-import { invalid, type Actor, type Engine } from '../../core/index';
+import { invalid, type Actor, type Engine, surfaceOf } from '../../core/index';
 import { requireAdminToken, requireApiKey } from '../http/auth';
-import { surfaceOf } from '../http/surface';
 import { parseBody } from '../http/validate';
 
 /** Exported for the OpenAPI document, which describes the bodies from these schemas. */

@@ -1,10 +1,9 @@
 import express, { Router } from 'express';
 import { z } from 'zod';
-import { ACTION_TYPES, AUTONOMY_LEVELS, TAGS, TandemError, type Actor, type Engine } from '../../core/index';
+import { ACTION_TYPES, AUTONOMY_LEVELS, TAGS, TandemError, type Actor, type Engine, surfaceOf } from '../../core/index';
 import type { RouteModule } from '../app';
 import { requireApiKey } from '../http/auth';
 import { parseBody } from '../http/validate';
-import { surfaceOf } from '../http/surface';
 
 const listQuery = z.object({
   status: z.enum(['open', 'needs_human', 'closed']).optional(),

@@ -1,6 +1,9 @@
-import { TandemError } from '../../core/index';
+import { TandemError } from '../errors/tandem-error';
 
-/** `X-Tandem-Surface`: the console says so; anything else acting through the API is `api`. */
+/**
+ * The surface an API request acts from, for the audit log: `X-Tandem-Surface: console` when the console
+ * says so; anything else acting through the API (server routes and connector admin routes alike) is `api`.
+ */
 export function surfaceOf(header: string | undefined): 'api' | 'console' {
   if (header === undefined || header === '' || header === 'api') return 'api';
   if (header === 'console') return 'console';
