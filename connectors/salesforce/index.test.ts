@@ -31,6 +31,7 @@ describe('salesforceConnector.register', () => {
     expect(tab.body.error.code).toBe('salesforce.unauthenticated');
     const admin = await request(app).put('/api/v1/integrations/salesforce').send({});
     expect(admin.status).toBe(401);
+    expect((await request(app).delete('/api/v1/integrations/salesforce')).status).toBe(401);
   });
 
   it('reads SALESFORCE_* from the environment, explicit settings first', () => {

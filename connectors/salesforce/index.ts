@@ -5,17 +5,18 @@ import { createSalesforceRouter, type SalesforceLogger } from './backend/salesfo
 
 export { createSalesforceRouter, SALESFORCE_HEADERS, SalesforceRouteError } from './backend/salesforce.routes';
 export type { SalesforceLogger, SalesforceRouterDeps } from './backend/salesforce.routes';
-export { createSalesforceInstallRouter, SALESFORCE_INTEGRATION_PATH } from './backend/salesforce-install.routes';
+export { createSalesforceInstallRouter, SALESFORCE_INTEGRATION_PATH, SALESFORCE_DISCONNECT_NOTE } from './backend/salesforce-install.routes';
 export type { SalesforceInstallEngine } from './backend/salesforce-install.routes';
 export {
   SalesforceCrmAdapter,
   SalesforceApiError,
+  SalesforceTokenError,
   salesforceIntegrationConfigSchema,
   SALESFORCE_API_VERSION,
   TANDEM_LEAD_ID_FIELD,
   TANDEM_MESSAGE_ID_FIELD,
 } from './backend/salesforce.crm-adapter';
-export type { SalesforceIntegrationConfig } from './backend/salesforce.crm-adapter';
+export type { SalesforceIntegrationConfig, SalesforceTokenGrant } from './backend/salesforce.crm-adapter';
 export { createOrgKey, hashOrgKey, toSalesforceId18 } from './backend/salesforce-org-auth';
 
 /** Deployment-wide Salesforce settings (per-org secrets live in the tenant's integration config). */
@@ -59,7 +60,8 @@ export function resolveSalesforceConfig(config: SalesforceConnectorSettings): Re
  * mounted and each request is authenticated per org. It mounts:
  * - `/salesforce/v1/*`, the routes the Lead tab's Apex controller calls (org id + org key): view a Lead's
  *   conversation, start one from the Lead, act on it;
- * - `PUT|GET /api/v1/integrations/salesforce`, connecting an org to a workspace (admin API key);
+ * - `PUT|GET|DELETE /api/v1/integrations/salesforce`, connecting an org to a workspace (its credentials
+ *   checked with Salesforce first) and disconnecting it (admin API key);
  * and registers the CRM adapter, which the engine's sync job runs only for tenants whose Salesforce
  * integration is enabled (Lead upsert by Tandem_Lead_Id__c, or update of the linked Lead by its id; one
  * Task per text).
@@ -68,15 +70,15 @@ export const salesforceConnector = {
   id: 'salesforce' as const,
   register(ctx: SalesforceRegisterContext): void {
     const settings = resolveSalesforceConfig(ctx.config);
+    const adapter = new SalesforceCrmAdapter({
+      baseUrl: settings.baseUrl,
+      loginUrl: settings.loginUrl,
+      apiVersion: settings.apiVersion,
+      logger: ctx.logger,
+    });
     ctx.app.use(createSalesforceRouter({ engine: ctx.engine, logger: ctx.logger }));
-    ctx.app.use(createSalesforceInstallRouter({ engine: ctx.engine, logger: ctx.logger }));
-    ctx.engine.registerCrmAdapter(
-      new SalesforceCrmAdapter({
-        baseUrl: settings.baseUrl,
-        loginUrl: settings.loginUrl,
-        apiVersion: settings.apiVersion,
-        logger: ctx.logger,
-      }),
-    );
+    // The connect route checks an admin's credentials with the sync's own token request.
+    ctx.app.use(createSalesforceInstallRouter({ engine: ctx.engine, logger: ctx.logger, adapter }));
+    ctx.engine.registerCrmAdapter(adapter);
   },
 };

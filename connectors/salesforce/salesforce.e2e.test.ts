@@ -16,7 +16,8 @@ import { twilioMessageResource, twilioReply } from '../../test/helpers/twilio-fi
  * Task, the Lead tab's Apex routes show the pending draft and approve it, and exactly one SMS goes out.
  * Then the sync's failure paths: an expired session, the org's API limit, and a refusal that never heals.
  * Last, a Lead made in Salesforce that Tandem never saw: the tab starts a conversation once the rep confirms
- * consent, and the sync updates that Lead (by its id) instead of creating another.
+ * consent, and the sync updates that Lead (by its id) instead of creating another. Connecting checks the
+ * credentials with the org's token endpoint and keeps that token, so the first sync asks for none.
  */
 
 const PUBLIC_URL = 'https://tandem.test'; // what createTestApp configures
@@ -128,7 +129,7 @@ describe(`Salesforce end to end (${process.env.DATABASE_URL ? 'PostgreSQL' : 'PG
     expect(connectors).toContain(salesforceConnector);
   });
 
-  it('connects an org to the workspace: validates, issues the org key once, keeps only its hash', async () => {
+  it('connects an org to the workspace: validates, checks the credentials with Salesforce, issues the org key once, keeps only its hash', async () => {
     const bad = await request(t.app)
       .put('/api/v1/integrations/salesforce')
       .set('Authorization', `Bearer ${adminKey}`)
@@ -146,11 +147,24 @@ describe(`Salesforce end to end (${process.env.DATABASE_URL ? 'PostgreSQL' : 'PG
     expect(forbidden.status).toBe(403);
     expect(forbidden.body.error.code).toBe('auth.forbidden');
 
+    // The client credentials grant at the org's My Domain, answered as Salesforce documents it.
+    const tokenCheck = nock(INSTANCE)
+      .post('/services/oauth2/token', `grant_type=client_credentials&client_id=${CLIENT_ID}&client_secret=${CLIENT_SECRET}`)
+      .reply(200, {
+        access_token: 'sf-token-1',
+        signature: 'nUFHwtfIGLKDTHcLWmDBG8frv0t+HQGl/iCZFIQUarE=',
+        instance_url: INSTANCE,
+        id: `https://login.salesforce.com/id/${ORG_ID}/${USER_ID}`,
+        token_type: 'Bearer',
+        issued_at: String(NOW.getTime()),
+      });
     const res = await request(t.app)
       .put('/api/v1/integrations/salesforce')
       .set('Authorization', `Bearer ${adminKey}`)
       .send({ orgId: ORG_ID.slice(0, 15), instanceUrl: `${INSTANCE}/`, clientId: CLIENT_ID, clientSecret: CLIENT_SECRET });
+    expect(tokenCheck.isDone()).toBe(true);
     expect(res.status).toBe(201);
+    expect(res.body.warning).toBeNull();
     expect(res.headers['cache-control']).toBe('no-store');
     expect(res.body.integration).toEqual({
       kind: 'salesforce',
@@ -160,16 +174,17 @@ describe(`Salesforce end to end (${process.env.DATABASE_URL ? 'PostgreSQL' : 'PG
       clientId: CLIENT_ID,
       smsOptOutField: null,
       hasOrgKey: true,
-      tokenIssuedAt: null,
+      tokenIssuedAt: NOW.toISOString(),
     });
     orgKey = res.body.orgKey.key;
     expect(orgKey.length).toBeGreaterThanOrEqual(43);
     expect(JSON.stringify(res.body)).not.toContain(CLIENT_SECRET);
+    expect(JSON.stringify(res.body)).not.toContain('sf-token-1');
 
     const stored = (await engine.integrations.get(tenantId, 'salesforce'))!;
     expect(stored.externalId).toBe(ORG_ID);
     expect(JSON.stringify(stored.config)).not.toContain(orgKey);
-    expect(Object.keys(stored.config).sort()).toEqual(['clientId', 'clientSecret', 'instanceUrl', 'orgKeySha256']);
+    expect(Object.keys(stored.config).sort()).toEqual(['accessToken', 'clientId', 'clientSecret', 'instanceUrl', 'orgKeySha256', 'tokenIssuedAt']);
     const shown = await request(t.app).get('/api/v1/integrations/salesforce').set('Authorization', `Bearer ${agentKey}`);
     expect(shown.status).toBe(200);
     expect(shown.body.integration).toEqual(res.body.integration);
@@ -273,7 +288,8 @@ describe(`Salesforce end to end (${process.env.DATABASE_URL ? 'PostgreSQL' : 'PG
 
     // 2. The Lead is upserted by Tandem_Lead_Id__c with its Rating, and linked.
     expect((await eventually(async () => ((await link())?.status === 'ok' ? link() : null)))!.external_id).toBe(SF_LEAD_ID);
-    expect(tokenRequests).toEqual([`grant_type=client_credentials&client_id=${encodeURIComponent(CLIENT_ID)}&client_secret=${CLIENT_SECRET}`]);
+    // The token the connect's check was issued: the first sync asks for no other.
+    expect(tokenRequests).toEqual([]);
     expect(leadUpserts[0]).toEqual({
       path: `${API}/sobjects/Lead/Tandem_Lead_Id__c/${leadId}`,
       authorization: 'Bearer sf-token-1',
@@ -290,7 +306,7 @@ describe(`Salesforce end to end (${process.env.DATABASE_URL ? 'PostgreSQL' : 'PG
         LeadSource: 'Website form',
       },
     });
-    // The token from the client credentials flow is kept (sealed) for the next sync.
+    // The token from the client credentials flow stays kept (sealed) for the next sync.
     const saved = await eventually(async () => {
       const config = (await engine.integrations.get(tenantId, 'salesforce'))!.config;
       return config.accessToken ? config : null;
@@ -375,7 +391,7 @@ describe(`Salesforce end to end (${process.env.DATABASE_URL ? 'PostgreSQL' : 'PG
       expect(u.authorization).toBe('Bearer sf-token-1');
       expect(u.body.Rating).toBe(RATING[u.body.Tandem_Tag__c as 'HOT' | 'WARM' | 'COLD']);
     }
-    expect(tokenRequests).toHaveLength(1);
+    expect(tokenRequests).toHaveLength(0);
   });
 
   it('refreshes an expired session on a 401 during sync, saves the new token and retries once', async () => {
@@ -507,12 +523,17 @@ describe(`Salesforce end to end (${process.env.DATABASE_URL ? 'PostgreSQL' : 'PG
     const back = await tabView();
     expect(back.status).toBe(200);
     expect(back.body.conversation.id).toBe(conversationId);
+    // New credentials are checked with Salesforce, and the old session token gives way to the one just issued.
+    const rotatedCheck = nock(INSTANCE)
+      .post('/services/oauth2/token', `grant_type=client_credentials&client_id=${CLIENT_ID}&client_secret=consumer-secret-2`)
+      .reply(200, { access_token: 'sf-token-3', signature: 'c2lnbmF0dXJl', instance_url: INSTANCE, id: `https://login.salesforce.com/id/${ORG_ID}/${USER_ID}`, token_type: 'Bearer', issued_at: String(NOW.getTime()) });
     const rotated = await request(t.app)
       .put('/api/v1/integrations/salesforce')
       .set('Authorization', `Bearer ${adminKey}`)
       .send({ orgId: ORG_ID, instanceUrl: INSTANCE, clientId: CLIENT_ID, clientSecret: 'consumer-secret-2', keepOrgKey: true });
+    expect(rotatedCheck.isDone()).toBe(true);
     expect(rotated.status).toBe(200);
-    expect((await engine.integrations.get(tenantId, 'salesforce'))!.config).not.toHaveProperty('accessToken');
+    expect((await engine.integrations.get(tenantId, 'salesforce'))!.config).toMatchObject({ clientSecret: 'consumer-secret-2', accessToken: 'sf-token-3' });
     expect((await tabView()).status).toBe(200);
     const wrong = await request(t.app).get(`/salesforce/v1/leads/${SF_LEAD_ID}/conversation`).set(tabHeaders('not-the-key'));
     expect(wrong.status).toBe(401);
@@ -530,11 +551,8 @@ describe(`Salesforce end to end (${process.env.DATABASE_URL ? 'PostgreSQL' : 'PG
     const newLeads: string[] = [];
     const taskUpserts: Recorded[] = [];
     const twilioSends: Array<Record<string, string>> = [];
-    // The last test rotated the consumer secret, so the sync asks for a token first.
-    nock(INSTANCE)
-      .persist()
-      .post('/services/oauth2/token')
-      .reply(200, { access_token: 'sf-token-3', instance_url: INSTANCE, token_type: 'Bearer', issued_at: String(NOW.getTime()) });
+    // The last test rotated the consumer secret; the check then was issued sf-token-3, which the sync uses
+    // (no token interceptor: a token request would fail the sync).
     nock(INSTANCE)
       .persist()
       .patch(`${API}/sobjects/Lead/${sfLead18}`)

@@ -1,6 +1,7 @@
 import express, { type Request, type Response, type Router } from 'express';
 import { z } from 'zod';
-import { presentedApiKey, TandemError, type ApiPrincipal, type EngineCommon, type Role } from '../../../core/index';
+import { CrmRetryableError, presentedApiKey, surfaceOf, TandemError, type Actor, type ApiPrincipal, type EngineCommon, type Role } from '../../../core/index';
+import { SalesforceTokenError, type SalesforceCrmAdapter, type SalesforceTokenGrant } from './salesforce.crm-adapter';
 import { createOrgKey, toSalesforceId18 } from './salesforce-org-auth';
 import type { SalesforceLogger } from './salesforce.routes';
 
@@ -12,6 +13,8 @@ export interface SalesforceInstallEngine extends EngineCommon {
 export interface SalesforceInstallRouterDeps {
   engine: SalesforceInstallEngine;
   logger: SalesforceLogger;
+  /** The sync's adapter: the connect check asks for a token exactly as a sync would. */
+  adapter: Pick<SalesforceCrmAdapter, 'requestToken'>;
 }
 
 export const SALESFORCE_INTEGRATION_PATH = '/api/v1/integrations/salesforce';
@@ -48,17 +51,30 @@ function isInstanceUrl(value: string): boolean {
   return url.protocol === 'https:' && !url.username && !url.password && !url.search && !url.hash && (url.pathname === '/' || url.pathname === '');
 }
 
+/** Where the sync's client credentials flow is switched on, for the answers that need it. */
+const CLIENT_CREDENTIALS_SETUP =
+  'Setup → External Client App Manager → Tandem Sync → Policies → OAuth Policies: tick Enable Client Credentials Flow and set Run As to the integration user (API Only, permission set Tandem_Integration)';
+
+/** What the admin still has to remove in Salesforce after a disconnect. */
+export const SALESFORCE_DISCONNECT_NOTE =
+  'Disconnected: the org key no longer works and Tandem has stopped syncing. In Salesforce, delete the old key (Setup → Named Credentials → External Credentials → Tandem → Principals → TandemOrg → Authentication Parameters → OrgKey). If you are done with Tandem, also remove what connectors/salesforce/manifest/package.xml deployed: the External Client App Tandem Sync (its consumer secret stops working with it), the Tandem Named Credential and External Credential, the Tandem SMS card, tab and record page, and the Tandem_User and Tandem_Integration permission sets.';
+
 /**
  * Connecting a Salesforce org to a Tandem workspace (admin API key):
  * - `PUT /api/v1/integrations/salesforce` with `{ orgId, instanceUrl, clientId, clientSecret, smsOptOutField?,
- *   enabled?, keepOrgKey? }` stores the sync credentials (sealed at rest) and issues the org key the admin
- *   pastes into the `Tandem` External Credential. Tandem keeps only the key's SHA-256, so the answer is the
- *   only time it is shown. Answers 201 on the first connect, 200 after.
+ *   enabled?, keepOrgKey? }` first asks the org's My Domain for a token with these credentials (the client
+ *   credentials flow, as the sync does), then stores them (sealed at rest) with that token, and issues the org
+ *   key the admin pastes into the `Tandem` External Credential. Tandem keeps only the key's SHA-256, so the
+ *   answer is the only time it is shown. Answers 201 on the first connect, 200 after. Salesforce refusing the
+ *   consumer key or secret is a 422 on that field, an org that cannot be reached a 502, and nothing is stored
+ *   on either; a flow not yet enabled (no run-as user) is stored, with a `warning`.
  * - `GET /api/v1/integrations/salesforce` shows the connection without any secret.
- * Errors take the server's shape (`TandemError` → `{ error: { code, message, details } }`).
+ * - `DELETE /api/v1/integrations/salesforce` disconnects: the org key stops working at once.
+ * Connects and disconnects are audited. Errors take the server's shape (`TandemError` → `{ error: { code,
+ * message, details } }`).
  */
 export function createSalesforceInstallRouter(deps: SalesforceInstallRouterDeps): Router {
-  const { engine, logger } = deps;
+  const { engine, logger, adapter } = deps;
   const router = express.Router();
 
   router.get(SALESFORCE_INTEGRATION_PATH, async (req: Request, res: Response) => {
@@ -70,14 +86,13 @@ export function createSalesforceInstallRouter(deps: SalesforceInstallRouterDeps)
   router.put(SALESFORCE_INTEGRATION_PATH, express.json({ limit: '16kb' }), async (req: Request, res: Response) => {
     const principal = await requireKey(engine, req, 'admin');
     const body = parseConnectBody(req.body);
+    const actor = actorOf(principal, req);
     const orgId = toSalesforceId18(body.orgId) as string;
     const { tenantId } = principal;
 
-    // One org, one workspace: the routes find the tenant by org id.
-    const owner = (await engine.integrations.findTenant('salesforce', orgId)) ?? (await engine.integrations.findTenant('salesforce', orgId.slice(0, 15)));
-    if (owner && owner !== tenantId) {
-      throw new TandemError('salesforce.org_in_use', 'This Salesforce org is connected to another Tandem workspace. Disconnect it there first.', 409, { orgId });
-    }
+    // One org, one workspace, paused or not: the routes find the tenant by org id.
+    const owner = (await engine.integrations.claimedBy('salesforce', orgId)) ?? (await engine.integrations.claimedBy('salesforce', orgId.slice(0, 15)));
+    if (owner && owner !== tenantId) throw orgInUse(orgId);
 
     const previous = await engine.integrations.get(tenantId, 'salesforce');
     const sameOrg = previous ? toSalesforceId18(previous.externalId ?? '') === orgId : false;
@@ -87,24 +102,47 @@ export function createSalesforceInstallRouter(deps: SalesforceInstallRouterDeps)
         fields: { keepOrgKey: 'there is no org key for this org to keep: leave keepOrgKey out to issue one' },
       });
     }
-    const issued = body.keepOrgKey ? null : createOrgKey();
     const instanceUrl = new URL(body.instanceUrl).origin;
     const config: Record<string, unknown> = {
       instanceUrl,
       clientId: body.clientId,
       clientSecret: body.clientSecret,
-      orgKeySha256: issued ? issued.sha256 : previousHash,
     };
     if (body.smsOptOutField) config.smsOptOutField = body.smsOptOutField;
-    // A token belongs to the credentials and the org it was issued for.
-    const sameCredentials = sameOrg && previous?.config.clientId === body.clientId && previous?.config.clientSecret === body.clientSecret && previous?.config.instanceUrl === instanceUrl;
-    if (sameCredentials && typeof previous?.config.accessToken === 'string') {
-      config.accessToken = previous.config.accessToken;
-      if (typeof previous.config.tokenIssuedAt === 'string') config.tokenIssuedAt = previous.config.tokenIssuedAt;
-    }
+
+    // A token belongs to the credentials and the org it was issued for. New credentials are checked with
+    // Salesforce before a byte is stored. The stored ones are not asked about again once they have earned a
+    // token, nor when the connection is being paused (pausing must work while Salesforce is down); stored
+    // ones without a token (the flow was off) are checked again, so saving once the flow is on confirms it.
+    let warning: string | null = null;
     const enabled = body.enabled ?? true;
-    await engine.integrations.put(tenantId, 'salesforce', { externalId: orgId, enabled, config });
-    logger.info({ tenantId, orgId, enabled, orgKeyIssued: Boolean(issued), by: principal.keyId }, 'salesforce org connected');
+    const sameCredentials = sameOrg && previous?.config.clientId === body.clientId && previous?.config.clientSecret === body.clientSecret && previous?.config.instanceUrl === instanceUrl;
+    const storedToken = sameCredentials && typeof previous?.config.accessToken === 'string' ? previous.config.accessToken : null;
+    if (storedToken) {
+      config.accessToken = storedToken;
+      if (typeof previous?.config.tokenIssuedAt === 'string') config.tokenIssuedAt = previous.config.tokenIssuedAt;
+    } else if (!(sameCredentials && !enabled)) {
+      const checked = await checkWithSalesforce(adapter, { instanceUrl, clientId: body.clientId, clientSecret: body.clientSecret }, orgId);
+      if ('grant' in checked) {
+        // Kept as the sync stores it, so the first sync does not ask for another.
+        config.accessToken = checked.grant.accessToken;
+        config.tokenIssuedAt = checked.grant.tokenIssuedAt;
+      } else {
+        warning = checked.warning;
+      }
+      logger.info({ tenantId, orgId, tokenIssued: 'grant' in checked }, 'salesforce credentials checked');
+    }
+
+    const issued = body.keepOrgKey ? null : createOrgKey();
+    config.orgKeySha256 = issued ? issued.sha256 : previousHash;
+    try {
+      await engine.integrations.put(tenantId, 'salesforce', { externalId: orgId, enabled, config }, actor);
+    } catch (err) {
+      // Another workspace connected the org between the check above and this write.
+      if (isUniqueViolation(err)) throw orgInUse(orgId);
+      throw err;
+    }
+    logger.info({ tenantId, orgId, enabled, orgKeyIssued: Boolean(issued), warning: warning !== null, by: principal.keyId }, 'salesforce org connected');
 
     res
       .status(previous ? 200 : 201)
@@ -117,10 +155,103 @@ export function createSalesforceInstallRouter(deps: SalesforceInstallRouterDeps)
               note: 'Shown once. In Salesforce: Setup → Named Credentials → External Credentials → Tandem → Principals → TandemOrg → Authentication Parameters → OrgKey.',
             }
           : null,
+        warning,
       });
   });
 
+  router.delete(SALESFORCE_INTEGRATION_PATH, async (req: Request, res: Response) => {
+    const principal = await requireKey(engine, req, 'admin');
+    const actor = actorOf(principal, req);
+    const removed = await engine.integrations.disconnect(principal.tenantId, 'salesforce', actor);
+    if (!removed) throw new TandemError('integration.not_connected', 'No Salesforce org is connected to this workspace', 404);
+    logger.info({ tenantId: principal.tenantId, orgId: removed.externalId, by: principal.keyId }, 'salesforce org disconnected');
+    res.set('Cache-Control', 'no-store').json({ integration: null, note: SALESFORCE_DISCONNECT_NOTE });
+  });
+
   return router;
+}
+
+/**
+ * Asks the org's My Domain for a token with the admin's credentials. A consumer key or secret Salesforce
+ * refuses is a 422 on that field; an org it cannot reach (or a 5xx) is a 502; a client credentials flow not
+ * switched on yet (the install guide lets an admin connect before choosing its run-as user) is a warning.
+ * Salesforce's error codes and descriptions never echo the secret, so they are safe to pass on.
+ */
+async function checkWithSalesforce(
+  adapter: SalesforceInstallRouterDeps['adapter'],
+  org: { instanceUrl: string; clientId: string; clientSecret: string },
+  orgId: string,
+): Promise<{ grant: SalesforceTokenGrant } | { warning: string }> {
+  let grant: SalesforceTokenGrant;
+  try {
+    grant = await adapter.requestToken(org);
+  } catch (err) {
+    if (err instanceof CrmRetryableError) {
+      throw new TandemError(
+        'salesforce.unavailable',
+        `Salesforce at ${org.instanceUrl} could not be reached, or answered with a server error, when Tandem checked these credentials. Nothing was stored: check the My Domain URL, or try again in a minute.`,
+        502,
+      );
+    }
+    if (err instanceof SalesforceTokenError) return refusal(err);
+    throw err;
+  }
+  if (grant.orgId && grant.orgId !== orgId) {
+    throw invalidCredentials(`These credentials belong to the Salesforce org ${grant.orgId}, not ${orgId}`, {
+      orgId: `does not match the consumer key and secret: they belong to the org ${grant.orgId}`,
+    });
+  }
+  return { grant };
+}
+
+function refusal(err: SalesforceTokenError): { warning: string } {
+  // Capped: the URL is the admin's, and whatever answers there is echoed back.
+  const said = `${err.error}${err.description ? `: ${err.description}` : ''}`.slice(0, 300);
+  if (err.error === 'invalid_grant' && /no client credentials user enabled/i.test(err.description)) {
+    return {
+      warning: `Connected, but the client credentials flow is not enabled for this app or has no run-as user (Salesforce: ${said}), so syncing to Salesforce will fail until it is: ${CLIENT_CREDENTIALS_SETUP}. Then save this connection again (keepOrgKey: true keeps the org key) to check it.`,
+    };
+  }
+  if (err.error === 'invalid_client_id') {
+    throw invalidCredentials(`Salesforce does not know this consumer key (${said})`, {
+      clientId: "is not a consumer key this org knows: copy it from Setup → External Client App Manager → Tandem Sync → Settings → OAuth Settings (new apps can take a few minutes to work)",
+    });
+  }
+  if (err.error === 'invalid_client') {
+    throw invalidCredentials(`Salesforce refused the consumer secret (${said})`, {
+      clientSecret: "is not this app's consumer secret: copy it again from Setup → External Client App Manager → Tandem Sync → Settings → OAuth Settings",
+    });
+  }
+  if (err.error === 'invalid_grant' && /not supported on this domain/i.test(err.description)) {
+    throw invalidCredentials(`Salesforce does not accept the client credentials flow at this URL (${said})`, {
+      instanceUrl: 'must be your My Domain URL (Setup → My Domain), like https://acme.my.salesforce.com: the client credentials flow only works there',
+    });
+  }
+  if (err.error.startsWith('HTTP ')) {
+    throw invalidCredentials(`This URL did not answer as a Salesforce org (${err.error})`, {
+      instanceUrl: `did not answer as a Salesforce My Domain (${err.error}): use the URL from Setup → My Domain, like https://acme.my.salesforce.com`,
+    });
+  }
+  throw new TandemError('salesforce.credentials_refused', `Salesforce refused a token for these credentials (${said}). Nothing was stored.`, 422, { salesforceError: err.error });
+}
+
+function invalidCredentials(message: string, fields: Record<string, string>): TandemError {
+  return new TandemError('salesforce.credentials_invalid', `${message}. Nothing was stored.`, 422, { fields });
+}
+
+function orgInUse(orgId: string): TandemError {
+  return new TandemError('salesforce.org_in_use', 'This Salesforce org is connected to another Tandem workspace. Disconnect it there first.', 409, { orgId });
+}
+
+/** A unique-index violation (PostgreSQL 23505), as the driver or TypeORM's wrapper carries it. */
+function isUniqueViolation(err: unknown): boolean {
+  const e = err as { code?: unknown; driverError?: { code?: unknown } } | null;
+  return e?.code === '23505' || e?.driverError?.code === '23505';
+}
+
+/** Who an audit entry names: the key's agent (or the key's name) and the surface it acted from. */
+function actorOf(principal: ApiPrincipal, req: Request): Actor {
+  return { agentId: principal.agentId, name: principal.name, surface: surfaceOf(req.header('x-tandem-surface')) };
 }
 
 function parseConnectBody(raw: unknown): z.infer<typeof connectBody> {

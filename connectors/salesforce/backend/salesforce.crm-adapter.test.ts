@@ -1,6 +1,6 @@
 import nock from 'nock';
 import { CrmRetryableError, type CrmContext, type CrmLeadSnapshot, type CrmMessageSnapshot } from '../../../core/index';
-import { maskPhone, SalesforceApiError, SalesforceCrmAdapter } from './salesforce.crm-adapter';
+import { maskPhone, SalesforceApiError, SalesforceCrmAdapter, SalesforceTokenError } from './salesforce.crm-adapter';
 
 const INSTANCE = 'https://acme.my.salesforce.com';
 const API = '/services/data/v62.0';
@@ -363,6 +363,41 @@ describe('SalesforceCrmAdapter login URL', () => {
     await new SalesforceCrmAdapter({ loginUrl: 'https://login.example.com/' }).upsertLead(ctx, buildLead());
     expect(login.isDone()).toBe(true);
     expect(data.isDone()).toBe(true);
+  });
+});
+
+describe('SalesforceCrmAdapter.requestToken (the connect check)', () => {
+  const org = { instanceUrl: `${INSTANCE}/`, clientId: '3MVG9-consumer-key', clientSecret: 'consumer-secret' };
+
+  it('asks the My Domain with the client credentials grant and reads the token, its time and its org', async () => {
+    const scope = nock(INSTANCE)
+      .post('/services/oauth2/token', 'grant_type=client_credentials&client_id=3MVG9-consumer-key&client_secret=consumer-secret')
+      .reply(200, {
+        access_token: 'token-check',
+        signature: 'nUFHwtfIGLKDTHcLWmDBG8frv0t+HQGl/iCZFIQUarE=',
+        instance_url: INSTANCE,
+        id: 'https://login.salesforce.com/id/00D5g000004XyZ1/0055g00000XyZab',
+        token_type: 'Bearer',
+        issued_at: '1746115390000',
+      });
+    expect(await new SalesforceCrmAdapter().requestToken(org)).toEqual({
+      accessToken: 'token-check',
+      tokenIssuedAt: '2025-05-01T16:03:10.000Z',
+      instanceUrl: INSTANCE,
+      orgId: '00D5g000004XyZ1EAK',
+    });
+    expect(scope.isDone()).toBe(true);
+  });
+
+  it('goes where the sync goes (the login URL when one is set) and reports refusals and outages as the sync does', async () => {
+    nock('https://login.example.com').post('/services/oauth2/token').reply(400, { error: 'invalid_client', error_description: 'invalid client credentials' });
+    const refused = (await new SalesforceCrmAdapter({ loginUrl: 'https://login.example.com' }).requestToken(org).catch((e: unknown) => e)) as SalesforceTokenError;
+    expect(refused).toBeInstanceOf(SalesforceTokenError);
+    expect(refused).toMatchObject({ status: 400, error: 'invalid_client', description: 'invalid client credentials', errorCode: 'invalid_client' });
+    expect(refused.message).not.toContain('consumer-secret');
+
+    nock(INSTANCE).post('/services/oauth2/token').reply(503);
+    await expect(new SalesforceCrmAdapter().requestToken(org)).rejects.toBeInstanceOf(CrmRetryableError);
   });
 });
 

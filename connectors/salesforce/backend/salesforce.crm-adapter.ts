@@ -7,6 +7,7 @@ import {
   type CrmLeadSnapshot,
   type CrmMessageSnapshot,
 } from '../../../core/index';
+import { toSalesforceId18 } from './salesforce-org-auth';
 import type { SalesforceLogger } from './salesforce.routes';
 
 /** Pinned so a Salesforce release never changes what Tandem sends or reads. */
@@ -69,6 +70,36 @@ export class SalesforceApiError extends Error {
     super(message);
     this.name = 'SalesforceApiError';
   }
+}
+
+/**
+ * The org's OAuth token endpoint refused a token request (HTTP 4xx): `error` and `error_description` as
+ * Salesforce answered them, e.g. `invalid_client_id` / `client identifier invalid`, `invalid_client` /
+ * `invalid client credentials`, `invalid_grant` / `no client credentials user enabled`.
+ */
+export class SalesforceTokenError extends SalesforceApiError {
+  constructor(message: string, status: number, readonly error: string, readonly description: string) {
+    super(message, status, error);
+    this.name = 'SalesforceTokenError';
+  }
+}
+
+/** A token the org's OAuth endpoint issued. */
+export interface SalesforceTokenGrant {
+  accessToken: string;
+  /** When Salesforce issued it (ISO), as the adapter stores it in `tokenIssuedAt`. */
+  tokenIssuedAt: string;
+  /** The https instance URL Salesforce named in the answer, if any. */
+  instanceUrl: string | null;
+  /** The org the token belongs to (18 characters), read from the identity URL `id` (`.../id/<orgId>/<userId>`). */
+  orgId: string | null;
+}
+
+/** What a token request sends: the External Client App's consumer key and secret (and a refresh token, for user-authorised installs). */
+interface SalesforceTokenCredentials {
+  clientId: string;
+  clientSecret: string;
+  refreshToken?: string;
 }
 
 interface SalesforceErrorItem {
@@ -202,6 +233,16 @@ export class SalesforceCrmAdapter implements CrmAdapter {
     return fields;
   }
 
+  /**
+   * One token request as the sync makes it (same host, grant, timeout and error handling), saving nothing:
+   * the connect route checks an admin's credentials with it. Throws `CrmRetryableError` when the org cannot
+   * be reached or answers 5xx/429, and `SalesforceTokenError` when it refuses the credentials.
+   */
+  async requestToken(org: { instanceUrl: string; clientId: string; clientSecret: string }): Promise<SalesforceTokenGrant> {
+    const tokenHost = this.settings.loginUrl ?? this.settings.baseUrl ?? org.instanceUrl.replace(/\/+$/, '');
+    return requestSalesforceToken(this.settings, tokenHost, { clientId: org.clientId, clientSecret: org.clientSecret });
+  }
+
   /** @internal */
   get settings() {
     return {
@@ -263,31 +304,7 @@ class SalesforceSession {
   }
 
   private async fetchJson(url: string, init: RequestInit): Promise<{ status: number; body: unknown; headers: Headers }> {
-    const { fetch: fetchImpl, timeoutMs, serverBackoffMs } = this.adapter.settings;
-    let response: Response;
-    let text: string;
-    try {
-      // The signal bounds the body too: a stalled body fails the same way as a stalled answer.
-      response = await fetchImpl(url, { ...init, signal: AbortSignal.timeout(timeoutMs) });
-      text = await response.text();
-    } catch (err) {
-      // By name: fetch's DOMException may come from another realm (jest), where `instanceof Error` fails.
-      const name = (err as { name?: unknown } | null)?.name;
-      const reason = typeof name === 'string' ? name : 'unknown';
-      // A timed-out request may have reached Salesforce and been applied: retried, never reported as not
-      // done. Retrying is safe: Leads and Tasks are upserted by Tandem's external ids.
-      if (reason === 'TimeoutError') throw new CrmRetryableError(`Salesforce gave no answer within ${timeoutMs} ms (it may have applied the change)`, serverBackoffMs);
-      throw new CrmRetryableError(`Salesforce unreachable (${reason})`, serverBackoffMs);
-    }
-    let body: unknown = null;
-    if (text.length > 0) {
-      try {
-        body = JSON.parse(text);
-      } catch {
-        body = text;
-      }
-    }
-    return { status: response.status, body, headers: response.headers };
+    return salesforceFetchJson(this.adapter.settings, url, init);
   }
 
   private check(res: { status: number; body: unknown; headers: Headers }, what: string): { status: number; body: unknown } {
@@ -315,32 +332,14 @@ class SalesforceSession {
     if (!config.clientId || !config.clientSecret) {
       throw new SalesforceApiError('The Salesforce integration needs the External Client App consumer key and secret (clientId, clientSecret).', 0, 'CONFIG');
     }
-    const form = new URLSearchParams(
-      config.refreshToken
-        ? { grant_type: 'refresh_token', refresh_token: config.refreshToken, client_id: config.clientId, client_secret: config.clientSecret }
-        : { grant_type: 'client_credentials', client_id: config.clientId, client_secret: config.clientSecret },
-    );
     const tokenHost = this.adapter.settings.loginUrl ?? this.instanceUrl();
-    const res = await this.fetchJson(`${tokenHost}/services/oauth2/token`, {
-      method: 'POST',
-      headers: { 'Content-Type': 'application/x-www-form-urlencoded', Accept: 'application/json' },
-      body: form.toString(),
+    const grant = await requestSalesforceToken(this.adapter.settings, tokenHost, {
+      clientId: config.clientId,
+      clientSecret: config.clientSecret,
+      refreshToken: config.refreshToken,
     });
-    if (res.status >= 500 || res.status === 429) {
-      throw new CrmRetryableError(`Salesforce token endpoint answered ${res.status}`, retryAfterMs(res.headers.get('retry-after')) ?? this.adapter.settings.serverBackoffMs);
-    }
-    const body = (res.body ?? {}) as { access_token?: unknown; instance_url?: unknown; issued_at?: unknown; error?: unknown; error_description?: unknown };
-    if (res.status !== 200 || typeof body.access_token !== 'string') {
-      const code = typeof body.error === 'string' ? body.error : `HTTP ${res.status}`;
-      const description = typeof body.error_description === 'string' ? body.error_description : '';
-      throw new SalesforceApiError(`Salesforce token request refused (${code}${description ? `: ${description}` : ''}). Check the consumer key/secret and that the client credentials flow has a run-as user.`, res.status, code);
-    }
-    const next: Record<string, unknown> = {
-      ...this.config,
-      accessToken: body.access_token,
-      tokenIssuedAt: typeof body.issued_at === 'string' ? new Date(Number(body.issued_at)).toISOString() : new Date().toISOString(),
-    };
-    if (typeof body.instance_url === 'string' && /^https:\/\//.test(body.instance_url)) next.instanceUrl = body.instance_url;
+    const next: Record<string, unknown> = { ...this.config, accessToken: grant.accessToken, tokenIssuedAt: grant.tokenIssuedAt };
+    if (grant.instanceUrl) next.instanceUrl = grant.instanceUrl;
     this.config = next;
     await this.persist(next);
     this.adapter.settings.logger?.info({ tenantId: this.ctx.tenantId }, 'salesforce access token refreshed');
@@ -358,6 +357,87 @@ class SalesforceSession {
       this.adapter.settings.logger?.warn({ tenantId: this.ctx.tenantId, err: err instanceof Error ? err.message : String(err) }, 'salesforce token not saved; the next sync gets a new one');
     }
   }
+}
+
+type AdapterSettings = SalesforceCrmAdapter['settings'];
+
+/**
+ * One Salesforce request, read to the end within the timeout. Network failures and timeouts become
+ * `CrmRetryableError`; the body is parsed as JSON when it is JSON.
+ */
+async function salesforceFetchJson(settings: AdapterSettings, url: string, init: RequestInit): Promise<{ status: number; body: unknown; headers: Headers }> {
+  const { fetch: fetchImpl, timeoutMs, serverBackoffMs } = settings;
+  let response: Response;
+  let text: string;
+  try {
+    // The signal bounds the body too: a stalled body fails the same way as a stalled answer.
+    response = await fetchImpl(url, { ...init, signal: AbortSignal.timeout(timeoutMs) });
+    text = await response.text();
+  } catch (err) {
+    // By name: fetch's DOMException may come from another realm (jest), where `instanceof Error` fails.
+    const name = (err as { name?: unknown } | null)?.name;
+    const reason = typeof name === 'string' ? name : 'unknown';
+    // A timed-out request may have reached Salesforce and been applied: retried, never reported as not
+    // done. Retrying is safe: Leads and Tasks are upserted by Tandem's external ids.
+    if (reason === 'TimeoutError') throw new CrmRetryableError(`Salesforce gave no answer within ${timeoutMs} ms (it may have applied the change)`, serverBackoffMs);
+    throw new CrmRetryableError(`Salesforce unreachable (${reason})`, serverBackoffMs);
+  }
+  let body: unknown = null;
+  if (text.length > 0) {
+    try {
+      body = JSON.parse(text);
+    } catch {
+      body = text;
+    }
+  }
+  return { status: response.status, body, headers: response.headers };
+}
+
+/**
+ * `POST {tokenHost}/services/oauth2/token`: the client credentials grant (or the refresh token grant, for
+ * user-authorised installs). The only token client: the sync's refresh and the connect route's check both
+ * come here. The secret goes in the form body only, never in a message or a log.
+ */
+async function requestSalesforceToken(settings: AdapterSettings, tokenHost: string, credentials: SalesforceTokenCredentials): Promise<SalesforceTokenGrant> {
+  const { clientId, clientSecret, refreshToken } = credentials;
+  const form = new URLSearchParams(
+    refreshToken
+      ? { grant_type: 'refresh_token', refresh_token: refreshToken, client_id: clientId, client_secret: clientSecret }
+      : { grant_type: 'client_credentials', client_id: clientId, client_secret: clientSecret },
+  );
+  const res = await salesforceFetchJson(settings, `${tokenHost}/services/oauth2/token`, {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/x-www-form-urlencoded', Accept: 'application/json' },
+    body: form.toString(),
+  });
+  if (res.status >= 500 || res.status === 429) {
+    throw new CrmRetryableError(`Salesforce token endpoint answered ${res.status}`, retryAfterMs(res.headers.get('retry-after')) ?? settings.serverBackoffMs);
+  }
+  const body = (res.body ?? {}) as { access_token?: unknown; instance_url?: unknown; issued_at?: unknown; id?: unknown; error?: unknown; error_description?: unknown };
+  if (res.status !== 200 || typeof body.access_token !== 'string') {
+    const code = typeof body.error === 'string' ? body.error : `HTTP ${res.status}`;
+    const description = typeof body.error_description === 'string' ? body.error_description : '';
+    throw new SalesforceTokenError(
+      `Salesforce token request refused (${code}${description ? `: ${description}` : ''}). Check the consumer key/secret and that the client credentials flow has a run-as user.`,
+      res.status,
+      code,
+      description,
+    );
+  }
+  const issuedAt = typeof body.issued_at === 'string' && /^\d+$/.test(body.issued_at) ? new Date(Number(body.issued_at)) : new Date();
+  return {
+    accessToken: body.access_token,
+    tokenIssuedAt: issuedAt.toISOString(),
+    instanceUrl: typeof body.instance_url === 'string' && /^https:\/\//.test(body.instance_url) ? body.instance_url : null,
+    orgId: orgIdOfIdentityUrl(body.id),
+  };
+}
+
+/** `https://login.salesforce.com/id/00D.../005...` → the org id (18 characters), or null. */
+function orgIdOfIdentityUrl(id: unknown): string | null {
+  if (typeof id !== 'string') return null;
+  const match = /\/id\/([a-zA-Z0-9]{15}(?:[a-zA-Z0-9]{3})?)\/[a-zA-Z0-9]{15,18}\/?$/.exec(id);
+  return match ? toSalesforceId18(match[1]!) : null;
 }
 
 function parseConfig(config: Record<string, unknown>): SalesforceIntegrationConfig {
