@@ -1,10 +1,12 @@
 import express from 'express';
 import nock from 'nock';
 import request from 'supertest';
-import type { ApiPrincipal } from '../../core/index';
-import { createHubSpotAdminRouter, type HubSpotAdminRouterDeps } from './hubspot-admin.routes';
+import type { ApiPrincipal, IntegrationRecord } from '../../core/index';
+import { createTestApp, type TestApp } from '../../test/helpers/test-app';
+import { createHubSpotAdminRouter, DISCONNECT_NOTES, type HubSpotAdminRouterDeps } from './hubspot-admin.routes';
 import { HubSpotOAuth } from './hubspot-oauth';
 import { HubSpotCrmAdapter, TANDEM_CONTACT_PROPERTIES } from './hubspot.crm-adapter';
+import { hubspotConnector, hubspotInstallUrl } from './index';
 
 afterAll(() => nock.restore());
 
@@ -24,9 +26,11 @@ function setup(owner: string | null = null) {
   const engine = {
     apiKeys: { authenticate: jest.fn(async (key: string) => principals[key] ?? null) },
     integrations: {
-      findTenant: jest.fn(async () => owner),
+      // The claim check, not the routing lookup (findTenant): a portal paused in another workspace is held.
+      claimedBy: jest.fn(async () => owner),
       get: jest.fn(async () => null as { externalId: string | null; enabled: boolean; config: Record<string, unknown>; kind: 'hubspot' } | null),
       put: jest.fn(async (...args: unknown[]) => void puts.push(args)),
+      disconnect: jest.fn(async (..._args: unknown[]) => null as IntegrationRecord | null),
     },
   };
   const oauth = new HubSpotOAuth({});
@@ -74,7 +78,7 @@ describe('PUT /api/v1/integrations/hubspot (private app token)', () => {
       properties: { created: TANDEM_CONTACT_PROPERTIES.map((p) => p.name), unavailable: [] },
     });
     expect(scope.isDone()).toBe(true);
-    expect(puts).toEqual([['t1', 'hubspot', { externalId: '62515', config: { privateAppToken: TOKEN }, enabled: true }]]);
+    expect(puts).toEqual([['t1', 'hubspot', { externalId: '62515', config: { privateAppToken: TOKEN }, enabled: true }, { agentId: null, name: 'Admin', surface: 'api' }]]);
     expect(JSON.stringify(res.body)).not.toContain(TOKEN);
   });
 
@@ -132,6 +136,7 @@ describe('PUT /api/v1/integrations/hubspot (private app token)', () => {
     const res = await request(app).put(PATH).set('Authorization', `Bearer ${ADMIN}`).send({ privateAppToken: TOKEN });
     expect(res.status).toBe(409);
     expect(res.body.error).toMatchObject({ code: 'hubspot.portal_taken', details: { portalId: '62515' } });
+    expect(res.body.error.message).toContain('Disconnect it there first');
     expect(scope.isDone()).toBe(true);
     expect(puts).toEqual([]);
   });
@@ -200,5 +205,225 @@ describe('GET /api/v1/integrations/hubspot and /install', () => {
     expect(off.status).toBe(503);
     expect(off.body.error.code).toBe('hubspot.not_configured');
     expect(off.body.error.message).toContain('HUBSPOT_CLIENT_ID');
+  });
+});
+
+describe('DELETE /api/v1/integrations/hubspot', () => {
+  const REFRESH = 'rt-na1-5f1c2e3d-aaaa-bbbb-cccc-0123456789ab';
+  const oauthRecord: IntegrationRecord = {
+    kind: 'hubspot',
+    externalId: '62515',
+    enabled: true,
+    config: { accessToken: 'at-secret-1', refreshToken: REFRESH, expiresAt: Date.now() + 1_800_000, portalId: '62515' },
+  };
+  const disconnected = { connected: false, enabled: false, portalId: null, mode: null };
+  /** Every request that reached no interceptor: a call to HubSpot the test did not expect. */
+  const unexpected: string[] = [];
+  const onNoMatch = (req: { method?: string; path?: string; hostname?: string }) => {
+    if (req.hostname !== '127.0.0.1') unexpected.push(`${req.method} ${req.hostname}${req.path}`); // supertest's own requests pass through
+  };
+  beforeAll(() => nock.emitter.on('no match', onNoMatch));
+  afterAll(() => nock.emitter.removeListener('no match', onNoMatch));
+  beforeEach(() => {
+    unexpected.length = 0;
+  });
+  const del = (app: express.Express, key = ADMIN) => request(app).delete(PATH).set('Authorization', `Bearer ${key}`);
+
+  it('disconnects an OAuth install, then revokes its refresh token with HubSpot (204)', async () => {
+    const { app, engine, deps } = setup();
+    const order: string[] = [];
+    engine.integrations.disconnect.mockImplementation(async () => {
+      order.push('disconnect');
+      return oauthRecord;
+    });
+    const scope = nock(API)
+      .delete(`/oauth/v1/refresh-tokens/${REFRESH}`)
+      .reply(() => {
+        order.push('revoke');
+        return [204, ''];
+      });
+    const res = await del(app).set('X-Tandem-Surface', 'console');
+    expect(res.status).toBe(200);
+    expect(res.body).toEqual({ hubspot: disconnected, revoked: true, note: DISCONNECT_NOTES.oauthRevoked });
+    expect(scope.isDone()).toBe(true);
+    expect(order).toEqual(['disconnect', 'revoke']);
+    expect(engine.integrations.disconnect).toHaveBeenCalledWith('t1', 'hubspot', { agentId: null, name: 'Admin', surface: 'console' });
+    expect(JSON.stringify(res.body)).not.toContain(REFRESH);
+    expect(JSON.stringify((deps.logger.info as jest.Mock).mock.calls)).not.toContain(REFRESH);
+  });
+
+  it('still disconnects when HubSpot cannot revoke the token: revoked false, the reason logged without the token', async () => {
+    const outage = setup();
+    const scope = nock(API).delete(`/oauth/v1/refresh-tokens/${REFRESH}`).reply(503, '<html>Service unavailable</html>', { 'Content-Type': 'text/html' });
+    // Unreachable (port 9 on loopback refuses): the client's error message holds the request URL, token and all.
+    const unreachable = setup();
+    unreachable.deps.oauth = new HubSpotOAuth({ basePath: 'http://127.0.0.1:9' });
+    for (const [{ engine, deps }, reason] of [
+      [outage, /HubSpot 503/],
+      [unreachable, /unreachable.*\[redacted\].*ECONNREFUSED/],
+    ] as const) {
+      engine.integrations.disconnect.mockResolvedValue(oauthRecord);
+      const res = await del(express().use(createHubSpotAdminRouter(deps)));
+      expect(res.status).toBe(200);
+      expect(res.body).toEqual({ hubspot: disconnected, revoked: false, note: DISCONNECT_NOTES.oauthNotRevoked });
+      expect(engine.integrations.disconnect).toHaveBeenCalledTimes(1);
+      const warn = deps.logger.warn as jest.Mock;
+      expect(warn).toHaveBeenCalledWith(
+        expect.objectContaining({ tenantId: 't1', portalId: '62515', err: expect.objectContaining({ message: expect.stringMatching(reason) }) }),
+        expect.stringContaining('could not be revoked'),
+      );
+      const logged = JSON.stringify([warn.mock.calls, (deps.logger.info as jest.Mock).mock.calls, (deps.logger.error as jest.Mock).mock.calls]);
+      expect(logged).not.toContain(REFRESH);
+      expect(logged).not.toContain('at-secret-1');
+    }
+    expect(scope.isDone()).toBe(true);
+  });
+
+  it('disconnects a private app without calling HubSpot, and says to delete the private app there', async () => {
+    const { app, engine, deps } = setup();
+    engine.integrations.disconnect.mockResolvedValue({ kind: 'hubspot', externalId: '62515', enabled: false, config: { privateAppToken: TOKEN } });
+    const revoke = jest.spyOn(deps.oauth, 'revokeRefreshToken');
+    const res = await del(app);
+    expect(res.status).toBe(200);
+    expect(res.body).toEqual({ hubspot: disconnected, revoked: false, note: DISCONNECT_NOTES.privateApp });
+    expect(res.body.note).toMatch(/delete the private app in HubSpot/);
+    expect(revoke).not.toHaveBeenCalled();
+    expect(unexpected).toEqual([]);
+    expect(JSON.stringify(res.body)).not.toContain(TOKEN);
+  });
+
+  it('says how to stop the single-portal token from reconnecting', async () => {
+    const { app, engine } = setup();
+    engine.integrations.disconnect.mockResolvedValue({ kind: 'hubspot', externalId: '62515', enabled: true, config: { source: 'env' } });
+    const res = await del(app);
+    expect(res.body).toEqual({ hubspot: disconnected, revoked: false, note: DISCONNECT_NOTES.env });
+    expect(unexpected).toEqual([]);
+  });
+
+  it('answers 404 integration.not_connected when nothing is connected, without calling HubSpot', async () => {
+    const { app, engine } = setup();
+    const res = await del(app);
+    expect(res.status).toBe(404);
+    expect(res.body.error.code).toBe('integration.not_connected');
+    expect(engine.integrations.disconnect).toHaveBeenCalledTimes(1);
+    expect(unexpected).toEqual([]);
+  });
+
+  it('needs an admin key (401 without, 403 for an agent) and a known surface, and changes nothing otherwise', async () => {
+    const { app, engine } = setup();
+    expect((await request(app).delete(PATH)).status).toBe(401);
+    const agent = await del(app, AGENT);
+    expect([agent.status, agent.body.error.code]).toEqual([403, 'auth.forbidden']);
+    const cookie = await request(app).delete(PATH).set('Cookie', `tandem_session=${AGENT}`);
+    expect(cookie.status).toBe(403);
+    const surface = await del(app).set('X-Tandem-Surface', 'slack');
+    expect([surface.status, surface.body.error.code]).toEqual([422, 'request.invalid']);
+    expect(engine.integrations.disconnect).not.toHaveBeenCalled();
+  });
+});
+
+describe(`HubSpot connect and disconnect on the real engine (${process.env.DATABASE_URL ? 'PostgreSQL' : 'PGlite'})`, () => {
+  const CLIENT = { HUBSPOT_CLIENT_ID: 'hubspot-app-client-id', HUBSPOT_CLIENT_SECRET: 'hubspot-app-client-secret' };
+  const OTHER_TOKEN = 'pat-na1-99999999-8888-7777-6666-555555555555';
+  const REFRESH = 'rt-na1-0a0a0a0a-1b1b-2c2c-3d3d-4e4e4e4e4e4e';
+  let t: TestApp;
+  let a: { id: string; key: string };
+  let b: { id: string; key: string };
+
+  beforeAll(async () => {
+    t = await createTestApp({ env: CLIENT, connectors: [hubspotConnector] });
+    const tenant = async (name: string) => {
+      const created = await t.engine.tenants.create({ name });
+      return { id: created.tenant.id, key: created.apiKey };
+    };
+    a = await tenant('Acme Homes');
+    b = await tenant('Rival Realty');
+  });
+  afterAll(async () => {
+    await t?.close();
+  });
+
+  const auditOf = (tenantId: string) =>
+    t.engine.store.tenant(tenantId, (m) =>
+      m.query(`SELECT actor_agent_id, actor_name, surface, action, entity_id, data FROM audit_log WHERE entity = 'integration' ORDER BY created_at, id`),
+    ) as Promise<Array<Record<string, unknown>>>;
+  /** HubSpot's answers to a private-app connect whose portal already has Tandem's properties. */
+  const hubspotAccepts = (token: string, portalId = 62515) =>
+    nock(API, { reqheaders: { authorization: `Bearer ${token}` } })
+      .get('/account-info/v3/details')
+      .reply(200, { ...accountDetails, portalId })
+      .get('/crm/v3/properties/contacts/groups/tandem')
+      .reply(200, { name: 'tandem', label: 'Tandem', displayOrder: -1, archived: false })
+      .post('/crm/v3/properties/contacts/batch/read')
+      .reply(200, existingProperties);
+  const put = (key: string, token: string) => request(t.app).put(PATH).set('Authorization', `Bearer ${key}`).set('X-Tandem-Surface', 'console').send({ privateAppToken: token });
+
+  it('audits a private-app connect with the key and surface, never the token', async () => {
+    const scope = hubspotAccepts(TOKEN);
+    const res = await put(a.key, TOKEN);
+    expect(res.status).toBe(200);
+    expect(scope.isDone()).toBe(true);
+    const audit = await auditOf(a.id);
+    expect(audit).toEqual([{ actor_agent_id: null, actor_name: 'First admin key', surface: 'console', action: 'integration.connect', entity_id: 'hubspot', data: { externalId: '62515', enabled: true } }]);
+    expect(JSON.stringify(audit)).not.toContain(TOKEN);
+  });
+
+  it('will not let another workspace take a portal that is paused here; once disconnected, it can', async () => {
+    const held = (await t.engine.integrations.get(a.id, 'hubspot'))!;
+    await t.engine.integrations.put(a.id, 'hubspot', { externalId: held.externalId, config: held.config, enabled: false });
+    expect(await t.engine.integrations.findTenant('hubspot', '62515')).toBeNull();
+
+    const scope = nock(API, { reqheaders: { authorization: `Bearer ${OTHER_TOKEN}` } }).get('/account-info/v3/details').reply(200, accountDetails);
+    const taken = await put(b.key, OTHER_TOKEN);
+    expect(taken.status).toBe(409);
+    expect(taken.body.error).toMatchObject({ code: 'hubspot.portal_taken', details: { portalId: '62515' } });
+    expect(scope.isDone()).toBe(true);
+    expect(await t.engine.integrations.get(b.id, 'hubspot')).toBeNull();
+
+    const gone = await request(t.app).delete(PATH).set('Authorization', `Bearer ${a.key}`);
+    expect(gone.status).toBe(200);
+    expect(gone.body).toMatchObject({ hubspot: { connected: false }, revoked: false, note: DISCONNECT_NOTES.privateApp });
+    expect(await t.engine.integrations.get(a.id, 'hubspot')).toBeNull();
+    expect((await auditOf(a.id)).at(-1)).toEqual({ actor_agent_id: null, actor_name: 'First admin key', surface: 'api', action: 'integration.disconnect', entity_id: 'hubspot', data: { externalId: '62515' } });
+    const again = await request(t.app).delete(PATH).set('Authorization', `Bearer ${a.key}`);
+    expect([again.status, again.body.error.code]).toEqual([404, 'integration.not_connected']);
+    expect(await auditOf(a.id)).toHaveLength(2);
+
+    const scope2 = hubspotAccepts(OTHER_TOKEN);
+    const connected = await put(b.key, OTHER_TOKEN);
+    expect(connected.status).toBe(200);
+    expect(scope2.isDone()).toBe(true);
+    expect(await t.engine.integrations.claimedBy('hubspot', '62515')).toBe(b.id);
+  });
+
+  it('audits an OAuth install as the HubSpot user’s agent, and revokes the refresh token on disconnect', async () => {
+    const c = await t.engine.tenants.create({ name: 'Harbor Homes' });
+    const ada = await t.engine.agents.create(c.tenant.id, { name: 'Ada Admin', email: 'ada@harbor.test', role: 'admin' });
+    const state = new URL(hubspotInstallUrl({ publicUrl: 'https://tandem.test', env: CLIENT }, c.tenant.id)!).searchParams.get('state')!;
+    const install = nock(API)
+      .post('/oauth/v1/token', (body: Record<string, string>) => body.grant_type === 'authorization_code' && body.code === 'the-code')
+      .reply(200, { token_type: 'bearer', access_token: 'at-harbor', refresh_token: REFRESH, expires_in: 1800 })
+      .get('/oauth/v1/access-tokens/at-harbor')
+      .reply(200, { token: 'at-harbor', user: 'ada@harbor.test', hub_domain: 'harbor.hubspot.com', hub_id: 77001, app_id: 1, user_id: 4242, scopes: [], token_type: 'access', expires_in: 1800 })
+      .get('/crm/v3/properties/contacts/groups/tandem')
+      .reply(200, { name: 'tandem', label: 'Tandem', displayOrder: -1, archived: false })
+      .post('/crm/v3/properties/contacts/batch/read')
+      .reply(200, existingProperties);
+    const installed = await request(t.app).get(`/hubspot/oauth/callback?code=the-code&state=${encodeURIComponent(state)}`);
+    expect(installed.status).toBe(200);
+    expect(install.isDone()).toBe(true);
+    expect(await auditOf(c.tenant.id)).toEqual([
+      { actor_agent_id: ada.id, actor_name: 'Ada Admin', surface: 'hubspot', action: 'integration.connect', entity_id: 'hubspot', data: { externalId: '77001', enabled: true } },
+    ]);
+
+    const revoke = nock(API).delete(`/oauth/v1/refresh-tokens/${REFRESH}`).reply(204);
+    const res = await request(t.app).delete(PATH).set('Authorization', `Bearer ${c.apiKey}`).set('X-Tandem-Surface', 'console');
+    expect(res.status).toBe(200);
+    expect(res.body).toEqual({ hubspot: { connected: false, enabled: false, portalId: null, mode: null }, revoked: true, note: DISCONNECT_NOTES.oauthRevoked });
+    expect(revoke.isDone()).toBe(true);
+    expect(await t.engine.integrations.claimedBy('hubspot', '77001')).toBeNull();
+    const audit = await auditOf(c.tenant.id);
+    expect(audit.at(-1)).toEqual({ actor_agent_id: null, actor_name: 'First admin key', surface: 'console', action: 'integration.disconnect', entity_id: 'hubspot', data: { externalId: '77001' } });
+    expect(JSON.stringify(audit)).not.toContain(REFRESH);
   });
 });

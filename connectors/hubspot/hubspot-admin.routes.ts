@@ -1,6 +1,6 @@
 import express, { type NextFunction, type Request, type Response, type Router } from 'express';
 import { z } from 'zod';
-import { CrmRetryableError, presentedApiKey, TandemError, type ApiPrincipal, type CrmContext, type EngineCommon, type Role } from '../../core/index';
+import { CrmRetryableError, presentedApiKey, surfaceOf, TandemError, type Actor, type ApiPrincipal, type CrmContext, type EngineCommon, type Role } from '../../core/index';
 import { HubSpotRequestError } from './hubspot-client';
 import type { HubSpotCrmAdapter } from './hubspot.crm-adapter';
 import { HUBSPOT_SCOPES, type HubSpotIntegrationConfig, type HubSpotOAuth } from './hubspot-oauth';
@@ -16,7 +16,7 @@ export interface HubSpotApiKeys {
 
 export interface HubSpotAdminRouterDeps {
   engine: Pick<EngineCommon, 'integrations'> & { apiKeys: HubSpotApiKeys };
-  oauth: Pick<HubSpotOAuth, 'portalForToken'>;
+  oauth: Pick<HubSpotOAuth, 'portalForToken' | 'revokeRefreshToken'>;
   adapter: Pick<HubSpotCrmAdapter, 'ensureProperties'>;
   logger: HubSpotLogger;
   /** The "Connect HubSpot" OAuth link for a tenant, or null when no public app is configured. */
@@ -39,12 +39,25 @@ const connectBody = z
   })
   .strict();
 
+/** What the admin is told to do in HubSpot after a disconnect, by how the workspace was connected. */
+export const DISCONNECT_NOTES = {
+  oauthRevoked:
+    'Tandem can no longer get HubSpot access tokens for this account (one already issued lapses within 30 minutes). The Tandem app stays listed in HubSpot until a HubSpot admin uninstalls it (Settings → Integrations → Connected apps).',
+  oauthNotRevoked:
+    'HubSpot could not be reached to revoke Tandem’s access. To cut it off now, uninstall the Tandem app in HubSpot (Settings → Integrations → Connected apps).',
+  privateApp: 'HubSpot has no API to revoke a private app token: delete the private app in HubSpot (Settings → Integrations → Private apps) to revoke it.',
+  env: 'This workspace used the server’s HUBSPOT_PRIVATE_APP_TOKEN: remove HUBSPOT_PRIVATE_APP_TOKEN, HUBSPOT_PORTAL_ID and HUBSPOT_TENANT_ID from the server’s settings, or the portal reconnects at the next start. Delete the private app in HubSpot to revoke the token.',
+} as const;
+
 /**
  * Tenant-admin routes for the HubSpot connection (API key auth, same error shape as the rest of /api/v1):
  * - `GET  /api/v1/integrations/hubspot` (viewer) → `{ hubspot: { connected, enabled, portalId, mode } }`
  * - `PUT  /api/v1/integrations/hubspot` (admin) `{ privateAppToken }` → checks the token with HubSpot, learns
  *   its portal, creates Tandem's contact properties, then stores `{ privateAppToken }` keyed by the portal id.
- *   A token HubSpot refuses → 422 and nothing is stored.
+ *   A token HubSpot refuses → 422 and nothing is stored. Audited with the key's person and surface.
+ * - `DELETE /api/v1/integrations/hubspot` (admin) → deletes the connection (audited), then, for an OAuth
+ *   install, revokes its refresh token with HubSpot, best effort: `{ hubspot: <not connected>, revoked, note }`,
+ *   where `note` says what is left to do in HubSpot. 404 `integration.not_connected` when there is none.
  * - `GET  /api/v1/integrations/hubspot/install` (admin) → `{ url }`, the OAuth link for the public app.
  * Mounted before the server's JSON parser, so it parses its own bodies.
  */
@@ -80,19 +93,53 @@ export function createHubSpotAdminRouter(deps: HubSpotAdminRouterDeps): Router {
       }
       const token = parsed.data.privateAppToken;
       const tenantId = principal.tenantId;
+      const actor = actorOf(principal, req);
 
       const { portalId } = await askHubSpot(() => deps.oauth.portalForToken(token));
-      const owner = await deps.engine.integrations.findTenant('hubspot', portalId);
+      // Sending or paused: a workspace that paused the portal still holds it.
+      const owner = await deps.engine.integrations.claimedBy('hubspot', portalId);
       if (owner && owner !== tenantId) {
-        throw new TandemError('hubspot.portal_taken', 'This HubSpot account is already connected to another Tandem workspace.', 409, { portalId });
+        throw new TandemError('hubspot.portal_taken', 'This HubSpot account is already connected to another Tandem workspace. Disconnect it there first, then connect it here.', 409, { portalId });
       }
       const config: HubSpotIntegrationConfig = { privateAppToken: token };
       const ctx: CrmContext = { tenantId, config, saveConfig: async () => undefined };
       // Properties first: a token without the schema scopes is refused before anything is stored.
       const { created, unavailable = [] } = await askHubSpot(() => deps.adapter.ensureProperties(ctx));
-      await deps.engine.integrations.put(tenantId, 'hubspot', { externalId: portalId, config, enabled: true });
+      await deps.engine.integrations.put(tenantId, 'hubspot', { externalId: portalId, config, enabled: true }, actor);
       deps.logger.info({ tenantId, portalId, createdProperties: created, unavailableProperties: unavailable, by: principal.keyId }, 'hubspot connected with a private app token');
       res.json({ hubspot: { connected: true, enabled: true, portalId, mode: 'private_app' as HubSpotConnectionMode }, properties: { created, unavailable } });
+    } catch (err) {
+      next(err);
+    }
+  });
+
+  router.delete(HUBSPOT_ADMIN_PATH, async (req, res, next) => {
+    try {
+      const principal = await authenticate(deps, req, 'admin');
+      const tenantId = principal.tenantId;
+      const was = await deps.engine.integrations.disconnect(tenantId, 'hubspot', actorOf(principal, req));
+      if (!was) throw new TandemError('integration.not_connected', 'HubSpot is not connected to this workspace', 404);
+      // Committed: from here on nothing undoes the disconnect, and HubSpot's answer only changes the note.
+      const config = was.config as HubSpotIntegrationConfig;
+      const mode = connectionMode(config);
+      const portalId = was.externalId;
+      let revoked = false;
+      let note: string = mode === 'private_app' ? DISCONNECT_NOTES.privateApp : DISCONNECT_NOTES.env;
+      if (mode === 'oauth') {
+        const refreshToken = config.refreshToken as string;
+        try {
+          await deps.oauth.revokeRefreshToken(refreshToken);
+          revoked = true;
+        } catch (err) {
+          deps.logger.warn(
+            { tenantId, portalId, status: err instanceof HubSpotRequestError ? err.status : null, err: redacted(err, refreshToken) },
+            'hubspot disconnected, but its refresh token could not be revoked with HubSpot',
+          );
+        }
+        note = revoked ? DISCONNECT_NOTES.oauthRevoked : DISCONNECT_NOTES.oauthNotRevoked;
+      }
+      deps.logger.info({ tenantId, portalId, mode, revoked, by: principal.keyId }, 'hubspot disconnected');
+      res.json({ hubspot: { connected: false, enabled: false, portalId: null, mode: null }, revoked, note });
     } catch (err) {
       next(err);
     }
@@ -141,6 +188,18 @@ async function authenticate(deps: HubSpotAdminRouterDeps, req: Request, minimum:
   if (!principal) throw new TandemError('auth.invalid_api_key', 'This API key is not valid or has been revoked', 401);
   if (RANK[principal.role] < RANK[minimum]) throw new TandemError('auth.forbidden', `This action needs the ${minimum} role; this key has ${principal.role}`, 403);
   return principal;
+}
+
+/** Who is acting, for the audit log: the key's person (or the key's name) and the surface it came through. */
+function actorOf(principal: ApiPrincipal, req: Request): Actor {
+  return { agentId: principal.agentId, name: principal.name, surface: surfaceOf(req.get('x-tandem-surface')) };
+}
+
+/** An error's name and message for the log, with the token cut out (a network error's message holds the URL). */
+function redacted(err: unknown, token: string): { name: string; message: string } {
+  const e = err instanceof Error ? err : new Error(String(err));
+  const message = [token, encodeURIComponent(token)].reduce((text, t) => text.split(t).join('[redacted]'), e.message);
+  return { name: e.name, message: message.slice(0, 300) };
 }
 
 /** HubSpot's answers as the admin should read them: its refusals are 422s, its outages 502s. */

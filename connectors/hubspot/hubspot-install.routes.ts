@@ -1,7 +1,7 @@
 import express, { type Router } from 'express';
-import type { EngineCommon, CrmContext } from '../../core/index';
+import type { Actor, CrmContext, EngineCommon } from '../../core/index';
 import type { HubSpotCrmAdapter } from './hubspot.crm-adapter';
-import { type HubSpotOAuth, verifyInstallState } from './hubspot-oauth';
+import { type HubSpotInstaller, type HubSpotOAuth, verifyInstallState } from './hubspot-oauth';
 import type { HubSpotLogger } from './hubspot.routes';
 
 export interface HubSpotInstallRouterDeps {
@@ -15,9 +15,26 @@ export interface HubSpotInstallRouterDeps {
 }
 
 /**
+ * Who connected HubSpot, for the audit log. The callback has no API key: the signed state names only the
+ * tenant, and the person is the HubSpot user who granted access (from the token info). They are the
+ * tenant's agent of that HubSpot user id or email when there is one, as for card requests; else they are
+ * named by their HubSpot email. They acted on HubSpot's install screen, so the surface is `hubspot`.
+ */
+async function installerActor(engine: EngineCommon, tenantId: string, installer: HubSpotInstaller): Promise<Actor> {
+  const agent =
+    installer.hubspotUserId || installer.email
+      ? await engine.agents.resolve(tenantId, { hubspotUserId: installer.hubspotUserId ?? undefined, email: installer.email ?? undefined })
+      : null;
+  if (agent) return { agentId: agent.id, name: agent.name, surface: 'hubspot' };
+  const who = installer.email ?? (installer.hubspotUserId ? `#${installer.hubspotUserId}` : null);
+  return { agentId: null, name: who ? `HubSpot user ${who}` : 'HubSpot install', surface: 'hubspot' };
+}
+
+/**
  * `GET /hubspot/oauth/callback?code&state`: HubSpot redirects the installing admin here. The signed state
  * names the tenant; the code becomes tokens stored on the tenant's HubSpot integration (keyed by portal id,
- * so card requests from that portal find the tenant), then Tandem's contact properties are created.
+ * so card requests from that portal find the tenant; audited with the installing user), then Tandem's
+ * contact properties are created. A portal another workspace holds, sending or paused, is refused (409).
  */
 export function createHubSpotInstallRouter(deps: HubSpotInstallRouterDeps): Router {
   const router = express.Router();
@@ -35,13 +52,14 @@ export function createHubSpotInstallRouter(deps: HubSpotInstallRouterDeps): Rout
     }
     try {
       const tokens = await deps.oauth.exchangeCode(code);
-      const existing = await deps.engine.integrations.findTenant('hubspot', tokens.portalId);
+      const existing = await deps.engine.integrations.claimedBy('hubspot', tokens.portalId);
       if (existing && existing !== tenantId) {
-        res.status(409).type('text/plain').send('This HubSpot account is already connected to another Tandem workspace.');
+        res.status(409).type('text/plain').send('This HubSpot account is already connected to another Tandem workspace. Disconnect it there first, then install again.');
         return;
       }
       const config: Record<string, unknown> = { accessToken: tokens.accessToken, refreshToken: tokens.refreshToken, expiresAt: tokens.expiresAt, portalId: tokens.portalId };
-      await deps.engine.integrations.put(tenantId, 'hubspot', { externalId: tokens.portalId, config, enabled: true });
+      const actor = await installerActor(deps.engine, tenantId, tokens.installer);
+      await deps.engine.integrations.put(tenantId, 'hubspot', { externalId: tokens.portalId, config, enabled: true }, actor);
       const ctx: CrmContext = {
         tenantId,
         config,

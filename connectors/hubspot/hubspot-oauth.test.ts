@@ -36,7 +36,7 @@ describe('HubSpotOAuth', () => {
     });
   });
 
-  it('exchanges a code at /oauth/v1/token and learns the portal id', async () => {
+  it('exchanges a code at /oauth/v1/token and learns the portal id and who installed', async () => {
     const scope = nock(API)
       .post('/oauth/v1/token', {
         grant_type: 'authorization_code',
@@ -48,15 +48,27 @@ describe('HubSpotOAuth', () => {
       .matchHeader('content-type', /application\/x-www-form-urlencoded/)
       .reply(200, { token_type: 'bearer', access_token: 'at-1', refresh_token: 'rt-1', expires_in: 1800 })
       .get('/oauth/v1/access-tokens/at-1')
-      .reply(200, { token: 'at-1', hub_id: 62515, app_id: 42, user_id: 7, scopes: ['oauth'], token_type: 'access', expires_in: 1799 });
+      .reply(200, { token: 'at-1', user: 'ada@acme.test', hub_domain: 'acme.hubspot.com', hub_id: 62515, app_id: 42, user_id: 7, scopes: ['oauth'], token_type: 'access', expires_in: 1799 });
 
     await expect(new HubSpotOAuth(app).exchangeCode('code-abc')).resolves.toEqual({
       accessToken: 'at-1',
       refreshToken: 'rt-1',
       expiresAt: NOW + 1_800_000,
       portalId: '62515',
+      installer: { hubspotUserId: '7', email: 'ada@acme.test' },
     });
     expect(scope.isDone()).toBe(true);
+  });
+
+  it('revokes a refresh token with DELETE /oauth/v1/refresh-tokens/{token} (204, no body), without app credentials', async () => {
+    const scope = nock(API).delete('/oauth/v1/refresh-tokens/rt-1').reply(204);
+    await expect(new HubSpotOAuth({}).revokeRefreshToken('rt-1')).resolves.toBeUndefined();
+    expect(scope.isDone()).toBe(true);
+
+    nock(API).delete('/oauth/v1/refresh-tokens/rt-gone').reply(400, { status: 'error', message: 'missing or unknown refresh token', correlationId: 'c0ffee', category: 'VALIDATION_ERROR' });
+    await expect(new HubSpotOAuth({}).revokeRefreshToken('rt-gone')).rejects.toMatchObject({ name: 'HubSpotRequestError', status: 400 });
+    nock(API).delete('/oauth/v1/refresh-tokens/rt-1').reply(503, { status: 'error', message: 'unavailable' });
+    await expect(new HubSpotOAuth({}).revokeRefreshToken('rt-1')).rejects.toBeInstanceOf(CrmRetryableError);
   });
 
   it('returns a token that is still fresh without calling HubSpot', async () => {

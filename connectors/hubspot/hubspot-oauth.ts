@@ -25,6 +25,12 @@ export interface HubSpotIntegrationConfig {
   [key: string]: unknown;
 }
 
+/** The HubSpot user who granted Tandem access to a portal, as HubSpot's token info names them. */
+export interface HubSpotInstaller {
+  hubspotUserId: string | null;
+  email: string | null;
+}
+
 export interface HubSpotTokenSet {
   accessToken: string;
   refreshToken: string;
@@ -71,8 +77,11 @@ export class HubSpotOAuth {
     return url.toString();
   }
 
-  /** Exchanges the `code` HubSpot redirected back with for tokens, and learns which portal installed. */
-  async exchangeCode(code: string): Promise<HubSpotTokenSet & { portalId: string }> {
+  /**
+   * Exchanges the `code` HubSpot redirected back with for tokens, and learns which portal installed and
+   * which HubSpot user granted access (for the audit log; HubSpot names them by user id and email).
+   */
+  async exchangeCode(code: string): Promise<HubSpotTokenSet & { portalId: string; installer: HubSpotInstaller }> {
     if (!code) throw new HubSpotRequestError('The OAuth callback has no code.', 400);
     const { clientId, clientSecret, redirectUri } = this.requireApp();
     const { client, call, timed } = createHubSpotClient({ basePath: this.opts.basePath, timeoutMs: this.opts.requestTimeoutMs });
@@ -89,7 +98,30 @@ export class HubSpotOAuth {
     } catch (err) {
       throw toCrmError(err, 'reading the installing portal');
     }
-    return { accessToken: tokens.accessToken, refreshToken: tokens.refreshToken, expiresAt: issuedAt + tokens.expiresIn * 1000, portalId: String(info.hubId) };
+    return {
+      accessToken: tokens.accessToken,
+      refreshToken: tokens.refreshToken,
+      expiresAt: issuedAt + tokens.expiresIn * 1000,
+      portalId: String(info.hubId),
+      installer: { hubspotUserId: info.userId ? String(info.userId) : null, email: info.user || null },
+    };
+  }
+
+  /**
+   * Deletes a refresh token with HubSpot (`DELETE /oauth/v1/refresh-tokens/{token}`, answered 204 with no
+   * body), so the grant a disconnected workspace held can mint no more access tokens. HubSpot's endpoint
+   * needs no app credentials; it leaves an access token already issued working until it expires (30 minutes
+   * at most) and the app installed in the portal until one of its admins uninstalls it. Throws as the other
+   * calls do (CrmRetryableError: outage, rate limit, timeout; HubSpotRequestError: refused); the messages
+   * may hold the request URL, and so the token: never log them as they are.
+   */
+  async revokeRefreshToken(refreshToken: string): Promise<void> {
+    const { client, call, timed } = createHubSpotClient({ basePath: this.opts.basePath, timeoutMs: this.opts.requestTimeoutMs });
+    try {
+      await timed(client.oauth.refreshTokensApi.archive(refreshToken, call));
+    } catch (err) {
+      throw toCrmError(err, 'revoking the refresh token');
+    }
   }
 
   /**

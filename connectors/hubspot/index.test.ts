@@ -18,10 +18,12 @@ function fakeEngine() {
     registerCrmAdapter: jest.fn(),
     integrations: {
       findTenant: jest.fn(async (_kind: string, _id: string) => null as string | null),
+      claimedBy: jest.fn(async (_kind: string, _id: string) => null as string | null),
       get: jest.fn(async (_t: string, _kind: string) => null as { externalId: string | null; enabled: boolean; config: Record<string, unknown> } | null),
       put: jest.fn(async (...args: unknown[]) => void puts.push(args)),
     },
     apiKeys: { authenticate: jest.fn(async () => null) },
+    agents: { resolve: jest.fn(async (_t: string, _identity: Record<string, string | undefined>) => null as { id: string; name: string } | null) },
   };
   return { engine, puts };
 }
@@ -109,9 +111,9 @@ describe('hubspotConnector.register', () => {
     for (let i = 0; i < 100 && !scope.isDone(); i++) await new Promise((r) => setTimeout(r, 20));
     expect(scope.isDone()).toBe(true);
 
-    // A portal another tenant already holds is not taken over.
+    // A portal another tenant already holds, even paused (claimedBy, not the routing lookup), is not taken over.
     const other = fakeEngine();
-    other.engine.integrations.findTenant.mockResolvedValueOnce('someone-else');
+    other.engine.integrations.claimedBy.mockResolvedValueOnce('someone-else');
     await hubspotConnector.register({ app: express(), engine: other.engine as unknown as Engine, config: { publicUrl: 'https://t.example.com', env }, logger });
     expect(other.puts).toEqual([]);
     expect(logger.error).toHaveBeenCalledWith({ portalId: '62515', tenantId: TENANT }, expect.stringContaining('another tenant'));
@@ -130,7 +132,7 @@ describe('hubspotConnector.register', () => {
       .post('/oauth/v1/token', (b: Record<string, string>) => b.grant_type === 'authorization_code' && b.code === 'the-code')
       .reply(200, { token_type: 'bearer', access_token: 'at-1', refresh_token: 'rt-1', expires_in: 1800 })
       .get('/oauth/v1/access-tokens/at-1')
-      .reply(200, { token: 'at-1', hub_id: 62515, app_id: 1, user_id: 2, scopes: [], token_type: 'access', expires_in: 1800 })
+      .reply(200, { token: 'at-1', user: 'ada@acme.test', hub_domain: 'acme.hubspot.com', hub_id: 62515, app_id: 1, user_id: 2, scopes: [], token_type: 'access', expires_in: 1800 })
       .get('/crm/v3/properties/contacts/groups/tandem')
       .matchHeader('authorization', 'Bearer at-1')
       .reply(200, { name: 'tandem', label: 'Tandem', displayOrder: -1, archived: false })
@@ -143,11 +145,52 @@ describe('hubspotConnector.register', () => {
     expect(res.status).toBe(200);
     expect(res.text).toContain('HubSpot is connected');
     expect(scope.isDone()).toBe(true);
+    // Audited as the HubSpot user who granted access: the tenant's agent with that user id or email.
+    expect(engine.agents.resolve).toHaveBeenCalledWith('tenant-1', { hubspotUserId: '2', email: 'ada@acme.test' });
     expect(puts[0]).toEqual([
       'tenant-1',
       'hubspot',
       { externalId: '62515', enabled: true, config: { accessToken: 'at-1', refreshToken: 'rt-1', expiresAt: expect.any(Number), portalId: '62515' } },
+      { agentId: null, name: 'HubSpot user ada@acme.test', surface: 'hubspot' },
     ]);
+  });
+
+  it('audits an install as the agent the installing HubSpot user maps to, and refuses a portal another workspace holds', async () => {
+    const { engine, puts } = fakeEngine();
+    engine.agents.resolve.mockResolvedValue({ id: 'agent-ada', name: 'Ada Admin' });
+    const app = express();
+    const config = { publicUrl: 'https://tandem.example.com', hubspot: { clientId: 'cid', clientSecret: 'cs' } };
+    await hubspotConnector.register({ app, engine: engine as unknown as Engine, config, logger });
+    const tokens = () =>
+      nock(API)
+        .post('/oauth/v1/token')
+        .reply(200, { token_type: 'bearer', access_token: 'at-1', refresh_token: 'rt-1', expires_in: 1800 })
+        .get('/oauth/v1/access-tokens/at-1')
+        .reply(200, { token: 'at-1', user: 'ada@acme.test', hub_domain: 'acme.hubspot.com', hub_id: 62515, app_id: 1, user_id: 2, scopes: [], token_type: 'access', expires_in: 1800 });
+    const callback = () => {
+      const state = new URL(hubspotInstallUrl(config, 'tenant-1')!).searchParams.get('state')!;
+      return request(app).get(`/hubspot/oauth/callback?code=c&state=${encodeURIComponent(state)}`);
+    };
+
+    // Held by another workspace (paused there: claimedBy sees it where the routing lookup would not).
+    engine.integrations.claimedBy.mockResolvedValueOnce('tenant-2');
+    const scope = tokens();
+    const taken = await callback();
+    expect(taken.status).toBe(409);
+    expect(taken.text).toContain('Disconnect it there first');
+    expect(scope.isDone()).toBe(true);
+    expect(engine.integrations.claimedBy).toHaveBeenCalledWith('hubspot', '62515');
+    expect(puts).toEqual([]);
+
+    tokens()
+      .get('/crm/v3/properties/contacts/groups/tandem')
+      .reply(200, { name: 'tandem', label: 'Tandem', displayOrder: -1, archived: false })
+      .post('/crm/v3/properties/contacts/batch/read')
+      .reply(200, { status: 'COMPLETE', results: [], startedAt: 'x', completedAt: 'x' })
+      .post('/crm/v3/properties/contacts/batch/create')
+      .reply(201, { status: 'COMPLETE', results: [], startedAt: 'x', completedAt: 'x' });
+    expect((await callback()).status).toBe(200);
+    expect(puts.map((p) => p[3])).toEqual([{ agentId: 'agent-ada', name: 'Ada Admin', surface: 'hubspot' }]);
   });
 
   it('refuses a forged state without calling HubSpot', async () => {

@@ -88,7 +88,7 @@ export function hubspotInstallUrl(config: HubSpotConnectorSettings, tenantId: st
 
 /**
  * The HubSpot connector: card routes (signed by HubSpot), the OAuth install callback, the tenant-admin
- * routes (connect a private app token, install link, status) and the CRM adapter registered with the engine.
+ * routes (connect a private app token, install link, status, disconnect) and the CRM adapter registered with the engine.
  * The server lists it and calls `register` once at start, before any JSON body parser (the card routes
  * verify signatures over the raw body). Starts cleanly with no configuration: the card and OAuth routes then
  * answer 503 `hubspot.not_configured`, and the adapter does nothing for tenants without a HubSpot integration.
@@ -142,7 +142,8 @@ async function connectSinglePortal(ctx: HubSpotConnectorContext, hubspot: HubSpo
     return;
   }
   try {
-    const owner = await ctx.engine.integrations.findTenant('hubspot', portalId);
+    // Sending or paused: a portal another tenant holds is not taken over.
+    const owner = await ctx.engine.integrations.claimedBy('hubspot', portalId);
     if (owner && owner !== tenantId) {
       ctx.logger.error({ portalId, tenantId }, 'HUBSPOT_PORTAL_ID is already connected to another tenant: single-portal mode is off');
       return;

@@ -375,6 +375,46 @@ export function openApiDocument(publicUrl: string): Record<string, unknown> {
             'Give a messagingServiceSid or a fromNumber to send from. Phone numbers may be written in any common format (US when there is no country code); ' +
             'they are stored in E.164. The numbers listed replace the ones connected before. The auth token is stored sealed and never shown again.',
         }),
+        SlackSettings: {
+          type: 'object',
+          required: ['mode', 'connected', 'enabled', 'teamId', 'channelId', 'threadRepliesSendToLead', 'escalationMention', 'installUrl'],
+          properties: {
+            mode: { type: 'string', enum: ['oauth', 'single_workspace'], description: "oauth: each tenant installs Tandem in its workspace; single_workspace: the server's bot token" },
+            connected: { type: 'boolean', description: 'Tandem can post for the tenant now: a bot token for its workspace, not turned off' },
+            enabled: { type: 'boolean' },
+            teamId: nullable({ type: 'string', description: 'The Slack workspace (team) id' }),
+            channelId: nullable({ type: 'string', description: 'Where conversations are posted' }),
+            threadRepliesSendToLead: { type: 'boolean', description: 'Replies in a conversation thread from the agent who took over are texted to the lead' },
+            escalationMention: { type: 'string', enum: ['here', 'channel', 'none'], description: 'Whom an escalation pings' },
+            installUrl: nullable({ type: 'string', format: 'uri', description: 'oauth mode: the link an admin opens to install Tandem in the workspace (valid one hour)' }),
+          },
+        },
+        SlackSettingsRequest: {
+          type: 'object',
+          additionalProperties: false,
+          minProperties: 1,
+          description: 'Any of the settings, at least one; the others keep their values. The installation itself (team, token) is never changed here.',
+          properties: {
+            channelId: nullable({ type: 'string', pattern: '^[CG][A-Z0-9]{6,20}$', description: 'A Slack channel id such as C0123ABCD; null falls back to the server default' }),
+            threadRepliesSendToLead: { type: 'boolean' },
+            escalationMention: { type: 'string', enum: ['here', 'channel', 'none'] },
+            enabled: { type: 'boolean', description: 'false stops posting to Slack without uninstalling' },
+          },
+        },
+        HubSpotConnection: {
+          type: 'object',
+          required: ['connected', 'enabled', 'portalId', 'mode'],
+          properties: {
+            connected: { type: 'boolean' },
+            enabled: { type: 'boolean' },
+            portalId: nullable({ type: 'string', description: 'The HubSpot account (portal) id' }),
+            mode: nullable({
+              type: 'string',
+              enum: ['private_app', 'oauth', 'env'],
+              description: "private_app: a token connected with PUT; oauth: the public app's install; env: the server's HUBSPOT_PRIVATE_APP_TOKEN (single-portal mode)",
+            }),
+          },
+        },
         DeadJob: {
           type: 'object',
           required: ['id', 'topic', 'eventType', 'attempts', 'lastError', 'createdAt'],
@@ -837,6 +877,8 @@ export function openApiDocument(publicUrl: string): Record<string, unknown> {
         },
         put: {
           summary: "Connect the tenant's Twilio account: checks the credentials with Twilio, then claims the numbers for inbound routing (admin)",
+          description: 'Audited (integration.connect: the account SID and whether it sends, never the token) with the key and X-Tandem-Surface.',
+          parameters: [{ name: 'X-Tandem-Surface', in: 'header', schema: { type: 'string', enum: ['api', 'console'] } }],
           requestBody: { required: true, content: json(ref('TwilioConnectRequest')) },
           responses: {
             '200': {
@@ -846,10 +888,136 @@ export function openApiDocument(publicUrl: string): Record<string, unknown> {
             '400': malformedJson,
             '401': noApiKey,
             '403': notAdmin,
-            '409': errorResponse('twilio.account_in_use: the account is connected to another tenant; twilio.number_in_use: details.numbers are routed to another tenant'),
+            '409': errorResponse('twilio.account_in_use: the account is connected to another tenant, sending or paused (disconnect it there first); twilio.number_in_use: details.numbers are routed to another tenant'),
             '413': tooLarge('16 KB'),
             '422': errorResponse('request.invalid: details.fields names each bad field (numbers.N for a number); twilio.credentials_invalid: Twilio refused the SID and token'),
             '502': errorResponse('twilio.unavailable: Twilio could not be asked to check the credentials; nothing is stored, try again'),
+          },
+        },
+        delete: {
+          summary: "Disconnect the tenant's Twilio account: the stored credentials are deleted and its numbers freed (admin)",
+          description:
+            'Texts to the freed numbers no longer reach the tenant (within seconds: webhook routes are cached briefly), and another workspace may connect the account and numbers. ' +
+            "The tenant's texts then go out as before Twilio was connected: through the simulated phone in the embedded default and demo mode; elsewhere they fail with no_provider until Twilio is connected again. " +
+            'Audited (integration.disconnect) with the key and X-Tandem-Surface. The Twilio account itself is untouched: point its numbers elsewhere in Twilio.',
+          parameters: [{ name: 'X-Tandem-Surface', in: 'header', schema: { type: 'string', enum: ['api', 'console'] } }],
+          responses: {
+            '200': {
+              description: 'Disconnected',
+              content: json({
+                type: 'object',
+                required: ['twilio', 'webhooks'],
+                properties: { twilio: { type: 'object', required: ['connected'], properties: { connected: { const: false } } }, webhooks: ref('TwilioWebhooks') },
+              }),
+            },
+            '401': noApiKey,
+            '403': notAdmin,
+            '404': errorResponse('integration.not_connected: the tenant has no Twilio connection; nothing is changed'),
+            '422': errorResponse('request.invalid: X-Tandem-Surface is neither api nor console'),
+          },
+        },
+      },
+      '/integrations/slack': {
+        get: {
+          summary: "The tenant's Slack settings and whether Tandem can post there, without tokens (viewer)",
+          responses: {
+            '200': { description: 'The settings', content: json({ type: 'object', required: ['slack'], properties: { slack: ref('SlackSettings') } }) },
+            '401': noApiKey,
+            '503': errorResponse('slack.not_configured: the server has no Slack settings'),
+          },
+        },
+        put: {
+          summary: 'Change the Slack channel, thread replies, escalation mention or whether Tandem posts to Slack (admin)',
+          requestBody: { required: true, content: json(ref('SlackSettingsRequest')) },
+          responses: {
+            '200': { description: 'The settings after the change', content: json({ type: 'object', required: ['slack'], properties: { slack: ref('SlackSettings') } }) },
+            '400': malformedJson,
+            '401': noApiKey,
+            '403': notAdmin,
+            '413': tooLarge('16 KB'),
+            '422': errorResponse('request.invalid: details.fields names each bad or unknown setting. Nothing is changed'),
+            '503': errorResponse('slack.not_configured: the server has no Slack settings'),
+          },
+        },
+      },
+      '/integrations/hubspot': {
+        get: {
+          summary: "The tenant's HubSpot connection, without tokens (viewer)",
+          responses: {
+            '200': { description: 'The connection', content: json({ type: 'object', required: ['hubspot'], properties: { hubspot: ref('HubSpotConnection') } }) },
+            '401': noApiKey,
+          },
+        },
+        put: {
+          summary: "Connect a HubSpot private app token: checks it with HubSpot, creates Tandem's contact properties, then stores it sealed (admin)",
+          parameters: [{ name: 'X-Tandem-Surface', in: 'header', schema: { type: 'string', enum: ['api', 'console'] } }],
+          requestBody: {
+            required: true,
+            content: json({
+              type: 'object',
+              required: ['privateAppToken'],
+              additionalProperties: false,
+              properties: { privateAppToken: { type: 'string', minLength: 10, maxLength: 512, description: 'The access token of a HubSpot private app (Settings → Integrations → Private apps)' } },
+            }),
+          },
+          responses: {
+            '200': {
+              description: 'Connected; audited (integration.connect) with the key and X-Tandem-Surface',
+              content: json({
+                type: 'object',
+                required: ['hubspot', 'properties'],
+                properties: {
+                  hubspot: ref('HubSpotConnection'),
+                  properties: {
+                    type: 'object',
+                    required: ['created', 'unavailable'],
+                    properties: { created: { type: 'array', items: str }, unavailable: { type: 'array', items: str, description: 'Properties the portal refused; contacts sync without them' } },
+                  },
+                },
+              }),
+            },
+            '400': malformedJson,
+            '401': noApiKey,
+            '403': notAdmin,
+            '409': errorResponse('hubspot.portal_taken: the portal is connected to another workspace, sending or paused (details.portalId); disconnect it there first'),
+            '413': errorResponse('request.too_large: over 16 KB'),
+            '422': errorResponse(
+              'request.invalid (details.fields), also for a bad X-Tandem-Surface; hubspot.token_invalid: HubSpot refused the token; hubspot.token_missing_scopes (details.requiredScopes); hubspot.rejected. Nothing is stored',
+            ),
+            '502': errorResponse('hubspot.unavailable: HubSpot did not answer (outage or rate limit); nothing is stored, try again'),
+          },
+        },
+        delete: {
+          summary: "Disconnect HubSpot: the stored tokens are deleted, then an OAuth install's refresh token is revoked with HubSpot (admin)",
+          description:
+            'Audited (integration.disconnect) with the key and X-Tandem-Surface. The disconnect stands whatever HubSpot answers: revoked says whether HubSpot revoked the refresh token ' +
+            '(only an OAuth install has one), and note says what is left to do in HubSpot (uninstall the app, or delete the private app: HubSpot has no API to revoke a private app token). ' +
+            'Card requests from the portal are refused from then on, and another workspace may connect it.',
+          parameters: [{ name: 'X-Tandem-Surface', in: 'header', schema: { type: 'string', enum: ['api', 'console'] } }],
+          responses: {
+            '200': {
+              description: 'Disconnected',
+              content: json({
+                type: 'object',
+                required: ['hubspot', 'revoked', 'note'],
+                properties: { hubspot: ref('HubSpotConnection'), revoked: { type: 'boolean' }, note: { type: 'string', description: 'For the admin: what to do in HubSpot' } },
+              }),
+            },
+            '401': noApiKey,
+            '403': notAdmin,
+            '404': errorResponse('integration.not_connected: the tenant has no HubSpot connection; nothing is changed'),
+            '422': errorResponse('request.invalid: X-Tandem-Surface is neither api nor console'),
+          },
+        },
+      },
+      '/integrations/hubspot/install': {
+        get: {
+          summary: "The OAuth link that installs the server's HubSpot public app for this tenant (admin)",
+          responses: {
+            '200': { description: 'The link, valid 15 minutes', content: json({ type: 'object', required: ['url'], properties: { url: { type: 'string', format: 'uri' } } }) },
+            '401': noApiKey,
+            '403': notAdmin,
+            '503': errorResponse('hubspot.not_configured: the server has no HubSpot public app (HUBSPOT_CLIENT_ID and HUBSPOT_CLIENT_SECRET)'),
           },
         },
       },

@@ -23,9 +23,32 @@ describe('connecting Twilio', () => {
     tenantId = created.tenant.id;
     viewer = (await t.engine.apiKeys.create(tenantId, { name: 'ro', role: 'viewer' })).key;
   });
-  afterAll(() => t.close());
+  afterAll(async () => {
+    jest.restoreAllMocks();
+    await t.close();
+  });
 
   const put = (body: unknown, key = admin) => request(t.app).put('/api/v1/integrations/twilio').set('Authorization', `Bearer ${key}`).send(body as object);
+  const del = (key = admin) => request(t.app).delete('/api/v1/integrations/twilio').set('Authorization', `Bearer ${key}`);
+  const twilioAccepts = (sid = SID, token = TOKEN) =>
+    nock('https://api.twilio.com').get(`/2010-04-01/Accounts/${sid}.json`).basicAuth({ user: sid, pass: token }).reply(() => twilioReply(200, { sid, status: 'active' }));
+  const auditOf = (tenant: string) =>
+    t.engine.store.tenant(tenant, (m) =>
+      m.query(`SELECT actor_agent_id, actor_name, surface, action, entity, entity_id, data FROM audit_log WHERE entity = 'integration' ORDER BY created_at, id`),
+    ) as Promise<Array<Record<string, unknown>>>;
+  /**
+   * messaging.twilioRoute keeps a webhook's route for 10 s per process: step Date.now past that, as a text
+   * arriving later would find it, so the next webhook reads the routing tables afresh.
+   */
+  let skew = 0;
+  const realNow = Date.now.bind(Date);
+  const pastRouteCache = () => {
+    skew += 11_000;
+    jest.spyOn(Date, 'now').mockImplementation(() => realNow() + skew);
+  };
+  /** An inbound text as Twilio posts it, signed with the account's auth token. */
+  const inbound = (params: Record<string, string>) =>
+    request(t.app).post('/webhooks/twilio/sms').set('X-Twilio-Signature', twilio.getExpectedTwilioSignature(TOKEN, 'https://tandem.test/webhooks/twilio/sms', params)).type('form').send(params);
 
   it('refuses bad input with field messages and stores nothing', async () => {
     const res = await put({ accountSid: 'nope', authToken: 'x', numbers: [] });
@@ -58,6 +81,12 @@ describe('connecting Twilio', () => {
     expect(JSON.stringify(shown.body)).not.toContain(TOKEN);
     const raw = await t.engine.store.system((m) => m.query(`SELECT config_ciphertext FROM integrations WHERE kind = 'twilio'`));
     expect(JSON.stringify(raw)).not.toContain(TOKEN);
+    // Audited with the connection: who, through which surface, the account and whether it sends; never the token.
+    const audit = await auditOf(tenantId);
+    expect(audit).toEqual([
+      { actor_agent_id: null, actor_name: 'First admin key', surface: 'api', action: 'integration.connect', entity: 'integration', entity_id: 'twilio', data: { externalId: SID, enabled: true } },
+    ]);
+    expect(JSON.stringify(audit)).not.toContain(TOKEN);
   });
 
   it('routes a signed inbound text to the number to this tenant', async () => {
@@ -75,5 +104,83 @@ describe('connecting Twilio', () => {
     const res = await put({ ...valid, accountSid: `AC${'b2'.repeat(16)}` }, other.apiKey);
     expect(res.status).toBe(409);
     expect(res.body.error).toMatchObject({ code: 'twilio.number_in_use', details: { numbers: ['+14155550100'] } });
+  });
+
+  it('will not let another tenant take the account while it is paused here', async () => {
+    twilioAccepts();
+    expect((await put({ ...valid, enabled: false })).status).toBe(200);
+    expect(await t.engine.integrations.findTenant('twilio', SID)).toBeNull();
+    const other = await t.engine.tenants.create({ name: 'Paused Poachers' });
+    const res = await put({ ...valid, numbers: ['+14155550177'] }, other.apiKey);
+    expect(res.status).toBe(409);
+    expect(res.body.error.code).toBe('twilio.account_in_use');
+    expect(res.body.error.message).toContain('Disconnect it there first');
+    expect(await t.engine.integrations.get(other.tenant.id, 'twilio')).toBeNull();
+    twilioAccepts();
+    expect((await put(valid)).status).toBe(200);
+  });
+
+  it('lets only an admin disconnect: a viewer or agent key changes nothing', async () => {
+    const agent = (await t.engine.apiKeys.create(tenantId, { name: 'rep', role: 'agent' })).key;
+    const before = await auditOf(tenantId);
+    for (const key of [viewer, agent]) {
+      const res = await del(key);
+      expect([res.status, res.body.error.code]).toEqual([403, 'auth.forbidden']);
+    }
+    expect(await t.engine.integrations.get(tenantId, 'twilio')).toMatchObject({ externalId: SID, enabled: true });
+    expect(await auditOf(tenantId)).toEqual(before);
+  });
+
+  it('disconnects: credentials deleted, numbers freed, audited with the person and surface', async () => {
+    const ada = await t.engine.agents.create(tenantId, { name: 'Ada Admin', email: 'ada@acme.test', role: 'admin' });
+    const adaKey = (await t.engine.apiKeys.create(tenantId, { name: 'Ada console', role: 'admin', agentId: ada.id })).key;
+    const before = await auditOf(tenantId);
+    const res = await del(adaKey).set('X-Tandem-Surface', 'console');
+    expect(res.status).toBe(200);
+    expect(res.body).toEqual({
+      twilio: { connected: false },
+      webhooks: { incomingMessageUrl: 'https://tandem.test/webhooks/twilio/sms', statusCallbackUrl: 'https://tandem.test/webhooks/twilio/status', method: 'POST' },
+    });
+    const shown = await request(t.app).get('/api/v1/integrations/twilio').set('Authorization', `Bearer ${viewer}`);
+    expect(shown.body).toEqual(res.body);
+    expect(await t.engine.integrations.get(tenantId, 'twilio')).toBeNull();
+    expect(await t.engine.store.system((m) => m.query(`SELECT e164 FROM phone_numbers WHERE tenant_id = $1 AND provider = 'twilio'`, [tenantId]))).toEqual([]);
+    const audit = await auditOf(tenantId);
+    expect(audit.slice(before.length)).toEqual([
+      { actor_agent_id: ada.id, actor_name: 'Ada console', surface: 'console', action: 'integration.disconnect', entity: 'integration', entity_id: 'twilio', data: { externalId: SID } },
+    ]);
+    expect(JSON.stringify(audit)).not.toContain(TOKEN);
+  });
+
+  it('no longer routes texts to the freed numbers to the tenant', async () => {
+    pastRouteCache();
+    const res = await inbound({ MessageSid: `SM${'d4'.repeat(16)}`, AccountSid: SID, From: '+12125550199', To: '+14155550100', Body: 'Still there?' });
+    expect(res.status).toBe(403);
+    expect(res.body.error.code).toBe('webhook.invalid_signature');
+    const stored = await t.engine.store.system((m) => m.query(`SELECT id FROM messages WHERE provider_message_id = $1`, [`SM${'d4'.repeat(16)}`]));
+    expect(stored).toEqual([]);
+  });
+
+  it('answers 404 integration.not_connected to a second disconnect, and writes nothing', async () => {
+    const before = await auditOf(tenantId);
+    const res = await del();
+    expect(res.status).toBe(404);
+    expect(res.body.error.code).toBe('integration.not_connected');
+    expect(await auditOf(tenantId)).toEqual(before);
+  });
+
+  it('lets another tenant connect the account and its numbers once they are let go', async () => {
+    const other = await t.engine.tenants.create({ name: 'Next Owner' });
+    twilioAccepts();
+    const res = await put(valid, other.apiKey);
+    expect(res.status).toBe(200);
+    expect(res.body.twilio).toMatchObject({ connected: true, accountSid: SID, numbers: ['+14155550100'] });
+    expect(await t.engine.integrations.claimedBy('twilio', SID)).toBe(other.tenant.id);
+    // A signed text to the number now reaches the new owner.
+    pastRouteCache();
+    const params = { MessageSid: `SM${'e5'.repeat(16)}`, AccountSid: SID, From: '+12125550199', To: '+14155550100', Body: 'Hello new owner' };
+    expect((await inbound(params)).status).toBe(200);
+    const stored = await t.engine.store.tenant(other.tenant.id, (m) => m.query(`SELECT body FROM messages WHERE provider_message_id = $1`, [params.MessageSid]));
+    expect(stored).toEqual([{ body: 'Hello new owner' }]);
   });
 });

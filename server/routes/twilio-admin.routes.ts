@@ -1,7 +1,7 @@
-import express, { Router } from 'express';
+import express, { Router, type Request } from 'express';
 import { parsePhoneNumberFromString } from 'libphonenumber-js/max';
 import { z } from 'zod';
-import { TandemError, type Engine } from '../../core/index';
+import { surfaceOf, TandemError, type Actor, type Engine } from '../../core/index';
 import type { RouteModule } from '../app';
 import type { TandemConfig } from '../config';
 import { requireApiKey } from '../http/auth';
@@ -44,10 +44,19 @@ async function checkCredentials(baseUrl: string, accountSid: string, authToken: 
   if (!res.ok) throw new TandemError('twilio.unavailable', `Twilio answered ${res.status} while checking these credentials; try again`, 502);
 }
 
+/** Who is acting, for the audit log: the key's person (or the key's name) and the surface it came through. */
+function actorOf(req: Request): Actor {
+  const p = req.principal!;
+  return { agentId: p.agentId, name: p.name, surface: surfaceOf(req.header('x-tandem-surface')) };
+}
+
 /**
  * Connects a tenant's Twilio account: `PUT /api/v1/integrations/twilio` (admin) checks the credentials
  * with Twilio, stores them sealed, and claims the tenant's numbers for inbound routing; the answer names
  * the webhook URLs to set on each number (or its Messaging Service). `GET` shows the connection.
+ * `DELETE` (admin) disconnects: the sealed credentials are deleted and the numbers freed, so texts to them
+ * no longer reach the tenant (another workspace may then connect them) and the tenant's sends go to the
+ * fallback provider (none outside the embedded default and demo mode: they fail `no_provider`).
  */
 export function twilioAdminRoutes(engine: Engine, config: TandemConfig): Router {
   const r = Router();
@@ -76,28 +85,40 @@ export function twilioAdminRoutes(engine: Engine, config: TandemConfig): Router 
     const body = parseBody(connectBody, req.body);
     const numbers = body.numbers.map((n, i) => toE164(n, `numbers.${i}`));
     const fromNumber = body.fromNumber ? toE164(body.fromNumber, 'fromNumber') : null;
-    const owner = await engine.integrations.findTenant('twilio', body.accountSid);
-    if (owner && owner !== tenantId) throw new TandemError('twilio.account_in_use', 'This Twilio account is connected to another Tandem workspace', 409);
+    const actor = actorOf(req);
+    // Sending or paused: a workspace that paused its account still holds it.
+    const owner = await engine.integrations.claimedBy('twilio', body.accountSid);
+    if (owner && owner !== tenantId) {
+      throw new TandemError('twilio.account_in_use', 'This Twilio account is connected to another Tandem workspace. Disconnect it there first, then connect it here.', 409);
+    }
     const taken = await engine.store.system((m) => m.query(`SELECT e164 FROM phone_numbers WHERE e164 = ANY($1) AND tenant_id <> $2`, [numbers, tenantId])) as Array<{ e164: string }>;
     if (taken.length > 0) throw new TandemError('twilio.number_in_use', 'A number is already routed to another Tandem workspace', 409, { numbers: taken.map((t) => t.e164) });
     await checkCredentials(config.env.TWILIO_API_BASE_URL ?? 'https://api.twilio.com', body.accountSid, body.authToken);
 
-    await engine.integrations.put(tenantId, 'twilio', {
-      externalId: body.accountSid,
-      enabled: body.enabled,
-      config: { accountSid: body.accountSid, authToken: body.authToken, messagingServiceSid: body.messagingServiceSid ?? null, fromNumber },
-    });
+    // Audited (who, the account SID, whether it sends) with the connection, in its transaction.
+    await engine.integrations.put(
+      tenantId,
+      'twilio',
+      {
+        externalId: body.accountSid,
+        enabled: body.enabled,
+        config: { accountSid: body.accountSid, authToken: body.authToken, messagingServiceSid: body.messagingServiceSid ?? null, fromNumber },
+      },
+      actor,
+    );
     await engine.store.tenant(tenantId, async (m) => {
       await m.query(`DELETE FROM phone_numbers WHERE provider = 'twilio' AND NOT (e164 = ANY($1))`, [numbers]);
       for (const e164 of numbers) {
         await m.query(`INSERT INTO phone_numbers (tenant_id, e164, provider) VALUES ($1, $2, 'twilio') ON CONFLICT (e164) DO NOTHING`, [tenantId, e164]);
       }
-      await m.query(
-        `INSERT INTO audit_log (tenant_id, actor_agent_id, actor_name, surface, action, entity, entity_id, data) VALUES ($1, $2, $3, 'api', 'integration.connect', 'integration', 'twilio', $4::jsonb)`,
-        [tenantId, req.principal!.agentId, req.principal!.name, JSON.stringify({ accountSid: body.accountSid, numbers: numbers.length })],
-      );
     });
     res.json({ twilio: { connected: true, enabled: body.enabled, accountSid: body.accountSid, messagingServiceSid: body.messagingServiceSid ?? null, fromNumber, numbers }, webhooks });
+  });
+
+  r.delete('/integrations/twilio', requireApiKey(engine, 'admin'), async (req, res) => {
+    const was = await engine.integrations.disconnect(req.principal!.tenantId, 'twilio', actorOf(req));
+    if (!was) throw new TandemError('integration.not_connected', 'Twilio is not connected to this workspace', 404);
+    res.json({ twilio: { connected: false }, webhooks });
   });
   return r;
 }

@@ -30,7 +30,29 @@ export function minimumRoles(app: Express, prefix: string): Record<string, strin
   return out;
 }
 
+/**
+ * The routes under `prefix` that routers mounted at the app's root answer, as connectors mount theirs
+ * (`app.use(router)` with full paths such as `/api/v1/integrations/hubspot`), in `mountedRoutes`' form.
+ */
+export function connectorRoutes(app: Express, prefix: string): string[] {
+  const root = (app as unknown as { router: { stack: Layer[] } }).router.stack;
+  const routers = root.filter((l) => l.handle?.stack && l.rawPath !== prefix && (l.slash || typeof l.rawPath === 'string'));
+  const all = walkRoutes(routers.map((l) => [l.handle!.stack!, l.slash ? '' : (l.rawPath as string)]));
+  return [...all.keys()]
+    .filter((r) => r.split(' ')[1]!.startsWith(`${prefix}/`))
+    .map((r) => r.replace(` ${prefix}/`, ' /'))
+    .sort();
+}
+
 function routeLayers(app: Express, prefix: string): Map<string, Layer> {
+  const root = (app as unknown as { router: { stack: Layer[] } }).router.stack;
+  const mounted = root.filter((l) => l.handle?.stack && l.rawPath === prefix);
+  if (mounted.length === 0) throw new Error(`nothing is mounted at ${prefix}`);
+  return walkRoutes(mounted.map((l) => [l.handle!.stack!, '']));
+}
+
+/** Every route in these routers' stacks and the routers they mount, keyed `METHOD /path` with each stack's base before it. */
+function walkRoutes(stacks: Array<[Layer[], string]>): Map<string, Layer> {
   const out = new Map<string, Layer>();
   const walk = (stack: Layer[], base: string) => {
     for (const layer of stack) {
@@ -46,10 +68,7 @@ function routeLayers(app: Express, prefix: string): Map<string, Layer> {
       }
     }
   };
-  const root = (app as unknown as { router: { stack: Layer[] } }).router.stack;
-  const mounted = root.filter((l) => l.handle?.stack && l.rawPath === prefix);
-  if (mounted.length === 0) throw new Error(`nothing is mounted at ${prefix}`);
-  for (const layer of mounted) walk(layer.handle!.stack!, '');
+  for (const [stack, base] of stacks) walk(stack, base);
   return out;
 }
 
