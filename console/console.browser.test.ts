@@ -79,6 +79,13 @@ async function axeViolations(p: Page): Promise<Array<{ id: string; help: string;
 }
 
 /** axe, then screenshots at 1280 and 375 px (`mask` greys out secrets), and no sideways scrolling at 375 px. */
+/** Opens a platform's panel the way an admin does: Integrations in the navigation, then the platform's row. */
+async function openIntegration(p: Page, name: string): Promise<void> {
+  await p.getByRole('link', { name: 'Integrations', exact: true }).click();
+  await p.getByRole('region', { name: 'Integration status table' }).getByRole('link', { name: new RegExp(`^(Set up|Manage) ${name}$`) }).click();
+  await p.getByRole('heading', { name, level: 2 }).waitFor();
+}
+
 async function checkPage(p: Page, name: string, mask: Locator[] = []): Promise<void> {
   await p.setViewportSize({ width: 1280, height: 900 });
   expect({ page: name, violations: await axeViolations(p) }).toEqual({ page: name, violations: [] });
@@ -305,12 +312,10 @@ describe('the local console, end to end in Chromium', () => {
     expect(saved.forms[0]!.definition.fields.map((f) => f.name)).toContain('budget');
   });
 
-  it('settings: autonomy, voice, knowledge, quiet hours and cadence save; integrations and failed jobs show', async () => {
+  it('settings: autonomy, voice, knowledge, quiet hours and cadence save; failed jobs show', async () => {
     await page.getByRole('link', { name: 'Settings' }).click();
-    await page.getByRole('heading', { name: 'Integrations' }).waitFor();
-    await checkPage(page, 'settings');
-    for (const name of ['Twilio', 'Slack', 'HubSpot', 'Salesforce', 'OpenAI']) await page.getByRole('rowheader', { name }).waitFor();
     await page.getByRole('heading', { name: 'Failed jobs' }).waitFor();
+    await checkPage(page, 'settings');
 
     await page.getByLabel('Business name').fill('Hopper Homes');
     // The demo tenant ships with knowledge entries: add one after them.
@@ -447,7 +452,7 @@ describe('the local console, end to end in Chromium', () => {
     await phoneTexts(page).filter({ hasText: 'Hi Rae, Sam here about your call this morning.' }).waitFor();
   });
 
-  it('settings: an admin connects Twilio; a bad SID and refused credentials show at their fields and store nothing', async () => {
+  it('integrations: an admin connects Twilio; a bad SID and refused credentials show at their fields and store nothing; paused, then disconnected', async () => {
     const sid = `AC${'5e'.repeat(16)}`;
     const token = '7c'.repeat(16);
     const wrongToken = '0d'.repeat(16);
@@ -472,8 +477,17 @@ describe('the local console, end to end in Chromium', () => {
     const twilioRow = page.getByRole('region', { name: 'Integration status table' }).getByRole('row').filter({ has: page.getByRole('rowheader', { name: 'Twilio' }) });
     const form = page.getByRole('form', { name: /Twilio/ });
     try {
-      await page.getByRole('link', { name: 'Settings' }).click();
+      // The Integrations page: every platform's state in one table, and no panel until one is chosen.
+      await page.getByRole('link', { name: 'Integrations', exact: true }).click();
+      await page.getByText('Choose a platform above to connect it or change its connection.').waitFor();
+      for (const name of ['Twilio', 'Slack', 'HubSpot', 'Salesforce']) await page.getByRole('rowheader', { name }).waitFor();
+      expect(await form.count()).toBe(0);
+      await checkPage(page, 'integrations');
+      await twilioRow.getByRole('link', { name: 'Set up Twilio' }).click();
       await form.waitFor();
+      expect(page.url()).toMatch(/#\/integrations\/twilio$/);
+      // Keyboard and screen-reader users land on the panel's heading.
+      expect(await page.evaluate(() => document.activeElement?.textContent)).toBe('Twilio');
       await twilioRow.getByText('Not connected').waitFor();
       expect(await page.getByLabel('A message comes in (HTTP POST)').inputValue()).toBe(`${server.engine.config.publicUrl}/webhooks/twilio/sms`);
       expect(await page.getByLabel('Status callback URL').inputValue()).toBe(`${server.engine.config.publicUrl}/webhooks/twilio/status`);
@@ -488,7 +502,7 @@ describe('the local console, end to end in Chromium', () => {
       await form.getByRole('alert').filter({ hasText: 'Not connected' }).waitFor();
       expect(await described('Account SID')).toContain('An Account SID starts with AC followed by 32 hex characters');
       expect(await form.getByLabel('Account SID').getAttribute('aria-invalid')).toBe('true');
-      expect({ page: 'settings-twilio (errors)', violations: await axeViolations(page) }).toEqual({ page: 'settings-twilio (errors)', violations: [] });
+      expect({ page: 'integrations-twilio (errors)', violations: await axeViolations(page) }).toEqual({ page: 'integrations-twilio (errors)', violations: [] });
       expect(await stored()).toEqual({ connected: false });
       await twilioRow.getByText('Not connected').waitFor();
 
@@ -519,7 +533,7 @@ describe('the local console, end to end in Chromium', () => {
       expect(await described('Auth token')).toContain('Re-enter the auth token to change the connection');
       expect(await page.content()).not.toContain(token);
       expect(await page.getByLabel('A message comes in (HTTP POST)').inputValue()).toBe(`${server.engine.config.publicUrl}/webhooks/twilio/sms`);
-      await checkPage(page, 'settings-twilio');
+      await checkPage(page, 'integrations-twilio');
 
       // Paused again, so the demo tenant's texts go back to the simulated phone for whatever runs next
       // (an enabled Twilio integration takes over the tenant's sending: server/compose.ts, tenantSmsProviders).
@@ -531,6 +545,15 @@ describe('the local console, end to end in Chromium', () => {
       expect(again.isDone()).toBe(true);
       await twilioRow.getByText('Paused').waitFor();
       expect(await stored()).toMatchObject({ connected: true, enabled: false });
+
+      // Disconnected after the confirm step: the auth token is deleted and the numbers freed, audited.
+      await page.getByRole('button', { name: 'Disconnect Twilio' }).click();
+      await page.getByRole('group', { name: /^Disconnect Twilio\? Tandem stops texting through this account/ }).getByRole('button', { name: 'Yes, disconnect' }).click();
+      await page.getByRole('status').filter({ hasText: 'Twilio disconnected' }).waitFor();
+      await twilioRow.getByText('Not connected').waitFor();
+      await page.getByRole('heading', { name: 'Connect Twilio' }).waitFor();
+      expect(await stored()).toEqual({ connected: false });
+      expect(await page.getByRole('button', { name: 'Disconnect Twilio' }).count()).toBe(0);
     } finally {
       nock.cleanAll();
     }
@@ -681,13 +704,13 @@ describe('the local console, end to end in Chromium', () => {
     expect(status).toBe(401);
   });
 
-  it('settings: Slack says how to set it up on a server without it; with Slack OAuth, an admin adds a workspace, sets channel and thread replies (errors at the field); others only read', async () => {
+  it('integrations: Slack says how to set it up on a server without it; with Slack OAuth, an admin adds a workspace, sets channel and thread replies (errors at the field); others only read', async () => {
     const slackPanel = (p: Page) => p.locator('.connect').filter({ has: p.getByRole('heading', { name: 'Slack connection', level: 3 }) });
     const slackRow = (p: Page) => p.getByRole('region', { name: 'Integration status table' }).getByRole('row').filter({ has: p.getByRole('rowheader', { name: 'Slack' }) });
 
     // This server runs with no SLACK_* settings: the route answers 503 and the panel says how to set Slack up.
     const leftAt = page.url();
-    await page.getByRole('link', { name: 'Settings' }).click();
+    await openIntegration(page, 'Slack');
     const off = slackPanel(page);
     await off.getByText('Slack is not set up on this server').waitFor();
     expect(await off.textContent()).toContain(
@@ -700,11 +723,11 @@ describe('the local console, end to end in Chromium', () => {
       return { status: r.status, code: ((await r.json()) as { error: { code: string } }).error.code };
     });
     expect(answer).toEqual({ status: 503, code: 'slack.not_configured' });
-    await checkPage(page, 'settings-slack-off');
-    // The shared page goes back where the test before left it, so the next one's click on Settings loads it afresh.
+    await checkPage(page, 'integrations-slack-off');
+    // The shared page goes back where the test before left it, so the next one's panel loads afresh.
     if (page.url() !== leftAt) {
       await page.goto(leftAt);
-      await page.getByRole('heading', { name: 'Settings', level: 1 }).waitFor({ state: 'detached' });
+      await page.getByRole('heading', { name: 'Integrations', level: 1 }).waitFor({ state: 'detached' });
     }
 
     // A second server, the same way but with Slack OAuth configured (this file's shared server stays as `npm start` runs
@@ -741,7 +764,7 @@ describe('the local console, end to end in Chromium', () => {
       });
       await p.goto(url);
       await p.getByRole('button', { name: 'Use the demo key' }).click();
-      await p.getByRole('link', { name: 'Settings' }).click();
+      await openIntegration(p, 'Slack');
       const panel = slackPanel(p);
       await panel.getByText('Not connected to a Slack workspace yet.').waitFor();
       expect(await panel.locator('.pill').textContent()).toBe('Not connected');
@@ -777,8 +800,10 @@ describe('the local console, end to end in Chromium', () => {
       await p.getByRole('heading', { name: 'Tandem is installed in Slack' }).waitFor();
       expect([exchanged.isDone(), identified.isDone()]).toEqual([true, true]);
 
-      // Back on Settings: connected to that workspace, no channel yet; the status table agrees.
-      await p.goto(`${url}/#/settings`);
+      // Slack's page leads back to the Slack panel: connected to that workspace, no channel yet; the status table agrees.
+      await p.getByRole('link', { name: 'Back to Tandem' }).click();
+      await p.getByRole('heading', { name: 'Slack', level: 2 }).waitFor();
+      expect(p.url()).toBe(`${url}/#/integrations/slack`);
       await panel.locator('.pill').filter({ hasText: /^Connected$/ }).waitFor();
       const facts = () => panel.locator('.connect-facts').textContent();
       expect(await facts()).toContain('T0HOPPER1');
@@ -798,7 +823,7 @@ describe('the local console, end to end in Chromium', () => {
       await form.getByRole('alert').filter({ hasText: /^Not saved: The Slack settings are not valid/ }).waitFor();
       expect(await described('Channel id')).toContain('a Slack channel id such as C0123ABCD');
       expect(await form.getByLabel('Channel id').getAttribute('aria-invalid')).toBe('true');
-      expect({ page: 'settings-slack (errors)', violations: await axeViolations(p) }).toEqual({ page: 'settings-slack (errors)', violations: [] });
+      expect({ page: 'integrations-slack (errors)', violations: await axeViolations(p) }).toEqual({ page: 'integrations-slack (errors)', violations: [] });
       expect(await stored()).toMatchObject({ channelId: null, threadRepliesSendToLead: false, escalationMention: 'here' });
 
       // Good values: saved, shown, and the workspace binding is kept.
@@ -821,7 +846,7 @@ describe('the local console, end to end in Chromium', () => {
       expect(await facts()).toContain('C0LEADS01');
       expect(await facts()).toContain('Texted to the lead');
       expect(await facts()).toContain('No one: post without a ping');
-      await checkPage(p, 'settings-slack');
+      await checkPage(p, 'integrations-slack');
 
       // Someone without the admin role sees the same connection and cannot change it or add a workspace.
       const viewerKey = (await slackServer.engine.apiKeys.create(slackServer.demo!.tenantId, { name: 'Viewer laptop', role: 'viewer' })).key;
@@ -830,13 +855,13 @@ describe('the local console, end to end in Chromium', () => {
       await v.goto(url);
       await v.getByLabel('API key').fill(viewerKey);
       await v.getByRole('button', { name: 'Sign in' }).click();
-      await v.getByRole('link', { name: 'Settings' }).click();
+      await openIntegration(v, 'Slack');
       const read = slackPanel(v);
       await read.getByText('Only admins can change the Slack settings.').waitFor();
       expect(await read.locator('.connect-facts').textContent()).toContain('C0LEADS01');
       expect(await v.getByRole('form', { name: 'Slack settings' }).count()).toBe(0);
       expect(await read.getByRole('link', { name: 'Add to Slack' }).count()).toBe(0);
-      expect({ page: 'settings-slack (viewer)', violations: await axeViolations(v) }).toEqual({ page: 'settings-slack (viewer)', violations: [] });
+      expect({ page: 'integrations-slack (viewer)', violations: await axeViolations(v) }).toEqual({ page: 'integrations-slack (viewer)', violations: [] });
 
       // Paused: said in the status line, and the status table above follows (onChange).
       await form.getByLabel('Enabled', { exact: true }).uncheck();
@@ -854,7 +879,7 @@ describe('the local console, end to end in Chromium', () => {
     }
   });
 
-  it('settings: Salesforce: an admin connects an org; bad values show at their fields and a taken org is refused, storing nothing; then paused', async () => {
+  it('integrations: Salesforce: an admin connects an org; bad values, a secret Salesforce refuses and a taken org are refused, storing nothing; then paused, then disconnected after a confirm step', async () => {
     // The connector's own fixtures (connectors/salesforce/salesforce.e2e.test.ts, backend/salesforce.crm-adapter.test.ts).
     const ORG_ID = '00D5g000004XyZ1EAK';
     const INSTANCE = 'https://acme.my.salesforce.com';
@@ -874,8 +899,8 @@ describe('the local console, end to end in Chromium', () => {
     try {
       // A server without the Salesforce connector answers 404: the panel says what to configure.
       await page.route(route, (r) => r.fulfill({ status: 404, contentType: 'application/json', body: JSON.stringify({ error: { code: 'route.not_found', message: 'No route for GET /api/v1/integrations/salesforce', details: {} } }) }));
-      // A fresh load: the page may already be on Settings, whose panels fetch only when they mount.
-      await page.goto(`${server.url}/#/settings`);
+      // A fresh load: a panel fetches only when it mounts.
+      await page.goto(`${server.url}/#/integrations/salesforce`);
       await page.reload();
       await page.getByText('This Tandem server has no Salesforce connector').waitFor();
       expect(await page.locator('.connect').filter({ hasText: 'no Salesforce connector' }).textContent()).toContain('salesforceConnector');
@@ -897,7 +922,7 @@ describe('the local console, end to end in Chromium', () => {
       expect(await described('Consumer secret')).toContain('Consumer secret is required');
       expect(await form.getByLabel('Organization ID').getAttribute('aria-invalid')).toBe('true');
       expect(await form.getByLabel('Consumer key').getAttribute('aria-invalid')).toBeNull();
-      expect({ page: 'settings-salesforce (errors)', violations: await axeViolations(page) }).toEqual({ page: 'settings-salesforce (errors)', violations: [] });
+      expect({ page: 'integrations-salesforce (errors)', violations: await axeViolations(page) }).toEqual({ page: 'integrations-salesforce (errors)', violations: [] });
       expect(await stored()).toBeNull();
       await sfRow.getByText('Not connected').waitFor();
 
@@ -914,11 +939,23 @@ describe('the local console, end to end in Chromium', () => {
       await sfRow.getByText('Not connected').waitFor();
       await server.engine.integrations.remove(other.tenant.id, 'salesforce');
 
-      // Connecting stores the credentials without asking Salesforce (they are first used by a CRM sync): a token
-      // request, answered as Salesforce refuses one, must stay unasked while the org is connected.
+      // Tandem asks the org for a token with these credentials before storing them. A secret Salesforce refuses
+      // (its token endpoint's answer) shows at its field, and nothing is stored.
+      const refusedSecret = nock(INSTANCE).post('/services/oauth2/token').reply(400, { error: 'invalid_client', error_description: 'invalid client credentials' });
+      await form.getByRole('button', { name: 'Connect Salesforce' }).click();
+      await form.getByRole('alert').filter({ hasText: 'Salesforce refused the consumer secret' }).waitFor();
+      expect(refusedSecret.isDone()).toBe(true);
+      expect(await described('Consumer secret')).toContain("Consumer secret is not this app's consumer secret");
+      expect(await form.getByLabel('Consumer secret').getAttribute('aria-invalid')).toBe('true');
+      expect(await stored()).toBeNull();
+
+      // The flow not switched on yet in Salesforce (no run-as user): connected, so the admin gets the org key to
+      // paste, with a warning that syncing waits for the flow.
       const tokenRequest = nock(INSTANCE).post('/services/oauth2/token').reply(400, { error: 'invalid_grant', error_description: 'no client credentials user enabled' });
       await form.getByRole('button', { name: 'Connect Salesforce' }).click();
       await page.getByRole('status').filter({ hasText: 'Salesforce connected. Copy the new org key into Salesforce now: it is shown once.' }).waitFor();
+      expect(tokenRequest.isDone()).toBe(true);
+      expect(await page.locator('#sf-warning').textContent()).toContain('the client credentials flow is not enabled for this app or has no run-as user');
       await sfRow.getByText('Connected', { exact: true }).waitFor();
       expect(await sfRow.getByRole('cell').nth(1).textContent()).toBe(ORG_ID);
       expect(await stored()).toEqual({ kind: 'salesforce', orgId: ORG_ID, enabled: true, instanceUrl: INSTANCE, clientId: CLIENT_ID, smsOptOutField: null, hasOrgKey: true, tokenIssuedAt: null });
@@ -936,7 +973,7 @@ describe('the local console, end to end in Chromium', () => {
       expect(await form.getByLabel('Consumer secret').inputValue()).toBe('');
       expect(await described('Consumer secret')).toContain('Re-enter the consumer secret to change the connection');
       expect(await page.content()).not.toContain(CLIENT_SECRET);
-      await checkPage(page, 'settings-salesforce', [orgKeyField]);
+      await checkPage(page, 'integrations-salesforce', [orgKeyField]);
       await keyBox.getByRole('button', { name: 'I have put it in Salesforce, hide the key' }).click();
       expect(await keyBox.count()).toBe(0);
       expect(await page.content()).not.toContain(orgKey);
@@ -944,7 +981,7 @@ describe('the local console, end to end in Chromium', () => {
       // A viewer sees the connection, read-only.
       const viewerPage = await viewerContext.newPage();
       viewerPage.setDefaultTimeout(15_000);
-      await viewerPage.goto(`${server.url}/#/settings`);
+      await viewerPage.goto(`${server.url}/#/integrations/salesforce`);
       await viewerPage.getByLabel('API key').fill(viewer.key);
       await viewerPage.getByRole('button', { name: 'Sign in' }).click();
       await viewerPage.getByText('Only admins can connect or change Salesforce.').waitFor();
@@ -963,7 +1000,23 @@ describe('the local console, end to end in Chromium', () => {
       await sfRow.getByText('Paused').waitFor();
       expect(await stored()).toMatchObject({ orgId: ORG_ID, enabled: false, hasOrgKey: true });
       expect((await server.engine.integrations.get(tenantId, 'salesforce'))!.config.orgKeySha256).toBe(record.config.orgKeySha256);
-      expect(tokenRequest.isDone()).toBe(false);
+
+      // Disconnected after a confirm step that says what stops (Cancel first, and focus goes back); the answer
+      // says what to remove on Salesforce's side, and the status table follows.
+      const disconnectButton = page.getByRole('button', { name: 'Disconnect Salesforce' });
+      await disconnectButton.click();
+      const confirm = page.getByRole('group', { name: /^Disconnect Salesforce\? The org key stops working at once/ });
+      expect(await confirm.getByRole('button', { name: 'Cancel' }).evaluate((el) => el === document.activeElement)).toBe(true);
+      await confirm.getByRole('button', { name: 'Cancel' }).click();
+      expect(await disconnectButton.evaluate((el) => el === document.activeElement)).toBe(true);
+      expect(await stored()).toMatchObject({ orgId: ORG_ID });
+      await disconnectButton.click();
+      await confirm.getByRole('button', { name: 'Yes, disconnect' }).click();
+      await page.getByRole('status').filter({ hasText: 'Disconnected: the org key no longer works' }).waitFor();
+      await sfRow.getByText('Not connected').waitFor();
+      await page.getByRole('heading', { name: 'Connect Salesforce' }).waitFor();
+      expect(await stored()).toBeNull();
+      expect(await server.engine.integrations.get(tenantId, 'salesforce')).toBeNull();
     } finally {
       nock.cleanAll();
       await page.unroute(route);
@@ -973,7 +1026,7 @@ describe('the local console, end to end in Chromium', () => {
     }
   });
 
-  it('settings: HubSpot: the install way says it is not configured; a token HubSpot refuses shows at its field and stores nothing; a good one connects; others only read; then paused', async () => {
+  it('integrations: HubSpot: the install way says it is not configured; a token HubSpot refuses shows at its field and stores nothing; a good one connects; others only read; then paused, then disconnected', async () => {
     const { HUBSPOT_SCOPES, TANDEM_CONTACT_PROPERTIES } = await import('../connectors/hubspot/index');
     const API = 'https://api.hubapi.com';
     const token = 'pat-na1-11111111-2222-3333-4444-555555555555';
@@ -998,7 +1051,7 @@ describe('the local console, end to end in Chromium', () => {
     const viewerContext = await browser.newContext({ viewport: { width: 1280, height: 900 } });
     let viewerKeyId: string | null = null;
     try {
-      await page.getByRole('link', { name: 'Settings' }).click();
+      await openIntegration(page, 'HubSpot');
       await panel.getByText('Not connected.', { exact: false }).waitFor();
       await hubspotRow(page).getByText('Not connected').waitFor();
       expect(await panel.locator('.connect-facts').count()).toBe(0);
@@ -1014,7 +1067,7 @@ describe('the local console, end to end in Chromium', () => {
       await panel.getByRole('alert').filter({ hasText: 'The HubSpot public app is not configured on this server (HUBSPOT_CLIENT_ID and HUBSPOT_CLIENT_SECRET). Connect a private app token instead.' }).waitFor();
       expect(await panel.getByRole('button', { name: 'Install the HubSpot app' }).count()).toBe(0);
       expect(await tokenField.evaluate((el) => el === document.activeElement)).toBe(true);
-      expect(page.url()).toMatch(/#\/settings$/);
+      expect(page.url()).toMatch(/#\/integrations\/hubspot$/);
 
       // A token HubSpot refuses (401): said at the field and in the alert; nothing stored.
       const refused = nock(API, { reqheaders: { authorization: `Bearer ${wrongToken}` } }).get('/account-info/v3/details').reply(401, unauthenticated);
@@ -1024,7 +1077,7 @@ describe('the local console, end to end in Chromium', () => {
       expect(refused.isDone()).toBe(true);
       expect(await described()).toContain('HubSpot refused this token');
       expect(await tokenField.getAttribute('aria-invalid')).toBe('true');
-      expect({ page: 'settings-hubspot (errors)', violations: await axeViolations(page) }).toEqual({ page: 'settings-hubspot (errors)', violations: [] });
+      expect({ page: 'integrations-hubspot (errors)', violations: await axeViolations(page) }).toEqual({ page: 'integrations-hubspot (errors)', violations: [] });
       expect(await stored()).toEqual({ connected: false, enabled: false, portalId: null, mode: null });
       await hubspotRow(page).getByText('Not connected').waitFor();
 
@@ -1060,7 +1113,7 @@ describe('the local console, end to end in Chromium', () => {
       // The token is never shown again.
       expect(await tokenField.inputValue()).toBe('');
       expect(await page.content()).not.toContain(token);
-      await checkPage(page, 'settings-hubspot');
+      await checkPage(page, 'integrations-hubspot');
 
       // Someone without the admin role sees the connection, and no way to change it.
       const viewer = await server.engine.apiKeys.create(tenantId, { name: 'HubSpot viewer', role: 'viewer' });
@@ -1070,13 +1123,13 @@ describe('the local console, end to end in Chromium', () => {
       await v.goto(server.url);
       await v.getByLabel('API key').fill(viewer.key);
       await v.getByRole('button', { name: 'Sign in' }).click();
-      await v.getByRole('link', { name: 'Settings' }).click();
+      await openIntegration(v, 'HubSpot');
       const read = hubspotPanel(v);
       await read.getByText('Only admins can connect or change HubSpot.').waitFor();
       expect(await read.locator('.connect-facts').textContent()).toContain('62515');
       expect(await v.getByRole('form', { name: 'Connect with a private app token' }).count()).toBe(0);
       expect(await read.getByRole('button').count()).toBe(0);
-      expect({ page: 'settings-hubspot (viewer)', violations: await axeViolations(v) }).toEqual({ page: 'settings-hubspot (viewer)', violations: [] });
+      expect({ page: 'integrations-hubspot (viewer)', violations: await axeViolations(v) }).toEqual({ page: 'integrations-hubspot (viewer)', violations: [] });
     } finally {
       nock.cleanAll();
       await viewerContext.close();
@@ -1093,6 +1146,14 @@ describe('the local console, end to end in Chromium', () => {
     await panel.getByText('Paused: leads and texts are not sent to HubSpot.').waitFor();
     await hubspotRow(page).getByText('Paused').waitFor();
     expect(await stored()).toEqual({ connected: true, enabled: false, portalId: '62515', mode: 'private_app' });
+
+    // Disconnected from the panel. HubSpot has no API to revoke a private app token (no HubSpot call is made),
+    // so the answer says where to delete the app.
+    await page.getByRole('button', { name: 'Disconnect HubSpot' }).click();
+    await page.getByRole('group', { name: /^Disconnect HubSpot\? Leads and texts stop syncing/ }).getByRole('button', { name: 'Yes, disconnect' }).click();
+    await panel.getByRole('status').filter({ hasText: 'HubSpot disconnected. HubSpot has no API to revoke a private app token: delete the private app in HubSpot' }).waitFor();
+    await hubspotRow(page).getByText('Not connected').waitFor();
+    expect(await stored()).toEqual({ connected: false, enabled: false, portalId: null, mode: null });
   });
 
   it('never trips the Content Security Policy', () => {

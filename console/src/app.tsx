@@ -5,6 +5,7 @@ import { closeLive, useLiveStatus } from './live';
 import { AnalyticsPage } from './pages/analytics-page';
 import { DemoPage } from './pages/demo-page';
 import { Inbox } from './pages/inbox-page';
+import { IntegrationsPage, platformFromHash, type Platform } from './pages/integrations-page';
 import { SettingsPage } from './pages/settings-page';
 import { TeamPage } from './pages/team-page';
 
@@ -16,13 +17,15 @@ const PAGES = [
   { id: 'inbox', label: 'Inbox' },
   { id: 'forms', label: 'Forms' },
   { id: 'settings', label: 'Settings' },
+  { id: 'integrations', label: 'Integrations' },
   { id: 'team', label: 'Team' },
   { id: 'analytics', label: 'Analytics' },
 ] as const;
 type PageId = (typeof PAGES)[number]['id'];
 
 function pageFromHash(demo: boolean): PageId {
-  const h = window.location.hash.replace(/^#\/?/, '');
+  // `#/integrations/slack` is the Integrations page with Slack's panel open.
+  const h = window.location.hash.replace(/^#\/?/, '').replace(/\/.*$/, '');
   const found = PAGES.find((p) => p.id === h && (!('demoOnly' in p) || demo));
   return found ? found.id : demo ? 'demo' : 'inbox';
 }
@@ -132,12 +135,16 @@ function SignIn({ demoAvailable, onSignedIn }: { demoAvailable: boolean; onSigne
 
 function Shell({ session, demo, onSignOut }: { session: Session; demo: boolean; onSignOut: () => void }) {
   const [page, setPage] = useState<PageId>(() => pageFromHash(demo));
+  const [platform, setPlatform] = useState<Platform | null>(() => platformFromHash(window.location.hash));
   const connected = useLiveStatus();
   const mainRef = useRef<HTMLElement>(null);
   const first = useRef(true);
 
   useEffect(() => {
-    const onHash = () => setPage(pageFromHash(demo));
+    const onHash = () => {
+      setPage(pageFromHash(demo));
+      setPlatform(platformFromHash(window.location.hash));
+    };
     window.addEventListener('hashchange', onHash);
     return () => window.removeEventListener('hashchange', onHash);
   }, [demo]);
@@ -203,6 +210,7 @@ function Shell({ session, demo, onSignOut }: { session: Session; demo: boolean; 
           </Suspense>
         )}
         {page === 'settings' && <SettingsPage isAdmin={isAdmin} />}
+        {page === 'integrations' && <IntegrationsPage isAdmin={isAdmin} platform={platform} />}
         {page === 'team' && <TeamPage isAdmin={isAdmin} session={session} />}
         {page === 'analytics' && <AnalyticsPage />}
       </main>

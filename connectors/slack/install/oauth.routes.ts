@@ -68,8 +68,8 @@ export function boltInstallationStore(store: SlackInstallationStore): Installati
 
 const esc = (s: string): string => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 
-function page(title: string, body: string, link?: { href: string; text: string }): string {
-  const a = link ? `<p><a id="add-to-slack" href="${esc(link.href)}">${esc(link.text)}</a></p>` : '';
+function page(title: string, body: string, link?: { href: string; text: string; id: string }): string {
+  const a = link ? `<p><a id="${esc(link.id)}" href="${esc(link.href)}">${esc(link.text)}</a></p>` : '';
   return `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>${esc(title)}</title></head><body><main><h1>${esc(title)}</h1><p>${esc(body)}</p>${a}</main></body></html>`;
 }
 
@@ -88,6 +88,8 @@ export function mountOAuthRoutes(
   }
   const stateSecret = config.stateSecret;
   const redirectUri = `${options.publicUrl.replace(/\/+$/, '')}${SLACK_PATHS.oauthRedirect}`;
+  // The console's Slack panel, where the channel is chosen next.
+  const backToTandem = `${options.publicUrl.replace(/\/+$/, '')}/#/integrations/slack`;
   const installer = new InstallProvider({
     clientId: config.clientId,
     clientSecret: config.clientSecret,
@@ -98,14 +100,14 @@ export function mountOAuthRoutes(
     // Our install page comes first; Slack's authorize page follows the button on it.
     directInstall: false,
     renderHtmlForInstallPath: (url) =>
-      page('Connect Tandem to Slack', 'Tandem will post conversations that need a person in the channel you choose.', { href: url, text: 'Add to Slack' }),
+      page('Connect Tandem to Slack', 'Tandem will post conversations that need a person in the channel you choose.', { href: url, text: 'Add to Slack', id: 'add-to-slack' }),
   });
 
   router.get(SLACK_PATHS.install, async (req, res) => {
     const token = typeof req.query.tenant === 'string' ? req.query.tenant : undefined;
     const tenantId = verifyInstallToken(token, stateSecret);
     if (!tenantId) {
-      res.status(400).type('html').send(page('Install link not valid', 'Open the Slack install link from Tandem settings again: links expire after an hour.'));
+      res.status(400).type('html').send(page('Install link not valid', "Open the Slack install link from Tandem's Integrations page again: links expire after an hour."));
       return;
     }
     try {
@@ -122,12 +124,18 @@ export function mountOAuthRoutes(
       successAsync: async (installation) => {
         options.logger.info({ teamId: installation.team?.id }, 'slack workspace installed');
         res.writeHead(200, { 'Content-Type': 'text/html; charset=utf-8' });
-        res.end(page('Tandem is installed in Slack', `Invite @Tandem to the channel your team works in, then choose that channel in Tandem settings.`));
+        res.end(
+          page('Tandem is installed in Slack', "Invite @Tandem to the channel your team works in, then choose that channel on Tandem's Integrations page.", {
+            href: backToTandem,
+            text: 'Back to Tandem',
+            id: 'back-to-tandem',
+          }),
+        );
       },
       failureAsync: async (error) => {
         options.logger.warn({ code: error.code, err: error.message }, 'slack install failed');
         res.writeHead(400, { 'Content-Type': 'text/html; charset=utf-8' });
-        res.end(page('Slack install failed', `${error.message}. Start again from Tandem settings.`));
+        res.end(page('Slack install failed', `${error.message}. Start again from Tandem's Integrations page.`, { href: backToTandem, text: 'Back to Tandem', id: 'back-to-tandem' }));
       },
     });
   });

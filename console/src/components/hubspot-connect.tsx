@@ -1,42 +1,29 @@
 /**
- * HubSpot on the Settings page: the tenant's connection (portal, how it authenticates, whether the CRM sync
+ * HubSpot on the console's Integrations page: the tenant's connection (portal, how it authenticates, whether the CRM sync
  * runs) and, for admins, the two ways to connect: the public app's OAuth install
  * (`GET /api/v1/integrations/hubspot/install` hands out the link, 503 `hubspot.not_configured` without the
  * app's settings) and a private app token (`PUT /api/v1/integrations/hubspot`, which checks it with HubSpot
  * and creates Tandem's contact properties before storing anything). The token is never shown back.
  * These routes belong to the HubSpot connector (connectors/hubspot), not to the core API.
  */
-import { useEffect, useRef, useState, type FormEvent } from 'react';
-import { api, ApiError, errorText, fieldErrors } from '../api';
+import { useRef, useState, type FormEvent } from 'react';
+import { api, ApiError, errorText } from '../api';
 import { describedBy, Field } from './bits';
+import { ConnectionLoading, Disconnect, useConnection, useConnectionChange } from './connection';
 import { connectBody, connectedMessage, installTarget, modeLabel, PRIVATE_APP_SCOPES, type HubSpotConnectAnswer, type HubSpotConnection } from '../hubspot-connect-body';
 
 const TOKEN_WHERE = `In HubSpot, create a private app under Settings → Integrations → Private apps with the scopes ${PRIVATE_APP_SCOPES.join(', ')}, and paste its access token (it starts with pat-).`;
 
 export function HubSpotConnect({ isAdmin, onChange }: { isAdmin: boolean; onChange: () => void }) {
-  const [connection, setConnection] = useState<HubSpotConnection | null>(null);
-  const [absent, setAbsent] = useState(false);
-  const [loadError, setLoadError] = useState<string | null>(null);
+  // No HubSpot connector on this server: its routes fall through to the API's 404.
+  const { data, setData, unavailable: absent, loadError } = useConnection<{ hubspot: HubSpotConnection }>('/integrations/hubspot', (err) => err.status === 404);
+  const { errors, error, status, setStatus, busy, run } = useConnectionChange();
+  const connection = data?.hubspot ?? null;
   const [token, setToken] = useState('');
-  const [errors, setErrors] = useState<Record<string, string>>({});
-  const [error, setError] = useState<string | null>(null);
-  const [status, setStatus] = useState('');
-  const [busy, setBusy] = useState(false);
   const [installError, setInstallError] = useState<string | null>(null);
   const [installOff, setInstallOff] = useState(false);
   const [installing, setInstalling] = useState(false);
   const tokenField = useRef<HTMLInputElement>(null);
-
-  useEffect(() => {
-    api<{ hubspot: HubSpotConnection }>('GET', '/integrations/hubspot').then(
-      (r) => setConnection(r.hubspot),
-      (err) => {
-        // No HubSpot connector on this server: its routes fall through to the API's 404.
-        if (err instanceof ApiError && err.status === 404) setAbsent(true);
-        else setLoadError(errorText(err));
-      },
-    );
-  }, []);
 
   const install = async () => {
     if (installing) return;
@@ -60,25 +47,18 @@ export function HubSpotConnect({ isAdmin, onChange }: { isAdmin: boolean; onChan
     }
   };
 
-  const submit = async (ev: FormEvent) => {
+  const submit = (ev: FormEvent) => {
     ev.preventDefault();
-    if (busy) return;
-    setBusy(true);
-    setErrors({});
-    setError(null);
-    setStatus('');
-    try {
-      const r = await api<HubSpotConnectAnswer>('PUT', '/integrations/hubspot', connectBody(token));
-      setConnection(r.hubspot);
-      setToken('');
-      setStatus(connectedMessage(r));
-      onChange();
-    } catch (err) {
-      setErrors(fieldErrors(err));
-      setError(`${connection?.connected ? 'Nothing changed' : 'Not connected'}: ${errorText(err)}`);
-    } finally {
-      setBusy(false);
-    }
+    void run(
+      async () => {
+        const r = await api<HubSpotConnectAnswer>('PUT', '/integrations/hubspot', connectBody(token));
+        setData({ hubspot: r.hubspot });
+        setToken('');
+        onChange();
+        return connectedMessage(r);
+      },
+      (err) => `${connection?.connected ? 'Nothing changed' : 'Not connected'}: ${errorText(err)}`,
+    );
   };
 
   if (absent) {
@@ -92,15 +72,18 @@ export function HubSpotConnect({ isAdmin, onChange }: { isAdmin: boolean; onChan
       </div>
     );
   }
-  if (!connection) {
-    return loadError ? (
-      <p role="alert" className="error">
-        HubSpot: {loadError}
-      </p>
-    ) : (
-      <p role="status">Loading the HubSpot connection…</p>
+  const disconnect = () =>
+    run(
+      async () => {
+        const r = await api<{ hubspot: HubSpotConnection; note: string }>('DELETE', '/integrations/hubspot');
+        setData({ hubspot: r.hubspot });
+        onChange();
+        return `HubSpot disconnected. ${r.note}`;
+      },
+      (err) => `Not disconnected: ${errorText(err)}`,
     );
-  }
+
+  if (!connection) return <ConnectionLoading platform="HubSpot" error={loadError} />;
 
   const c = connection;
   const tokenError = errors.privateAppToken;
@@ -147,7 +130,7 @@ export function HubSpotConnect({ isAdmin, onChange }: { isAdmin: boolean; onChan
               </button>
             </>
           )}
-          <form className="connect-form" aria-labelledby="hs-form-title" onSubmit={(ev) => void submit(ev)} noValidate>
+          <form className="connect-form" aria-labelledby="hs-form-title" onSubmit={submit} noValidate>
             <h3 id="hs-form-title">Connect with a private app token</h3>
             {error && (
               <p role="alert" className="error">
@@ -172,6 +155,14 @@ export function HubSpotConnect({ isAdmin, onChange }: { isAdmin: boolean; onChan
               {c.connected ? 'Save HubSpot connection' : 'Connect HubSpot'}
             </button>
           </form>
+          {c.connected && (
+            <Disconnect
+              platform="HubSpot"
+              consequence="Leads and texts stop syncing to HubSpot, the contact card stops showing conversations, and the stored token is deleted (an app install’s access is revoked with HubSpot)."
+              busy={busy}
+              onDisconnect={disconnect}
+            />
+          )}
         </>
       ) : (
         <p className="hint">Only admins can connect or change HubSpot.</p>

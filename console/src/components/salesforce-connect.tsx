@@ -1,13 +1,15 @@
 /**
- * Salesforce on the Settings page: the tenant's org connection, the Tandem URL Salesforce's Named Credential
- * points at, and for admins a form that connects or changes it (`PUT /api/v1/integrations/salesforce`).
- * That route stores the sync credentials without asking Salesforce (the first CRM sync uses them) and answers
- * with the org key, once: it goes into Salesforce's `Tandem` External Credential. The consumer secret is
- * never shown: changing the connection means typing it again.
+ * Salesforce on the console's Integrations page: the tenant's org connection, the Tandem URL Salesforce's Named Credential
+ * points at, and for admins a form that connects or changes it (`PUT /api/v1/integrations/salesforce`, which asks
+ * the org for a token with the credentials before storing them, and stores them with a warning when the client
+ * credentials flow is not switched on yet) and a way to disconnect it. The PUT answers with the org key, once: it
+ * goes into Salesforce's `Tandem` External Credential. The consumer secret is never shown: changing the
+ * connection means typing it again.
  */
 import { useEffect, useState, type FormEvent } from 'react';
-import { api, ApiError, errorText, fieldErrors } from '../api';
+import { api, errorText, fieldErrors } from '../api';
 import { CopyField, describedBy, Field, formatTime, TextField } from './bits';
+import { ConnectionLoading, Disconnect, useConnection, useConnectionChange } from './connection';
 import { connectBody, fieldMessage, otherFieldErrors, tandemUrlFor, type SalesforceFormValues } from '../salesforce-connect-body';
 
 interface SalesforceConnection {
@@ -27,6 +29,8 @@ interface SalesforceAnswer {
 
 interface SalesforcePutAnswer extends SalesforceAnswer {
   orgKey: { key: string; note: string } | null;
+  /** Stored, but Salesforce would not issue a token yet (the client credentials flow is off). */
+  warning: string | null;
 }
 
 const EMPTY: SalesforceFormValues = { orgId: '', instanceUrl: '', clientId: '', clientSecret: '', smsOptOutField: '', enabled: true, keepOrgKey: false };
@@ -56,58 +60,40 @@ const LABELS: Record<string, string> = {
 };
 
 export function SalesforceConnect({ isAdmin, onChange }: { isAdmin: boolean; onChange: () => void }) {
-  const [answer, setAnswer] = useState<SalesforceAnswer | null>(null);
-  const [missing, setMissing] = useState(false);
-  const [loadError, setLoadError] = useState<string | null>(null);
+  // No Salesforce connector on this server: its routes fall through to the API's 404.
+  const { data: answer, setData: setAnswer, unavailable: missing, loadError } = useConnection<SalesforceAnswer>('/integrations/salesforce', (err) => err.status === 404);
+  const { errors, error, status, setStatus, busy, run } = useConnectionChange();
   const [values, setValues] = useState<SalesforceFormValues>(EMPTY);
-  const [errors, setErrors] = useState<Record<string, string>>({});
-  const [error, setError] = useState<string | null>(null);
-  const [status, setStatus] = useState('');
-  const [busy, setBusy] = useState(false);
   const [orgKey, setOrgKey] = useState<{ key: string; note: string } | null>(null);
-
+  const [warning, setWarning] = useState<string | null>(null);
+  // The form follows the stored connection: when it loads, and after every change.
   useEffect(() => {
-    api<SalesforceAnswer>('GET', '/integrations/salesforce').then(
-      (r) => {
-        setAnswer(r);
-        setValues(valuesOf(r.integration));
-      },
-      (err) => {
-        if (err instanceof ApiError && err.status === 404) setMissing(true);
-        else setLoadError(errorText(err));
-      },
-    );
-  }, []);
+    if (answer) setValues(valuesOf(answer.integration));
+  }, [answer]);
 
   const set = <K extends keyof SalesforceFormValues>(k: K, v: SalesforceFormValues[K]) => setValues((old) => ({ ...old, [k]: v }));
 
   const c = answer?.integration ?? null;
   const canKeepOrgKey = Boolean(c?.hasOrgKey);
 
-  const submit = async (ev: FormEvent) => {
+  const submit = (ev: FormEvent) => {
     ev.preventDefault();
-    if (busy) return;
-    setBusy(true);
-    setErrors({});
-    setError(null);
-    setStatus('');
     const body = connectBody(values, canKeepOrgKey);
-    try {
-      const r = await api<SalesforcePutAnswer>('PUT', '/integrations/salesforce', body as unknown as Record<string, unknown>);
-      setAnswer({ integration: r.integration });
-      setValues(valuesOf(r.integration));
-      setOrgKey(r.orgKey);
-      const done = body.enabled ? 'Salesforce connected.' : 'Salesforce connected, paused: nothing syncs and the Lead card is off until “Enabled” is ticked.';
-      setStatus(r.orgKey ? `${done} Copy the new org key into Salesforce now: it is shown once.` : done);
-      onChange();
-    } catch (err) {
-      const fields = fieldErrors(err);
-      setErrors(fields);
-      const others = otherFieldErrors(fields);
-      setError(`Not connected: ${errorText(err)}${others.length > 0 ? ` (${others.join('; ')})` : ''}`);
-    } finally {
-      setBusy(false);
-    }
+    void run(
+      async () => {
+        const r = await api<SalesforcePutAnswer>('PUT', '/integrations/salesforce', body as unknown as Record<string, unknown>);
+        setAnswer({ integration: r.integration });
+        setOrgKey(r.orgKey);
+        onChange();
+        const done = body.enabled ? 'Salesforce connected.' : 'Salesforce connected, paused: nothing syncs and the Lead card is off until “Enabled” is ticked.';
+        setWarning(r.warning ?? null);
+        return r.orgKey ? `${done} Copy the new org key into Salesforce now: it is shown once.` : done;
+      },
+      (err) => {
+        const others = otherFieldErrors(fieldErrors(err));
+        return `Not connected: ${errorText(err)}${others.length > 0 ? ` (${others.join('; ')})` : ''}`;
+      },
+    );
   };
 
   if (missing) {
@@ -122,15 +108,20 @@ export function SalesforceConnect({ isAdmin, onChange }: { isAdmin: boolean; onC
     );
   }
 
-  if (!answer) {
-    return loadError ? (
-      <p role="alert" className="error">
-        Salesforce: {loadError}
-      </p>
-    ) : (
-      <p role="status">Loading the Salesforce connection…</p>
+  const disconnect = () =>
+    run(
+      async () => {
+        const r = await api<{ integration: null; note: string }>('DELETE', '/integrations/salesforce');
+        setAnswer({ integration: null });
+        setOrgKey(null);
+        setWarning(null);
+        onChange();
+        return r.note;
+      },
+      (err) => `Not disconnected: ${errorText(err)}`,
     );
-  }
+
+  if (!answer) return <ConnectionLoading platform="Salesforce" error={loadError} />;
 
   const tandem = tandemUrlFor(window.location.origin);
   const e = (k: string) => (errors[k] ? fieldMessage(LABELS[k] ?? k, errors[k]) : undefined);
@@ -188,67 +179,82 @@ export function SalesforceConnect({ isAdmin, onChange }: { isAdmin: boolean; onC
       <p role="status" className="status-line">
         {status}
       </p>
+      {warning && (
+        <p className="warning-line" id="sf-warning">
+          {warning}
+        </p>
+      )}
 
       {isAdmin ? (
-        <form className="connect-form" aria-labelledby="sf-form-title" onSubmit={(ev) => void submit(ev)} noValidate>
-          <h3 id="sf-form-title">{c ? 'Change the Salesforce connection' : 'Connect Salesforce'}</h3>
-          {error && (
-            <p role="alert" className="error">
-              {error}
-            </p>
-          )}
-          <TextField id="sf-org" label="Organization ID" hint="Starts with 00D, 15 or 18 characters: sf org display -o <your org alias> shows it." error={e('orgId')} value={values.orgId} maxLength={18} onChange={(v) => set('orgId', v)} />
-          <TextField id="sf-domain" label="My Domain URL" hint="Like https://acme.my.salesforce.com: the client credentials flow only works on your My Domain." error={e('instanceUrl')} type="url" value={values.instanceUrl} maxLength={255} onChange={(v) => set('instanceUrl', v)} />
-          <TextField id="sf-key" label="Consumer key" hint="Setup → External Client App Manager → Tandem Sync → Settings → OAuth Settings → Consumer Key." error={e('clientId')} value={values.clientId} maxLength={255} onChange={(v) => set('clientId', v)} />
-          <TextField id="sf-secret" label="Consumer secret" hint={secretHint} error={e('clientSecret')} type="password" value={values.clientSecret} maxLength={255} onChange={(v) => set('clientSecret', v)} />
-          <TextField
-            id="sf-optout"
-            label="SMS opt-out field (optional)"
-            hint="API name of the Lead checkbox Tandem ticks when a lead opts out by text; empty means Tandem_SMS_Opt_Out__c. Email Opt Out is not used: it is about email."
-            error={e('smsOptOutField')}
-            value={values.smsOptOutField}
-            maxLength={80}
-            onChange={(v) => set('smsOptOutField', v)}
-          />
-          <label className="check">
-            <input type="checkbox" checked={values.enabled} onChange={(ev) => set('enabled', ev.target.checked)} aria-describedby={describedBy('sf-enabled', 'h', e('enabled'))} />
-            <span>Enabled</span>
-          </label>
-          <p className="hint" id="sf-enabled-hint">
-            Leads and texts sync to Salesforce and its Lead card works while this is ticked. Untick it to keep the connection but pause both.
-          </p>
-          {e('enabled') && (
-            <p className="error" id="sf-enabled-error">
-              {e('enabled')}
-            </p>
-          )}
-          {canKeepOrgKey && (
-            <>
-              <label className="check">
-                <input
-                  type="checkbox"
-                  checked={values.keepOrgKey}
-                  onChange={(ev) => set('keepOrgKey', ev.target.checked)}
-                  aria-invalid={e('keepOrgKey') ? true : undefined}
-                  aria-describedby={describedBy('sf-keep', 'h', e('keepOrgKey'))}
-                />
-                <span>Keep the org key Salesforce has</span>
-              </label>
-              <p className="hint" id="sf-keep-hint">
-                Untick to issue a new org key: it is shown once and replaces the old one, which stops working, in Salesforce’s Tandem External Credential.
+        <>
+          <form className="connect-form" aria-labelledby="sf-form-title" onSubmit={submit} noValidate>
+            <h3 id="sf-form-title">{c ? 'Change the Salesforce connection' : 'Connect Salesforce'}</h3>
+            {error && (
+              <p role="alert" className="error">
+                {error}
               </p>
-              {e('keepOrgKey') && (
-                <p className="error" id="sf-keep-error">
-                  {e('keepOrgKey')}
+            )}
+            <TextField id="sf-org" label="Organization ID" hint="Starts with 00D, 15 or 18 characters: sf org display -o <your org alias> shows it." error={e('orgId')} value={values.orgId} maxLength={18} onChange={(v) => set('orgId', v)} />
+            <TextField id="sf-domain" label="My Domain URL" hint="Like https://acme.my.salesforce.com: the client credentials flow only works on your My Domain." error={e('instanceUrl')} type="url" value={values.instanceUrl} maxLength={255} onChange={(v) => set('instanceUrl', v)} />
+            <TextField id="sf-key" label="Consumer key" hint="Setup → External Client App Manager → Tandem Sync → Settings → OAuth Settings → Consumer Key." error={e('clientId')} value={values.clientId} maxLength={255} onChange={(v) => set('clientId', v)} />
+            <TextField id="sf-secret" label="Consumer secret" hint={secretHint} error={e('clientSecret')} type="password" value={values.clientSecret} maxLength={255} onChange={(v) => set('clientSecret', v)} />
+            <TextField
+              id="sf-optout"
+              label="SMS opt-out field (optional)"
+              hint="API name of the Lead checkbox Tandem ticks when a lead opts out by text; empty means Tandem_SMS_Opt_Out__c. Email Opt Out is not used: it is about email."
+              error={e('smsOptOutField')}
+              value={values.smsOptOutField}
+              maxLength={80}
+              onChange={(v) => set('smsOptOutField', v)}
+            />
+            <label className="check">
+              <input type="checkbox" checked={values.enabled} onChange={(ev) => set('enabled', ev.target.checked)} aria-describedby={describedBy('sf-enabled', 'h', e('enabled'))} />
+              <span>Enabled</span>
+            </label>
+            <p className="hint" id="sf-enabled-hint">
+              Leads and texts sync to Salesforce and its Lead card works while this is ticked. Untick it to keep the connection but pause both.
+            </p>
+            {e('enabled') && (
+              <p className="error" id="sf-enabled-error">
+                {e('enabled')}
+              </p>
+            )}
+            {canKeepOrgKey && (
+              <>
+                <label className="check">
+                  <input
+                    type="checkbox"
+                    checked={values.keepOrgKey}
+                    onChange={(ev) => set('keepOrgKey', ev.target.checked)}
+                    aria-invalid={e('keepOrgKey') ? true : undefined}
+                    aria-describedby={describedBy('sf-keep', 'h', e('keepOrgKey'))}
+                  />
+                  <span>Keep the org key Salesforce has</span>
+                </label>
+                <p className="hint" id="sf-keep-hint">
+                  Untick to issue a new org key: it is shown once and replaces the old one, which stops working, in Salesforce’s Tandem External Credential.
                 </p>
-              )}
-            </>
+                {e('keepOrgKey') && (
+                  <p className="error" id="sf-keep-error">
+                    {e('keepOrgKey')}
+                  </p>
+                )}
+              </>
+            )}
+            <p className="hint">Tandem asks Salesforce for a token with these before storing anything; a consumer key or secret it refuses shows at its field.</p>
+            <button type="submit" className="primary" disabled={busy}>
+              {c ? 'Save Salesforce connection' : 'Connect Salesforce'}
+            </button>
+          </form>
+          {c && (
+            <Disconnect
+              platform="Salesforce"
+              consequence="The org key stops working at once, so the Lead card goes blank, syncing stops, and the stored consumer secret is deleted."
+              busy={busy}
+              onDisconnect={disconnect}
+            />
           )}
-          <p className="hint">Tandem stores these without asking Salesforce: the first sync uses them, and if Salesforce refuses them the sync shows under Failed jobs.</p>
-          <button type="submit" className="primary" disabled={busy}>
-            {c ? 'Save Salesforce connection' : 'Connect Salesforce'}
-          </button>
-        </form>
+        </>
       ) : (
         <p className="hint">Only admins can connect or change Salesforce.</p>
       )}

@@ -1,12 +1,13 @@
 /**
- * Slack on the Settings page: the tenant's connection (workspace, channel, who is pinged, whether the
+ * Slack on the console's Integrations page: the tenant's connection (workspace, channel, who is pinged, whether the
  * agent's thread replies reach the lead), the "Add to Slack" link in OAuth mode, and for admins a form for
  * the settings `PUT /api/v1/integrations/slack` takes. A server without Slack settings answers the route
  * with `503 slack.not_configured` (or has no route at all): the panel then says how to set Slack up.
  */
 import { useEffect, useState, type FormEvent } from 'react';
-import { api, ApiError, errorText, fieldErrors } from '../api';
+import { api, ApiError, errorText } from '../api';
 import { describedBy, Field, TextField } from './bits';
+import { ConnectionLoading, useConnection, useConnectionChange } from './connection';
 import { MENTIONS, mentionText, slackNotConfigured, slackSettingsBody, slackValuesOf, type EscalationMention, type SlackFormValues, type SlackSettings } from '../slack-connect-body';
 
 const EMPTY: SlackFormValues = { channelId: '', threadRepliesSendToLead: false, escalationMention: 'here', enabled: true };
@@ -26,66 +27,39 @@ function NotConfigured() {
 }
 
 export function SlackConnect({ isAdmin, onChange }: { isAdmin: boolean; onChange: () => void }) {
-  const [slack, setSlack] = useState<SlackSettings | null>(null);
-  const [notConfigured, setNotConfigured] = useState(false);
-  const [loadError, setLoadError] = useState<string | null>(null);
+  const { data, setData, unavailable: notConfigured, setUnavailable: setNotConfigured, loadError } = useConnection<{ slack: SlackSettings }>('/integrations/slack', slackNotConfigured);
+  const { errors, error, status, busy, run } = useConnectionChange();
   const [values, setValues] = useState<SlackFormValues>(EMPTY);
-  const [errors, setErrors] = useState<Record<string, string>>({});
-  const [error, setError] = useState<string | null>(null);
-  const [status, setStatus] = useState('');
-  const [busy, setBusy] = useState(false);
-
+  const slack = data?.slack ?? null;
+  // The form follows the stored settings: when they load, and after every save.
   useEffect(() => {
-    api<{ slack: SlackSettings }>('GET', '/integrations/slack').then(
-      (r) => {
-        setSlack(r.slack);
-        setValues(slackValuesOf(r.slack));
-      },
-      (err) => {
-        if (err instanceof ApiError && slackNotConfigured(err)) setNotConfigured(true);
-        else setLoadError(errorText(err));
-      },
-    );
-  }, []);
+    if (slack) setValues(slackValuesOf(slack));
+  }, [slack]);
 
   const set = <K extends keyof SlackFormValues>(k: K, v: SlackFormValues[K]) => setValues((old) => ({ ...old, [k]: v }));
 
-  const submit = async (ev: FormEvent) => {
+  const submit = (ev: FormEvent) => {
     ev.preventDefault();
-    if (busy) return;
-    setBusy(true);
-    setErrors({});
-    setError(null);
-    setStatus('');
     const body = slackSettingsBody(values);
-    try {
-      const r = await api<{ slack: SlackSettings }>('PUT', '/integrations/slack', body as unknown as Record<string, unknown>);
-      setSlack(r.slack);
-      setValues(slackValuesOf(r.slack));
-      setStatus(r.slack.enabled ? 'Slack settings saved.' : 'Slack settings saved. Slack is paused: nothing is posted there until “Enabled” is ticked.');
-      onChange();
-    } catch (err) {
-      if (err instanceof ApiError && slackNotConfigured(err)) {
-        setNotConfigured(true);
-        return;
-      }
-      setErrors(fieldErrors(err));
-      setError(`Not saved: ${errorText(err)}`);
-    } finally {
-      setBusy(false);
-    }
+    void run(
+      async () => {
+        const r = await api<{ slack: SlackSettings }>('PUT', '/integrations/slack', body as unknown as Record<string, unknown>);
+        setData(r);
+        onChange();
+        return r.slack.enabled ? 'Slack settings saved.' : 'Slack settings saved. Slack is paused: nothing is posted there until “Enabled” is ticked.';
+      },
+      (err) => {
+        if (err instanceof ApiError && slackNotConfigured(err)) {
+          setNotConfigured(true);
+          return null;
+        }
+        return `Not saved: ${errorText(err)}`;
+      },
+    );
   };
 
   if (notConfigured) return <NotConfigured />;
-  if (!slack) {
-    return loadError ? (
-      <p role="alert" className="error">
-        Slack: {loadError}
-      </p>
-    ) : (
-      <p role="status">Loading the Slack connection…</p>
-    );
-  }
+  if (!slack) return <ConnectionLoading platform="Slack" error={loadError} />;
 
   const e = (k: string) => errors[k];
   // A field the form does not show (an unknown key, an empty body) is named in the alert line instead.
@@ -141,7 +115,7 @@ export function SlackConnect({ isAdmin, onChange }: { isAdmin: boolean; onChange
       </p>
 
       {isAdmin ? (
-        <form className="connect-form" aria-labelledby="sl-form-title" onSubmit={(ev) => void submit(ev)} noValidate>
+        <form className="connect-form" aria-labelledby="sl-form-title" onSubmit={submit} noValidate>
           <h3 id="sl-form-title">Slack settings</h3>
           {error && (
             <p role="alert" className="error">

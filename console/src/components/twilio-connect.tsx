@@ -1,12 +1,13 @@
 /**
- * Twilio on the Settings page: the tenant's connection, the two webhook URLs to paste into Twilio, and for
+ * Twilio on the console's Integrations page: the tenant's connection, the two webhook URLs to paste into Twilio, and for
  * admins a form that connects or changes it (`PUT /api/v1/integrations/twilio`, which checks the credentials
  * with Twilio before storing anything). The stored auth token is never shown: changing the connection means
  * typing it again.
  */
 import { useEffect, useState, type FormEvent } from 'react';
-import { api, errorText, fieldErrors } from '../api';
+import { api, errorText } from '../api';
 import { CopyField, describedBy, Field, TextField } from './bits';
+import { ConnectionLoading, Disconnect, useConnection, useConnectionChange } from './connection';
 import { connectBody, type TwilioFormValues } from '../twilio-connect-body';
 
 type TwilioConnection =
@@ -35,57 +36,40 @@ function valuesOf(t: TwilioConnection): TwilioFormValues {
 }
 
 export function TwilioConnect({ isAdmin, onChange }: { isAdmin: boolean; onChange: () => void }) {
-  const [answer, setAnswer] = useState<TwilioAnswer | null>(null);
-  const [loadError, setLoadError] = useState<string | null>(null);
+  const { data: answer, setData: setAnswer, loadError } = useConnection<TwilioAnswer>('/integrations/twilio', () => false);
+  const { errors, error, status, setStatus, busy, run } = useConnectionChange();
   const [values, setValues] = useState<TwilioFormValues>(EMPTY);
-  const [errors, setErrors] = useState<Record<string, string>>({});
-  const [error, setError] = useState<string | null>(null);
-  const [status, setStatus] = useState('');
-  const [busy, setBusy] = useState(false);
-
+  // The form follows the stored connection: when it loads, and after every change.
   useEffect(() => {
-    api<TwilioAnswer>('GET', '/integrations/twilio').then(
-      (r) => {
-        setAnswer(r);
-        setValues(valuesOf(r.twilio));
-      },
-      (err) => setLoadError(errorText(err)),
-    );
-  }, []);
+    if (answer) setValues(valuesOf(answer.twilio));
+  }, [answer]);
 
   const set = <K extends keyof TwilioFormValues>(k: K, v: TwilioFormValues[K]) => setValues((old) => ({ ...old, [k]: v }));
 
-  const submit = async (ev: FormEvent) => {
+  const submit = (ev: FormEvent) => {
     ev.preventDefault();
-    if (busy) return;
-    setBusy(true);
-    setErrors({});
-    setError(null);
-    setStatus('');
     const body = connectBody(values);
-    try {
-      const r = await api<TwilioAnswer>('PUT', '/integrations/twilio', body as unknown as Record<string, unknown>);
-      setAnswer(r);
-      setValues(valuesOf(r.twilio));
-      setStatus(body.enabled ? 'Twilio connected.' : 'Twilio connected, paused: texts go through Twilio once “Enabled” is ticked.');
-      onChange();
-    } catch (err) {
-      setErrors(fieldErrors(err));
-      setError(`Not connected: ${errorText(err)}`);
-    } finally {
-      setBusy(false);
-    }
+    void run(
+      async () => {
+        setAnswer(await api<TwilioAnswer>('PUT', '/integrations/twilio', body as unknown as Record<string, unknown>));
+        onChange();
+        return body.enabled ? 'Twilio connected.' : 'Twilio connected, paused: texts go through Twilio once “Enabled” is ticked.';
+      },
+      (err) => `Not connected: ${errorText(err)}`,
+    );
   };
 
-  if (!answer) {
-    return loadError ? (
-      <p role="alert" className="error">
-        Twilio: {loadError}
-      </p>
-    ) : (
-      <p role="status">Loading the Twilio connection…</p>
+  const disconnect = () =>
+    run(
+      async () => {
+        setAnswer(await api<TwilioAnswer>('DELETE', '/integrations/twilio'));
+        onChange();
+        return 'Twilio disconnected: its auth token is deleted, and texts to its numbers no longer reach this workspace.';
+      },
+      (err) => `Not disconnected: ${errorText(err)}`,
     );
-  }
+
+  if (!answer) return <ConnectionLoading platform="Twilio" error={loadError} />;
 
   const t = answer.twilio;
   const e = (k: string) => errors[k] ?? Object.entries(errors).find(([p]) => p.startsWith(`${k}.`))?.[1];
@@ -130,54 +114,64 @@ export function TwilioConnect({ isAdmin, onChange }: { isAdmin: boolean; onChang
       </p>
 
       {isAdmin ? (
-        <form className="connect-form" aria-labelledby="tw-form-title" onSubmit={(ev) => void submit(ev)} noValidate>
-          <h3 id="tw-form-title">{t.connected ? 'Change the Twilio connection' : 'Connect Twilio'}</h3>
-          {error && (
-            <p role="alert" className="error">
-              {error}
-            </p>
-          )}
-          <TextField id="tw-sid" label="Account SID" hint="Starts with AC, under Account info in the Twilio Console." error={e('accountSid')} value={values.accountSid} maxLength={64} onChange={(v) => set('accountSid', v)} />
-          <TextField id="tw-token" label="Auth token" hint={tokenHint} error={e('authToken')} type="password" value={values.authToken} maxLength={64} onChange={(v) => set('authToken', v)} />
-          <fieldset>
-            <legend>Send texts from</legend>
-            <label className="choice">
-              <input type="radio" name="tw-sender" value="messagingService" checked={values.sender === 'messagingService'} onChange={() => set('sender', 'messagingService')} />
-              <span>A Messaging Service</span>
-            </label>
-            <label className="choice">
-              <input type="radio" name="tw-sender" value="fromNumber" checked={values.sender === 'fromNumber'} onChange={() => set('sender', 'fromNumber')} />
-              <span>One Twilio number</span>
-            </label>
-            {values.sender === 'messagingService' ? (
-              <TextField id="tw-mg" label="Messaging Service SID" hint="Starts with MG, under Messaging → Services." error={senderError} value={values.messagingServiceSid} maxLength={64} onChange={(v) => set('messagingServiceSid', v)} />
-            ) : (
-              <TextField id="tw-from" label="From number" hint="A Twilio number of this account, e.g. +1 415 555 0100." error={senderError} type="tel" value={values.fromNumber} maxLength={40} onChange={(v) => set('fromNumber', v)} />
+        <>
+          <form className="connect-form" aria-labelledby="tw-form-title" onSubmit={submit} noValidate>
+            <h3 id="tw-form-title">{t.connected ? 'Change the Twilio connection' : 'Connect Twilio'}</h3>
+            {error && (
+              <p role="alert" className="error">
+                {error}
+              </p>
             )}
-          </fieldset>
-          <Field id="tw-numbers" label="Numbers leads text" hint={numbersHint} error={e('numbers')}>
-            <textarea
-              id="tw-numbers"
-              rows={3}
-              value={values.numbers}
-              maxLength={2000}
-              spellCheck={false}
-              onChange={(ev) => set('numbers', ev.target.value)}
-              aria-invalid={e('numbers') ? true : undefined}
-              aria-describedby={describedBy('tw-numbers', 'h', e('numbers'))}
+            <TextField id="tw-sid" label="Account SID" hint="Starts with AC, under Account info in the Twilio Console." error={e('accountSid')} value={values.accountSid} maxLength={64} onChange={(v) => set('accountSid', v)} />
+            <TextField id="tw-token" label="Auth token" hint={tokenHint} error={e('authToken')} type="password" value={values.authToken} maxLength={64} onChange={(v) => set('authToken', v)} />
+            <fieldset>
+              <legend>Send texts from</legend>
+              <label className="choice">
+                <input type="radio" name="tw-sender" value="messagingService" checked={values.sender === 'messagingService'} onChange={() => set('sender', 'messagingService')} />
+                <span>A Messaging Service</span>
+              </label>
+              <label className="choice">
+                <input type="radio" name="tw-sender" value="fromNumber" checked={values.sender === 'fromNumber'} onChange={() => set('sender', 'fromNumber')} />
+                <span>One Twilio number</span>
+              </label>
+              {values.sender === 'messagingService' ? (
+                <TextField id="tw-mg" label="Messaging Service SID" hint="Starts with MG, under Messaging → Services." error={senderError} value={values.messagingServiceSid} maxLength={64} onChange={(v) => set('messagingServiceSid', v)} />
+              ) : (
+                <TextField id="tw-from" label="From number" hint="A Twilio number of this account, e.g. +1 415 555 0100." error={senderError} type="tel" value={values.fromNumber} maxLength={40} onChange={(v) => set('fromNumber', v)} />
+              )}
+            </fieldset>
+            <Field id="tw-numbers" label="Numbers leads text" hint={numbersHint} error={e('numbers')}>
+              <textarea
+                id="tw-numbers"
+                rows={3}
+                value={values.numbers}
+                maxLength={2000}
+                spellCheck={false}
+                onChange={(ev) => set('numbers', ev.target.value)}
+                aria-invalid={e('numbers') ? true : undefined}
+                aria-describedby={describedBy('tw-numbers', 'h', e('numbers'))}
+              />
+            </Field>
+            <label className="check">
+              <input type="checkbox" checked={values.enabled} onChange={(ev) => set('enabled', ev.target.checked)} aria-describedby="tw-enabled-hint" />
+              <span>Enabled</span>
+            </label>
+            <p className="hint" id="tw-enabled-hint">
+              Texts go out through Twilio while this is ticked. Untick it to keep the connection but pause sending through Twilio.
+            </p>
+            <button type="submit" className="primary" disabled={busy}>
+              {t.connected ? 'Save Twilio connection' : 'Connect Twilio'}
+            </button>
+          </form>
+          {t.connected && (
+            <Disconnect
+              platform="Twilio"
+              consequence="Tandem stops texting through this account, texts to its numbers stop reaching this workspace, and the stored auth token is deleted."
+              busy={busy}
+              onDisconnect={disconnect}
             />
-          </Field>
-          <label className="check">
-            <input type="checkbox" checked={values.enabled} onChange={(ev) => set('enabled', ev.target.checked)} aria-describedby="tw-enabled-hint" />
-            <span>Enabled</span>
-          </label>
-          <p className="hint" id="tw-enabled-hint">
-            Texts go out through Twilio while this is ticked. Untick it to keep the connection but pause sending through Twilio.
-          </p>
-          <button type="submit" className="primary" disabled={busy}>
-            {t.connected ? 'Save Twilio connection' : 'Connect Twilio'}
-          </button>
-        </form>
+          )}
+        </>
       ) : (
         <p className="hint">Only admins can connect or change Twilio.</p>
       )}

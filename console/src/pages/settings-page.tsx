@@ -1,11 +1,7 @@
-/** Tenant settings (PATCH /api/v1/settings), integrations status and dead-letter jobs with retry. */
+/** Tenant settings (PATCH /api/v1/settings) and dead-letter jobs with retry; connections are on the Integrations page. */
 import { useEffect, useState } from 'react';
 import { api, errorText, fieldErrors } from '../api';
 import { describedBy, Field, formatTime, TableRegion } from '../components/bits';
-import { TwilioConnect } from '../components/twilio-connect';
-import { HubSpotConnect } from '../components/hubspot-connect';
-import { SalesforceConnect } from '../components/salesforce-connect';
-import { SlackConnect } from '../components/slack-connect';
 
 interface Knowledge {
   id: string;
@@ -67,13 +63,6 @@ function countryName(code: string): string {
 
 /** Every IANA zone the browser knows, for the time zone field's suggestions. */
 const TIME_ZONES: string[] = typeof Intl.supportedValuesOf === 'function' ? Intl.supportedValuesOf('timeZone') : [];
-interface Integration {
-  kind: string;
-  connected: boolean;
-  enabled: boolean;
-  externalId: string | null;
-  updatedAt: string | null;
-}
 interface DeadJob {
   id: string;
   topic: string;
@@ -83,7 +72,6 @@ interface DeadJob {
   createdAt: string;
 }
 
-const NAMES: Record<string, string> = { twilio: 'Twilio', slack: 'Slack', hubspot: 'HubSpot', salesforce: 'Salesforce', openai: 'OpenAI' };
 const AUTONOMY: Array<[Settings['autonomy'], string, string]> = [
   ['autopilot', 'Autopilot', 'The AI texts on its own; risky replies still wait for a person.'],
   ['copilot', 'Copilot', 'The AI drafts; a person approves, edits or discards every text.'],
@@ -98,7 +86,6 @@ export function SettingsPage({ isAdmin }: { isAdmin: boolean }) {
   const [errors, setErrors] = useState<Record<string, string>>({});
   const [status, setStatus] = useState<string>('');
   const [error, setError] = useState<string | null>(null);
-  const [integrations, setIntegrations] = useState<Integration[] | null>(null);
   const [dead, setDead] = useState<DeadJob[] | null>(null);
   const [deadError, setDeadError] = useState<string | null>(null);
 
@@ -116,12 +103,6 @@ export function SettingsPage({ isAdmin }: { isAdmin: boolean }) {
       (err) => setDeadError(errorText(err)),
     );
 
-  const reloadIntegrations = () =>
-    api<{ integrations: Integration[] }>('GET', '/integrations').then(
-      (r) => setIntegrations(r.integrations),
-      (err) => setError(errorText(err)),
-    );
-
   useEffect(() => {
     api<{ settings: Settings }>('GET', '/settings').then(
       (r) => {
@@ -129,7 +110,6 @@ export function SettingsPage({ isAdmin }: { isAdmin: boolean }) {
       },
       (err) => setError(errorText(err)),
     );
-    void reloadIntegrations();
     if (isAdmin) void loadDead();
   }, [isAdmin]);
 
@@ -363,30 +343,6 @@ export function SettingsPage({ isAdmin }: { isAdmin: boolean }) {
           </button>
         )}
       </form>
-
-      <section aria-labelledby="integrations-title">
-        <h2 id="integrations-title">Integrations</h2>
-        {integrations === null ? (
-          <p role="status">Loading…</p>
-        ) : (
-          <TableRegion label="Integration status table" caption="Integration status" columns={['Platform', 'Status', 'Account', 'Updated']}>
-              {integrations.map((i) => (
-                <tr key={i.kind}>
-                  <th scope="row">{NAMES[i.kind] ?? i.kind}</th>
-                  <td>
-                    <span className={`pill ${i.connected && i.enabled ? 'ok' : ''}`}>{i.connected ? (i.enabled ? 'Connected' : 'Paused') : 'Not connected'}</span>
-                  </td>
-                  <td>{i.externalId ?? '—'}</td>
-                  <td>{i.updatedAt ? formatTime(i.updatedAt) : '—'}</td>
-                </tr>
-              ))}
-            </TableRegion>
-        )}
-        <TwilioConnect isAdmin={isAdmin} onChange={reloadIntegrations} />
-        <SlackConnect isAdmin={isAdmin} onChange={reloadIntegrations} />
-        <HubSpotConnect isAdmin={isAdmin} onChange={reloadIntegrations} />
-        <SalesforceConnect isAdmin={isAdmin} onChange={reloadIntegrations} />
-      </section>
 
       {isAdmin && (
         <section aria-labelledby="dead-title">
