@@ -76,9 +76,13 @@ export function createConversationEngine(deps: ConversationDeps) {
   registry.register(openerJob(deps, () => pipeline));
   registry.register(followUpJob(deps));
 
-  // Short cache: Twilio webhooks arrive in bursts for the same number; a changed token is seen within seconds.
+  // Short cache: Twilio webhooks arrive in bursts for the same number; a changed token is seen within seconds,
+  // and at once in the process that made the change (connect, pause, disconnect).
   const routeCache = new Map<string, { route: TwilioRoute | null; at: number }>();
   const ROUTE_TTL_MS = 10_000;
+  deps.integrations.onChange((kind) => {
+    if (kind === 'twilio') routeCache.clear();
+  });
 
   const conversations = {
     list(tenantId: string, filter: ConversationFilter): Promise<Page<ConversationListItem>> {

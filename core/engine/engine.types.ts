@@ -145,8 +145,11 @@ export interface EngineCommon {
   };
   integrations: {
     get(tenantId: string, kind: IntegrationKind): Promise<IntegrationRecord | null>;
-    /** With `actor`, an admin's connect or change: audited with the account id, never the config. */
-    put(tenantId: string, kind: IntegrationKind, record: Omit<IntegrationRecord, 'kind'>, actor?: Actor): Promise<void>;
+    /**
+     * With `actor`, an admin's connect or change, audited: `integration.connect` with the account id, or the
+     * caller's `entry` (what it changed). Never the config.
+     */
+    put(tenantId: string, kind: IntegrationKind, record: Omit<IntegrationRecord, 'kind'>, actor?: Actor, entry?: { action: string; data: Record<string, unknown> }): Promise<void>;
     /** An admin's disconnect, audited; the connection as it was, or null when there was none. */
     disconnect(tenantId: string, kind: IntegrationKind, actor: Actor): Promise<IntegrationRecord | null>;
     /** Which tenant installed this platform account (portal id, org id, team id, account SID), and sends through it? */

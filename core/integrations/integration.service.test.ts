@@ -66,6 +66,17 @@ describe('IntegrationService: connecting, pausing and disconnecting a platform a
     expect(await numbersOf(b)).toEqual([{ e164: number }]);
   });
 
+  it("audits the caller's own entry when it names one (settings changed), and tells listeners of every stored change", async () => {
+    const t = await newTenant();
+    const heard: string[] = [];
+    integrations.onChange((kind) => heard.push(kind));
+    await integrations.put(t, 'slack', { externalId: 'T0001', enabled: true, config: { botToken: 'xoxb-secret', channelId: 'C1' } }, admin, { action: 'integration.settings', data: { channelId: 'C1' } });
+    expect(await auditOf(t)).toEqual([{ action: 'integration.settings', entity_id: 'slack', actor_name: 'Admin key', surface: 'console', data: { channelId: 'C1' } }]);
+    await integrations.disconnect(t, 'twilio', admin);
+    await integrations.disconnect(t, 'slack', admin);
+    expect(heard).toEqual(['slack', 'slack']);
+  });
+
   it('disconnecting what is not connected writes nothing and says so', async () => {
     const t = await newTenant();
     expect(await integrations.disconnect(t, 'hubspot', admin)).toBeNull();

@@ -26,10 +26,21 @@ export const INTEGRATION_KINDS: IntegrationKind[] = ['twilio', 'slack', 'hubspot
 
 /** Per-tenant platform connections. Secrets are sealed with AES-256-GCM before they touch the database. */
 export class IntegrationService {
+  private readonly listeners: Array<(kind: IntegrationKind) => void> = [];
+
   constructor(
     private readonly store: Store,
     private readonly box: SecretBox,
   ) {}
+
+  /** Called after a connection of this kind is stored or deleted in this process (for caches of it). */
+  onChange(listener: (kind: IntegrationKind) => void): void {
+    this.listeners.push(listener);
+  }
+
+  private changed(kind: IntegrationKind): void {
+    for (const listener of this.listeners) listener(kind);
+  }
 
   async get(tenantId: string, kind: IntegrationKind): Promise<IntegrationRecord | null> {
     return this.store.tenant(tenantId, (m) => this.getWith(m, kind));
@@ -50,9 +61,16 @@ export class IntegrationService {
 
   /**
    * Stores a connection. With `actor` (an admin connecting or changing it, not a token refresh), the change is
-   * audited in the same transaction: the account id and whether it sends, never the config (it holds secrets).
+   * audited in the same transaction: by default `integration.connect` with the account id and whether it sends,
+   * or the `entry` the caller names (e.g. settings it changed). Never the config: it holds secrets.
    */
-  async put(tenantId: string, kind: IntegrationKind, record: Omit<IntegrationRecord, 'kind'>, actor?: Actor): Promise<void> {
+  async put(
+    tenantId: string,
+    kind: IntegrationKind,
+    record: Omit<IntegrationRecord, 'kind'>,
+    actor?: Actor,
+    entry: { action: string; data: Record<string, unknown> } = { action: 'integration.connect', data: { externalId: record.externalId, enabled: record.enabled } },
+  ): Promise<void> {
     await this.store.tenant(tenantId, async (m) => {
       await m.query(
         `INSERT INTO integrations (tenant_id, kind, external_id, config_ciphertext, enabled) VALUES ($1, $2, $3, $4, $5)
@@ -60,8 +78,9 @@ export class IntegrationService {
            enabled = excluded.enabled, updated_at = now()`,
         [tenantId, kind, record.externalId, this.box.sealJson(record.config), record.enabled],
       );
-      if (actor) await recordAudit(m, tenantId, actor, { action: 'integration.connect', entity: 'integration', entityId: kind, data: { externalId: record.externalId, enabled: record.enabled } });
+      if (actor) await recordAudit(m, tenantId, actor, { action: entry.action, entity: 'integration', entityId: kind, data: entry.data });
     });
+    this.changed(kind);
   }
 
   /**
@@ -78,6 +97,7 @@ export class IntegrationService {
 
   async remove(tenantId: string, kind: IntegrationKind): Promise<void> {
     await this.store.tenant(tenantId, (m) => m.query(`DELETE FROM integrations WHERE kind = $1`, [kind]));
+    this.changed(kind);
   }
 
   /**
@@ -87,13 +107,15 @@ export class IntegrationService {
    * null when there was none, in which case nothing is written.
    */
   async disconnect(tenantId: string, kind: IntegrationKind, actor: Actor): Promise<IntegrationRecord | null> {
-    return this.store.tenant(tenantId, async (m) => {
+    const was = await this.store.tenant(tenantId, async (m) => {
       const r = await one<RawIntegration>(m, `DELETE FROM integrations WHERE kind = $1 RETURNING *`, [kind]);
       if (!r) return null;
       if (kind === 'twilio') await m.query(`DELETE FROM phone_numbers WHERE provider = 'twilio'`);
       await recordAudit(m, tenantId, actor, { action: 'integration.disconnect', entity: 'integration', entityId: kind, data: { externalId: r.external_id } });
       return this.open(r);
     });
+    if (was) this.changed(kind);
+    return was;
   }
 
   /**

@@ -1,6 +1,6 @@
 import express from 'express';
 import { z } from 'zod';
-import { presentedApiKey, type ApiPrincipal, type EngineCommon, type Role } from '../../../core/index';
+import { presentedApiKey, surfaceOf, type Actor, type ApiPrincipal, type EngineCommon, type Role } from '../../../core/index';
 import { installLink } from '../install/install-token';
 import type { SlackConfig, SlackLogger } from '../slack.types';
 import { loadTenantSettings } from '../tenant-settings';
@@ -83,6 +83,7 @@ export function createSlackSettingsRouter(options: {
         return sendError(res, 403, 'auth.forbidden', `This action needs the ${minimum} role; this key has ${principal.role}`);
       }
       res.locals.tenantId = principal.tenantId;
+      res.locals.actor = { agentId: principal.agentId, name: principal.name, surface: surfaceOf(req.header('x-tandem-surface')) } satisfies Actor;
       next();
     } catch (error) {
       next(error);
@@ -128,11 +129,13 @@ export function createSlackSettingsRouter(options: {
       const tenantId = res.locals.tenantId as string;
       const existing = await engine.integrations.get(tenantId, 'slack');
       const { enabled, ...changes } = parsed.data;
-      await engine.integrations.put(tenantId, 'slack', {
-        externalId: existing?.externalId ?? null,
-        config: { ...(existing?.config ?? {}), ...changes },
-        enabled: enabled ?? existing?.enabled ?? true,
-      });
+      await engine.integrations.put(
+        tenantId,
+        'slack',
+        { externalId: existing?.externalId ?? null, config: { ...(existing?.config ?? {}), ...changes }, enabled: enabled ?? existing?.enabled ?? true },
+        res.locals.actor as Actor,
+        { action: 'integration.settings', data: { teamId: existing?.externalId ?? null, ...parsed.data } },
+      );
       logger.info({ tenantId, changed: Object.keys(parsed.data) }, 'slack settings updated');
       res.json(await show(tenantId));
     } catch (error) {
