@@ -139,14 +139,12 @@ export class AgentService {
     if (!isUuid(agentId)) throw notFound();
     if (actor.agentId === agentId) throw new TandemError('agent.self', 'You cannot remove yourself; another admin can', 409);
     return this.store.tenant(tenantId, async (m) => {
-      const a = await one<RawAgent & { open_conversations: string }>(
-        m,
-        `SELECT a.*, (SELECT count(*) FROM conversations c WHERE c.assignee_agent_id = a.id AND c.status <> 'closed') AS open_conversations
-           FROM agents a WHERE a.id = $1 AND a.removed_at IS NULL FOR UPDATE OF a`,
-        [agentId],
-      );
+      // Lock the person first, then count in a statement of its own: its fresh snapshot sees an assignment
+      // that committed while this waited for the lock (an assignment takes a key-share lock on this row).
+      const a = await one<RawAgent>(m, `SELECT * FROM agents WHERE id = $1 AND removed_at IS NULL FOR UPDATE`, [agentId]);
       if (!a) throw notFound();
-      const open = Number(a.open_conversations);
+      const held = await one<{ n: string }>(m, `SELECT count(*) AS n FROM conversations WHERE assignee_agent_id = $1 AND status <> 'closed'`, [agentId]);
+      const open = Number(held?.n ?? 0);
       if (open > 0) {
         throw new TandemError('agent.holds_conversations', `${a.name} holds ${open} open conversation${open === 1 ? '' : 's'}: hand ${open === 1 ? 'it' : 'them'} back to the AI, close ${open === 1 ? 'it' : 'them'}, or reply in ${open === 1 ? 'it' : 'them'} yourself first`, 409, { openConversations: open });
       }

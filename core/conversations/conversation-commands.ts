@@ -74,9 +74,13 @@ export async function runCommand(deps: ConversationDeps, tenantId: string, conve
       const actor = cmd.actor;
       const agentId = actor.agentId && isUuid(actor.agentId) ? actor.agentId : null;
       const data: Record<string, unknown> = { version: cmd.version };
+      // The person is assigned only while still on the team, under a key-share lock on their row: a removal
+      // (which locks it for update, then counts what they hold) either waits for this and refuses, or has
+      // committed and this leaves the assignee as it was.
       const human = async () =>
         m.query(
-          `UPDATE conversations SET mode = 'human', assignee_agent_id = coalesce($2, assignee_agent_id),
+          `UPDATE conversations SET mode = 'human',
+                  assignee_agent_id = coalesce((SELECT a.id FROM agents a WHERE a.id = $2 AND a.removed_at IS NULL FOR KEY SHARE), assignee_agent_id),
                   status = CASE WHEN status = 'needs_human' THEN 'open' ELSE status END WHERE id = $1`,
           [c.id, agentId],
         );

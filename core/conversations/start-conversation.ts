@@ -140,8 +140,9 @@ export async function startConversation(deps: ConversationDeps, tenantId: string
     let messageId: string | null = null;
     if (created) {
       await m.query(
+        // Assigned only to someone still on the team (the lock: see the commands' human()).
         `INSERT INTO conversations (id, tenant_id, lead_id, mode, assignee_agent_id, last_decision)
-         VALUES ($1, $2, $3, 'human', $4, jsonb_build_object('action', 'start', 'actorName', $5::text, 'surface', $6::text, 'at', to_jsonb(clock_timestamp())))`,
+         VALUES ($1, $2, $3, 'human', (SELECT a.id FROM agents a WHERE a.id = $4 AND a.removed_at IS NULL FOR KEY SHARE), jsonb_build_object('action', 'start', 'actorName', $5::text, 'surface', $6::text, 'at', to_jsonb(clock_timestamp())))`,
         [conversationId, tenantId, leadId, agentId, actor.name, actor.surface],
       );
       if (checked.text) {
