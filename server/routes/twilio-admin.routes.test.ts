@@ -96,6 +96,26 @@ describe('connecting Twilio', () => {
     expect(res.body.error).toMatchObject({ code: 'twilio.number_in_use', details: { numbers: ['+14155550100'] } });
   });
 
+  it('refuses a number another tenant claims between the check and the write, rather than answering with it', async () => {
+    const racer = await t.engine.tenants.create({ name: 'Racing Realty' });
+    const sid = `AC${'c3'.repeat(16)}`;
+    const contested = '+14155550188';
+    const fresh = await t.engine.tenants.create({ name: 'Late Lettings' });
+    // The other workspace's claim lands while this connect is storing its credentials.
+    const put_ = t.engine.integrations.put.bind(t.engine.integrations);
+    const spy = jest.spyOn(t.engine.integrations, 'put').mockImplementationOnce(async (...args) => {
+      await t.engine.store.tenant(racer.tenant.id, (m) => m.query(`INSERT INTO phone_numbers (tenant_id, e164, provider) VALUES ($1, $2, 'twilio')`, [racer.tenant.id, contested]));
+      return put_(...args);
+    });
+    twilioAccepts(sid);
+    const res = await put({ ...valid, accountSid: sid, fromNumber: contested, numbers: [contested] }, fresh.apiKey);
+    spy.mockRestore();
+    expect(res.status).toBe(409);
+    expect(res.body.error).toMatchObject({ code: 'twilio.number_in_use', details: { numbers: [contested] } });
+    expect(await t.engine.store.tenant(fresh.tenant.id, (m) => m.query(`SELECT e164 FROM phone_numbers`))).toEqual([]);
+    expect(await t.engine.messaging.tenantForNumber(contested)).toBe(racer.tenant.id);
+  });
+
   it('will not let another tenant take the account while it is paused here', async () => {
     twilioAccepts();
     expect((await put({ ...valid, enabled: false })).status).toBe(200);

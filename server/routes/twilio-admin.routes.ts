@@ -111,6 +111,11 @@ export function twilioAdminRoutes(engine: Engine, config: TandemConfig): Router 
       for (const e164 of numbers) {
         await m.query(`INSERT INTO phone_numbers (tenant_id, e164, provider) VALUES ($1, $2, 'twilio') ON CONFLICT (e164) DO NOTHING`, [tenantId, e164]);
       }
+      // A number another workspace claimed since the check above was skipped by ON CONFLICT (and is not visible
+      // here): refuse rather than answer with a number that would not route here.
+      const ours = new Set(((await m.query(`SELECT e164 FROM phone_numbers WHERE e164 = ANY($1)`, [numbers])) as Array<{ e164: string }>).map((r) => r.e164));
+      const lost = numbers.filter((n) => !ours.has(n));
+      if (lost.length > 0) throw new TandemError('twilio.number_in_use', 'A number is already routed to another Tandem workspace', 409, { numbers: lost });
     });
     res.json({ twilio: { connected: true, enabled: body.enabled, accountSid: body.accountSid, messagingServiceSid: body.messagingServiceSid ?? null, fromNumber, numbers }, webhooks });
   });
