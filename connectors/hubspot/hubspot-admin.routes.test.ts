@@ -1,10 +1,12 @@
+import * as net from 'node:net';
 import express from 'express';
 import nock from 'nock';
 import request from 'supertest';
 import type { ApiPrincipal, IntegrationRecord } from '../../core/index';
 import { createTestApp, type TestApp } from '../../test/helpers/test-app';
-import { createHubSpotAdminRouter, DISCONNECT_NOTES, type HubSpotAdminRouterDeps } from './hubspot-admin.routes';
+import { ADMIN_BODY_LIMIT, createHubSpotAdminRouter, DISCONNECT_NOTES, type HubSpotAdminRouterDeps } from './hubspot-admin.routes';
 import { HubSpotOAuth } from './hubspot-oauth';
+import { introspectAnswer, tokenAnswer } from './hubspot-oauth.fixture';
 import { HubSpotCrmAdapter, TANDEM_CONTACT_PROPERTIES } from './hubspot.crm-adapter';
 import { hubspotConnector, hubspotInstallUrl } from './index';
 
@@ -16,10 +18,22 @@ const TOKEN = 'pat-na1-11111111-2222-3333-4444-555555555555';
 const ADMIN = 'tdm_admin00001_' + 'a'.repeat(40);
 const AGENT = 'tdm_agent00001_' + 'b'.repeat(40);
 
+/** The public app's credentials, as the connector hands them to HubSpotOAuth. */
+const APP = { clientId: 'cid-123', clientSecret: 'csecret-456', redirectUri: 'https://tandem.example.com/hubspot/oauth/callback' };
+
 const principals: Record<string, ApiPrincipal> = {
   [ADMIN]: { tenantId: 't1', keyId: 'k1', role: 'admin', agentId: null, name: 'Admin' },
   [AGENT]: { tenantId: 't1', keyId: 'k2', role: 'agent', agentId: 'a1', name: 'Sam' },
 };
+
+/** A loopback port that was just free: connecting to it is refused (ECONNREFUSED). */
+async function closedPort(): Promise<number> {
+  const server = net.createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as net.AddressInfo;
+  await new Promise((resolve) => server.close(resolve));
+  return port;
+}
 
 function setup(owner: string | null = null) {
   const puts: unknown[][] = [];
@@ -33,7 +47,7 @@ function setup(owner: string | null = null) {
       disconnect: jest.fn(async (..._args: unknown[]) => null as IntegrationRecord | null),
     },
   };
-  const oauth = new HubSpotOAuth({});
+  const oauth = new HubSpotOAuth(APP);
   const deps: HubSpotAdminRouterDeps = {
     engine: engine as unknown as HubSpotAdminRouterDeps['engine'],
     oauth,
@@ -154,6 +168,22 @@ describe('PUT /api/v1/integrations/hubspot (private app token)', () => {
     expect(broken.body.error.code).toBe('request.malformed_json');
   });
 
+  it('answers 413 naming the real limit (16 KB) for a larger body, without calling HubSpot', async () => {
+    const { app, puts } = setup();
+    expect(ADMIN_BODY_LIMIT).toEqual({ parser: '16kb', words: '16 KB' });
+    const justUnder = JSON.stringify({ privateAppToken: TOKEN, pad: 'x'.repeat(16 * 1024 - 80) });
+    const under = await request(app).put(PATH).set('Authorization', `Bearer ${ADMIN}`).set('Content-Type', 'application/json').send(justUnder);
+    expect([under.status, under.body.error.code]).toEqual([422, 'request.invalid']); // parsed: the limit is not lower than 16 KB
+    const res = await request(app)
+      .put(PATH)
+      .set('Authorization', `Bearer ${ADMIN}`)
+      .set('Content-Type', 'application/json')
+      .send(JSON.stringify({ privateAppToken: TOKEN, pad: 'x'.repeat(16 * 1024) }));
+    expect(res.status).toBe(413);
+    expect(res.body.error).toEqual({ code: 'request.too_large', message: 'The request body is larger than 16 KB.', details: {} });
+    expect(puts).toEqual([]);
+  });
+
   it('needs an admin key: 401 without or with a bad key, 403 for an agent key', async () => {
     const { app } = setup();
     const none = await request(app).put(PATH).send({ privateAppToken: TOKEN });
@@ -229,7 +259,7 @@ describe('DELETE /api/v1/integrations/hubspot', () => {
   });
   const del = (app: express.Express, key = ADMIN) => request(app).delete(PATH).set('Authorization', `Bearer ${key}`);
 
-  it('disconnects an OAuth install, then revokes its refresh token with HubSpot (204)', async () => {
+  it('disconnects an OAuth install, then revokes its refresh token with HubSpot (POST /oauth/2026-03/token/revoke)', async () => {
     const { app, engine, deps } = setup();
     const order: string[] = [];
     engine.integrations.disconnect.mockImplementation(async () => {
@@ -237,10 +267,11 @@ describe('DELETE /api/v1/integrations/hubspot', () => {
       return oauthRecord;
     });
     const scope = nock(API)
-      .delete(`/oauth/v1/refresh-tokens/${REFRESH}`)
+      .post('/oauth/2026-03/token/revoke', { client_id: 'cid-123', client_secret: 'csecret-456', token: REFRESH, token_type_hint: 'refresh_token' })
+      .matchHeader('content-type', /^application\/x-www-form-urlencoded/)
       .reply(() => {
         order.push('revoke');
-        return [204, ''];
+        return [200, ''];
       });
     const res = await del(app).set('X-Tandem-Surface', 'console');
     expect(res.status).toBe(200);
@@ -250,17 +281,27 @@ describe('DELETE /api/v1/integrations/hubspot', () => {
     expect(engine.integrations.disconnect).toHaveBeenCalledWith('t1', 'hubspot', { agentId: null, name: 'Admin', surface: 'console' });
     expect(JSON.stringify(res.body)).not.toContain(REFRESH);
     expect(JSON.stringify((deps.logger.info as jest.Mock).mock.calls)).not.toContain(REFRESH);
+    expect(unexpected).toEqual([]);
   });
 
   it('still disconnects when HubSpot cannot revoke the token: revoked false, the reason logged without the token', async () => {
     const outage = setup();
-    const scope = nock(API).delete(`/oauth/v1/refresh-tokens/${REFRESH}`).reply(503, '<html>Service unavailable</html>', { 'Content-Type': 'text/html' });
-    // Unreachable (port 9 on loopback refuses): the client's error message holds the request URL, token and all.
+    const scope = nock(API).post('/oauth/2026-03/token/revoke').reply(503, '<html>Service unavailable</html>', { 'Content-Type': 'text/html' });
+    const refused = setup();
+    const refusal = nock(API)
+      .post('/oauth/2026-03/token/revoke')
+      .reply(400, { error: 'invalid_request', error_description: 'refresh token is invalid, expired or revoked', status: 'BAD_REFRESH_TOKEN', message: 'refresh token is invalid, expired or revoked' });
+    // Unreachable: a loopback port nothing listens on any more refuses the connection.
     const unreachable = setup();
-    unreachable.deps.oauth = new HubSpotOAuth({ basePath: 'http://127.0.0.1:9' });
+    unreachable.deps.oauth = new HubSpotOAuth({ ...APP, basePath: `http://127.0.0.1:${await closedPort()}` });
+    // A server that lost its app credentials cannot authenticate a revoke: nothing is sent.
+    const noApp = setup();
+    noApp.deps.oauth = new HubSpotOAuth({});
     for (const [{ engine, deps }, reason] of [
       [outage, /HubSpot 503/],
-      [unreachable, /unreachable.*\[redacted\].*ECONNREFUSED/],
+      [refused, /HubSpot 400 .*invalid_request/],
+      [unreachable, /unreachable.*ECONNREFUSED/],
+      [noApp, /needs hubspot.clientId/],
     ] as const) {
       engine.integrations.disconnect.mockResolvedValue(oauthRecord);
       const res = await del(express().use(createHubSpotAdminRouter(deps)));
@@ -275,8 +316,11 @@ describe('DELETE /api/v1/integrations/hubspot', () => {
       const logged = JSON.stringify([warn.mock.calls, (deps.logger.info as jest.Mock).mock.calls, (deps.logger.error as jest.Mock).mock.calls]);
       expect(logged).not.toContain(REFRESH);
       expect(logged).not.toContain('at-secret-1');
+      expect(logged).not.toContain('csecret-456');
     }
     expect(scope.isDone()).toBe(true);
+    expect(refusal.isDone()).toBe(true);
+    expect(unexpected).toEqual([]);
   });
 
   it('disconnects a private app without calling HubSpot, and says to delete the private app there', async () => {
@@ -400,11 +444,12 @@ describe(`HubSpot connect and disconnect on the real engine (${process.env.DATAB
     const c = await t.engine.tenants.create({ name: 'Harbor Homes' });
     const ada = await t.engine.agents.create(c.tenant.id, { name: 'Ada Admin', email: 'ada@harbor.test', role: 'admin' });
     const state = new URL(hubspotInstallUrl({ publicUrl: 'https://tandem.test', env: CLIENT }, c.tenant.id)!).searchParams.get('state')!;
+    const app = { client_id: CLIENT.HUBSPOT_CLIENT_ID, client_secret: CLIENT.HUBSPOT_CLIENT_SECRET };
     const install = nock(API)
-      .post('/oauth/v1/token', (body: Record<string, string>) => body.grant_type === 'authorization_code' && body.code === 'the-code')
-      .reply(200, { token_type: 'bearer', access_token: 'at-harbor', refresh_token: REFRESH, expires_in: 1800 })
-      .get('/oauth/v1/access-tokens/at-harbor')
-      .reply(200, { token: 'at-harbor', user: 'ada@harbor.test', hub_domain: 'harbor.hubspot.com', hub_id: 77001, app_id: 1, user_id: 4242, scopes: [], token_type: 'access', expires_in: 1800 })
+      .post('/oauth/2026-03/token', { ...app, grant_type: 'authorization_code', code: 'the-code', redirect_uri: `${t.config.publicUrl.replace(/\/+$/, '')}/hubspot/oauth/callback` })
+      .reply(200, tokenAnswer({ access_token: 'at-harbor', refresh_token: REFRESH, hub_id: 77001, user_id: 4242 }))
+      .post('/oauth/2026-03/token/introspect', { ...app, token: 'at-harbor', token_type_hint: 'access_token' })
+      .reply(200, introspectAnswer({ token: 'at-harbor', user: 'ada@harbor.test', hub_domain: 'harbor.hubspot.com', hub_id: 77001, user_id: 4242, client_id: CLIENT.HUBSPOT_CLIENT_ID }))
       .get('/crm/v3/properties/contacts/groups/tandem')
       .reply(200, { name: 'tandem', label: 'Tandem', displayOrder: -1, archived: false })
       .post('/crm/v3/properties/contacts/batch/read')
@@ -416,7 +461,7 @@ describe(`HubSpot connect and disconnect on the real engine (${process.env.DATAB
       { actor_agent_id: ada.id, actor_name: 'Ada Admin', surface: 'hubspot', action: 'integration.connect', entity_id: 'hubspot', data: { externalId: '77001', enabled: true } },
     ]);
 
-    const revoke = nock(API).delete(`/oauth/v1/refresh-tokens/${REFRESH}`).reply(204);
+    const revoke = nock(API).post('/oauth/2026-03/token/revoke', { ...app, token: REFRESH, token_type_hint: 'refresh_token' }).reply(200);
     const res = await request(t.app).delete(PATH).set('Authorization', `Bearer ${c.apiKey}`).set('X-Tandem-Surface', 'console');
     expect(res.status).toBe(200);
     expect(res.body).toEqual({ hubspot: { connected: false, enabled: false, portalId: null, mode: null }, revoked: true, note: DISCONNECT_NOTES.oauthRevoked });

@@ -28,6 +28,9 @@ export type HubSpotConnectionMode = 'private_app' | 'oauth' | 'env';
 
 const RANK: Record<Role, number> = { viewer: 0, agent: 1, admin: 2 };
 
+/** The admin routes' JSON body limit (a private app token is a few hundred bytes), and how a 413 names it. */
+export const ADMIN_BODY_LIMIT = { parser: '16kb', words: '16 KB' } as const;
+
 const connectBody = z
   .object({
     privateAppToken: z
@@ -63,7 +66,7 @@ export const DISCONNECT_NOTES = {
  */
 export function createHubSpotAdminRouter(deps: HubSpotAdminRouterDeps): Router {
   const router = express.Router();
-  const json = express.json({ limit: '16kb' });
+  const json = express.json({ limit: ADMIN_BODY_LIMIT.parser });
 
   router.get(HUBSPOT_ADMIN_PATH, async (req, res, next) => {
     try {
@@ -169,7 +172,7 @@ export function createHubSpotAdminRouter(deps: HubSpotAdminRouterDeps): Router {
         ? { status: err.status, error: { code: err.code, message: err.message, details: err.details } }
         : err && typeof err === 'object' && (err as { type?: unknown }).type === 'entity.parse.failed'
           ? { status: 400, error: { code: 'request.malformed_json', message: 'The request body is not valid JSON', details: {} } }
-          : toErrorBody(err);
+          : toErrorBody(err, ADMIN_BODY_LIMIT.words);
     if (mapped.status >= 500 && mapped.error.code === 'internal') deps.logger.error({ err: err instanceof Error ? { name: err.name, message: err.message } : String(err) }, 'hubspot admin request failed');
     res.status(mapped.status).json({ error: mapped.error });
   });
@@ -195,7 +198,10 @@ function actorOf(principal: ApiPrincipal, req: Request): Actor {
   return { agentId: principal.agentId, name: principal.name, surface: surfaceOf(req.get('x-tandem-surface')) };
 }
 
-/** An error's name and message for the log, with the token cut out (a network error's message holds the URL). */
+/**
+ * An error's name and message for the log, with the token cut out. The OAuth client keeps tokens out of URLs and
+ * messages; this is the second line of defence should a message ever echo one.
+ */
 function redacted(err: unknown, token: string): { name: string; message: string } {
   const e = err instanceof Error ? err : new Error(String(err));
   const message = [token, encodeURIComponent(token)].reduce((text, t) => text.split(t).join('[redacted]'), e.message);

@@ -47,7 +47,7 @@ export function createHubSpotInstallRouter(deps: HubSpotInstallRouterDeps): Rout
     }
     const tenantId = verifyInstallState(deps.stateSecret, state, (deps.now ?? Date.now)());
     if (!tenantId || !code) {
-      res.status(400).type('text/plain').send('This HubSpot install link is invalid or expired. Start again from Tandem settings.');
+      res.status(400).type('text/plain').send("This HubSpot install link is invalid or expired. Start again from Tandem's Integrations page.");
       return;
     }
     try {

@@ -1,7 +1,28 @@
+/*
+ * HubSpot's OAuth API 2026-03 (the v1 endpoints are retired on 2027-02-16), as its documentation says:
+ * - https://developers.hubspot.com/changelog/v1-oauth-api-deprecation (what replaces each v1 call)
+ * - https://developers.hubspot.com/docs/api-reference/legacy/authentication/oauth-tokens/v1/migration-guide
+ * - https://developers.hubspot.com/docs/api-reference/2026-03/authentication/manage-oauth-tokens (parameters in the body)
+ * - https://developers.hubspot.com/docs/api-reference/2026-03/authentication/oauth-tokens/refresh-oauth-token
+ *   (POST /oauth/2026-03/token, form body: grant_type, client_id, client_secret, code + redirect_uri or refresh_token)
+ * - https://developers.hubspot.com/docs/api-reference/legacy/authentication/oauth-tokens/v1/refresh-oauth-token and
+ *   https://developers.hubspot.com/changelog/additional-details-returned-when-generating-oauth-access-tokens
+ *   (the token answer: token_use, token_type, access_token, refresh_token, expires_in, id_token, hub_id, scopes, user_id)
+ * - https://developers.hubspot.com/docs/api-reference/latest/authentication/oauth-tokens/token-introspect
+ *   (POST /oauth/2026-03/token/introspect, form body: client_id, client_secret, token, token_type_hint; answer:
+ *   token_use, active, token, hub_id, user_id, client_id, app_id, scopes, signed_access_token, expires_in,
+ *   is_private_distribution, token_type, and optionally user (the email) and hub_domain)
+ * - https://developers.hubspot.com/docs/api-reference/latest/authentication/oauth-tokens/revoke-token
+ *   (POST /oauth/2026-03/token/revoke, form body: client_id, client_secret, token, token_type_hint; the page shows
+ *   only the error answer, so any 2xx counts as revoked)
+ * - https://developers.hubspot.com/changelog/new-oauth-v3-api-endpoints-and-standardized-error-responses
+ *   (errors: RFC 6749 error + error_description, with the older status + message still present)
+ */
 import nock from 'nock';
 import { CrmRetryableError, type CrmContext } from '../../core/index';
 import { HubSpotRequestError } from './hubspot-client';
-import { createInstallState, HubSpotOAuth, verifyInstallState } from './hubspot-oauth';
+import { createInstallState, HUBSPOT_OAUTH_PATHS, HubSpotOAuth, verifyInstallState } from './hubspot-oauth';
+import { BAD_REFRESH_TOKEN, introspectAnswer, tokenAnswer } from './hubspot-oauth.fixture';
 
 // nock patches Node's shared http module and jest reuses a worker for several files: an instance left
 // active breaks the next file's nock ("Disallowed net connect"). Let go at the end. (Every file needs
@@ -36,19 +57,24 @@ describe('HubSpotOAuth', () => {
     });
   });
 
-  it('exchanges a code at /oauth/v1/token and learns the portal id and who installed', async () => {
+  const FORM = /^application\/x-www-form-urlencoded/;
+
+  it('exchanges a code at POST /oauth/2026-03/token, then learns the portal and who installed from /token/introspect', async () => {
     const scope = nock(API)
-      .post('/oauth/v1/token', {
+      .post('/oauth/2026-03/token', {
         grant_type: 'authorization_code',
         code: 'code-abc',
         redirect_uri: 'https://tandem.example.com/hubspot/oauth/callback',
         client_id: 'cid-123',
         client_secret: 'csecret-456',
       })
-      .matchHeader('content-type', /application\/x-www-form-urlencoded/)
-      .reply(200, { token_type: 'bearer', access_token: 'at-1', refresh_token: 'rt-1', expires_in: 1800 })
-      .get('/oauth/v1/access-tokens/at-1')
-      .reply(200, { token: 'at-1', user: 'ada@acme.test', hub_domain: 'acme.hubspot.com', hub_id: 62515, app_id: 42, user_id: 7, scopes: ['oauth'], token_type: 'access', expires_in: 1799 });
+      .matchHeader('content-type', FORM)
+      .matchHeader('authorization', (v: string | undefined) => v === undefined)
+      .reply(200, tokenAnswer({ access_token: 'at-1', refresh_token: 'rt-1' }))
+      .post('/oauth/2026-03/token/introspect', { client_id: 'cid-123', client_secret: 'csecret-456', token: 'at-1', token_type_hint: 'access_token' })
+      .matchHeader('content-type', FORM)
+      .matchHeader('authorization', (v: string | undefined) => v === undefined)
+      .reply(200, introspectAnswer({ token: 'at-1', hub_id: 62515, user_id: 7, user: 'ada@acme.test' }));
 
     await expect(new HubSpotOAuth(app).exchangeCode('code-abc')).resolves.toEqual({
       accessToken: 'at-1',
@@ -60,15 +86,50 @@ describe('HubSpotOAuth', () => {
     expect(scope.isDone()).toBe(true);
   });
 
-  it('revokes a refresh token with DELETE /oauth/v1/refresh-tokens/{token} (204, no body), without app credentials', async () => {
-    const scope = nock(API).delete('/oauth/v1/refresh-tokens/rt-1').reply(204);
-    await expect(new HubSpotOAuth({}).revokeRefreshToken('rt-1')).resolves.toBeUndefined();
-    expect(scope.isDone()).toBe(true);
+  it('an introspection without the optional user (email) still names the installer by id; an inactive token is refused', async () => {
+    const { user: _omitted, ...noEmail } = introspectAnswer({ token: 'at-1', user_id: 9 });
+    nock(API)
+      .post('/oauth/2026-03/token')
+      .reply(200, tokenAnswer({ access_token: 'at-1', refresh_token: 'rt-1' }))
+      .post('/oauth/2026-03/token/introspect')
+      .reply(200, noEmail);
+    await expect(new HubSpotOAuth(app).exchangeCode('code-abc')).resolves.toMatchObject({ portalId: '62515', installer: { hubspotUserId: '9', email: null } });
 
-    nock(API).delete('/oauth/v1/refresh-tokens/rt-gone').reply(400, { status: 'error', message: 'missing or unknown refresh token', correlationId: 'c0ffee', category: 'VALIDATION_ERROR' });
-    await expect(new HubSpotOAuth({}).revokeRefreshToken('rt-gone')).rejects.toMatchObject({ name: 'HubSpotRequestError', status: 400 });
-    nock(API).delete('/oauth/v1/refresh-tokens/rt-1').reply(503, { status: 'error', message: 'unavailable' });
-    await expect(new HubSpotOAuth({}).revokeRefreshToken('rt-1')).rejects.toBeInstanceOf(CrmRetryableError);
+    nock(API).post('/oauth/2026-03/token').reply(200, tokenAnswer({ access_token: 'at-1', refresh_token: 'rt-1' })).post('/oauth/2026-03/token/introspect').reply(200, { active: false });
+    await expect(new HubSpotOAuth(app).exchangeCode('code-abc')).rejects.toMatchObject({ name: 'HubSpotRequestError', message: expect.stringMatching(/not active/) });
+
+    // A refused code: HubSpot's RFC 6749 error, named in the message (not retryable).
+    nock(API)
+      .post('/oauth/2026-03/token')
+      .reply(400, { error: 'invalid_grant', error_description: 'auth code not found', status: 'BAD_AUTH_CODE', message: 'auth code not found', correlationId: 'c0ffee' });
+    const err = await new HubSpotOAuth(app).exchangeCode('code-old').catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(HubSpotRequestError);
+    expect((err as HubSpotRequestError).status).toBe(400);
+    expect((err as Error).message).toBe('HubSpot 400 while exchanging the OAuth code: invalid_grant: auth code not found');
+  });
+
+  it('revokes a refresh token with POST /oauth/2026-03/token/revoke, the token in the form body (2xx = revoked)', async () => {
+    const revoked = (status: number) =>
+      nock(API)
+        .post('/oauth/2026-03/token/revoke', { client_id: 'cid-123', client_secret: 'csecret-456', token: 'rt-1', token_type_hint: 'refresh_token' })
+        .matchHeader('content-type', FORM)
+        .reply(status);
+    for (const status of [200, 204]) {
+      const scope = revoked(status);
+      await expect(new HubSpotOAuth(app).revokeRefreshToken('rt-1')).resolves.toBeUndefined();
+      expect(scope.isDone()).toBe(true);
+    }
+
+    nock(API).post('/oauth/2026-03/token/revoke').reply(400, { ...BAD_REFRESH_TOKEN, correlationId: 'c0ffee', category: 'VALIDATION_ERROR' });
+    const refused = await new HubSpotOAuth(app).revokeRefreshToken('rt-gone').catch((e: unknown) => e);
+    expect(refused).toMatchObject({ name: 'HubSpotRequestError', status: 400 });
+    expect((refused as Error).message).not.toContain('rt-gone');
+    nock(API).post('/oauth/2026-03/token/revoke').reply(503, { status: 'error', message: 'unavailable' });
+    await expect(new HubSpotOAuth(app).revokeRefreshToken('rt-1')).rejects.toBeInstanceOf(CrmRetryableError);
+    nock(API).post('/oauth/2026-03/token/revoke').reply(429, { status: 'error', message: 'rate limited' }, { 'Retry-After': '3' });
+    await expect(new HubSpotOAuth(app).revokeRefreshToken('rt-1')).rejects.toMatchObject({ name: 'CrmRetryableError', retryAfterMs: 3000 });
+    // Without the app's credentials there is nothing to authenticate the revoke with: refused before any call.
+    await expect(new HubSpotOAuth({}).revokeRefreshToken('rt-1')).rejects.toThrow(/needs hubspot.clientId/);
   });
 
   it('returns a token that is still fresh without calling HubSpot', async () => {
@@ -79,8 +140,9 @@ describe('HubSpotOAuth', () => {
 
   it('refreshes a token expiring within 5 minutes and persists the new one', async () => {
     const scope = nock(API)
-      .post('/oauth/v1/token', { grant_type: 'refresh_token', client_id: 'cid-123', client_secret: 'csecret-456', refresh_token: 'rt-1' })
-      .reply(200, { token_type: 'bearer', access_token: 'at-2', refresh_token: 'rt-1', expires_in: 1800 });
+      .post('/oauth/2026-03/token', { grant_type: 'refresh_token', client_id: 'cid-123', client_secret: 'csecret-456', refresh_token: 'rt-1' })
+      .matchHeader('content-type', FORM)
+      .reply(200, tokenAnswer({ access_token: 'at-2', refresh_token: 'rt-1' }));
     const { ctx, saved } = ctxWith({ accessToken: 'at-1', refreshToken: 'rt-1', expiresAt: NOW + 4 * 60_000, portalId: '62515' });
 
     const oauth = new HubSpotOAuth(app);
@@ -92,15 +154,23 @@ describe('HubSpotOAuth', () => {
   });
 
   it('a revoked refresh token is a non-retryable error that says to reconnect', async () => {
-    nock(API).post('/oauth/v1/token').reply(400, { status: 'BAD_REFRESH_TOKEN', message: 'missing or unknown refresh token' });
-    const { ctx } = ctxWith({ refreshToken: 'rt-gone', expiresAt: 0 });
+    nock(API).post('/oauth/2026-03/token').reply(400, BAD_REFRESH_TOKEN);
+    const { ctx, saved } = ctxWith({ refreshToken: 'rt-gone', expiresAt: 0 });
     const err = await new HubSpotOAuth(app).getAccessToken(ctx).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(HubSpotRequestError);
-    expect((err as Error).message).toMatch(/reconnect HubSpot/);
+    expect((err as HubSpotRequestError).status).toBe(400);
+    expect((err as Error).message).toBe("HubSpot refused the refresh token: reconnect HubSpot on Tandem's Integrations page.");
+    expect(saved).toEqual([]);
+  });
+
+  it('keeps the refresh token when HubSpot answers a refresh without a new one', async () => {
+    const { refresh_token: _none, ...answer } = tokenAnswer({ access_token: 'at-3', refresh_token: 'unused' });
+    nock(API).post('/oauth/2026-03/token').reply(200, answer);
+    await expect(new HubSpotOAuth(app).refresh('rt-keep')).resolves.toEqual({ accessToken: 'at-3', refreshToken: 'rt-keep', expiresAt: NOW + 1_800_000 });
   });
 
   it('a HubSpot outage while refreshing is retryable', async () => {
-    nock(API).post('/oauth/v1/token').reply(503, { message: 'unavailable' });
+    nock(API).post('/oauth/2026-03/token').reply(503, { message: 'unavailable' });
     const { ctx } = ctxWith({ refreshToken: 'rt-1', expiresAt: 0 });
     await expect(new HubSpotOAuth(app).getAccessToken(ctx)).rejects.toBeInstanceOf(CrmRetryableError);
   });
@@ -124,8 +194,74 @@ describe('HubSpotOAuth', () => {
     nock(API).get('/account-info/v3/details').reply(200, { accountType: 'STANDARD' });
     await expect(new HubSpotOAuth({}).portalForToken('pat-x')).rejects.toThrow('without a portalId');
 
-    // Port 9 on loopback refuses connections (nock lets loopback through).
+    // fetch refuses port 9 outright ("bad port"): unreachable, like a refused connection.
     await expect(new HubSpotOAuth({ basePath: 'http://127.0.0.1:9' }).portalForToken('pat-x')).rejects.toBeInstanceOf(CrmRetryableError);
+  });
+});
+
+describe('HubSpot OAuth API version', () => {
+  it('calls only the 2026-03 endpoints, with every secret in a POST body and none in a URL', async () => {
+    expect(HUBSPOT_OAUTH_PATHS).toEqual({ token: '/oauth/2026-03/token', introspect: '/oauth/2026-03/token/introspect', revoke: '/oauth/2026-03/token/revoke' });
+    // The suite disallows the network (test/setup-after-env.ts); anything no interceptor below answers is recorded.
+    const unmatched: string[] = [];
+    const onNoMatch = (req: { method?: string; hostname?: string; path?: string }) => void unmatched.push(`${req.method} ${req.hostname}${req.path}`);
+    nock.emitter.on('no match', onNoMatch);
+    const seen: Array<{ method: string; path: string; body: string }> = [];
+    try {
+      const scope = nock(API)
+        .post('/oauth/2026-03/token')
+        .reply(200, tokenAnswer({ access_token: 'at-1', refresh_token: 'rt-1' }))
+        .post('/oauth/2026-03/token/introspect')
+        .reply(200, introspectAnswer({ token: 'at-1' }))
+        .post('/oauth/2026-03/token')
+        .reply(200, tokenAnswer({ access_token: 'at-2', refresh_token: 'rt-1' }))
+        .post('/oauth/2026-03/token/revoke')
+        .reply(200);
+      scope.on('request', (req: { method: string; path: string }, _interceptor: unknown, body: string) => void seen.push({ method: req.method, path: req.path, body }));
+
+      const oauth = new HubSpotOAuth(app);
+      const installed = await oauth.exchangeCode('code-abc');
+      await oauth.refresh(installed.refreshToken);
+      await oauth.revokeRefreshToken(installed.refreshToken);
+
+      expect(scope.isDone()).toBe(true);
+      expect(unmatched).toEqual([]);
+      expect(seen.map((r) => `${r.method} ${r.path}`)).toEqual(['POST /oauth/2026-03/token', 'POST /oauth/2026-03/token/introspect', 'POST /oauth/2026-03/token', 'POST /oauth/2026-03/token/revoke']);
+      for (const r of seen) {
+        expect(r.path).not.toMatch(/\/v1\/|\?/);
+        for (const secret of ['csecret-456', 'code-abc', 'at-1', 'rt-1']) expect(r.path).not.toContain(secret);
+      }
+      // Form-encoded bodies (not JSON), each with exactly the documented parameters.
+      const credentials = { client_id: 'cid-123', client_secret: 'csecret-456' };
+      expect(seen.map((r) => Object.fromEntries(new URLSearchParams(r.body)))).toEqual([
+        { ...credentials, grant_type: 'authorization_code', code: 'code-abc', redirect_uri: 'https://tandem.example.com/hubspot/oauth/callback' },
+        { ...credentials, token: 'at-1', token_type_hint: 'access_token' },
+        { ...credentials, grant_type: 'refresh_token', refresh_token: 'rt-1' },
+        { ...credentials, token: 'rt-1', token_type_hint: 'refresh_token' },
+      ]);
+    } finally {
+      nock.emitter.removeListener('no match', onNoMatch);
+    }
+  });
+
+  it('a v1 endpoint is never reached: with interceptors for every v1 path only, each OAuth call misses them', async () => {
+    const hits: string[] = [];
+    const v1 = nock(API);
+    for (const method of ['POST', 'GET', 'DELETE']) {
+      v1.intercept(/^\/oauth\/v1\//, method)
+        .query(true)
+        .reply(function () {
+          hits.push(`${method} ${this.req.path}`);
+          return [200, { access_token: 'at-v1', refresh_token: 'rt-v1', expires_in: 1800, hub_id: 1, user_id: 1, user: 'x@y.test' }];
+        })
+        .persist();
+    }
+    const oauth = new HubSpotOAuth(app);
+    // Net connect is off, so a request no interceptor answers fails as unreachable (retryable).
+    await expect(oauth.exchangeCode('code-abc')).rejects.toBeInstanceOf(CrmRetryableError);
+    await expect(oauth.refresh('rt-1')).rejects.toBeInstanceOf(CrmRetryableError);
+    await expect(oauth.revokeRefreshToken('rt-1')).rejects.toBeInstanceOf(CrmRetryableError);
+    expect(hits).toEqual([]);
   });
 });
 

@@ -1,6 +1,6 @@
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import { CrmRetryableError, type CrmContext } from '../../core/index';
-import { createHubSpotClient, HUBSPOT_API_BASE, HUBSPOT_REQUEST_TIMEOUT_MS, HubSpotHttpError, HubSpotRequestError, toCrmError } from './hubspot-client';
+import { HUBSPOT_API_BASE, HUBSPOT_REQUEST_TIMEOUT_MS, HubSpotHttpError, HubSpotRequestError, toCrmError } from './hubspot-client';
 
 /**
  * Scopes Tandem asks for. Contacts read/write: upsert contacts and log SMS communications on them;
@@ -78,50 +78,49 @@ export class HubSpotOAuth {
   }
 
   /**
-   * Exchanges the `code` HubSpot redirected back with for tokens, and learns which portal installed and
-   * which HubSpot user granted access (for the audit log; HubSpot names them by user id and email).
+   * Exchanges the `code` HubSpot redirected back with for tokens (`POST /oauth/2026-03/token`, grant
+   * `authorization_code`), then learns which portal installed and which HubSpot user granted access (for the
+   * audit log; HubSpot names them by user id and email) from `POST /oauth/2026-03/token/introspect`.
    */
   async exchangeCode(code: string): Promise<HubSpotTokenSet & { portalId: string; installer: HubSpotInstaller }> {
     if (!code) throw new HubSpotRequestError('The OAuth callback has no code.', 400);
     const { clientId, clientSecret, redirectUri } = this.requireApp();
-    const { client, call, timed } = createHubSpotClient({ basePath: this.opts.basePath, timeoutMs: this.opts.requestTimeoutMs });
     const issuedAt = this.now();
-    let tokens;
-    try {
-      tokens = await timed(client.oauth.tokensApi.create('authorization_code', code, redirectUri, clientId, clientSecret, undefined, call));
-    } catch (err) {
-      throw toCrmError(err, 'exchanging the OAuth code');
-    }
-    let info;
-    try {
-      info = await timed(client.oauth.accessTokensApi.get(tokens.accessToken, call));
-    } catch (err) {
-      throw toCrmError(err, 'reading the installing portal');
-    }
+    const what = 'exchanging the OAuth code';
+    const tokens = tokenSetOf(
+      await this.postForm(HUBSPOT_OAUTH_PATHS.token, { grant_type: 'authorization_code', client_id: clientId, client_secret: clientSecret, redirect_uri: redirectUri, code }, what),
+      issuedAt,
+      what,
+    );
+    if (!tokens.refreshToken) throw new HubSpotRequestError(`HubSpot answered without a refresh token while ${what}.`, 200);
+    const reading = 'reading the installing portal';
+    const info = await this.postForm(HUBSPOT_OAUTH_PATHS.introspect, { client_id: clientId, client_secret: clientSecret, token: tokens.accessToken, token_type_hint: 'access_token' }, reading);
+    if (info.active !== true) throw new HubSpotRequestError(`HubSpot said the new access token is not active while ${reading}.`, 200);
+    // The token answer carries hub_id too (since 2025-08); the introspection is the documented source.
+    const hubId = idOf(info.hub_id) ?? tokens.hubId;
+    if (!hubId) throw new HubSpotRequestError(`HubSpot answered without a hub_id while ${reading}.`, 200);
+    const userId = idOf(info.user_id) ?? tokens.userId;
     return {
       accessToken: tokens.accessToken,
       refreshToken: tokens.refreshToken,
-      expiresAt: issuedAt + tokens.expiresIn * 1000,
-      portalId: String(info.hubId),
-      installer: { hubspotUserId: info.userId ? String(info.userId) : null, email: info.user || null },
+      expiresAt: tokens.expiresAt,
+      portalId: hubId,
+      installer: { hubspotUserId: userId, email: typeof info.user === 'string' && info.user ? info.user : null },
     };
   }
 
   /**
-   * Deletes a refresh token with HubSpot (`DELETE /oauth/v1/refresh-tokens/{token}`, answered 204 with no
-   * body), so the grant a disconnected workspace held can mint no more access tokens. HubSpot's endpoint
-   * needs no app credentials; it leaves an access token already issued working until it expires (30 minutes
-   * at most) and the app installed in the portal until one of its admins uninstalls it. Throws as the other
-   * calls do (CrmRetryableError: outage, rate limit, timeout; HubSpotRequestError: refused); the messages
-   * may hold the request URL, and so the token: never log them as they are.
+   * Revokes a refresh token with HubSpot (`POST /oauth/2026-03/token/revoke`, the token and the app's
+   * credentials in the form body), so the grant a disconnected workspace held can mint no more access tokens.
+   * It leaves an access token already issued working until it expires (30 minutes at most) and the app
+   * installed in the portal until one of its admins uninstalls it. Any 2xx answer is success. Throws as the
+   * other calls do (CrmRetryableError: outage, rate limit, timeout; HubSpotRequestError: refused, or no app
+   * credentials on this server). The token never goes into a URL or an error message, but callers still
+   * treat the messages as untrusted for logs.
    */
   async revokeRefreshToken(refreshToken: string): Promise<void> {
-    const { client, call, timed } = createHubSpotClient({ basePath: this.opts.basePath, timeoutMs: this.opts.requestTimeoutMs });
-    try {
-      await timed(client.oauth.refreshTokensApi.archive(refreshToken, call));
-    } catch (err) {
-      throw toCrmError(err, 'revoking the refresh token');
-    }
+    const { clientId, clientSecret } = this.requireApp();
+    await this.postForm(HUBSPOT_OAUTH_PATHS.revoke, { client_id: clientId, client_secret: clientSecret, token: refreshToken, token_type_hint: 'refresh_token' }, 'revoking the refresh token');
   }
 
   /**
@@ -129,54 +128,33 @@ export class HubSpotOAuth {
    * check that HubSpot accepts the token at all: 401 → `HubSpotRequestError` (status 401).
    */
   async portalForToken(accessToken: string): Promise<{ portalId: string }> {
-    const base = (this.opts.basePath ?? HUBSPOT_API_BASE).replace(/\/+$/, '');
-    const timeoutMs = this.opts.requestTimeoutMs ?? HUBSPOT_REQUEST_TIMEOUT_MS;
-    let res: Response;
-    let text: string;
-    try {
-      // Plain fetch: the generated client has no account-info API, and its `apiRequest` keeps sockets alive.
-      // The signal also bounds reading the body.
-      res = await fetch(`${base}/account-info/v3/details`, { headers: { authorization: `Bearer ${accessToken}`, accept: 'application/json' }, signal: AbortSignal.timeout(timeoutMs) });
-      text = await res.text();
-    } catch (err) {
-      if ((err as { name?: unknown }).name === 'TimeoutError') {
-        throw new CrmRetryableError(`HubSpot gave no answer within ${timeoutMs} ms while reading the account details`);
-      }
-      // undici's "fetch failed" (refused, reset, DNS): worth trying again later.
-      const cause = (err as { cause?: { code?: unknown } }).cause?.code;
-      throw new CrmRetryableError(`HubSpot unreachable while reading the account details${typeof cause === 'string' ? ` (${cause})` : ''}`);
-    }
-    let body: { portalId?: unknown; message?: unknown } = {};
-    try {
-      body = JSON.parse(text) as typeof body;
-    } catch {
-      // a proxy's HTML error page: the status still says what happened
-    }
-    if (!res.ok) {
-      const headers = Object.fromEntries(res.headers.entries());
-      throw toCrmError(new HubSpotHttpError(res.status, headers, { message: typeof body.message === 'string' ? body.message : text.slice(0, 200) || 'no body' }), 'reading the account details');
-    }
+    const what = 'reading the account details';
+    const { status, body } = await this.send('/account-info/v3/details', { headers: { authorization: `Bearer ${accessToken}`, accept: 'application/json' } }, what);
     if (typeof body.portalId !== 'number' && typeof body.portalId !== 'string') {
-      throw new HubSpotRequestError('HubSpot answered the account details without a portalId.', res.status);
+      throw new HubSpotRequestError('HubSpot answered the account details without a portalId.', status);
     }
     return { portalId: String(body.portalId) };
   }
 
-  /** Trades a refresh token for a fresh access token. */
+  /** Trades a refresh token for a fresh access token (`POST /oauth/2026-03/token`, grant `refresh_token`). */
   async refresh(refreshToken: string): Promise<HubSpotTokenSet> {
     const { clientId, clientSecret } = this.requireApp();
-    const { client, call, timed } = createHubSpotClient({ basePath: this.opts.basePath, timeoutMs: this.opts.requestTimeoutMs });
     const issuedAt = this.now();
+    const what = 'refreshing the access token';
     try {
-      const tokens = await timed(client.oauth.tokensApi.create('refresh_token', undefined, undefined, clientId, clientSecret, refreshToken, call));
-      return { accessToken: tokens.accessToken, refreshToken: tokens.refreshToken || refreshToken, expiresAt: issuedAt + tokens.expiresIn * 1000 };
+      const tokens = tokenSetOf(
+        await this.postForm(HUBSPOT_OAUTH_PATHS.token, { grant_type: 'refresh_token', client_id: clientId, client_secret: clientSecret, refresh_token: refreshToken }, what),
+        issuedAt,
+        what,
+      );
+      return { accessToken: tokens.accessToken, refreshToken: tokens.refreshToken || refreshToken, expiresAt: tokens.expiresAt };
     } catch (err) {
-      const mapped = toCrmError(err, 'refreshing the access token');
-      if (mapped instanceof HubSpotRequestError) {
-        // 400 invalid_grant: the app was uninstalled or the token revoked. Retrying will not help.
-        throw new HubSpotRequestError('HubSpot refused the refresh token: reconnect HubSpot in Tandem settings.', mapped.status);
+      if (err instanceof HubSpotRequestError && err.status !== null && err.status >= 400) {
+        // 400 invalid_grant (or 401 invalid_client): the app was uninstalled, the token revoked or the app's
+        // credentials changed. Retrying will not help.
+        throw new HubSpotRequestError("HubSpot refused the refresh token: reconnect HubSpot on Tandem's Integrations page.", err.status);
       }
-      throw mapped;
+      throw err;
     }
   }
 
@@ -213,6 +191,97 @@ export class HubSpotOAuth {
     }
     return { clientId, clientSecret, redirectUri };
   }
+
+  /**
+   * A form-encoded POST to one of HubSpot's OAuth endpoints: every parameter in the body (never the URL),
+   * no Authorization header (the app authenticates with client_id and client_secret in the form).
+   */
+  private postForm(path: string, form: Record<string, string>, what: string): Promise<Record<string, unknown>> {
+    const init: RequestInit = {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json' },
+      body: new URLSearchParams(form).toString(),
+    };
+    return this.send(path, init, what).then((r) => r.body);
+  }
+
+  /**
+   * One request to HubSpot with plain fetch, bounded by the request timeout (the signal also bounds reading
+   * the body). Why not the SDK: @hubspot/api-client 13.5 (and 14.0.1) only has the v1 OAuth endpoints, its
+   * generic `apiRequest` passes no signal or agent (no timeout, keep-alive sockets), and it has no
+   * account-info API. Non-2xx → the port's errors through {@link toCrmError} with HubSpot's own message
+   * (RFC 6749 `error`/`error_description`, or the older `message`); messages never hold the request body.
+   */
+  private async send(path: string, init: RequestInit, what: string): Promise<{ status: number; body: Record<string, unknown> }> {
+    const base = (this.opts.basePath ?? HUBSPOT_API_BASE).replace(/\/+$/, '');
+    const timeoutMs = this.opts.requestTimeoutMs ?? HUBSPOT_REQUEST_TIMEOUT_MS;
+    let res: Response;
+    let text: string;
+    try {
+      res = await fetch(`${base}${path}`, { ...init, signal: AbortSignal.timeout(timeoutMs) });
+      text = await res.text();
+    } catch (err) {
+      if ((err as { name?: unknown }).name === 'TimeoutError') {
+        throw new CrmRetryableError(`HubSpot gave no answer within ${timeoutMs} ms while ${what}`);
+      }
+      // undici's "fetch failed" (refused, reset, DNS): worth trying again later. The cause names the socket
+      // error (never the request's body, where the secrets are).
+      const cause = (err as { cause?: { code?: unknown; message?: unknown } }).cause;
+      const why = typeof cause?.code === 'string' ? cause.code : typeof cause?.message === 'string' ? cause.message.slice(0, 100) : '';
+      throw new CrmRetryableError(`HubSpot unreachable while ${what}${why ? ` (${why})` : ''}`);
+    }
+    let body: Record<string, unknown> = {};
+    try {
+      const parsed: unknown = text ? JSON.parse(text) : {};
+      if (parsed && typeof parsed === 'object' && !Array.isArray(parsed)) body = parsed as Record<string, unknown>;
+    } catch {
+      // a proxy's HTML error page: the status still says what happened
+    }
+    if (!res.ok) {
+      const headers = Object.fromEntries(res.headers.entries());
+      throw toCrmError(new HubSpotHttpError(res.status, headers, { message: errorMessageOf(body, text) }), what);
+    }
+    return { status: res.status, body };
+  }
+}
+
+/** HubSpot's OAuth API version in use: the date-versioned API that replaces v1 (retired 2027-02-16). */
+export const HUBSPOT_OAUTH_VERSION = '2026-03';
+
+/** The OAuth endpoints Tandem calls (all `POST`, form-encoded). */
+export const HUBSPOT_OAUTH_PATHS = {
+  token: `/oauth/${HUBSPOT_OAUTH_VERSION}/token`,
+  introspect: `/oauth/${HUBSPOT_OAUTH_VERSION}/token/introspect`,
+  revoke: `/oauth/${HUBSPOT_OAUTH_VERSION}/token/revoke`,
+} as const;
+
+/** What the token endpoint answers, as Tandem uses it. */
+function tokenSetOf(body: Record<string, unknown>, issuedAt: number, what: string): HubSpotTokenSet & { hubId: string | null; userId: string | null } {
+  const { access_token: accessToken, refresh_token: refreshToken, expires_in: expiresIn } = body;
+  if (typeof accessToken !== 'string' || !accessToken || typeof expiresIn !== 'number' || !Number.isFinite(expiresIn)) {
+    throw new HubSpotRequestError(`HubSpot answered without an access_token and expires_in while ${what}.`, 200);
+  }
+  return {
+    accessToken,
+    refreshToken: typeof refreshToken === 'string' ? refreshToken : '',
+    expiresAt: issuedAt + expiresIn * 1000,
+    hubId: idOf(body.hub_id),
+    userId: idOf(body.user_id),
+  };
+}
+
+/** A HubSpot numeric id (hub, user) as a string, or null. */
+function idOf(value: unknown): string | null {
+  return (typeof value === 'number' && Number.isFinite(value)) || (typeof value === 'string' && value) ? String(value) : null;
+}
+
+/** HubSpot's error text: RFC 6749 `error: error_description`, else its older `message`, else the raw body. */
+function errorMessageOf(body: Record<string, unknown>, text: string): string {
+  const str = (v: unknown) => (typeof v === 'string' && v ? v : null);
+  const code = str(body.error);
+  const description = str(body.error_description) ?? str(body.message);
+  if (code && description) return `${code}: ${description}`;
+  return (description ?? code ?? text.slice(0, 200)) || 'no body';
 }
 
 /**

@@ -2,6 +2,7 @@ import nock from 'nock';
 import { CrmRetryableError, type CrmContext, type CrmLeadSnapshot, type CrmMessageSnapshot } from '../../core/index';
 import { HubSpotRequestError } from './hubspot-client';
 import { HubSpotOAuth } from './hubspot-oauth';
+import { tokenAnswer } from './hubspot-oauth.fixture';
 import { HubSpotCrmAdapter, TANDEM_CONTACT_PROPERTIES } from './hubspot.crm-adapter';
 
 // nock patches Node's shared http module and jest reuses a worker for several files: an instance left
@@ -340,8 +341,9 @@ describe('HubSpotCrmAdapter.upsertLead', () => {
 
   it('refreshes an expiring OAuth token first, persists it, and calls with the new token', async () => {
     const scope = nock(API)
-      .post('/oauth/v1/token', { grant_type: 'refresh_token', client_id: 'cid', client_secret: 'cs', refresh_token: 'rt-1' })
-      .reply(200, { token_type: 'bearer', access_token: 'at-new', refresh_token: 'rt-1', expires_in: 1800 })
+      .post('/oauth/2026-03/token', { grant_type: 'refresh_token', client_id: 'cid', client_secret: 'cs', refresh_token: 'rt-1' })
+      .matchHeader('content-type', /^application\/x-www-form-urlencoded/)
+      .reply(200, tokenAnswer({ access_token: 'at-new', refresh_token: 'rt-1' }))
       .patch('/crm/v3/objects/contacts/901')
       .matchHeader('authorization', 'Bearer at-new')
       .reply(200, contact('901', null, null));
@@ -571,7 +573,7 @@ describe('HubSpot request timeouts', () => {
 
   it('the token refresh and the account details time out too, as retryable failures', async () => {
     const oauth = new HubSpotOAuth({ clientId: 'cid', clientSecret: 'cs', redirectUri: 'https://t.example.com/cb', now: () => NOW, requestTimeoutMs: 150 });
-    nock(API).post('/oauth/v1/token').delay(2_000).reply(200, { token_type: 'bearer', access_token: 'at-new', refresh_token: 'rt-1', expires_in: 1800 });
+    nock(API).post('/oauth/2026-03/token').delay(2_000).reply(200, tokenAnswer({ access_token: 'at-new', refresh_token: 'rt-1' }));
     const c = ctx({ accessToken: 'at-old', refreshToken: 'rt-1', expiresAt: NOW + 60_000 });
     await expect(new HubSpotCrmAdapter({ tokens: oauth }).upsertLead(c, buildLead({ externalId: '901' }))).rejects.toThrow(/no answer within 150 ms while refreshing the access token/);
     expect(c.saved).toEqual([]);

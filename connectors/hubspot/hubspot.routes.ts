@@ -266,13 +266,16 @@ function parse<T>(schema: z.ZodType<T>, input: unknown): T {
   return result.data;
 }
 
-/** Maps any thrown value to the wire shape. TandemError-like errors carry `code`, `status`, `details`. */
-export function toErrorBody(err: unknown): { status: number; error: { code: string; message: string; details: Record<string, unknown> } } {
+/**
+ * Maps any thrown value to the wire shape. TandemError-like errors carry `code`, `status`, `details`.
+ * `bodyLimit` names the caller's body-parser limit for the 413 message (the card routes take 1 MB).
+ */
+export function toErrorBody(err: unknown, bodyLimit = '1 MB'): { status: number; error: { code: string; message: string; details: Record<string, unknown> } } {
   if (err && typeof err === 'object') {
     const e = err as { status?: unknown; statusCode?: unknown; code?: unknown; message?: unknown; details?: unknown; type?: unknown };
     const status = typeof e.status === 'number' ? e.status : typeof e.statusCode === 'number' ? e.statusCode : undefined;
     // body-parser errors (too large, bad encoding) carry a numeric status and a `type`.
-    if (status === 413) return { status, error: { code: 'request.too_large', message: 'The request body is larger than 1 MB.', details: {} } };
+    if (status === 413) return { status, error: { code: 'request.too_large', message: `The request body is larger than ${bodyLimit}.`, details: {} } };
     if (status !== undefined && status >= 400 && status < 600 && typeof e.code === 'string') {
       return {
         status,

@@ -1,6 +1,7 @@
 import express from 'express';
 import nock from 'nock';
 import request from 'supertest';
+import { introspectAnswer, tokenAnswer } from './hubspot-oauth.fixture';
 import { hubspotConnector, HubSpotCrmAdapter, hubspotInstallUrl, resolveHubSpotConfig, type HubSpotConnectorContext } from './index';
 
 type Engine = HubSpotConnectorContext['engine'];
@@ -129,10 +130,10 @@ describe('hubspotConnector.register', () => {
     const state = url.searchParams.get('state')!;
 
     const scope = nock(API)
-      .post('/oauth/v1/token', (b: Record<string, string>) => b.grant_type === 'authorization_code' && b.code === 'the-code')
-      .reply(200, { token_type: 'bearer', access_token: 'at-1', refresh_token: 'rt-1', expires_in: 1800 })
-      .get('/oauth/v1/access-tokens/at-1')
-      .reply(200, { token: 'at-1', user: 'ada@acme.test', hub_domain: 'acme.hubspot.com', hub_id: 62515, app_id: 1, user_id: 2, scopes: [], token_type: 'access', expires_in: 1800 })
+      .post('/oauth/2026-03/token', { grant_type: 'authorization_code', code: 'the-code', redirect_uri: 'https://tandem.example.com/hubspot/oauth/callback', client_id: 'cid', client_secret: 'cs' })
+      .reply(200, tokenAnswer({ access_token: 'at-1', refresh_token: 'rt-1', user_id: 2 }))
+      .post('/oauth/2026-03/token/introspect', { client_id: 'cid', client_secret: 'cs', token: 'at-1', token_type_hint: 'access_token' })
+      .reply(200, introspectAnswer({ token: 'at-1', user: 'ada@acme.test', hub_id: 62515, user_id: 2, client_id: 'cid' }))
       .get('/crm/v3/properties/contacts/groups/tandem')
       .matchHeader('authorization', 'Bearer at-1')
       .reply(200, { name: 'tandem', label: 'Tandem', displayOrder: -1, archived: false })
@@ -163,10 +164,10 @@ describe('hubspotConnector.register', () => {
     await hubspotConnector.register({ app, engine: engine as unknown as Engine, config, logger });
     const tokens = () =>
       nock(API)
-        .post('/oauth/v1/token')
-        .reply(200, { token_type: 'bearer', access_token: 'at-1', refresh_token: 'rt-1', expires_in: 1800 })
-        .get('/oauth/v1/access-tokens/at-1')
-        .reply(200, { token: 'at-1', user: 'ada@acme.test', hub_domain: 'acme.hubspot.com', hub_id: 62515, app_id: 1, user_id: 2, scopes: [], token_type: 'access', expires_in: 1800 });
+        .post('/oauth/2026-03/token')
+        .reply(200, tokenAnswer({ access_token: 'at-1', refresh_token: 'rt-1', user_id: 2 }))
+        .post('/oauth/2026-03/token/introspect')
+        .reply(200, introspectAnswer({ token: 'at-1', user: 'ada@acme.test', hub_id: 62515, user_id: 2, client_id: 'cid' }));
     const callback = () => {
       const state = new URL(hubspotInstallUrl(config, 'tenant-1')!).searchParams.get('state')!;
       return request(app).get(`/hubspot/oauth/callback?code=c&state=${encodeURIComponent(state)}`);
