@@ -704,7 +704,7 @@ describe('the local console, end to end in Chromium', () => {
     expect(status).toBe(401);
   });
 
-  it('integrations: Slack says how to set it up on a server without it; with Slack OAuth, an admin adds a workspace, sets channel and thread replies (errors at the field); others only read', async () => {
+  it('integrations: Slack says how to set it up on a server without it; with Slack OAuth, an admin adds a workspace, sets channel and thread replies (errors at the field); others only read; then paused, then disconnected after a confirm step (uninstalled in Slack)', async () => {
     const slackPanel = (p: Page) => p.locator('.connect').filter({ has: p.getByRole('heading', { name: 'Slack connection', level: 3 }) });
     const slackRow = (p: Page) => p.getByRole('region', { name: 'Integration status table' }).getByRole('row').filter({ has: p.getByRole('rowheader', { name: 'Slack' }) });
 
@@ -870,6 +870,34 @@ describe('the local console, end to end in Chromium', () => {
       await slackRow(p).getByText('Paused').waitFor();
       expect(await panel.locator('.pill').textContent()).toBe('Paused');
       expect(await stored()).toMatchObject({ enabled: false, channelId: 'C0LEADS01', teamId: 'T0HOPPER1' });
+
+      // Disconnected after a confirm step: the settings go, and Tandem uninstalls itself from the workspace with Slack's
+      // apps.uninstall (the installation's bot token, the app's client id and secret; answered as Slack documents it).
+      expect(await read.getByRole('button', { name: 'Disconnect Slack' }).count()).toBe(0);
+      const uninstalled = nock('https://slack.com', { reqheaders: { authorization: 'Bearer xoxb-console-installed' } })
+        .post('/api/apps.uninstall', (body: Record<string, string>) => body.client_id === '1111.2222' && body.client_secret === 'console-slack-client-secret')
+        .reply(200, { ok: true });
+      await panel.getByRole('button', { name: 'Disconnect Slack' }).click();
+      const confirm = p.getByRole('group', { name: /^Disconnect Slack\? Tandem stops posting to Slack, the channel and other Slack settings are deleted/ });
+      expect({ page: 'integrations-slack (disconnect)', violations: await axeViolations(p) }).toEqual({ page: 'integrations-slack (disconnect)', violations: [] });
+      await confirm.getByRole('button', { name: 'Yes, disconnect' }).click();
+      await panel.getByRole('status').filter({ hasText: 'Slack disconnected. Tandem was uninstalled from the Slack workspace: its bot token no longer works' }).waitFor();
+      expect(uninstalled.isDone()).toBe(true);
+      await slackRow(p).getByText('Not connected').waitFor();
+      expect(await panel.locator('.pill').textContent()).toBe('Not connected');
+      expect(await facts()).toContain('None chosen yet');
+      await panel.getByRole('link', { name: 'Add to Slack' }).waitFor();
+      expect(await panel.getByRole('button', { name: 'Disconnect Slack' }).count()).toBe(0);
+      expect(await stored()).toEqual({
+        mode: 'oauth',
+        connected: false,
+        enabled: true,
+        teamId: null,
+        channelId: null,
+        threadRepliesSendToLead: false,
+        escalationMention: 'here',
+        installUrl: expect.stringMatching(/\/slack\/install\?tenant=/),
+      });
     } finally {
       nock.cleanAll();
       await adminContext.close();

@@ -1,5 +1,5 @@
 import { ApiError } from './api';
-import { mentionText, slackNotConfigured, slackSettingsBody, slackValuesOf, type SlackSettings } from './slack-connect-body';
+import { canDisconnect, disconnectedMessage, mentionText, slackNotConfigured, slackSettingsBody, slackValuesOf, type SlackSettings } from './slack-connect-body';
 
 const stored: SlackSettings = {
   mode: 'single_workspace',
@@ -56,6 +56,34 @@ describe('slackNotConfigured', () => {
     expect(slackNotConfigured(new ApiError(422, 'request.invalid', 'The Slack settings are not valid'))).toBe(false);
     expect(slackNotConfigured(new ApiError(0, 'network', 'The server cannot be reached.'))).toBe(false);
     expect(slackNotConfigured(null)).toBe(false);
+  });
+
+  it('is false for the disconnect’s own 404 (nothing was connected) and its 409 (single workspace)', () => {
+    expect(slackNotConfigured(new ApiError(404, 'integration.not_connected', 'Slack is not connected to this workspace'))).toBe(false);
+    expect(slackNotConfigured(new ApiError(409, 'slack.single_workspace', 'This server connects Slack with its own bot token'))).toBe(false);
+  });
+});
+
+describe('canDisconnect', () => {
+  const oauth: SlackSettings = { ...stored, mode: 'oauth', installUrl: 'https://tandem.test/slack/install?tenant=x' };
+  it('offers Disconnect in OAuth mode when connected, or paused with a workspace on record', () => {
+    expect(canDisconnect(oauth)).toBe(true);
+    expect(canDisconnect({ ...oauth, connected: false, enabled: false })).toBe(true);
+  });
+
+  it('not before a workspace is added, nor on a single-workspace server', () => {
+    expect(canDisconnect({ ...oauth, connected: false, teamId: null })).toBe(false);
+    expect(canDisconnect({ ...oauth, connected: false, enabled: false, teamId: null })).toBe(false);
+    expect(canDisconnect({ ...oauth, connected: false, enabled: true })).toBe(false);
+    expect(canDisconnect(stored)).toBe(false);
+    expect(canDisconnect({ ...stored, enabled: false })).toBe(false);
+  });
+});
+
+describe('disconnectedMessage', () => {
+  it('says Slack is disconnected, then the server’s note', () => {
+    const after: SlackSettings = { ...stored, mode: 'oauth', connected: false, teamId: null };
+    expect(disconnectedMessage({ slack: after, revoked: false, note: 'Remove Tandem under Manage apps.' })).toBe('Slack disconnected. Remove Tandem under Manage apps.');
   });
 });
 

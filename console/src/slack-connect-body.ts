@@ -59,8 +59,31 @@ export function slackSettingsBody(v: SlackFormValues): SlackSettingsBody {
 /**
  * Whether an answer from the settings route means "this server has no Slack": the connector answers
  * `503 slack.not_configured` without SLACK_* settings, and a server without the connector has no route (404).
+ * The DELETE's own 404 (`integration.not_connected`: nothing to disconnect) is not that.
  */
 export function slackNotConfigured(err: { status?: unknown; code?: unknown } | null | undefined): boolean {
   if (!err) return false;
-  return err.code === 'slack.not_configured' || err.status === 503 || err.status === 404;
+  return err.code === 'slack.not_configured' || err.status === 503 || (err.status === 404 && err.code !== 'integration.not_connected');
+}
+
+/** `DELETE /api/v1/integrations/slack`'s answer: the settings after (not connected), and what is left to do in Slack. */
+export interface SlackDisconnectAnswer {
+  slack: SlackSettings;
+  /** Slack confirmed it uninstalled Tandem from the workspace. */
+  revoked: boolean;
+  note: string;
+}
+
+/**
+ * Whether an admin is offered "Disconnect Slack": in OAuth mode, once a workspace is connected, or paused while
+ * a workspace is still on record. A single-workspace server's connection is its own setting (the route answers
+ * 409 there): that tenant pauses Slack instead.
+ */
+export function canDisconnect(s: SlackSettings): boolean {
+  return s.mode === 'oauth' && (s.connected || (!s.enabled && s.teamId !== null));
+}
+
+/** The status line after a disconnect: the server's note says what happened in Slack and what is left to do there. */
+export function disconnectedMessage(r: SlackDisconnectAnswer): string {
+  return `Slack disconnected. ${r.note}`;
 }

@@ -32,7 +32,7 @@ describe('the OpenAPI document and the connectors’ routes', () => {
     const own = mountedRoutes(t.app, '/api/v1');
     const byConnectors = connectorRoutes(t.app, '/api/v1');
     const documented = documentedRoutes(doc);
-    expect(byConnectors).toEqual(expect.arrayContaining(['GET /integrations/slack', 'PUT /integrations/slack', 'DELETE /integrations/hubspot']));
+    expect(byConnectors).toEqual(expect.arrayContaining(['GET /integrations/slack', 'PUT /integrations/slack', 'DELETE /integrations/slack', 'DELETE /integrations/hubspot']));
     expect(documented.filter((r) => !own.includes(r) && !byConnectors.includes(r))).toEqual([]);
     expect(byConnectors.filter((r) => DOCUMENTED_CONNECTORS.test(r) && !documented.includes(r))).toEqual([]);
   });
@@ -47,7 +47,7 @@ describe('the OpenAPI document and the connectors’ routes', () => {
       const res = await request(t.app)[method.toLowerCase() as 'get' | 'put' | 'delete'](`/api/v1${path}`).set('Authorization', `Bearer ${key}`).send({});
       if (res.status === 403) forbidden.push(route);
     }
-    expect(forbidden).toEqual(expect.arrayContaining(['PUT /integrations/slack', 'PUT /integrations/hubspot', 'DELETE /integrations/hubspot']));
+    expect(forbidden).toEqual(expect.arrayContaining(['PUT /integrations/slack', 'DELETE /integrations/slack', 'PUT /integrations/hubspot', 'DELETE /integrations/hubspot']));
     expect(forbidden.filter((r) => !doc.paths[r.split(' ')[1]!]?.[r.split(' ')[0]!.toLowerCase()]?.responses['403'])).toEqual([]);
   });
 });

@@ -939,6 +939,30 @@ export function openApiDocument(publicUrl: string): Record<string, unknown> {
             '503': errorResponse('slack.not_configured: the server has no Slack settings'),
           },
         },
+        delete: {
+          summary: "Disconnect Slack: the tenant's installation and Slack settings are deleted, then Tandem is uninstalled from the workspace (admin, OAuth mode)",
+          description:
+            "Audited (integration.disconnect) with the key and X-Tandem-Surface. The disconnect stands whatever Slack answers: Tandem then calls Slack's apps.uninstall with the installation's bot token, " +
+            'which revokes every token of the installation and removes the app from the workspace; revoked says whether Slack confirmed it, and note says what is left to do in Slack ' +
+            "(if not revoked: remove Tandem under the workspace's Manage apps). Slack's app_uninstalled that follows is ignored. Add to Slack connects again.",
+          parameters: [{ name: 'X-Tandem-Surface', in: 'header', schema: { type: 'string', enum: ['api', 'console'] } }],
+          responses: {
+            '200': {
+              description: 'Disconnected',
+              content: json({
+                type: 'object',
+                required: ['slack', 'revoked', 'note'],
+                properties: { slack: ref('SlackSettings'), revoked: { type: 'boolean' }, note: { type: 'string', description: 'For the admin: what happened in Slack and what is left to do there' } },
+              }),
+            },
+            '401': noApiKey,
+            '403': notAdmin,
+            '404': errorResponse('integration.not_connected: the tenant has no Slack connection or settings; nothing is changed'),
+            '409': errorResponse("slack.single_workspace: the server's SLACK_BOT_TOKEN (SLACK_TENANT_ID) connects the workspace, so there is nothing of the tenant's to uninstall: pause Slack (PUT enabled: false) or remove those server settings. Nothing is changed"),
+            '422': errorResponse('request.invalid: X-Tandem-Surface is neither api nor console'),
+            '503': errorResponse('slack.not_configured: the server has no Slack settings'),
+          },
+        },
       },
       '/integrations/hubspot': {
         get: {

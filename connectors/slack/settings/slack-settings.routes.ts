@@ -2,7 +2,9 @@ import express from 'express';
 import { z } from 'zod';
 import { presentedApiKey, surfaceOf, type Actor, type ApiPrincipal, type EngineCommon, type Role } from '../../../core/index';
 import { installLink } from '../install/install-token';
+import { uninstallFromWorkspace } from '../install/uninstall';
 import type { SlackConfig, SlackLogger } from '../slack.types';
+import type { SlackInstallation } from '../stores/installation.store';
 import { loadTenantSettings } from '../tenant-settings';
 
 /** Where a tenant admin reads and sets the tenant's Slack settings. */
@@ -44,6 +46,25 @@ export interface SlackSettingsResponse {
   };
 }
 
+/** The answer to `DELETE /api/v1/integrations/slack`: the settings as GET shows them after, and what is left to do in Slack. */
+export interface SlackDisconnectResponse extends SlackSettingsResponse {
+  /** Slack confirmed the uninstall (`apps.uninstall` answered ok): every token of the installation is revoked. */
+  revoked: boolean;
+  /** For the admin: what happened in Slack, and what is left to do there. */
+  note: string;
+}
+
+/** What the admin is told after a disconnect, by what Slack said (or whether there was anything to uninstall). */
+export const SLACK_DISCONNECT_NOTES = {
+  uninstalled:
+    'Tandem was uninstalled from the Slack workspace: its bot token no longer works and the app is gone from the workspace. The channel and other Slack settings are deleted; use Add to Slack to connect again.',
+  notUninstalled:
+    'Slack could not be reached or did not confirm the uninstall, so Tandem may still be installed in the workspace (Tandem deleted its token and no longer posts there). To remove it, open the workspace’s Manage apps page in Slack (Tools & settings → Manage apps), choose Tandem and remove the app.',
+  alreadyGone:
+    'Slack had already uninstalled Tandem from this workspace or revoked its token, so there was nothing left to revoke. The channel and other Slack settings are deleted. If Tandem still shows under the workspace’s Manage apps in Slack, remove it there.',
+  neverInstalled: 'Tandem was not installed in a Slack workspace for this team: its Slack settings are deleted.',
+} as const;
+
 function sendError(res: express.Response, status: number, code: string, message: string, details: Record<string, unknown> = {}): void {
   res.status(status).json({ error: { code, message, details } });
 }
@@ -60,7 +81,9 @@ function presentedKey(req: express.Request): string | null {
  * `GET /api/v1/integrations/slack` (any tenant key) and `PUT /api/v1/integrations/slack` (admin key):
  * the tenant's Slack channel, whether thread replies from the agent who took over reach the lead, and
  * whom an escalation pings. Settings live in the tenant's `slack` integration record beside the
- * installation, which the PUT never touches. Mounted before the API's JSON parser, so it parses its own.
+ * installation, which the PUT never touches. `DELETE /api/v1/integrations/slack` (admin key) disconnects:
+ * in OAuth mode it deletes the record and uninstalls Tandem from the workspace (see the route); in
+ * single-workspace mode it answers 409. Mounted before the API's JSON parser, so it parses its own.
  */
 export function createSlackSettingsRouter(options: {
   engine: SlackSettingsEngine;
@@ -138,6 +161,51 @@ export function createSlackSettingsRouter(options: {
       );
       logger.info({ tenantId, changed: Object.keys(parsed.data) }, 'slack settings updated');
       res.json(await show(tenantId));
+    } catch (error) {
+      next(error);
+    }
+  });
+
+  /**
+   * Disconnect (admin). OAuth mode: the tenant's `slack` record (installation and settings) is deleted and
+   * audited first; then Tandem is uninstalled from the workspace with Slack's `apps.uninstall`, best effort:
+   * Slack's answer only changes `revoked` and the note. The `app_uninstalled` Slack sends after finds no
+   * tenant for the team and is ignored. Single-workspace mode: the server's SLACK_BOT_TOKEN connects the
+   * workspace, so there is nothing of the tenant's to uninstall (409): the tenant pauses Slack instead.
+   */
+  router.delete(SLACK_SETTINGS_PATH, authenticate('admin'), async (_req, res, next) => {
+    try {
+      const tenantId = res.locals.tenantId as string;
+      // The server's own token serves this tenant whatever its record says: deleting the record would only
+      // drop its settings (and lift a pause), never stop the posting.
+      const servedByServerToken = Boolean(config.slack.botToken && config.slack.tenantId === tenantId);
+      if (!oauth || servedByServerToken) {
+        const record = await engine.integrations.get(tenantId, 'slack');
+        if (record || servedByServerToken) {
+          return sendError(
+            res,
+            409,
+            'slack.single_workspace',
+            'This server connects Slack with its own bot token (the SLACK_BOT_TOKEN and SLACK_TENANT_ID settings), so there is nothing of this team’s to uninstall. Pause Slack instead (untick Enabled), or ask whoever runs Tandem to remove those settings from the server.',
+          );
+        }
+        return sendError(res, 404, 'integration.not_connected', 'Slack is not connected to this workspace');
+      }
+      const was = await engine.integrations.disconnect(tenantId, 'slack', res.locals.actor as Actor);
+      if (!was) return sendError(res, 404, 'integration.not_connected', 'Slack is not connected to this workspace');
+      // Committed: from here on nothing undoes the disconnect; Slack's answer only changes the note.
+      const teamId = was.externalId;
+      const installation = (was.config.installation as SlackInstallation | undefined) ?? null;
+      let revoked = false;
+      let note: string = teamId ? SLACK_DISCONNECT_NOTES.alreadyGone : SLACK_DISCONNECT_NOTES.neverInstalled;
+      if (installation?.botToken) {
+        const result = await uninstallFromWorkspace(config.slack, installation.botToken, logger);
+        revoked = result.ok;
+        note = revoked ? SLACK_DISCONNECT_NOTES.uninstalled : SLACK_DISCONNECT_NOTES.notUninstalled;
+        if (!result.ok) logger.warn({ tenantId, teamId, reason: result.reason }, 'slack disconnected, but Slack did not uninstall Tandem from the workspace');
+      }
+      logger.info({ tenantId, teamId, revoked }, 'slack disconnected');
+      res.json({ ...(await show(tenantId)), revoked, note } satisfies SlackDisconnectResponse);
     } catch (error) {
       next(error);
     }

@@ -1,14 +1,27 @@
 /**
  * Slack on the console's Integrations page: the tenant's connection (workspace, channel, who is pinged, whether the
  * agent's thread replies reach the lead), the "Add to Slack" link in OAuth mode, and for admins a form for
- * the settings `PUT /api/v1/integrations/slack` takes. A server without Slack settings answers the route
+ * the settings `PUT /api/v1/integrations/slack` takes, and in OAuth mode "Disconnect Slack" (`DELETE`: the settings
+ * are deleted and Tandem is uninstalled from the workspace). A server without Slack settings answers the route
  * with `503 slack.not_configured` (or has no route at all): the panel then says how to set Slack up.
  */
 import { useEffect, useState, type FormEvent } from 'react';
 import { api, ApiError, errorText } from '../api';
 import { describedBy, Field, TextField } from './bits';
-import { ConnectionLoading, useConnection, useConnectionChange } from './connection';
-import { MENTIONS, mentionText, slackNotConfigured, slackSettingsBody, slackValuesOf, type EscalationMention, type SlackFormValues, type SlackSettings } from '../slack-connect-body';
+import { ConnectionLoading, Disconnect, useConnection, useConnectionChange } from './connection';
+import {
+  canDisconnect,
+  disconnectedMessage,
+  MENTIONS,
+  mentionText,
+  slackNotConfigured,
+  slackSettingsBody,
+  slackValuesOf,
+  type EscalationMention,
+  type SlackDisconnectAnswer,
+  type SlackFormValues,
+  type SlackSettings,
+} from '../slack-connect-body';
 
 const EMPTY: SlackFormValues = { channelId: '', threadRepliesSendToLead: false, escalationMention: 'here', enabled: true };
 
@@ -57,6 +70,17 @@ export function SlackConnect({ isAdmin, onChange }: { isAdmin: boolean; onChange
       },
     );
   };
+
+  const disconnect = () =>
+    run(
+      async () => {
+        const r = await api<SlackDisconnectAnswer>('DELETE', '/integrations/slack');
+        setData({ slack: r.slack });
+        onChange();
+        return disconnectedMessage(r);
+      },
+      (err) => `Not disconnected: ${errorText(err)}`,
+    );
 
   if (notConfigured) return <NotConfigured />;
   if (!slack) return <ConnectionLoading platform="Slack" error={loadError} />;
@@ -190,6 +214,14 @@ export function SlackConnect({ isAdmin, onChange }: { isAdmin: boolean; onChange
         </form>
       ) : (
         <p className="hint">Only admins can change the Slack settings.</p>
+      )}
+      {isAdmin && canDisconnect(slack) && (
+        <Disconnect
+          platform="Slack"
+          consequence="Tandem stops posting to Slack, the channel and other Slack settings are deleted, and Tandem is uninstalled from the workspace (its bot token is revoked with Slack)."
+          busy={busy}
+          onDisconnect={disconnect}
+        />
       )}
     </div>
   );
