@@ -12,6 +12,15 @@ export interface HubSpotInstallRouterDeps {
   stateSecret: string;
   logger: HubSpotLogger;
   now?: () => number;
+  /** The console's HubSpot panel: the install runs in the console's own tab, so every answer leads back there. */
+  consoleUrl: string;
+}
+
+const esc = (s: string) => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+
+/** The page HubSpot's redirect lands on: what happened, and the way back to Tandem. */
+function page(title: string, body: string, consoleUrl: string): string {
+  return `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>${esc(title)}</title></head><body><main><h1>${esc(title)}</h1><p>${esc(body)}</p><p><a href="${esc(consoleUrl)}">Back to Tandem</a></p></main></body></html>`;
 }
 
 /**
@@ -42,19 +51,19 @@ export function createHubSpotInstallRouter(deps: HubSpotInstallRouterDeps): Rout
     const code = typeof req.query.code === 'string' ? req.query.code : '';
     const state = typeof req.query.state === 'string' ? req.query.state : '';
     if (typeof req.query.error === 'string') {
-      res.status(400).type('text/plain').send(`HubSpot did not grant access: ${String(req.query.error_description ?? req.query.error).slice(0, 200)}`);
+      res.status(400).type('html').send(page('HubSpot did not grant access', String(req.query.error_description ?? req.query.error).slice(0, 200), deps.consoleUrl));
       return;
     }
     const tenantId = verifyInstallState(deps.stateSecret, state, (deps.now ?? Date.now)());
     if (!tenantId || !code) {
-      res.status(400).type('text/plain').send("This HubSpot install link is invalid or expired. Start again from Tandem's Integrations page.");
+      res.status(400).type('html').send(page('Install link not valid', "This HubSpot install link is invalid or expired. Start again from Tandem's Integrations page.", deps.consoleUrl));
       return;
     }
     try {
       const tokens = await deps.oauth.exchangeCode(code);
       const existing = await deps.engine.integrations.claimedBy('hubspot', tokens.portalId);
       if (existing && existing !== tenantId) {
-        res.status(409).type('text/plain').send('This HubSpot account is already connected to another Tandem workspace. Disconnect it there first, then install again.');
+        res.status(409).type('html').send(page('HubSpot account in use', 'This HubSpot account is already connected to another Tandem workspace. Disconnect it there first, then install again.', deps.consoleUrl));
         return;
       }
       const config: Record<string, unknown> = { accessToken: tokens.accessToken, refreshToken: tokens.refreshToken, expiresAt: tokens.expiresAt, portalId: tokens.portalId };
@@ -70,10 +79,10 @@ export function createHubSpotInstallRouter(deps: HubSpotInstallRouterDeps): Rout
         deps.logger.warn({ tenantId, portalId: tokens.portalId, unavailable }, 'hubspot connected without some Tandem properties (the portal refused them); contacts sync without them');
       }
       deps.logger.info({ tenantId, portalId: tokens.portalId }, 'hubspot connected');
-      res.status(200).type('text/plain').send('HubSpot is connected to Tandem. You can close this tab.');
+      res.status(200).type('html').send(page('HubSpot is connected to Tandem', 'Leads now get a contact in HubSpot, with their score, tag and texts, and the Tandem card shows each conversation.', deps.consoleUrl));
     } catch (err) {
       deps.logger.error({ tenantId, err: err instanceof Error ? { name: err.name, message: err.message } : String(err) }, 'hubspot install failed');
-      res.status(502).type('text/plain').send('Connecting HubSpot failed. Try again in a minute.');
+      res.status(502).type('html').send(page('Connecting HubSpot failed', 'HubSpot could not be reached or refused the install. Try again in a minute.', deps.consoleUrl));
     }
   });
   return router;

@@ -190,7 +190,12 @@ describe('hubspotConnector.register', () => {
       .reply(200, { status: 'COMPLETE', results: [], startedAt: 'x', completedAt: 'x' })
       .post('/crm/v3/properties/contacts/batch/create')
       .reply(201, { status: 'COMPLETE', results: [], startedAt: 'x', completedAt: 'x' });
-    expect((await callback()).status).toBe(200);
+    const installed = await callback();
+    expect(installed.status).toBe(200);
+    // The install ran in the console's own tab: the page leads back to its HubSpot panel.
+    expect(installed.type).toBe('text/html');
+    expect(installed.text).toContain('<h1>HubSpot is connected to Tandem</h1>');
+    expect(installed.text).toContain(`<a href="${config.publicUrl.replace(/\/+$/, '')}/#/integrations/hubspot">Back to Tandem</a>`);
     expect(puts.map((p) => p[3])).toEqual([{ agentId: 'agent-ada', name: 'Ada Admin', surface: 'hubspot' }]);
   });
 

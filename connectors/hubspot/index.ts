@@ -115,7 +115,7 @@ export const hubspotConnector = {
       );
     }
     if (hubspot.clientId && hubspot.clientSecret) {
-      ctx.app.use(createHubSpotInstallRouter({ engine: ctx.engine, oauth, adapter, stateSecret: hubspot.clientSecret, logger: ctx.logger }));
+      ctx.app.use(createHubSpotInstallRouter({ engine: ctx.engine, oauth, adapter, stateSecret: hubspot.clientSecret, logger: ctx.logger, consoleUrl: `${base}/#/integrations/hubspot` }));
     } else {
       ctx.app.use(
         createHubSpotNotConfiguredRouter(['/hubspot/oauth'], 'HubSpot OAuth is not configured on this server: set HUBSPOT_CLIENT_ID and HUBSPOT_CLIENT_SECRET.'),
