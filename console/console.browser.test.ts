@@ -316,6 +316,13 @@ describe('the local console, end to end in Chromium', () => {
     await page.getByRole('link', { name: 'Settings' }).click();
     await page.getByRole('heading', { name: 'Failed jobs' }).waitFor();
     await checkPage(page, 'settings');
+    // The form is several screens long: Save and its outcome stay in view at the bottom of the window.
+    const inView = (l: Locator) => l.evaluate((el) => {
+      const r = el.getBoundingClientRect();
+      return r.top >= 0 && r.bottom <= window.innerHeight && document.elementFromPoint(r.left + r.width / 2, r.top + r.height / 2) === el;
+    });
+    await page.evaluate(() => window.scrollTo(0, 0));
+    expect(await inView(page.getByRole('button', { name: 'Save settings' }))).toBe(true);
 
     await page.getByLabel('Business name').fill('Hopper Homes');
     // The demo tenant ships with knowledge entries: add one after them.
@@ -327,6 +334,7 @@ describe('the local console, end to end in Chromium', () => {
     await page.getByLabel('Texts allowed until').fill('20:00');
     await page.getByRole('button', { name: 'Save settings' }).click();
     await page.getByRole('status').filter({ hasText: 'Settings saved.' }).waitFor();
+    expect(await inView(page.getByRole('status').filter({ hasText: 'Settings saved.' }))).toBe(true);
     const s = await page.evaluate(async () => ((await (await fetch('/api/v1/settings')).json()) as { settings: Record<string, unknown> }).settings);
     expect(s).toMatchObject({ businessName: 'Hopper Homes', followUpCadenceDays: [2, 5], quietHours: { start: '08:00', end: '20:00' }, knowledge: expect.arrayContaining([expect.objectContaining({ title: 'Viewing fees', body: 'Viewings are free; our fee is 1.5% of the sale price.' })]) });
 

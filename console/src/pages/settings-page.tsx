@@ -173,9 +173,6 @@ export function SettingsPage({ isAdmin }: { isAdmin: boolean }) {
   return (
     <div className="settings">
       <h1>Settings</h1>
-      <p role="status" className="status-line">
-        {status}
-      </p>
       <form
         onSubmit={(ev) => {
           ev.preventDefault();
@@ -337,11 +334,18 @@ export function SettingsPage({ isAdmin }: { isAdmin: boolean }) {
             <input id="s-cadence" value={cadence} onChange={(ev) => setCadence(ev.target.value)} inputMode="numeric" aria-describedby={describedBy('s-cadence', 'h', e('followUpCadenceDays'))} />
           </Field>
         </fieldset>
-        {isAdmin && (
-          <button type="submit" className="primary">
-            Save settings
-          </button>
-        )}
+        {/* Kept in view at the bottom of the window while the long form scrolls, with the outcome beside the
+            button that caused it (the status used to sit at the top, out of sight of whoever pressed Save). */}
+        <div className="save-bar">
+          {isAdmin && (
+            <button type="submit" className="primary">
+              Save settings
+            </button>
+          )}
+          <p role="status" className="status-line">
+            {status}
+          </p>
+        </div>
       </form>
 
       {isAdmin && (
