@@ -79,6 +79,16 @@ async function axeViolations(p: Page): Promise<Array<{ id: string; help: string;
 }
 
 /** axe, then screenshots at 1280 and 375 px (`mask` greys out secrets), and no sideways scrolling at 375 px. */
+/** Whether an element is in the window and on top there (not under a sticky bar), as a person would see it. */
+function inView(l: Locator): Promise<boolean> {
+  return l.evaluate((el) => {
+    const r = el.getBoundingClientRect();
+    const hit = document.elementFromPoint(r.left + Math.min(r.width / 2, 20), r.top + r.height / 2);
+    // Within a pixel: scrolling to an edge can leave a fraction of one outside.
+    return r.top >= -1 && r.bottom <= window.innerHeight + 1 && (hit === el || el.contains(hit));
+  });
+}
+
 /** Opens a platform's panel the way an admin does: Integrations in the navigation, then the platform's row. */
 async function openIntegration(p: Page, name: string): Promise<void> {
   await p.getByRole('link', { name: 'Integrations', exact: true }).click();
@@ -317,10 +327,6 @@ describe('the local console, end to end in Chromium', () => {
     await page.getByRole('heading', { name: 'Failed jobs' }).waitFor();
     await checkPage(page, 'settings');
     // The form is several screens long: Save and its outcome stay in view at the bottom of the window.
-    const inView = (l: Locator) => l.evaluate((el) => {
-      const r = el.getBoundingClientRect();
-      return r.top >= 0 && r.bottom <= window.innerHeight && document.elementFromPoint(r.left + r.width / 2, r.top + r.height / 2) === el;
-    });
     await page.evaluate(() => window.scrollTo(0, 0));
     expect(await inView(page.getByRole('button', { name: 'Save settings' }))).toBe(true);
 
@@ -1049,6 +1055,8 @@ describe('the local console, end to end in Chromium', () => {
       await disconnectButton.click();
       await confirm.getByRole('button', { name: 'Yes, disconnect' }).click();
       await page.getByRole('status').filter({ hasText: 'Disconnected: the org key no longer works' }).waitFor();
+      // Disconnect sits at the bottom of a panel taller than the window: its outcome is brought into view.
+      expect(await inView(page.getByRole('status').filter({ hasText: 'Disconnected: the org key no longer works' }))).toBe(true);
       await sfRow.getByText('Not connected').waitFor();
       await page.getByRole('heading', { name: 'Connect Salesforce' }).waitFor();
       expect(await stored()).toBeNull();

@@ -27,13 +27,21 @@ export function useConnection<T>(path: string, absent: (err: ApiError) => boolea
 /**
  * A panel's changes: one at a time (`busy`), each clearing the last outcome. `work` resolves to the status line
  * to show; when it throws, the errors go to their fields and `failed(err)` names the alert line (null shows none:
- * the panel has handled the error itself).
+ * the panel has handled the error itself). The panel puts `statusRef` on its status line and `alertRef` on the
+ * alert line: the outcome is scrolled into view, since the button that caused it (Connect, Disconnect) sits at
+ * the bottom of a form that can be taller than the window.
  */
 export function useConnectionChange() {
   const [errors, setErrors] = useState<Record<string, string>>({});
   const [error, setError] = useState<string | null>(null);
   const [status, setStatus] = useState('');
   const [busy, setBusy] = useState(false);
+  const [outcomes, setOutcomes] = useState(0);
+  const statusRef = useRef<HTMLParagraphElement>(null);
+  const alertRef = useRef<HTMLParagraphElement>(null);
+  useEffect(() => {
+    if (outcomes > 0) (alertRef.current ?? statusRef.current)?.scrollIntoView({ block: 'nearest' });
+  }, [outcomes]);
   const run = async (work: () => Promise<string>, failed: (err: unknown) => string | null): Promise<boolean> => {
     if (busy) return false;
     setBusy(true);
@@ -52,9 +60,10 @@ export function useConnectionChange() {
       return false;
     } finally {
       setBusy(false);
+      setOutcomes((n) => n + 1);
     }
   };
-  return { errors, error, status, setStatus, busy, run };
+  return { errors, error, status, setStatus, busy, run, statusRef, alertRef };
 }
 
 /** The panel's place while its connection loads, or the reason it could not. */

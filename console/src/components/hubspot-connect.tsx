@@ -17,7 +17,7 @@ const TOKEN_WHERE = `In HubSpot, create a private app under Settings → Integra
 export function HubSpotConnect({ isAdmin, onChange }: { isAdmin: boolean; onChange: () => void }) {
   // No HubSpot connector on this server: its routes fall through to the API's 404.
   const { data, setData, unavailable: absent, loadError } = useConnection<{ hubspot: HubSpotConnection }>('/integrations/hubspot', (err) => err.status === 404);
-  const { errors, error, status, setStatus, busy, run } = useConnectionChange();
+  const { errors, error, status, setStatus, busy, run, statusRef, alertRef } = useConnectionChange();
   const connection = data?.hubspot ?? null;
   const [token, setToken] = useState('');
   const [installError, setInstallError] = useState<string | null>(null);
@@ -108,7 +108,7 @@ export function HubSpotConnect({ isAdmin, onChange }: { isAdmin: boolean; onChan
       )}
       {c.connected && !c.enabled && <p className="hint">Paused: leads and texts are not sent to HubSpot.{isAdmin ? ' Connecting again below turns the sync back on.' : ''}</p>}
 
-      <p role="status" className="status-line">
+      <p role="status" className="status-line" ref={statusRef}>
         {status}
       </p>
 
@@ -133,7 +133,7 @@ export function HubSpotConnect({ isAdmin, onChange }: { isAdmin: boolean; onChan
           <form className="connect-form" aria-labelledby="hs-form-title" onSubmit={submit} noValidate>
             <h3 id="hs-form-title">Connect with a private app token</h3>
             {error && (
-              <p role="alert" className="error">
+              <p role="alert" className="error" ref={alertRef}>
                 {error}
               </p>
             )}

@@ -62,7 +62,7 @@ const LABELS: Record<string, string> = {
 export function SalesforceConnect({ isAdmin, onChange }: { isAdmin: boolean; onChange: () => void }) {
   // No Salesforce connector on this server: its routes fall through to the API's 404.
   const { data: answer, setData: setAnswer, unavailable: missing, loadError } = useConnection<SalesforceAnswer>('/integrations/salesforce', (err) => err.status === 404);
-  const { errors, error, status, setStatus, busy, run } = useConnectionChange();
+  const { errors, error, status, setStatus, busy, run, statusRef, alertRef } = useConnectionChange();
   const [values, setValues] = useState<SalesforceFormValues>(EMPTY);
   const [orgKey, setOrgKey] = useState<{ key: string; note: string } | null>(null);
   const [warning, setWarning] = useState<string | null>(null);
@@ -176,7 +176,7 @@ export function SalesforceConnect({ isAdmin, onChange }: { isAdmin: boolean; onC
       </p>
       <CopyField id="sf-url" hintId="sf-url-hint" label="Tandem URL (Named Credential and Remote Site)" value={tandem.url} what="Tandem URL" onCopied={setStatus} />
 
-      <p role="status" className="status-line">
+      <p role="status" className="status-line" ref={statusRef}>
         {status}
       </p>
       {warning && (
@@ -190,7 +190,7 @@ export function SalesforceConnect({ isAdmin, onChange }: { isAdmin: boolean; onC
           <form className="connect-form" aria-labelledby="sf-form-title" onSubmit={submit} noValidate>
             <h3 id="sf-form-title">{c ? 'Change the Salesforce connection' : 'Connect Salesforce'}</h3>
             {error && (
-              <p role="alert" className="error">
+              <p role="alert" className="error" ref={alertRef}>
                 {error}
               </p>
             )}

@@ -41,7 +41,7 @@ function NotConfigured() {
 
 export function SlackConnect({ isAdmin, onChange }: { isAdmin: boolean; onChange: () => void }) {
   const { data, setData, unavailable: notConfigured, setUnavailable: setNotConfigured, loadError } = useConnection<{ slack: SlackSettings }>('/integrations/slack', slackNotConfigured);
-  const { errors, error, status, busy, run } = useConnectionChange();
+  const { errors, error, status, busy, run, statusRef, alertRef } = useConnectionChange();
   const [values, setValues] = useState<SlackFormValues>(EMPTY);
   const slack = data?.slack ?? null;
   // The form follows the stored settings: when they load, and after every save.
@@ -134,7 +134,7 @@ export function SlackConnect({ isAdmin, onChange }: { isAdmin: boolean; onChange
         </>
       )}
 
-      <p role="status" className="status-line">
+      <p role="status" className="status-line" ref={statusRef}>
         {status}
       </p>
 
@@ -142,7 +142,7 @@ export function SlackConnect({ isAdmin, onChange }: { isAdmin: boolean; onChange
         <form className="connect-form" aria-labelledby="sl-form-title" onSubmit={submit} noValidate>
           <h3 id="sl-form-title">Slack settings</h3>
           {error && (
-            <p role="alert" className="error">
+            <p role="alert" className="error" ref={alertRef}>
               {error}
               {other && ` (${other})`}
             </p>

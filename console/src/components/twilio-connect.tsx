@@ -37,7 +37,7 @@ function valuesOf(t: TwilioConnection): TwilioFormValues {
 
 export function TwilioConnect({ isAdmin, onChange }: { isAdmin: boolean; onChange: () => void }) {
   const { data: answer, setData: setAnswer, loadError } = useConnection<TwilioAnswer>('/integrations/twilio', () => false);
-  const { errors, error, status, setStatus, busy, run } = useConnectionChange();
+  const { errors, error, status, setStatus, busy, run, statusRef, alertRef } = useConnectionChange();
   const [values, setValues] = useState<TwilioFormValues>(EMPTY);
   // The form follows the stored connection: when it loads, and after every change.
   useEffect(() => {
@@ -109,7 +109,7 @@ export function TwilioConnect({ isAdmin, onChange }: { isAdmin: boolean; onChang
       <CopyField id="tw-incoming" hintId="tw-webhooks-hint" label={`A message comes in (HTTP ${answer.webhooks.method})`} value={answer.webhooks.incomingMessageUrl} what="incoming message URL" onCopied={setStatus} />
       <CopyField id="tw-status" hintId="tw-webhooks-hint" label="Status callback URL" value={answer.webhooks.statusCallbackUrl} what="status callback URL" onCopied={setStatus} />
 
-      <p role="status" className="status-line">
+      <p role="status" className="status-line" ref={statusRef}>
         {status}
       </p>
 
@@ -118,7 +118,7 @@ export function TwilioConnect({ isAdmin, onChange }: { isAdmin: boolean; onChang
           <form className="connect-form" aria-labelledby="tw-form-title" onSubmit={submit} noValidate>
             <h3 id="tw-form-title">{t.connected ? 'Change the Twilio connection' : 'Connect Twilio'}</h3>
             {error && (
-              <p role="alert" className="error">
+              <p role="alert" className="error" ref={alertRef}>
                 {error}
               </p>
             )}
