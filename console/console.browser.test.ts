@@ -317,6 +317,8 @@ describe('the local console, end to end in Chromium', () => {
     expect(snippet).toMatch(new RegExp(`^<script src="${server.url.replace(/[.]/g, '\\.')}/widget\\.js" data-tandem-form="[^"]+" async></script>$`));
     await page.getByRole('button', { name: 'Save form' }).click();
     await page.getByRole('status').filter({ hasText: /Saved “.+” \(version 2\)/ }).waitFor();
+    // Save and its outcome stay in view at the bottom of the window, wherever the editor is scrolled.
+    expect(await inView(page.getByRole('status').filter({ hasText: /Saved “.+” \(version 2\)/ }))).toBe(true);
     const saved = await page.evaluate(async () => (await (await fetch('/api/v1/forms')).json()) as { forms: Array<{ definition: { title: string; fields: Array<{ name: string }> } }> });
     expect(saved.forms[0]!.definition.title).toBe('Book a viewing');
     expect(saved.forms[0]!.definition.fields.map((f) => f.name)).toContain('budget');

@@ -128,9 +128,6 @@ export function FormsPage({ isAdmin }: { isAdmin: boolean }) {
           </select>
         </label>
       )}
-      <p role="status" className="status-line">
-        {status}
-      </p>
       <div className="editor-grid">
         <form
           className="editor"
@@ -273,11 +270,17 @@ export function FormsPage({ isAdmin }: { isAdmin: boolean }) {
               </ul>
             </div>
           )}
-          {isAdmin && (
-            <button type="submit" className="primary" disabled={!checked?.ok}>
-              Save form
-            </button>
-          )}
+          {/* In view at the bottom of the window while the editor scrolls, with the outcome beside it. */}
+          <div className="save-bar">
+            {isAdmin && (
+              <button type="submit" className="primary" disabled={!checked?.ok}>
+                Save form
+              </button>
+            )}
+            <p role="status" className="status-line">
+              {status}
+            </p>
+          </div>
         </form>
 
         <div className="preview-col">
