@@ -581,7 +581,9 @@ describe('the local console, end to end in Chromium', () => {
     expect(await page.title()).toBe('Team · Tandem');
     const people = page.getByRole('region', { name: 'People table' });
     const adminRow = people.getByRole('row').filter({ has: page.getByRole('rowheader', { name: 'Demo Admin' }) });
-    expect(await adminRow.getByRole('cell').allTextContents()).toEqual(['admin@demo.tandem.local', 'Admin', '—', '—', '—', 'Edit Demo AdminRemove Demo Admin']);
+    // The demo key is the demo admin's (a tenant's first key is its first admin's): marked as you, and you cannot remove yourself.
+    expect(await adminRow.getByRole('rowheader').textContent()).toBe('Demo Admin (you)');
+    expect(await adminRow.getByRole('cell').allTextContents()).toEqual(['admin@demo.tandem.local', 'Admin', '—', '—', '—', 'Edit Demo Admin']);
     const peopleCount = () => page.evaluate(async () => ((await (await fetch('/api/v1/agents')).json()) as { agents: unknown[] }).agents.length);
     expect(await peopleCount()).toBe(1);
 

@@ -408,7 +408,7 @@ describe(`HubSpot connect and disconnect on the real engine (${process.env.DATAB
     expect(res.status).toBe(200);
     expect(scope.isDone()).toBe(true);
     const audit = await auditOf(a.id);
-    expect(audit).toEqual([{ actor_agent_id: null, actor_name: 'First admin key', surface: 'console', action: 'integration.connect', entity_id: 'hubspot', data: { externalId: '62515', enabled: true } }]);
+    expect(audit).toEqual([{ actor_agent_id: (await t.engine.apiKeys.authenticate(a.key))!.agentId, actor_name: 'First admin key', surface: 'console', action: 'integration.connect', entity_id: 'hubspot', data: { externalId: '62515', enabled: true } }]);
     expect(JSON.stringify(audit)).not.toContain(TOKEN);
   });
 
@@ -428,7 +428,7 @@ describe(`HubSpot connect and disconnect on the real engine (${process.env.DATAB
     expect(gone.status).toBe(200);
     expect(gone.body).toMatchObject({ hubspot: { connected: false }, revoked: false, note: DISCONNECT_NOTES.privateApp });
     expect(await t.engine.integrations.get(a.id, 'hubspot')).toBeNull();
-    expect((await auditOf(a.id)).at(-1)).toEqual({ actor_agent_id: null, actor_name: 'First admin key', surface: 'api', action: 'integration.disconnect', entity_id: 'hubspot', data: { externalId: '62515' } });
+    expect((await auditOf(a.id)).at(-1)).toEqual({ actor_agent_id: (await t.engine.apiKeys.authenticate(a.key))!.agentId, actor_name: 'First admin key', surface: 'api', action: 'integration.disconnect', entity_id: 'hubspot', data: { externalId: '62515' } });
     const again = await request(t.app).delete(PATH).set('Authorization', `Bearer ${a.key}`);
     expect([again.status, again.body.error.code]).toEqual([404, 'integration.not_connected']);
     expect(await auditOf(a.id)).toHaveLength(2);
@@ -468,7 +468,7 @@ describe(`HubSpot connect and disconnect on the real engine (${process.env.DATAB
     expect(revoke.isDone()).toBe(true);
     expect(await t.engine.integrations.claimedBy('hubspot', '77001')).toBeNull();
     const audit = await auditOf(c.tenant.id);
-    expect(audit.at(-1)).toEqual({ actor_agent_id: null, actor_name: 'First admin key', surface: 'console', action: 'integration.disconnect', entity_id: 'hubspot', data: { externalId: '77001' } });
+    expect(audit.at(-1)).toEqual({ actor_agent_id: (await t.engine.apiKeys.authenticate(c.apiKey))!.agentId, actor_name: 'First admin key', surface: 'console', action: 'integration.disconnect', entity_id: 'hubspot', data: { externalId: '77001' } });
     expect(JSON.stringify(audit)).not.toContain(REFRESH);
   });
 });

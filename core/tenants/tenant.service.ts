@@ -31,14 +31,15 @@ export class TenantService {
         input.name,
         JSON.stringify(settings),
       ]);
-      await m.query(`INSERT INTO agents (tenant_id, name, email, role) VALUES ($1, $2, $3, 'admin')`, [
+      const admin = await one<{ id: string }>(m, `INSERT INTO agents (tenant_id, name, email, role) VALUES ($1, $2, $3, 'admin') RETURNING id`, [
         t!.id,
         input.adminName ?? 'Admin',
         input.adminEmail ?? null,
       ]);
-      return t!;
+      return { ...t!, adminId: admin!.id };
     });
-    const { key, info } = await this.apiKeys.create(tenant.id, { name: 'First admin key', role: 'admin' as Role });
+    // The first key is the first admin's: what they do with it is theirs (assignments, audit, "you").
+    const { key, info } = await this.apiKeys.create(tenant.id, { name: 'First admin key', role: 'admin' as Role, agentId: tenant.adminId });
     return { tenant: toRecord(tenant), apiKey: key, apiKeyInfo: info };
   }
 

@@ -718,7 +718,7 @@ export function openApiDocument(publicUrl: string): Record<string, unknown> {
       },
       '/tenants': {
         post: {
-          summary: 'Create a tenant with its first admin agent and an admin API key (operator token)',
+          summary: "Create a tenant with its first admin agent and that admin's API key (operator token)",
           security: [{ adminToken: [] }],
           requestBody: { required: true, content: json(ref('TenantCreateRequest')) },
           responses: {

@@ -26,6 +26,11 @@ describe('tenant administration API', () => {
     expect(secret.length).toBeGreaterThanOrEqual(32);
     expect(JSON.stringify(list.body)).not.toContain(secret);
     expect(list.body.apiKeys[0]).toMatchObject({ role: 'admin', prefix: adminKey.split('_').slice(0, 2).join('_') });
+    // The first key is the first admin's: what it does is theirs (assignments, the audit log, "you" on the Team page).
+    const people = await request(t.app).get('/api/v1/agents').set('Authorization', `Bearer ${adminKey}`);
+    const admins = people.body.agents.filter((a: { role: string }) => a.role === 'admin');
+    expect(admins).toHaveLength(1);
+    expect(list.body.apiKeys[0].agentId).toBe(admins[0].id);
   });
 
   it('refuses tenant creation without the right operator token', async () => {

@@ -71,10 +71,11 @@ describe('connecting Twilio', () => {
     expect(JSON.stringify(shown.body)).not.toContain(TOKEN);
     const raw = await t.engine.store.system((m) => m.query(`SELECT config_ciphertext FROM integrations WHERE kind = 'twilio'`));
     expect(JSON.stringify(raw)).not.toContain(TOKEN);
-    // Audited with the connection: who, through which surface, the account and whether it sends; never the token.
+    // Audited with the connection: who (the first key is the first admin's), through which surface, the account and
+    // whether it sends; never the token.
     const audit = await auditOf(tenantId);
     expect(audit).toEqual([
-      { actor_agent_id: null, actor_name: 'First admin key', surface: 'api', action: 'integration.connect', entity: 'integration', entity_id: 'twilio', data: { externalId: SID, enabled: true } },
+      { actor_agent_id: (await t.engine.apiKeys.authenticate(admin))!.agentId, actor_name: 'First admin key', surface: 'api', action: 'integration.connect', entity: 'integration', entity_id: 'twilio', data: { externalId: SID, enabled: true } },
     ]);
     expect(JSON.stringify(audit)).not.toContain(TOKEN);
   });

@@ -225,7 +225,7 @@ describe(`Salesforce connect and disconnect (${process.env.DATABASE_URL ? 'Postg
       action: 'integration.connect',
       entity: 'integration',
       entity_id: 'salesforce',
-      actor_agent_id: null,
+      actor_agent_id: (await engine.apiKeys.authenticate(adminKey))!.agentId,
       actor_name: 'First admin key',
       surface: 'console',
       data: { externalId: org18, enabled: true },
