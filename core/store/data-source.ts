@@ -14,10 +14,11 @@ import { TextsAwaitingStatus1765200000000 } from './migrations/0008-texts-awaiti
 import { OutboxRetention1765300000000 } from './migrations/0009-outbox-retention';
 import { MessagesSentAt1765400000000 } from './migrations/0010-messages-sent-at';
 import { AgentsRemovedAt1765500000000 } from './migrations/0011-agents-removed-at';
+import { FirstKeyIsFirstAdmins1765600000000 } from './migrations/0012-first-key-is-first-admins';
 import { createPGliteSerialPoolClass } from './pglite-serial-pool';
 import { PreparingClient } from './prepared-statements';
 
-export const MIGRATIONS = [InitialSchema1764500000000, OutboxClaimIndex1764600000000, LeadEmailLookup1764700000000, MessagesByLead1764800000000, StuckSends1764900000000, AgentReferencesInTenant1765000000000, CrmSyncClaims1765100000000, TextsAwaitingStatus1765200000000, OutboxRetention1765300000000, MessagesSentAt1765400000000, AgentsRemovedAt1765500000000];
+export const MIGRATIONS = [InitialSchema1764500000000, OutboxClaimIndex1764600000000, LeadEmailLookup1764700000000, MessagesByLead1764800000000, StuckSends1764900000000, AgentReferencesInTenant1765000000000, CrmSyncClaims1765100000000, TextsAwaitingStatus1765200000000, OutboxRetention1765300000000, MessagesSentAt1765400000000, AgentsRemovedAt1765500000000, FirstKeyIsFirstAdmins1765600000000];
 
 export interface StoreOptions {
   /** PostgreSQL URL. When absent, Tandem runs on embedded PGlite in `dataDir`. */
