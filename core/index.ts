@@ -17,12 +17,12 @@ export { createEngine, type Engine, type EngineConfig, type ProcessRole } from '
 export { SecretBox } from './store/secret-box';
 export { isUuid } from './store/data-source';
 export type { Logger } from './logger';
-export { silentLogger } from './logger';
+export { redactSecrets, silentLogger } from './logger';
 export { tenantSettingsSchema, resolveSettings, type TenantSettings } from './tenants/tenant-settings';
 export type { TenantRecord } from './tenants/tenant.service';
 export type { ApiPrincipal, ApiKeyInfo } from './tenants/api-key.service';
 export { presentedApiKey, sessionCookieKey, SESSION_COOKIE } from './tenants/presented-api-key';
-export { surfaceOf } from './audit/surface-of';
+export { actorOf, surfaceOf } from './audit/surface-of';
 export type { DeadJob } from './jobs/job-system';
 export type { JobOutcome } from './jobs/job-runner';
 export { INTEGRATION_KINDS, type IntegrationStatus } from './integrations/integration.service';

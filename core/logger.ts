@@ -15,3 +15,14 @@ export const silentLogger: Logger = {
   error: () => undefined,
   child: () => silentLogger,
 };
+
+/**
+ * `text` fit for a log line: each secret (and its URL-encoded form) cut out, and at most 300 characters. For
+ * messages that come from elsewhere (an SDK error, a platform's answer) and might echo what was sent.
+ */
+export function redactSecrets(text: string, secrets: string[]): string {
+  return secrets
+    .filter(Boolean)
+    .reduce((t, s) => [s, encodeURIComponent(s)].reduce((acc, v) => acc.split(v).join('[redacted]'), t), text)
+    .slice(0, 300);
+}

@@ -1,6 +1,6 @@
 import express, { type NextFunction, type Request, type Response, type Router } from 'express';
 import { z } from 'zod';
-import { CrmRetryableError, presentedApiKey, surfaceOf, TandemError, type Actor, type ApiPrincipal, type CrmContext, type EngineCommon, type Role } from '../../core/index';
+import { actorOf, CrmRetryableError, presentedApiKey, redactSecrets, TandemError, type ApiPrincipal, type CrmContext, type EngineCommon, type Role } from '../../core/index';
 import { HubSpotRequestError } from './hubspot-client';
 import type { HubSpotCrmAdapter } from './hubspot.crm-adapter';
 import { HUBSPOT_SCOPES, type HubSpotIntegrationConfig, type HubSpotOAuth } from './hubspot-oauth';
@@ -96,7 +96,7 @@ export function createHubSpotAdminRouter(deps: HubSpotAdminRouterDeps): Router {
       }
       const token = parsed.data.privateAppToken;
       const tenantId = principal.tenantId;
-      const actor = actorOf(principal, req);
+      const actor = actorOf(principal, req.get('x-tandem-surface'));
 
       const { portalId } = await askHubSpot(() => deps.oauth.portalForToken(token));
       // Sending or paused: a workspace that paused the portal still holds it.
@@ -120,7 +120,7 @@ export function createHubSpotAdminRouter(deps: HubSpotAdminRouterDeps): Router {
     try {
       const principal = await authenticate(deps, req, 'admin');
       const tenantId = principal.tenantId;
-      const was = await deps.engine.integrations.disconnect(tenantId, 'hubspot', actorOf(principal, req));
+      const was = await deps.engine.integrations.disconnect(tenantId, 'hubspot', actorOf(principal, req.get('x-tandem-surface')));
       if (!was) throw new TandemError('integration.not_connected', 'HubSpot is not connected to this workspace', 404);
       // Committed: from here on nothing undoes the disconnect, and HubSpot's answer only changes the note.
       const config = was.config as HubSpotIntegrationConfig;
@@ -135,7 +135,7 @@ export function createHubSpotAdminRouter(deps: HubSpotAdminRouterDeps): Router {
           revoked = true;
         } catch (err) {
           deps.logger.warn(
-            { tenantId, portalId, status: err instanceof HubSpotRequestError ? err.status : null, err: redacted(err, refreshToken) },
+            { tenantId, portalId, status: err instanceof HubSpotRequestError ? err.status : null, err: redactedError(err, refreshToken) },
             'hubspot disconnected, but its refresh token could not be revoked with HubSpot',
           );
         }
@@ -193,19 +193,10 @@ async function authenticate(deps: HubSpotAdminRouterDeps, req: Request, minimum:
   return principal;
 }
 
-/** Who is acting, for the audit log: the key's person (or the key's name) and the surface it came through. */
-function actorOf(principal: ApiPrincipal, req: Request): Actor {
-  return { agentId: principal.agentId, name: principal.name, surface: surfaceOf(req.get('x-tandem-surface')) };
-}
-
-/**
- * An error's name and message for the log, with the token cut out. The OAuth client keeps tokens out of URLs and
- * messages; this is the second line of defence should a message ever echo one.
- */
-function redacted(err: unknown, token: string): { name: string; message: string } {
+/** An error's name and message for the log, the token cut out (a second line of defence: the client keeps it out). */
+function redactedError(err: unknown, token: string): { name: string; message: string } {
   const e = err instanceof Error ? err : new Error(String(err));
-  const message = [token, encodeURIComponent(token)].reduce((text, t) => text.split(t).join('[redacted]'), e.message);
-  return { name: e.name, message: message.slice(0, 300) };
+  return { name: e.name, message: redactSecrets(e.message, [token]) };
 }
 
 /** HubSpot's answers as the admin should read them: its refusals are 422s, its outages 502s. */

@@ -1,6 +1,6 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
-import type { RequestHandler } from 'express';
-import { presentedApiKey, type ApiPrincipal, type Engine, type Role } from '../../core/index';
+import type { Request, RequestHandler } from 'express';
+import { actorOf, presentedApiKey, type Actor, type ApiPrincipal, type Engine, type Role } from '../../core/index';
 import { sendError } from './errors';
 
 declare module 'express-serve-static-core' {
@@ -10,6 +10,11 @@ declare module 'express-serve-static-core' {
 }
 
 const RANK: Record<Role, number> = { viewer: 0, agent: 1, admin: 2 };
+
+/** Who acts through a request `requireApiKey` let in, for the audit log (core's `actorOf`). */
+export function requestActor(req: Request): Actor {
+  return actorOf(req.principal!, req.header('x-tandem-surface'));
+}
 
 /**
  * Tenant API-key authentication with a minimum role. The handler carries that role (`minimumRole`), so

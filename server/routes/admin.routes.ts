@@ -1,7 +1,7 @@
-import { Router, type Request } from 'express';
+import { Router } from 'express';
 import { z } from 'zod';
-import { invalid, type Actor, type Engine, surfaceOf } from '../../core/index';
-import { requireAdminToken, requireApiKey } from '../http/auth';
+import { invalid, type Engine } from '../../core/index';
+import { requestActor, requireAdminToken, requireApiKey } from '../http/auth';
 import { parseBody } from '../http/validate';
 
 /** Exported for the OpenAPI document, which describes the bodies from these schemas. */
@@ -30,12 +30,6 @@ export const updateAgentBody = createAgentBody
   .strict()
   .refine((b) => Object.keys(b).length > 0, { message: 'Send at least one field to change' });
 
-/** Who is acting, for the audit log: the key's person (or the key's name) and the surface it came through. */
-function actorOf(req: Request): Actor {
-  const p = req.principal!;
-  return { agentId: p.agentId, name: p.name, surface: surfaceOf(req.header('x-tandem-surface')) };
-}
-
 /** Tenants (operator token), API keys, agents, settings, integrations status and dead letters (tenant admin). */
 export function adminRoutes(engine: Engine, adminToken: string | undefined): Router {
   const r = Router();
@@ -54,7 +48,7 @@ export function adminRoutes(engine: Engine, adminToken: string | undefined): Rou
   });
   r.patch('/settings', requireApiKey(engine, 'admin'), async (req, res) => {
     if (!req.body || typeof req.body !== 'object' || Array.isArray(req.body)) throw invalid('Send the settings to change as a JSON object');
-    const tenant = await engine.tenants.updateSettings(req.principal!.tenantId, req.body, actorOf(req));
+    const tenant = await engine.tenants.updateSettings(req.principal!.tenantId, req.body, requestActor(req));
     res.json({ settings: tenant.settings });
   });
 
@@ -63,11 +57,11 @@ export function adminRoutes(engine: Engine, adminToken: string | undefined): Rou
   });
   r.post('/api-keys', requireApiKey(engine, 'admin'), async (req, res) => {
     const body = parseBody(createKeyBody, req.body);
-    const { key, info } = await engine.apiKeys.create(req.principal!.tenantId, body, actorOf(req));
+    const { key, info } = await engine.apiKeys.create(req.principal!.tenantId, body, requestActor(req));
     res.status(201).json({ apiKey: { ...info, key, note: 'Shown once. Store it now.' } });
   });
   r.delete('/api-keys/:id', requireApiKey(engine, 'admin'), async (req, res) => {
-    res.json({ apiKey: await engine.apiKeys.revoke(req.principal!.tenantId, String(req.params.id), actorOf(req)) });
+    res.json({ apiKey: await engine.apiKeys.revoke(req.principal!.tenantId, String(req.params.id), requestActor(req)) });
   });
 
   r.get('/agents', requireApiKey(engine, 'viewer'), async (req, res) => {
@@ -75,14 +69,14 @@ export function adminRoutes(engine: Engine, adminToken: string | undefined): Rou
   });
   r.post('/agents', requireApiKey(engine, 'admin'), async (req, res) => {
     const body = parseBody(createAgentBody, req.body);
-    res.status(201).json({ agent: await engine.agents.create(req.principal!.tenantId, body, actorOf(req)) });
+    res.status(201).json({ agent: await engine.agents.create(req.principal!.tenantId, body, requestActor(req)) });
   });
   r.delete('/agents/:id', requireApiKey(engine, 'admin'), async (req, res) => {
-    res.json(await engine.agents.remove(req.principal!.tenantId, String(req.params.id), actorOf(req)));
+    res.json(await engine.agents.remove(req.principal!.tenantId, String(req.params.id), requestActor(req)));
   });
   r.patch('/agents/:id', requireApiKey(engine, 'admin'), async (req, res) => {
     const body = parseBody(updateAgentBody, req.body);
-    res.json({ agent: await engine.agents.update(req.principal!.tenantId, String(req.params.id), body, actorOf(req)) });
+    res.json({ agent: await engine.agents.update(req.principal!.tenantId, String(req.params.id), body, requestActor(req)) });
   });
 
   r.get('/integrations', requireApiKey(engine, 'viewer'), async (req, res) => {

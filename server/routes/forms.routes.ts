@@ -1,8 +1,8 @@
 import express, { Router, type Request, type RequestHandler, type Response } from 'express';
 import { rateLimit } from 'express-rate-limit';
-import { demoFormDefinition, formInactive, formNotFound, originAllowed, originNotAllowed, type Actor, type Engine, type FormRecord } from '../../core/index';
+import { demoFormDefinition, formInactive, formNotFound, originAllowed, originNotAllowed, type Engine, type FormRecord } from '../../core/index';
 import type { RouteModule } from '../app';
-import { requireApiKey } from '../http/auth';
+import { requestActor, requireApiKey } from '../http/auth';
 import { sendError } from '../http/errors';
 import type { RateLimitStores } from '../http/rate-limit-stores';
 
@@ -40,8 +40,6 @@ export function etagMatches(ifNoneMatch: string | undefined, etag: string): bool
   return ifNoneMatch.split(',').some((t) => bare(t) === bare(etag));
 }
 
-const actorOf = (req: Request): Actor => ({ agentId: req.principal!.agentId, name: req.principal!.name, surface: 'api' });
-
 function withEmbed(form: FormRecord, publicUrl: string) {
   return { ...form, embed: `<script src="${publicUrl}/widget.js" data-tandem-form="${form.id}" async></script>` };
 }
@@ -66,18 +64,18 @@ export function formsRoutes(engine: Engine, publicUrl: string, options: FormsRou
     res.json({ forms: forms.map((f) => withEmbed(f, publicUrl)) });
   });
   r.post('/forms', requireApiKey(engine, 'admin'), json, async (req, res) => {
-    const form = await engine.forms.create(req.principal!.tenantId, req.body, actorOf(req));
+    const form = await engine.forms.create(req.principal!.tenantId, req.body, requestActor(req));
     res.status(201).location(`${publicUrl}/api/v1/forms/${form.id}`).json({ form: withEmbed(form, publicUrl) });
   });
   r.get('/forms/:id', requireApiKey(engine, 'viewer'), async (req, res) => {
     res.json({ form: withEmbed(await engine.forms.get(req.principal!.tenantId, String(req.params.id)), publicUrl) });
   });
   r.patch('/forms/:id', requireApiKey(engine, 'admin'), json, async (req, res) => {
-    const form = await engine.forms.update(req.principal!.tenantId, String(req.params.id), req.body, actorOf(req));
+    const form = await engine.forms.update(req.principal!.tenantId, String(req.params.id), req.body, requestActor(req));
     res.json({ form: withEmbed(form, publicUrl) });
   });
   r.delete('/forms/:id', requireApiKey(engine, 'admin'), async (req, res) => {
-    const form = await engine.forms.deactivate(req.principal!.tenantId, String(req.params.id), actorOf(req));
+    const form = await engine.forms.deactivate(req.principal!.tenantId, String(req.params.id), requestActor(req));
     res.json({ form: withEmbed(form, publicUrl) });
   });
 

@@ -1,10 +1,10 @@
-import express, { Router, type Request } from 'express';
+import express, { Router } from 'express';
 import { parsePhoneNumberFromString } from 'libphonenumber-js/max';
 import { z } from 'zod';
-import { surfaceOf, TandemError, type Actor, type Engine } from '../../core/index';
+import { TandemError, type Engine } from '../../core/index';
 import type { RouteModule } from '../app';
 import type { TandemConfig } from '../config';
-import { requireApiKey } from '../http/auth';
+import { requestActor, requireApiKey } from '../http/auth';
 import { parseBody } from '../http/validate';
 
 /** Exported for the OpenAPI document, which describes the body from this schema. */
@@ -44,12 +44,6 @@ async function checkCredentials(baseUrl: string, accountSid: string, authToken: 
   if (!res.ok) throw new TandemError('twilio.unavailable', `Twilio answered ${res.status} while checking these credentials; try again`, 502);
 }
 
-/** Who is acting, for the audit log: the key's person (or the key's name) and the surface it came through. */
-function actorOf(req: Request): Actor {
-  const p = req.principal!;
-  return { agentId: p.agentId, name: p.name, surface: surfaceOf(req.header('x-tandem-surface')) };
-}
-
 /**
  * Connects a tenant's Twilio account: `PUT /api/v1/integrations/twilio` (admin) checks the credentials
  * with Twilio, stores them sealed, and claims the tenant's numbers for inbound routing; the answer names
@@ -85,7 +79,7 @@ export function twilioAdminRoutes(engine: Engine, config: TandemConfig): Router 
     const body = parseBody(connectBody, req.body);
     const numbers = body.numbers.map((n, i) => toE164(n, `numbers.${i}`));
     const fromNumber = body.fromNumber ? toE164(body.fromNumber, 'fromNumber') : null;
-    const actor = actorOf(req);
+    const actor = requestActor(req);
     // Sending or paused: a workspace that paused its account still holds it.
     const owner = await engine.integrations.claimedBy('twilio', body.accountSid);
     if (owner && owner !== tenantId) {
@@ -121,7 +115,7 @@ export function twilioAdminRoutes(engine: Engine, config: TandemConfig): Router 
   });
 
   r.delete('/integrations/twilio', requireApiKey(engine, 'admin'), async (req, res) => {
-    const was = await engine.integrations.disconnect(req.principal!.tenantId, 'twilio', actorOf(req));
+    const was = await engine.integrations.disconnect(req.principal!.tenantId, 'twilio', requestActor(req));
     if (!was) throw new TandemError('integration.not_connected', 'Twilio is not connected to this workspace', 404);
     res.json({ twilio: { connected: false }, webhooks });
   });

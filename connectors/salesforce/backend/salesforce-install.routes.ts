@@ -1,6 +1,6 @@
 import express, { type Request, type Response, type Router } from 'express';
 import { z } from 'zod';
-import { CrmRetryableError, presentedApiKey, surfaceOf, TandemError, type Actor, type ApiPrincipal, type EngineCommon, type Role } from '../../../core/index';
+import { actorOf, CrmRetryableError, presentedApiKey, TandemError, type ApiPrincipal, type EngineCommon, type Role } from '../../../core/index';
 import { SalesforceTokenError, type SalesforceCrmAdapter, type SalesforceTokenGrant } from './salesforce.crm-adapter';
 import { createOrgKey, toSalesforceId18 } from './salesforce-org-auth';
 import type { SalesforceLogger } from './salesforce.routes';
@@ -86,7 +86,7 @@ export function createSalesforceInstallRouter(deps: SalesforceInstallRouterDeps)
   router.put(SALESFORCE_INTEGRATION_PATH, express.json({ limit: '16kb' }), async (req: Request, res: Response) => {
     const principal = await requireKey(engine, req, 'admin');
     const body = parseConnectBody(req.body);
-    const actor = actorOf(principal, req);
+    const actor = actorOf(principal, req.header('x-tandem-surface'));
     const orgId = toSalesforceId18(body.orgId) as string;
     const { tenantId } = principal;
 
@@ -161,7 +161,7 @@ export function createSalesforceInstallRouter(deps: SalesforceInstallRouterDeps)
 
   router.delete(SALESFORCE_INTEGRATION_PATH, async (req: Request, res: Response) => {
     const principal = await requireKey(engine, req, 'admin');
-    const actor = actorOf(principal, req);
+    const actor = actorOf(principal, req.header('x-tandem-surface'));
     const removed = await engine.integrations.disconnect(principal.tenantId, 'salesforce', actor);
     if (!removed) throw new TandemError('integration.not_connected', 'No Salesforce org is connected to this workspace', 404);
     logger.info({ tenantId: principal.tenantId, orgId: removed.externalId, by: principal.keyId }, 'salesforce org disconnected');
@@ -249,10 +249,6 @@ function isUniqueViolation(err: unknown): boolean {
   return e?.code === '23505' || e?.driverError?.code === '23505';
 }
 
-/** Who an audit entry names: the key's agent (or the key's name) and the surface it acted from. */
-function actorOf(principal: ApiPrincipal, req: Request): Actor {
-  return { agentId: principal.agentId, name: principal.name, surface: surfaceOf(req.header('x-tandem-surface')) };
-}
 
 function parseConnectBody(raw: unknown): z.infer<typeof connectBody> {
   const parsed = connectBody.safeParse(raw ?? {});

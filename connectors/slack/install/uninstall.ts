@@ -1,4 +1,5 @@
 import { webApi } from '@slack/bolt';
+import { redactSecrets } from '../../../core/index';
 import { boltLogger } from '../bolt-logger';
 import { webClientOptions } from '../slack-client';
 import type { SlackConfig, SlackLogger } from '../slack.types';
@@ -30,9 +31,9 @@ export async function uninstallFromWorkspace(
   });
   try {
     const answer = await client.apps.uninstall({ token: botToken, client_id: config.clientId, client_secret: config.clientSecret });
-    return answer.ok ? { ok: true } : { ok: false, reason: scrub(String(answer.error ?? 'not ok'), secrets) };
+    return answer.ok ? { ok: true } : { ok: false, reason: redactSecrets(String(answer.error ?? 'not ok'), secrets) };
   } catch (error) {
-    return { ok: false, reason: scrub(describe(error), secrets) };
+    return { ok: false, reason: redactSecrets(describe(error), secrets) };
   }
 }
 
@@ -44,11 +45,4 @@ function describe(error: unknown): string {
   if (e?.code === webApi.ErrorCode.RateLimitedError) return 'rate limited';
   if (e?.code === webApi.ErrorCode.RequestError) return `request failed: ${String(e.original?.message ?? '')}`;
   return String(e?.message ?? error);
-}
-
-function scrub(text: string, secrets: string[]): string {
-  return secrets
-    .filter(Boolean)
-    .reduce((t, s) => [s, encodeURIComponent(s)].reduce((acc, v) => acc.split(v).join('[redacted]'), t), text)
-    .slice(0, 300);
 }

@@ -1,6 +1,6 @@
 import express from 'express';
 import { z } from 'zod';
-import { presentedApiKey, surfaceOf, type Actor, type ApiPrincipal, type EngineCommon, type Role } from '../../../core/index';
+import { actorOf, presentedApiKey, type Actor, type ApiPrincipal, type EngineCommon, type Role } from '../../../core/index';
 import { installLink } from '../install/install-token';
 import { uninstallFromWorkspace } from '../install/uninstall';
 import type { SlackConfig, SlackLogger } from '../slack.types';
@@ -106,7 +106,7 @@ export function createSlackSettingsRouter(options: {
         return sendError(res, 403, 'auth.forbidden', `This action needs the ${minimum} role; this key has ${principal.role}`);
       }
       res.locals.tenantId = principal.tenantId;
-      res.locals.actor = { agentId: principal.agentId, name: principal.name, surface: surfaceOf(req.header('x-tandem-surface')) } satisfies Actor;
+      res.locals.actor = actorOf(principal, req.header('x-tandem-surface'));
       next();
     } catch (error) {
       next(error);
