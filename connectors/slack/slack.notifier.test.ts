@@ -319,7 +319,9 @@ describe('SlackNotifier when Slack does not answer in time', () => {
   afterEach(() => nock.abortPendingRequests());
 
   it('fails the notification after the request timeout, sending the post only once, and a retried job posts it', async () => {
-    const h = createHarness({ requestTimeoutMs: 150 });
+    // 400 ms: short against Slack's 2 s delay below, with room for the retry's own calls to the local mock on a
+    // loaded CI machine (at 150 ms one of them once timed out there). A client retry shows in the pending mocks.
+    const h = createHarness({ requestTimeoutMs: 400 });
     // Room for the client's own retries (two): only one may be used.
     nock(SLACK_HOST).post('/api/chat.postMessage').times(3).delay(2_000).reply(200, { ok: true, channel: CHANNEL, ts: TS });
     const started = Date.now();
