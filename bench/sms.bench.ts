@@ -10,6 +10,7 @@
  * them before the clock starts; raw kept-alive sockets send them, as Twilio's own load costs this machine no CPU);
  * a local fake of Twilio's Messages API, reached through the real TwilioSmsProvider, records each reply.
  * Prints:
+ *  Floor. a one-row durable commit's latency, alone, before A: no acknowledgement can beat the disk's flush tail;
  *  A. webhook acknowledgement p50/p99 at a fixed open-loop rate (default 300 req/s for 20 s; latency from each
  *     request's scheduled start, so a stall delays those queued behind it), while the worker answers them;
  *  B. inbound-to-provider-call latency, offline AI model, autopilot tenant, 20 texts/s (p50/p95);
@@ -323,6 +324,10 @@ async function main() {
     // see core/store/prepared-statements.ts). ANALYZE needs the owner, not a scoped role.
     await setup.store.dataSource.query(`ANALYZE`);
 
+    // The floor under A: an acknowledgement waits for its text's durable commit, so the disk's flush latency
+    // is a tail no code can beat. One client commits a one-row insert every 10 ms for 10 s, nothing else running.
+    const floor = await commitFloor(setup.store.dataSource, 10_000);
+
     // A. Acknowledgement latency at a fixed open-loop rate (2,000 leads texting back and forth).
     const a = await task({ kind: 'open', rate: RATE, seconds: SECONDS, base: 0, mod: 2000 });
     const achieved = a.ms.length / a.seconds;
@@ -364,6 +369,7 @@ async function main() {
 
     const lines = [
       `SMS bench (PostgreSQL + Redis, loopback, ${layout}, offline AI, fake Twilio over HTTP; ${os.cpus().length} cores; load average before ${loadBefore}, after ${loadAvg()})`,
+      `Floor: a one-row durable commit, one client every 10 ms for 10 s before A: n=${floor.ms.length}  p50=${fmt(percentile(floor.ms, 50), 2)} ms  p99=${fmt(percentile(floor.ms, 99), 2)} ms  max=${fmt(Math.max(...floor.ms), 1)} ms  (worst per second: ${floor.worst.map((w) => fmt(w, 0)).join(' ')})`,
       `A. webhook ack @ ${RATE} req/s target (${fmt(achieved, 0)} acknowledged/s) for ${SECONDS}s: n=${a.ms.length} errors=${a.errors}  p50=${fmt(percentile(a.ms, 50), 2)} ms  p99=${fmt(percentile(a.ms, 99), 2)} ms  max=${fmt(Math.max(...a.ms), 1)} ms  (backlog after drain: ${leftA})`,
       ...(process.env.SMS_BENCH_TIMELINE ? [`   A, worst ack per second from ${new Date(a.startedAt).toISOString()}: ${a.worst.map((w) => fmt(w, 0)).join(' ')}`] : []),
       b
@@ -387,6 +393,25 @@ async function main() {
     await db.drop();
     await dropKeysWithPrefix(redisUrl, queuePrefix); // a run whose jobs were not all consumed (the API-alone layout) leaves thousands
   }
+}
+
+/** Commit latency of a one-row insert (a WAL flush each, as every acknowledged text waits for one), paced every 10 ms. */
+async function commitFloor(dataSource: { query: (sql: string) => Promise<unknown> }, durationMs: number): Promise<{ ms: number[]; worst: number[] }> {
+  await dataSource.query(`CREATE TABLE bench_commit_probe (id bigserial PRIMARY KEY, at timestamptz NOT NULL DEFAULT now())`);
+  const ms: number[] = [];
+  const worst: number[] = [];
+  const t0 = performance.now();
+  while (performance.now() - t0 < durationMs) {
+    const start = performance.now();
+    await dataSource.query(`INSERT INTO bench_commit_probe DEFAULT VALUES`);
+    const took = performance.now() - start;
+    ms.push(took);
+    const sec = Math.floor((start - t0) / 1000);
+    worst[sec] = Math.max(worst[sec] ?? 0, took);
+    await sleep(Math.max(0, 10 - took));
+  }
+  await dataSource.query(`DROP TABLE bench_commit_probe`);
+  return { ms, worst };
 }
 
 main().catch((err) => {
