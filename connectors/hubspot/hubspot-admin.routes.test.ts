@@ -6,7 +6,7 @@ import type { ApiPrincipal, IntegrationRecord } from '../../core/index';
 import { createTestApp, type TestApp } from '../../test/helpers/test-app';
 import { ADMIN_BODY_LIMIT, createHubSpotAdminRouter, DISCONNECT_NOTES, type HubSpotAdminRouterDeps } from './hubspot-admin.routes';
 import { HubSpotOAuth } from './hubspot-oauth';
-import { introspectAnswer, tokenAnswer } from './hubspot-oauth.fixture';
+import { BAD_REFRESH_TOKEN, introspectAnswer, tokenAnswer } from './hubspot-oauth.fixture';
 import { HubSpotCrmAdapter, TANDEM_CONTACT_PROPERTIES } from './hubspot.crm-adapter';
 import { hubspotConnector, hubspotInstallUrl } from './index';
 
@@ -259,79 +259,199 @@ describe('DELETE /api/v1/integrations/hubspot', () => {
   });
   const del = (app: express.Express, key = ADMIN) => request(app).delete(PATH).set('Authorization', `Bearer ${key}`);
 
-  it('disconnects an OAuth install, then revokes its refresh token with HubSpot (POST /oauth/2026-03/token/revoke)', async () => {
+  const UNINSTALL = '/appinstalls/2026-03/external-install';
+  const CREDENTIALS = { client_id: 'cid-123', client_secret: 'csecret-456' };
+  /** Every secret a disconnect handles: none may reach a log line. */
+  const SECRETS = [REFRESH, 'at-secret-1', 'at-refreshed-2', 'csecret-456'];
+  /** Everything the route handed its logger, as one string. */
+  const loggedBy = (deps: HubSpotAdminRouterDeps) =>
+    JSON.stringify([deps.logger.info, deps.logger.warn, deps.logger.error].map((fn) => (fn as jest.Mock).mock.calls));
+  /** HubSpot's common error body (developers.hubspot.com/docs/api-reference/error-handling: every field optional). */
+  const hubspotError = (message: string, category: string) => ({ status: 'error', message, correlationId: 'a43683b0-5717-4ceb-80b4-104d02915d8c', category });
+
+  it('disconnects an OAuth install, then uninstalls Tandem from HubSpot with the stored access token (204), without revoking', async () => {
     const { app, engine, deps } = setup();
     const order: string[] = [];
+    // Two minutes left: more than the one-minute margin (not the five minutes a sync refreshes at), so no refresh.
+    const record = { ...oauthRecord, config: { ...oauthRecord.config, expiresAt: Date.now() + 2 * 60_000 } };
     engine.integrations.disconnect.mockImplementation(async () => {
       order.push('disconnect');
-      return oauthRecord;
+      return record;
     });
-    const scope = nock(API)
-      .post('/oauth/2026-03/token/revoke', { client_id: 'cid-123', client_secret: 'csecret-456', token: REFRESH, token_type_hint: 'refresh_token' })
-      .matchHeader('content-type', /^application\/x-www-form-urlencoded/)
-      .reply(() => {
-        order.push('revoke');
-        return [200, ''];
+    const seen: Array<{ body: string; headers: Record<string, unknown> }> = [];
+    const scope = nock(API, { reqheaders: { authorization: 'Bearer at-secret-1' } })
+      .delete(UNINSTALL)
+      .reply(function (_uri, body) {
+        order.push('uninstall');
+        seen.push({ body: String(body), headers: this.req.headers });
+        return [204];
       });
+    const revoke = jest.spyOn(deps.oauth, 'revokeRefreshToken');
+    const refresh = nock(API).post('/oauth/2026-03/token').reply(200, tokenAnswer({ access_token: 'at-refreshed-2', refresh_token: REFRESH }));
     const res = await del(app).set('X-Tandem-Surface', 'console');
     expect(res.status).toBe(200);
-    expect(res.body).toEqual({ hubspot: disconnected, revoked: true, note: DISCONNECT_NOTES.oauthRevoked });
+    expect(res.body).toEqual({ hubspot: disconnected, uninstalled: true, revoked: true, note: DISCONNECT_NOTES.oauthUninstalled });
+    expect(res.body.note).toMatch(/uninstalled from this HubSpot account.*card is gone.*super admins get an email.*stay in HubSpot/);
     expect(scope.isDone()).toBe(true);
-    expect(order).toEqual(['disconnect', 'revoke']);
+    expect(order).toEqual(['disconnect', 'uninstall']);
+    expect(seen).toEqual([{ body: '', headers: expect.not.objectContaining({ 'content-type': expect.anything() }) }]);
+    expect(revoke).not.toHaveBeenCalled();
+    expect(refresh.isDone()).toBe(false);
+    expect(engine.integrations.put).not.toHaveBeenCalled();
     expect(engine.integrations.disconnect).toHaveBeenCalledWith('t1', 'hubspot', { agentId: null, name: 'Admin', surface: 'console' });
-    expect(JSON.stringify(res.body)).not.toContain(REFRESH);
-    expect(JSON.stringify((deps.logger.info as jest.Mock).mock.calls)).not.toContain(REFRESH);
+    expect(deps.logger.info).toHaveBeenCalledWith(expect.objectContaining({ tenantId: 't1', portalId: '62515', mode: 'oauth', uninstalled: true, revoked: true }), 'hubspot disconnected');
+    expect(deps.logger.warn).not.toHaveBeenCalled();
+    for (const secret of SECRETS) {
+      expect(JSON.stringify(res.body)).not.toContain(secret);
+      expect(loggedBy(deps)).not.toContain(secret);
+    }
     expect(unexpected).toEqual([]);
   });
 
-  it('still disconnects when HubSpot cannot revoke the token: revoked false, the reason logged without the token', async () => {
-    const outage = setup();
-    const scope = nock(API).post('/oauth/2026-03/token/revoke').reply(503, '<html>Service unavailable</html>', { 'Content-Type': 'text/html' });
-    const refused = setup();
-    const refusal = nock(API)
-      .post('/oauth/2026-03/token/revoke')
-      .reply(400, { error: 'invalid_request', error_description: 'refresh token is invalid, expired or revoked', status: 'BAD_REFRESH_TOKEN', message: 'refresh token is invalid, expired or revoked' });
-    // Unreachable: a loopback port nothing listens on any more refuses the connection.
-    const unreachable = setup();
-    unreachable.deps.oauth = new HubSpotOAuth({ ...APP, basePath: `http://127.0.0.1:${await closedPort()}` });
-    // A server that lost its app credentials cannot authenticate a revoke: nothing is sent.
-    const noApp = setup();
-    noApp.deps.oauth = new HubSpotOAuth({});
-    for (const [{ engine, deps }, reason] of [
-      [outage, /HubSpot 503/],
-      [refused, /HubSpot 400 .*invalid_request/],
-      [unreachable, /unreachable.*ECONNREFUSED/],
-      [noApp, /needs hubspot.clientId/],
-    ] as const) {
-      engine.integrations.disconnect.mockResolvedValue(oauthRecord);
-      const res = await del(express().use(createHubSpotAdminRouter(deps)));
+  it('refreshes an access token that lapses within a minute (saving nothing), then uninstalls with the new one', async () => {
+    for (const expiresAt of [Date.now() + 30_000, Date.now() - 3_600_000]) {
+      const { app, engine, deps } = setup();
+      engine.integrations.disconnect.mockResolvedValue({ ...oauthRecord, config: { ...oauthRecord.config, expiresAt } });
+      // Exactly the documented refresh grant, form-encoded (nock matches an object body against the parsed form, key for key).
+      const scope = nock(API)
+        .post('/oauth/2026-03/token', { ...CREDENTIALS, grant_type: 'refresh_token', refresh_token: REFRESH })
+        .matchHeader('content-type', /^application\/x-www-form-urlencoded/)
+        .reply(200, tokenAnswer({ access_token: 'at-refreshed-2', refresh_token: REFRESH }));
+      const uninstall = nock(API, { reqheaders: { authorization: 'Bearer at-refreshed-2' } }).delete(UNINSTALL).reply(204);
+      const revoke = jest.spyOn(deps.oauth, 'revokeRefreshToken');
+      const res = await del(app);
       expect(res.status).toBe(200);
-      expect(res.body).toEqual({ hubspot: disconnected, revoked: false, note: DISCONNECT_NOTES.oauthNotRevoked });
-      expect(engine.integrations.disconnect).toHaveBeenCalledTimes(1);
-      const warn = deps.logger.warn as jest.Mock;
-      expect(warn).toHaveBeenCalledWith(
-        expect.objectContaining({ tenantId: 't1', portalId: '62515', err: expect.objectContaining({ message: expect.stringMatching(reason) }) }),
-        expect.stringContaining('could not be revoked'),
-      );
-      const logged = JSON.stringify([warn.mock.calls, (deps.logger.info as jest.Mock).mock.calls, (deps.logger.error as jest.Mock).mock.calls]);
-      expect(logged).not.toContain(REFRESH);
-      expect(logged).not.toContain('at-secret-1');
-      expect(logged).not.toContain('csecret-456');
+      expect(res.body).toEqual({ hubspot: disconnected, uninstalled: true, revoked: true, note: DISCONNECT_NOTES.oauthUninstalled });
+      expect(scope.isDone()).toBe(true);
+      expect(uninstall.isDone()).toBe(true);
+      expect(revoke).not.toHaveBeenCalled();
+      // The integration is gone: the refreshed tokens are stored nowhere.
+      expect(engine.integrations.put).not.toHaveBeenCalled();
+      for (const secret of SECRETS) expect(loggedBy(deps)).not.toContain(secret);
+      expect(unexpected).toEqual([]);
     }
-    expect(scope.isDone()).toBe(true);
-    expect(refusal.isDone()).toBe(true);
-    expect(unexpected).toEqual([]);
+  });
+
+  it('falls back to revoking the refresh token when HubSpot will not uninstall (5xx, 401, unreachable)', async () => {
+    const failures: Array<[string, (i: nock.Interceptor) => nock.Scope, RegExp]> = [
+      ['outage', (i) => i.reply(503, '<html>Service unavailable</html>', { 'Content-Type': 'text/html' }), /HubSpot 503 while uninstalling the app/],
+      ['refused', (i) => i.reply(401, hubspotError('Authentication credentials not found.', 'INVALID_AUTHENTICATION')), /HubSpot 401 while uninstalling the app/],
+      ['unreachable', (i) => i.replyWithError({ code: 'ECONNRESET', message: 'socket hang up' }), /HubSpot unreachable while uninstalling the app/],
+    ];
+    for (const [, fail, reason] of failures) {
+      const { app, engine, deps } = setup();
+      const order: string[] = [];
+      engine.integrations.disconnect.mockImplementation(async () => {
+        order.push('disconnect');
+        return oauthRecord;
+      });
+      const uninstallScope = nock(API, { reqheaders: { authorization: 'Bearer at-secret-1' } });
+      uninstallScope.on('request', () => void order.push('uninstall'));
+      const uninstall = fail(uninstallScope.delete(UNINSTALL));
+      const revoke = nock(API)
+        .post('/oauth/2026-03/token/revoke', { ...CREDENTIALS, token: REFRESH, token_type_hint: 'refresh_token' })
+        .matchHeader('content-type', /^application\/x-www-form-urlencoded/)
+        .reply(() => {
+          order.push('revoke');
+          return [200, ''];
+        });
+      const res = await del(app);
+      expect(res.status).toBe(200);
+      expect(res.body).toEqual({ hubspot: disconnected, uninstalled: false, revoked: true, note: DISCONNECT_NOTES.oauthRevoked });
+      expect(uninstall.isDone()).toBe(true);
+      expect(revoke.isDone()).toBe(true);
+      expect(order).toEqual(['disconnect', 'uninstall', 'revoke']);
+      expect(deps.logger.warn).toHaveBeenCalledTimes(1);
+      expect(deps.logger.warn).toHaveBeenCalledWith(
+        expect.objectContaining({ tenantId: 't1', portalId: '62515', step: 'uninstall', err: expect.objectContaining({ message: expect.stringMatching(reason) }) }),
+        expect.stringContaining('could not be uninstalled'),
+      );
+      for (const secret of SECRETS) expect(loggedBy(deps)).not.toContain(secret);
+      expect(unexpected).toEqual([]);
+    }
+  });
+
+  it('still disconnects when HubSpot can neither uninstall nor revoke: both false, the note says so, the reasons logged without a token', async () => {
+    const expired = { ...oauthRecord, config: { ...oauthRecord.config, expiresAt: Date.now() - 60_000 } };
+    type Case = { name: string; record: IntegrationRecord; arrange(s: ReturnType<typeof setup>): Promise<nock.Scope[]>; reasons: [RegExp, RegExp]; step: 'token' | 'uninstall' };
+    const cases: Case[] = [
+      {
+        name: 'outage',
+        record: oauthRecord,
+        arrange: async () => [
+          nock(API).delete(UNINSTALL).reply(503, '<html>Service unavailable</html>', { 'Content-Type': 'text/html' }),
+          nock(API).post('/oauth/2026-03/token/revoke').reply(503, '<html>Service unavailable</html>', { 'Content-Type': 'text/html' }),
+        ],
+        reasons: [/HubSpot 503 while uninstalling/, /HubSpot 503/],
+        step: 'uninstall',
+      },
+      {
+        // A refresh token HubSpot no longer knows: no access token to uninstall with, and nothing left to revoke.
+        name: 'refresh refused',
+        record: expired,
+        arrange: async () => [
+          nock(API).post('/oauth/2026-03/token', { ...CREDENTIALS, grant_type: 'refresh_token', refresh_token: REFRESH }).reply(400, BAD_REFRESH_TOKEN),
+          nock(API).post('/oauth/2026-03/token/revoke', { ...CREDENTIALS, token: REFRESH, token_type_hint: 'refresh_token' }).reply(400, BAD_REFRESH_TOKEN),
+        ],
+        reasons: [/HubSpot refused the refresh token/, /HubSpot 400 .*invalid_grant/],
+        step: 'token',
+      },
+      {
+        // Unreachable: a loopback port nothing listens on any more refuses the connection.
+        name: 'unreachable',
+        record: oauthRecord,
+        arrange: async (s) => {
+          s.deps.oauth = new HubSpotOAuth({ ...APP, basePath: `http://127.0.0.1:${await closedPort()}` });
+          return [];
+        },
+        reasons: [/unreachable while uninstalling the app.*ECONNREFUSED/, /unreachable.*ECONNREFUSED/],
+        step: 'uninstall',
+      },
+      {
+        // A server that lost its app credentials can neither refresh nor revoke: nothing is sent.
+        name: 'no app credentials',
+        record: expired,
+        arrange: async (s) => {
+          s.deps.oauth = new HubSpotOAuth({});
+          return [];
+        },
+        reasons: [/needs hubspot.clientId/, /needs hubspot.clientId/],
+        step: 'token',
+      },
+    ];
+    for (const c of cases) {
+      const s = setup();
+      const scopes = await c.arrange(s);
+      s.engine.integrations.disconnect.mockResolvedValue(c.record);
+      const res = await del(express().use(createHubSpotAdminRouter(s.deps)));
+      expect([c.name, res.status]).toEqual([c.name, 200]);
+      expect(res.body).toEqual({ hubspot: disconnected, uninstalled: false, revoked: false, note: DISCONNECT_NOTES.oauthNotRevoked });
+      // The local disconnect ran once and HubSpot's refusals did not undo it (no put, no second call).
+      expect(s.engine.integrations.disconnect).toHaveBeenCalledTimes(1);
+      expect(s.engine.integrations.put).not.toHaveBeenCalled();
+      for (const scope of scopes) expect(scope.isDone()).toBe(true);
+      const warn = s.deps.logger.warn as jest.Mock;
+      expect(warn.mock.calls).toEqual([
+        [expect.objectContaining({ tenantId: 't1', portalId: '62515', step: c.step, err: expect.objectContaining({ message: expect.stringMatching(c.reasons[0]) }) }), expect.stringContaining('could not be uninstalled')],
+        [expect.objectContaining({ tenantId: 't1', portalId: '62515', err: expect.objectContaining({ message: expect.stringMatching(c.reasons[1]) }) }), expect.stringContaining('could not be revoked')],
+      ]);
+      expect(s.deps.logger.info).toHaveBeenCalledWith(expect.objectContaining({ uninstalled: false, revoked: false }), 'hubspot disconnected');
+      for (const secret of SECRETS) expect(loggedBy(s.deps)).not.toContain(secret);
+      expect(unexpected).toEqual([]);
+    }
   });
 
   it('disconnects a private app without calling HubSpot, and says to delete the private app there', async () => {
     const { app, engine, deps } = setup();
     engine.integrations.disconnect.mockResolvedValue({ kind: 'hubspot', externalId: '62515', enabled: false, config: { privateAppToken: TOKEN } });
     const revoke = jest.spyOn(deps.oauth, 'revokeRefreshToken');
+    const uninstall = jest.spyOn(deps.oauth, 'uninstallApp');
     const res = await del(app);
     expect(res.status).toBe(200);
-    expect(res.body).toEqual({ hubspot: disconnected, revoked: false, note: DISCONNECT_NOTES.privateApp });
+    expect(res.body).toEqual({ hubspot: disconnected, uninstalled: false, revoked: false, note: DISCONNECT_NOTES.privateApp });
     expect(res.body.note).toMatch(/delete the private app in HubSpot/);
     expect(revoke).not.toHaveBeenCalled();
+    expect(uninstall).not.toHaveBeenCalled();
     expect(unexpected).toEqual([]);
     expect(JSON.stringify(res.body)).not.toContain(TOKEN);
   });
@@ -340,7 +460,7 @@ describe('DELETE /api/v1/integrations/hubspot', () => {
     const { app, engine } = setup();
     engine.integrations.disconnect.mockResolvedValue({ kind: 'hubspot', externalId: '62515', enabled: true, config: { source: 'env' } });
     const res = await del(app);
-    expect(res.body).toEqual({ hubspot: disconnected, revoked: false, note: DISCONNECT_NOTES.env });
+    expect(res.body).toEqual({ hubspot: disconnected, uninstalled: false, revoked: false, note: DISCONNECT_NOTES.env });
     expect(unexpected).toEqual([]);
   });
 
@@ -426,7 +546,7 @@ describe(`HubSpot connect and disconnect on the real engine (${process.env.DATAB
 
     const gone = await request(t.app).delete(PATH).set('Authorization', `Bearer ${a.key}`);
     expect(gone.status).toBe(200);
-    expect(gone.body).toMatchObject({ hubspot: { connected: false }, revoked: false, note: DISCONNECT_NOTES.privateApp });
+    expect(gone.body).toMatchObject({ hubspot: { connected: false }, uninstalled: false, revoked: false, note: DISCONNECT_NOTES.privateApp });
     expect(await t.engine.integrations.get(a.id, 'hubspot')).toBeNull();
     expect((await auditOf(a.id)).at(-1)).toEqual({ actor_agent_id: (await t.engine.apiKeys.authenticate(a.key))!.agentId, actor_name: 'First admin key', surface: 'api', action: 'integration.disconnect', entity_id: 'hubspot', data: { externalId: '62515' } });
     const again = await request(t.app).delete(PATH).set('Authorization', `Bearer ${a.key}`);
@@ -440,16 +560,17 @@ describe(`HubSpot connect and disconnect on the real engine (${process.env.DATAB
     expect(await t.engine.integrations.claimedBy('hubspot', '62515')).toBe(b.id);
   });
 
-  it('audits an OAuth install as the HubSpot user’s agent, and revokes the refresh token on disconnect', async () => {
-    const c = await t.engine.tenants.create({ name: 'Harbor Homes' });
-    const ada = await t.engine.agents.create(c.tenant.id, { name: 'Ada Admin', email: 'ada@harbor.test', role: 'admin' });
+  const app = { client_id: CLIENT.HUBSPOT_CLIENT_ID, client_secret: CLIENT.HUBSPOT_CLIENT_SECRET };
+  /** A new workspace that installs the public app through the OAuth callback (HubSpot's answers nocked). */
+  const installWithOAuth = async (name: string, hubId: number, accessToken: string) => {
+    const c = await t.engine.tenants.create({ name });
+    const ada = await t.engine.agents.create(c.tenant.id, { name: 'Ada Admin', email: `ada@${hubId}.test`, role: 'admin' });
     const state = new URL(hubspotInstallUrl({ publicUrl: 'https://tandem.test', env: CLIENT }, c.tenant.id)!).searchParams.get('state')!;
-    const app = { client_id: CLIENT.HUBSPOT_CLIENT_ID, client_secret: CLIENT.HUBSPOT_CLIENT_SECRET };
     const install = nock(API)
       .post('/oauth/2026-03/token', { ...app, grant_type: 'authorization_code', code: 'the-code', redirect_uri: `${t.config.publicUrl.replace(/\/+$/, '')}/hubspot/oauth/callback` })
-      .reply(200, tokenAnswer({ access_token: 'at-harbor', refresh_token: REFRESH, hub_id: 77001, user_id: 4242 }))
-      .post('/oauth/2026-03/token/introspect', { ...app, token: 'at-harbor', token_type_hint: 'access_token' })
-      .reply(200, introspectAnswer({ token: 'at-harbor', user: 'ada@harbor.test', hub_domain: 'harbor.hubspot.com', hub_id: 77001, user_id: 4242, client_id: CLIENT.HUBSPOT_CLIENT_ID }))
+      .reply(200, tokenAnswer({ access_token: accessToken, refresh_token: REFRESH, hub_id: hubId, user_id: 4242 }))
+      .post('/oauth/2026-03/token/introspect', { ...app, token: accessToken, token_type_hint: 'access_token' })
+      .reply(200, introspectAnswer({ token: accessToken, user: `ada@${hubId}.test`, hub_domain: 'harbor.hubspot.com', hub_id: hubId, user_id: 4242, client_id: CLIENT.HUBSPOT_CLIENT_ID }))
       .get('/crm/v3/properties/contacts/groups/tandem')
       .reply(200, { name: 'tandem', label: 'Tandem', displayOrder: -1, archived: false })
       .post('/crm/v3/properties/contacts/batch/read')
@@ -457,18 +578,43 @@ describe(`HubSpot connect and disconnect on the real engine (${process.env.DATAB
     const installed = await request(t.app).get(`/hubspot/oauth/callback?code=the-code&state=${encodeURIComponent(state)}`);
     expect(installed.status).toBe(200);
     expect(install.isDone()).toBe(true);
+    return { ...c, ada };
+  };
+
+  it('audits an OAuth install as the HubSpot user’s agent, and uninstalls Tandem from HubSpot on disconnect', async () => {
+    const c = await installWithOAuth('Harbor Homes', 77001, 'at-harbor');
     expect(await auditOf(c.tenant.id)).toEqual([
-      { actor_agent_id: ada.id, actor_name: 'Ada Admin', surface: 'hubspot', action: 'integration.connect', entity_id: 'hubspot', data: { externalId: '77001', enabled: true } },
+      { actor_agent_id: c.ada.id, actor_name: 'Ada Admin', surface: 'hubspot', action: 'integration.connect', entity_id: 'hubspot', data: { externalId: '77001', enabled: true } },
     ]);
 
-    const revoke = nock(API).post('/oauth/2026-03/token/revoke', { ...app, token: REFRESH, token_type_hint: 'refresh_token' }).reply(200);
+    const uninstall = nock(API, { reqheaders: { authorization: 'Bearer at-harbor' } }).delete('/appinstalls/2026-03/external-install').reply(204);
+    const revoke = nock(API).post('/oauth/2026-03/token/revoke').reply(200);
     const res = await request(t.app).delete(PATH).set('Authorization', `Bearer ${c.apiKey}`).set('X-Tandem-Surface', 'console');
     expect(res.status).toBe(200);
-    expect(res.body).toEqual({ hubspot: { connected: false, enabled: false, portalId: null, mode: null }, revoked: true, note: DISCONNECT_NOTES.oauthRevoked });
-    expect(revoke.isDone()).toBe(true);
+    expect(res.body).toEqual({ hubspot: { connected: false, enabled: false, portalId: null, mode: null }, uninstalled: true, revoked: true, note: DISCONNECT_NOTES.oauthUninstalled });
+    expect(uninstall.isDone()).toBe(true);
+    expect(revoke.isDone()).toBe(false);
+    expect(await t.engine.integrations.get(c.tenant.id, 'hubspot')).toBeNull();
     expect(await t.engine.integrations.claimedBy('hubspot', '77001')).toBeNull();
     const audit = await auditOf(c.tenant.id);
     expect(audit.at(-1)).toEqual({ actor_agent_id: (await t.engine.apiKeys.authenticate(c.apiKey))!.agentId, actor_name: 'First admin key', surface: 'console', action: 'integration.disconnect', entity_id: 'hubspot', data: { externalId: '77001' } });
     expect(JSON.stringify(audit)).not.toContain(REFRESH);
+  });
+
+  it('still disconnects, for good, when HubSpot can neither uninstall nor revoke', async () => {
+    const c = await installWithOAuth('Quay Homes', 77002, 'at-quay');
+    const uninstall = nock(API, { reqheaders: { authorization: 'Bearer at-quay' } }).delete('/appinstalls/2026-03/external-install').reply(503, '<html>Service unavailable</html>', { 'Content-Type': 'text/html' });
+    const revoke = nock(API).post('/oauth/2026-03/token/revoke', { ...app, token: REFRESH, token_type_hint: 'refresh_token' }).replyWithError({ code: 'ECONNRESET', message: 'socket hang up' });
+    const res = await request(t.app).delete(PATH).set('Authorization', `Bearer ${c.apiKey}`);
+    expect(res.status).toBe(200);
+    expect(res.body).toEqual({ hubspot: { connected: false, enabled: false, portalId: null, mode: null }, uninstalled: false, revoked: false, note: DISCONNECT_NOTES.oauthNotRevoked });
+    expect(uninstall.isDone()).toBe(true);
+    expect(revoke.isDone()).toBe(true);
+    // The local record is gone all the same: no tokens kept, the portal free, the disconnect audited.
+    expect(await t.engine.integrations.get(c.tenant.id, 'hubspot')).toBeNull();
+    expect(await t.engine.integrations.claimedBy('hubspot', '77002')).toBeNull();
+    expect((await auditOf(c.tenant.id)).map((row) => row.action)).toEqual(['integration.connect', 'integration.disconnect']);
+    const status = await request(t.app).get(PATH).set('Authorization', `Bearer ${c.apiKey}`);
+    expect(status.body).toEqual({ hubspot: { connected: false, enabled: false, portalId: null, mode: null } });
   });
 });

@@ -16,7 +16,7 @@ export interface HubSpotApiKeys {
 
 export interface HubSpotAdminRouterDeps {
   engine: Pick<EngineCommon, 'integrations'> & { apiKeys: HubSpotApiKeys };
-  oauth: Pick<HubSpotOAuth, 'portalForToken' | 'revokeRefreshToken'>;
+  oauth: Pick<HubSpotOAuth, 'portalForToken' | 'revokeRefreshToken' | 'tokensWithoutSaving' | 'uninstallApp'>;
   adapter: Pick<HubSpotCrmAdapter, 'ensureProperties'>;
   logger: HubSpotLogger;
   /** The "Connect HubSpot" OAuth link for a tenant, or null when no public app is configured. */
@@ -44,6 +44,8 @@ const connectBody = z
 
 /** What the admin is told to do in HubSpot after a disconnect, by how the workspace was connected. */
 export const DISCONNECT_NOTES = {
+  oauthUninstalled:
+    'Tandem was uninstalled from this HubSpot account: its card is gone from contacts and HubSpot’s super admins get an email saying so. Contacts and properties Tandem created stay in HubSpot.',
   oauthRevoked:
     'Tandem can no longer get HubSpot access tokens for this account (one already issued lapses within 30 minutes). The Tandem app stays listed in HubSpot until a HubSpot admin uninstalls it (Settings → Integrations → Connected apps).',
   oauthNotRevoked:
@@ -59,8 +61,11 @@ export const DISCONNECT_NOTES = {
  *   its portal, creates Tandem's contact properties, then stores `{ privateAppToken }` keyed by the portal id.
  *   A token HubSpot refuses → 422 and nothing is stored. Audited with the key's person and surface.
  * - `DELETE /api/v1/integrations/hubspot` (admin) → deletes the connection (audited), then, for an OAuth
- *   install, revokes its refresh token with HubSpot, best effort: `{ hubspot: <not connected>, revoked, note }`,
- *   where `note` says what is left to do in HubSpot. 404 `integration.not_connected` when there is none.
+ *   install, uninstalls the app from the HubSpot account (App uninstalls API, with the stored access token or a
+ *   refreshed one that is not saved), or, when that fails, revokes its refresh token, best effort:
+ *   `{ hubspot: <not connected>, uninstalled, revoked, note }` (`revoked` is true when uninstalled too: the
+ *   install's tokens end with it), where `note` says what is left to do in HubSpot. 404
+ *   `integration.not_connected` when there is none.
  * - `GET  /api/v1/integrations/hubspot/install` (admin) → `{ url }`, the OAuth link for the public app.
  * Mounted before the server's JSON parser, so it parses its own bodies.
  */
@@ -126,23 +131,44 @@ export function createHubSpotAdminRouter(deps: HubSpotAdminRouterDeps): Router {
       const config = was.config as HubSpotIntegrationConfig;
       const mode = connectionMode(config);
       const portalId = was.externalId;
+      let uninstalled = false;
       let revoked = false;
       let note: string = mode === 'private_app' ? DISCONNECT_NOTES.privateApp : DISCONNECT_NOTES.env;
       if (mode === 'oauth') {
-        const refreshToken = config.refreshToken as string;
+        // Every token of the old record (and any refresh hands out) is cut out of logged error messages.
+        const secrets = [config.refreshToken as string, typeof config.accessToken === 'string' ? config.accessToken : ''];
+        let refreshToken = config.refreshToken as string;
+        let step: 'token' | 'uninstall' = 'token';
         try {
-          await deps.oauth.revokeRefreshToken(refreshToken);
-          revoked = true;
+          const tokens = await deps.oauth.tokensWithoutSaving(config);
+          secrets.push(tokens.accessToken, tokens.refreshToken);
+          if (tokens.refreshToken) refreshToken = tokens.refreshToken;
+          step = 'uninstall';
+          await deps.oauth.uninstallApp(tokens.accessToken);
+          uninstalled = true;
         } catch (err) {
           deps.logger.warn(
-            { tenantId, portalId, status: err instanceof HubSpotRequestError ? err.status : null, err: redactedError(err, refreshToken) },
-            'hubspot disconnected, but its refresh token could not be revoked with HubSpot',
+            { tenantId, portalId, step, status: err instanceof HubSpotRequestError ? err.status : null, err: redactedError(err, secrets) },
+            'hubspot disconnected, but Tandem could not be uninstalled from HubSpot: revoking its refresh token instead',
           );
         }
-        note = revoked ? DISCONNECT_NOTES.oauthRevoked : DISCONNECT_NOTES.oauthNotRevoked;
+        if (!uninstalled) {
+          try {
+            await deps.oauth.revokeRefreshToken(refreshToken);
+            revoked = true;
+          } catch (err) {
+            deps.logger.warn(
+              { tenantId, portalId, status: err instanceof HubSpotRequestError ? err.status : null, err: redactedError(err, secrets) },
+              'hubspot disconnected, but its refresh token could not be revoked with HubSpot',
+            );
+          }
+        }
+        // An uninstalled app's grant goes with its install, so it counts as revoked too (clients older than `uninstalled` read that).
+        revoked ||= uninstalled;
+        note = uninstalled ? DISCONNECT_NOTES.oauthUninstalled : revoked ? DISCONNECT_NOTES.oauthRevoked : DISCONNECT_NOTES.oauthNotRevoked;
       }
-      deps.logger.info({ tenantId, portalId, mode, revoked, by: principal.keyId }, 'hubspot disconnected');
-      res.json({ hubspot: { connected: false, enabled: false, portalId: null, mode: null }, revoked, note });
+      deps.logger.info({ tenantId, portalId, mode, uninstalled, revoked, by: principal.keyId }, 'hubspot disconnected');
+      res.json({ hubspot: { connected: false, enabled: false, portalId: null, mode: null }, uninstalled, revoked, note });
     } catch (err) {
       next(err);
     }
@@ -193,10 +219,10 @@ async function authenticate(deps: HubSpotAdminRouterDeps, req: Request, minimum:
   return principal;
 }
 
-/** An error's name and message for the log, the token cut out (a second line of defence: the client keeps it out). */
-function redactedError(err: unknown, token: string): { name: string; message: string } {
+/** An error's name and message for the log, the tokens cut out (a second line of defence: the client keeps them out). */
+function redactedError(err: unknown, tokens: string[]): { name: string; message: string } {
   const e = err instanceof Error ? err : new Error(String(err));
-  return { name: e.name, message: redactSecrets(e.message, [token]) };
+  return { name: e.name, message: redactSecrets(e.message, tokens) };
 }
 
 /** HubSpot's answers as the admin should read them: its refusals are 422s, its outages 502s. */

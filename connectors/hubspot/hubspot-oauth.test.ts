@@ -17,11 +17,16 @@
  *   only the error answer, so any 2xx counts as revoked)
  * - https://developers.hubspot.com/changelog/new-oauth-v3-api-endpoints-and-standardized-error-responses
  *   (errors: RFC 6749 error + error_description, with the older status + message still present)
+ * - https://developers.hubspot.com/docs/api-reference/latest/app-management/app-uninstalls/guide and
+ *   https://developers.hubspot.com/docs/api-reference/2026-03/app-management/app-uninstalls/uninstall-app
+ *   (DELETE /appinstalls/2026-03/external-install, `Authorization: Bearer <access token with the oauth scope>`, no
+ *   body; 204 with no body. No error answer is documented for it: the tests use HubSpot's common error body from
+ *   https://developers.hubspot.com/docs/api-reference/error-handling)
  */
 import nock from 'nock';
 import { CrmRetryableError, type CrmContext } from '../../core/index';
 import { HubSpotRequestError } from './hubspot-client';
-import { createInstallState, HUBSPOT_OAUTH_PATHS, HubSpotOAuth, verifyInstallState } from './hubspot-oauth';
+import { createInstallState, HUBSPOT_APP_UNINSTALL_PATH, HUBSPOT_OAUTH_PATHS, HubSpotOAuth, verifyInstallState } from './hubspot-oauth';
 import { BAD_REFRESH_TOKEN, introspectAnswer, tokenAnswer } from './hubspot-oauth.fixture';
 
 // nock patches Node's shared http module and jest reuses a worker for several files: an instance left
@@ -130,6 +135,49 @@ describe('HubSpotOAuth', () => {
     await expect(new HubSpotOAuth(app).revokeRefreshToken('rt-1')).rejects.toMatchObject({ name: 'CrmRetryableError', retryAfterMs: 3000 });
     // Without the app's credentials there is nothing to authenticate the revoke with: refused before any call.
     await expect(new HubSpotOAuth({}).revokeRefreshToken('rt-1')).rejects.toThrow(/needs hubspot.clientId/);
+  });
+
+  it('uninstalls the app with DELETE /appinstalls/2026-03/external-install, the access token as a Bearer token (204 = uninstalled)', async () => {
+    expect(HUBSPOT_APP_UNINSTALL_PATH).toBe('/appinstalls/2026-03/external-install');
+    const seen: Array<{ path: string; body: string }> = [];
+    const scope = nock(API, { reqheaders: { authorization: 'Bearer at-1' } })
+      .delete('/appinstalls/2026-03/external-install')
+      .reply(function (uri, body) {
+        seen.push({ path: uri, body: String(body) });
+        return [204];
+      });
+    await expect(new HubSpotOAuth(app).uninstallApp('at-1')).resolves.toBeUndefined();
+    expect(scope.isDone()).toBe(true);
+    expect(seen).toEqual([{ path: '/appinstalls/2026-03/external-install', body: '' }]);
+    // The app's credentials are not needed: the account's token says which install to remove.
+    nock(API, { reqheaders: { authorization: 'Bearer at-1' } }).delete('/appinstalls/2026-03/external-install').reply(204);
+    await expect(new HubSpotOAuth({}).uninstallApp('at-1')).resolves.toBeUndefined();
+
+    const common = { status: 'error', message: 'Authentication credentials not found.', correlationId: 'a43683b0-5717-4ceb-80b4-104d02915d8c', category: 'INVALID_AUTHENTICATION' };
+    nock(API).delete('/appinstalls/2026-03/external-install').reply(401, common);
+    const refused = await new HubSpotOAuth(app).uninstallApp('at-gone').catch((e: unknown) => e);
+    expect(refused).toMatchObject({ name: 'HubSpotRequestError', status: 401 });
+    expect((refused as Error).message).toBe('HubSpot 401 while uninstalling the app: Authentication credentials not found.');
+    nock(API).delete('/appinstalls/2026-03/external-install').reply(502, '<html>Bad gateway</html>', { 'Content-Type': 'text/html' });
+    await expect(new HubSpotOAuth(app).uninstallApp('at-1')).rejects.toBeInstanceOf(CrmRetryableError);
+  });
+
+  it('gives the disconnect tokens for its last call without saving: the stored access token while it works for over a minute, else a refreshed one', async () => {
+    const oauth = new HubSpotOAuth(app);
+    const stored = { accessToken: 'at-1', refreshToken: 'rt-1' };
+    // Two minutes left is enough here (a sync would already refresh at five).
+    await expect(oauth.tokensWithoutSaving({ ...stored, expiresAt: NOW + 2 * 60_000 })).resolves.toEqual({ accessToken: 'at-1', refreshToken: 'rt-1', refreshed: false });
+    for (const expiresAt of [NOW + 60_000, NOW - 1, undefined]) {
+      const scope = nock(API)
+        .post('/oauth/2026-03/token', { client_id: 'cid-123', client_secret: 'csecret-456', grant_type: 'refresh_token', refresh_token: 'rt-1' })
+        .matchHeader('content-type', FORM)
+        .reply(200, tokenAnswer({ access_token: 'at-2', refresh_token: 'rt-1' }));
+      await expect(oauth.tokensWithoutSaving({ ...stored, expiresAt })).resolves.toEqual({ accessToken: 'at-2', refreshToken: 'rt-1', refreshed: true });
+      expect(scope.isDone()).toBe(true);
+    }
+    nock(API).post('/oauth/2026-03/token').reply(400, BAD_REFRESH_TOKEN);
+    await expect(oauth.tokensWithoutSaving({ ...stored, expiresAt: NOW })).rejects.toThrow(/refused the refresh token/);
+    await expect(oauth.tokensWithoutSaving({ accessToken: 'at-1', expiresAt: NOW })).rejects.toThrow(/no refresh token/);
   });
 
   it('returns a token that is still fresh without calling HubSpot', async () => {

@@ -11,6 +11,9 @@ export const HUBSPOT_SCOPES = ['oauth', 'crm.objects.contacts.read', 'crm.object
 /** Refresh an access token when it expires within this window. */
 export const REFRESH_MARGIN_MS = 5 * 60 * 1000;
 
+/** A stored access token is used for one last call (the disconnect's uninstall) only if it works this much longer. */
+export const LAST_CALL_MARGIN_MS = 60 * 1000;
+
 /** Install state is accepted for this long after the admin clicked "Connect HubSpot". */
 const STATE_MAX_AGE_MS = 15 * 60 * 1000;
 
@@ -121,6 +124,34 @@ export class HubSpotOAuth {
   async revokeRefreshToken(refreshToken: string): Promise<void> {
     const { clientId, clientSecret } = this.requireApp();
     await this.postForm(HUBSPOT_OAUTH_PATHS.revoke, { client_id: clientId, client_secret: clientSecret, token: refreshToken, token_type_hint: 'refresh_token' }, 'revoking the refresh token');
+  }
+
+  /**
+   * Uninstalls the public app from the account an OAuth access token belongs to (HubSpot's App uninstalls API,
+   * `DELETE /appinstalls/2026-03/external-install`, the token needs the `oauth` scope): HubSpot removes the app
+   * from that account (its cards, its webhook subscriptions) and emails the account's super admins. HubSpot
+   * documents 204 with no body and no error answers; any 2xx counts as uninstalled. Throws as the other calls do
+   * (CrmRetryableError: outage, rate limit, timeout, unreachable; HubSpotRequestError: refused). The token goes
+   * only into the Authorization header, never a URL or an error message.
+   */
+  async uninstallApp(accessToken: string): Promise<void> {
+    await this.send(HUBSPOT_APP_UNINSTALL_PATH, { method: 'DELETE', headers: { authorization: `Bearer ${accessToken}`, accept: 'application/json' } }, 'uninstalling the app');
+  }
+
+  /**
+   * Tokens for one last call on behalf of an install that is no longer stored (the disconnect's uninstall): the
+   * stored access token while it works for more than {@link LAST_CALL_MARGIN_MS}, else a fresh one from
+   * {@link refresh}. Saves nothing (unlike {@link getAccessToken}): the integration is already deleted.
+   * `refreshToken` is the one to revoke afterwards (HubSpot may hand out a new one with a refresh).
+   */
+  async tokensWithoutSaving(config: HubSpotIntegrationConfig): Promise<{ accessToken: string; refreshToken: string; refreshed: boolean }> {
+    const stored = typeof config.refreshToken === 'string' ? config.refreshToken : '';
+    if (typeof config.accessToken === 'string' && config.accessToken && typeof config.expiresAt === 'number' && config.expiresAt - this.now() > LAST_CALL_MARGIN_MS) {
+      return { accessToken: config.accessToken, refreshToken: stored, refreshed: false };
+    }
+    if (!stored) throw new HubSpotRequestError('This HubSpot connection has no refresh token to get an access token with.', null);
+    const tokens = await this.refresh(stored);
+    return { accessToken: tokens.accessToken, refreshToken: tokens.refreshToken, refreshed: true };
   }
 
   /**
@@ -254,6 +285,9 @@ export const HUBSPOT_OAUTH_PATHS = {
   introspect: `/oauth/${HUBSPOT_OAUTH_VERSION}/token/introspect`,
   revoke: `/oauth/${HUBSPOT_OAUTH_VERSION}/token/revoke`,
 } as const;
+
+/** HubSpot's App uninstalls API, 2026-03 (`DELETE`, the account's OAuth access token as a Bearer token). */
+export const HUBSPOT_APP_UNINSTALL_PATH = '/appinstalls/2026-03/external-install';
 
 /** What the token endpoint answers, as Tandem uses it. */
 function tokenSetOf(body: Record<string, unknown>, issuedAt: number, what: string): HubSpotTokenSet & { hubId: string | null; userId: string | null } {

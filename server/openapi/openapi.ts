@@ -1012,10 +1012,12 @@ export function openApiDocument(publicUrl: string): Record<string, unknown> {
           },
         },
         delete: {
-          summary: "Disconnect HubSpot: the stored tokens are deleted, then an OAuth install's refresh token is revoked with HubSpot (admin)",
+          summary: 'Disconnect HubSpot: the stored tokens are deleted, then an OAuth install is uninstalled from the HubSpot account, or else its refresh token is revoked (admin)',
           description:
-            'Audited (integration.disconnect) with the key and X-Tandem-Surface. The disconnect stands whatever HubSpot answers: revoked says whether HubSpot revoked the refresh token ' +
-            '(only an OAuth install has one), and note says what is left to do in HubSpot (uninstall the app, or delete the private app: HubSpot has no API to revoke a private app token). ' +
+            "Audited (integration.disconnect) with the key and X-Tandem-Surface. The disconnect stands whatever HubSpot answers. For an OAuth install Tandem then calls HubSpot's App uninstalls API " +
+            'with the account\'s access token (refreshed, and not saved, when it expires within a minute), which removes the card from contacts and emails the account\'s super admins; ' +
+            'if that fails it revokes the refresh token instead. uninstalled says whether HubSpot confirmed the uninstall; revoked whether Tandem\'s access ended (true when uninstalled too); ' +
+            'note says what is left to do in HubSpot (uninstall the app, or delete the private app: HubSpot has no API to revoke a private app token). Both are false for a private app or the server\'s token. ' +
             'Card requests from the portal are refused from then on, and another workspace may connect it.',
           parameters: [{ name: 'X-Tandem-Surface', in: 'header', schema: { type: 'string', enum: ['api', 'console'] } }],
           responses: {
@@ -1023,8 +1025,13 @@ export function openApiDocument(publicUrl: string): Record<string, unknown> {
               description: 'Disconnected',
               content: json({
                 type: 'object',
-                required: ['hubspot', 'revoked', 'note'],
-                properties: { hubspot: ref('HubSpotConnection'), revoked: { type: 'boolean' }, note: { type: 'string', description: 'For the admin: what to do in HubSpot' } },
+                required: ['hubspot', 'uninstalled', 'revoked', 'note'],
+                properties: {
+                  hubspot: ref('HubSpotConnection'),
+                  uninstalled: { type: 'boolean', description: 'HubSpot confirmed Tandem is uninstalled from the account (OAuth installs only)' },
+                  revoked: { type: 'boolean', description: 'Tandem can get no more access tokens: uninstalled, or the refresh token revoked' },
+                  note: { type: 'string', description: 'For the admin: what happened in HubSpot and what is left to do there' },
+                },
               }),
             },
             '401': noApiKey,

@@ -158,7 +158,7 @@ export function HubSpotConnect({ isAdmin, onChange }: { isAdmin: boolean; onChan
           {c.connected && (
             <Disconnect
               platform="HubSpot"
-              consequence="Leads and texts stop syncing to HubSpot, the contact card stops showing conversations, and the stored token is deleted (an app install’s access is revoked with HubSpot)."
+              consequence="Leads and texts stop syncing to HubSpot, the contact card stops showing conversations, and the stored token is deleted. An app install is also uninstalled from your HubSpot account (its super admins get an email)."
               busy={busy}
               onDisconnect={disconnect}
             />
