@@ -5,7 +5,7 @@ import { createSalesforceRouter, type SalesforceLogger } from './backend/salesfo
 
 export { createSalesforceRouter, SALESFORCE_HEADERS, SalesforceRouteError } from './backend/salesforce.routes';
 export type { SalesforceLogger, SalesforceRouterDeps } from './backend/salesforce.routes';
-export { createSalesforceInstallRouter, SALESFORCE_INTEGRATION_PATH, SALESFORCE_DISCONNECT_NOTE } from './backend/salesforce-install.routes';
+export { createSalesforceInstallRouter, SALESFORCE_INTEGRATION_PATH, SALESFORCE_DISCONNECT_NOTES } from './backend/salesforce-install.routes';
 export type { SalesforceInstallEngine } from './backend/salesforce-install.routes';
 export {
   SalesforceCrmAdapter,
@@ -61,7 +61,8 @@ export function resolveSalesforceConfig(config: SalesforceConnectorSettings): Re
  * - `/salesforce/v1/*`, the routes the Lead tab's Apex controller calls (org id + org key): view a Lead's
  *   conversation, start one from the Lead, act on it;
  * - `PUT|GET|DELETE /api/v1/integrations/salesforce`, connecting an org to a workspace (its credentials
- *   checked with Salesforce first) and disconnecting it (admin API key);
+ *   checked with Salesforce first) and disconnecting it (admin API key), which then revokes the stored access
+ *   token with Salesforce, best effort;
  * and registers the CRM adapter, which the engine's sync job runs only for tenants whose Salesforce
  * integration is enabled (Lead upsert by Tandem_Lead_Id__c, or update of the linked Lead by its id; one
  * Task per text).

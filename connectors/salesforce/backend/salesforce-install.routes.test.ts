@@ -2,17 +2,21 @@ import nock from 'nock';
 import request from 'supertest';
 import type { Engine } from '../../../core/index';
 import { createTestApp, type TestApp } from '../../../test/helpers/test-app';
-import { salesforceConnector, SALESFORCE_HEADERS, SALESFORCE_INTEGRATION_PATH, toSalesforceId18 } from '../index';
+import { salesforceConnector, SALESFORCE_DISCONNECT_NOTES, SALESFORCE_HEADERS, SALESFORCE_INTEGRATION_PATH, toSalesforceId18 } from '../index';
 
 /**
  * The connect route on the real engine (both tiers), with the org's OAuth token endpoint mocked at its
  * My Domain as Salesforce answers it: the credentials are checked before anything is stored, one org
- * belongs to one workspace even while paused, and a disconnect stops the org key at once. Connects and
- * disconnects are audited without a secret, and no secret reaches the logs.
+ * belongs to one workspace even while paused, and a disconnect stops the org key at once, then revokes the
+ * stored access token at the org's OAuth revoke endpoint (mocked as Salesforce's "Revoke OAuth Tokens" shows
+ * it: a form-encoded POST of `token=...`, 200 when revoked, 400 with `invalid_token` or
+ * `unsupported_token_type` otherwise). Connects and disconnects are audited without a secret, and no secret
+ * reaches the logs.
  */
 
 const INSTANCE = 'https://acme.my.salesforce.com';
 const TOKEN_PATH = '/services/oauth2/token';
+const REVOKE_PATH = '/services/oauth2/revoke';
 const CLIENT_ID = '3MVG9-install-consumer-key';
 const CLIENT_SECRET = 'install-consumer-secret-1';
 const USER_ID = '0055g00000XyZabAAB';
@@ -337,10 +341,12 @@ describe(`Salesforce connect and disconnect (${process.env.DATABASE_URL ? 'Postg
     expect((await request(t.app).delete(SALESFORCE_INTEGRATION_PATH)).status).toBe(401);
     expect(await engine.integrations.get(tenantId, 'salesforce')).not.toBeNull();
 
+    const revoke = nock(INSTANCE).post(REVOKE_PATH, new URLSearchParams({ token: 'sf-token-connect' }).toString()).reply(200);
     const res = await del(adminKey);
+    expect(revoke.isDone()).toBe(true);
     expect(res.status).toBe(200);
     expect(res.headers['cache-control']).toBe('no-store');
-    expect(res.body).toEqual({ integration: null, note: expect.any(String) });
+    expect(res.body).toEqual({ integration: null, revoked: true, note: expect.any(String) });
     for (const name of ['External Credentials → Tandem', 'TandemOrg', 'OrgKey', 'Tandem Sync', 'package.xml']) expect(res.body.note).toContain(name);
 
     expect(await engine.integrations.get(tenantId, 'salesforce')).toBeNull();
@@ -359,5 +365,120 @@ describe(`Salesforce connect and disconnect (${process.env.DATABASE_URL ? 'Postg
     expect(again.status).toBe(404);
     expect(again.body.error.code).toBe('integration.not_connected');
     expect(await audits(tenantId)).toHaveLength(2);
+  });
+
+  /** The log lines written since `from` that name this tenant. */
+  const logsOf = (tenantId: string, from: number) => logs.slice(from).filter((line) => line.includes(tenantId));
+
+  it('DELETE revokes the stored access token once the disconnect has committed: a form POST to the My Domain revoke endpoint, revoked: true', async () => {
+    const { tenantId, adminKey } = await workspace('Revoke Co');
+    const { org18 } = newOrg();
+    const token = 'sf-token-to-revoke';
+    const orgKey = await connect(adminKey, org18, token);
+    const seen: Array<{ path: string; contentType: unknown; body: unknown; stored: unknown; auditedDisconnect: boolean }> = [];
+    const revoke = nock(INSTANCE)
+      .post(REVOKE_PATH)
+      .reply(async function (path, body) {
+        // Inside Salesforce, as the request arrives: the local disconnect must already be committed.
+        const stored = await engine.integrations.get(tenantId, 'salesforce');
+        const auditedDisconnect = (await audits(tenantId)).some((a) => a.action === 'integration.disconnect');
+        seen.push({ path, contentType: this.req.headers['content-type'], body, stored, auditedDisconnect });
+        return [200, ''];
+      });
+    const from = logs.length;
+
+    const res = await del(adminKey);
+    expect(revoke.isDone()).toBe(true);
+    expect(seen).toEqual([
+      { path: REVOKE_PATH, contentType: 'application/x-www-form-urlencoded', body: new URLSearchParams({ token }).toString(), stored: null, auditedDisconnect: true },
+    ]);
+    expect(res.status).toBe(200);
+    expect(res.body).toEqual({ integration: null, revoked: true, note: SALESFORCE_DISCONNECT_NOTES.revoked });
+    expect(res.body.note).toContain("Salesforce has ended Tandem's session");
+    for (const name of ['External Credentials → Tandem', 'TandemOrg', 'OrgKey', 'Tandem Sync', 'package.xml']) expect(res.body.note).toContain(name);
+    expect(await engine.integrations.get(tenantId, 'salesforce')).toBeNull();
+    expect(logsOf(tenantId, from)).toEqual([expect.stringMatching(/^info salesforce org disconnected .*"revoked":true/)]);
+    for (const secret of [token, CLIENT_SECRET, orgKey]) {
+      expect(JSON.stringify(res.body)).not.toContain(secret);
+      expect(logs.join('\n')).not.toContain(secret);
+    }
+  });
+
+  it('DELETE: Salesforce answering 400 (a token it no longer knows) leaves revoked: false, 200 and the record gone, without a warning', async () => {
+    const { tenantId, adminKey } = await workspace('Expired Co');
+    const { org18 } = newOrg();
+    const token = 'sf-token-already-expired';
+    await connect(adminKey, org18, token);
+    const revoke = nock(INSTANCE)
+      .post(REVOKE_PATH, new URLSearchParams({ token }).toString())
+      .reply(400, { error: 'invalid_token', error_description: 'Token was invalid' });
+    const from = logs.length;
+
+    const res = await del(adminKey);
+    expect(revoke.isDone()).toBe(true);
+    expect(res.status).toBe(200);
+    expect(res.body).toEqual({ integration: null, revoked: false, note: SALESFORCE_DISCONNECT_NOTES.notRevoked });
+    expect(res.body.note).toContain("ends at your org's session timeout");
+    expect(await engine.integrations.get(tenantId, 'salesforce')).toBeNull();
+    const lines = logsOf(tenantId, from);
+    // Nothing left to revoke is not alarming: info lines only, naming Salesforce's error code.
+    expect(lines.filter((line) => !line.startsWith('info '))).toEqual([]);
+    expect(lines).toEqual(expect.arrayContaining([expect.stringContaining('"salesforceError":"invalid_token"'), expect.stringMatching(/salesforce org disconnected .*"revoked":false/)]));
+    expect(logs.join('\n')).not.toContain(token);
+  });
+
+  it('DELETE: Salesforce unreachable, or answering 5xx, leaves revoked: false, 200 and the record gone, with a warning that names no token', async () => {
+    for (const [name, answer] of [
+      ['Unreachable Co', (scope: nock.Interceptor) => scope.replyWithError({ code: 'ECONNREFUSED', message: 'connect ECONNREFUSED' })],
+      ['Outage Co', (scope: nock.Interceptor) => scope.reply(503, 'Service Unavailable')],
+    ] as const) {
+      const { tenantId, adminKey } = await workspace(name);
+      const { org18 } = newOrg();
+      const token = `sf-token-${name.split(' ')[0]!.toLowerCase()}`;
+      await connect(adminKey, org18, token);
+      const revoke = answer(nock(INSTANCE).post(REVOKE_PATH, new URLSearchParams({ token }).toString()));
+      const from = logs.length;
+
+      const res = await del(adminKey);
+      expect(revoke.isDone()).toBe(true);
+      expect(res.status).toBe(200);
+      expect(res.body).toEqual({ integration: null, revoked: false, note: SALESFORCE_DISCONNECT_NOTES.notRevoked });
+      expect(await engine.integrations.get(tenantId, 'salesforce')).toBeNull();
+      expect(await audits(tenantId)).toHaveLength(2);
+      expect(logsOf(tenantId, from)).toEqual(expect.arrayContaining([expect.stringMatching(/^warn salesforce disconnected, but its access token could not be revoked/)]));
+      expect(logs.join('\n')).not.toContain(token);
+    }
+  });
+
+  it('DELETE revokes a user-authorised connection by its refresh token, which takes its access tokens with it', async () => {
+    const { tenantId, adminKey } = await workspace('Refresh Co');
+    const { org18 } = newOrg();
+    const refreshToken = 'sf-refresh-token-long-lived';
+    await engine.integrations.put(tenantId, 'salesforce', {
+      externalId: org18,
+      enabled: true,
+      config: { instanceUrl: INSTANCE, clientId: CLIENT_ID, clientSecret: CLIENT_SECRET, accessToken: 'sf-access-short-lived', refreshToken },
+    });
+    const revoke = nock(INSTANCE).post(REVOKE_PATH, new URLSearchParams({ token: refreshToken }).toString()).reply(200);
+
+    const res = await del(adminKey);
+    expect(revoke.isDone()).toBe(true);
+    expect(res.body).toEqual({ integration: null, revoked: true, note: SALESFORCE_DISCONNECT_NOTES.revoked });
+    expect(await engine.integrations.get(tenantId, 'salesforce')).toBeNull();
+    expect(logs.join('\n')).not.toContain(refreshToken);
+  });
+
+  it('DELETE with no stored access token asks Salesforce nothing: revoked: false', async () => {
+    const { tenantId, adminKey } = await workspace('Tokenless Co');
+    const { org18 } = newOrg();
+    // As stored when the client credentials flow was not enabled yet: no token was ever issued.
+    await engine.integrations.put(tenantId, 'salesforce', { externalId: org18, enabled: true, config: { instanceUrl: INSTANCE, clientId: CLIENT_ID, clientSecret: CLIENT_SECRET } });
+    const revoke = nock(INSTANCE).post(REVOKE_PATH).reply(200);
+
+    const res = await del(adminKey);
+    expect(revoke.isDone()).toBe(false);
+    expect(res.status).toBe(200);
+    expect(res.body).toEqual({ integration: null, revoked: false, note: SALESFORCE_DISCONNECT_NOTES.notRevoked });
+    expect(await engine.integrations.get(tenantId, 'salesforce')).toBeNull();
   });
 });

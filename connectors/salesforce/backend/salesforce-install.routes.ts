@@ -1,7 +1,7 @@
 import express, { type Request, type Response, type Router } from 'express';
 import { z } from 'zod';
-import { actorOf, CrmRetryableError, presentedApiKey, TandemError, type ApiPrincipal, type EngineCommon, type Role } from '../../../core/index';
-import { SalesforceTokenError, type SalesforceCrmAdapter, type SalesforceTokenGrant } from './salesforce.crm-adapter';
+import { actorOf, CrmRetryableError, presentedApiKey, redactSecrets, TandemError, type ApiPrincipal, type EngineCommon, type Role } from '../../../core/index';
+import { SalesforceApiError, SalesforceTokenError, type SalesforceCrmAdapter, type SalesforceTokenGrant } from './salesforce.crm-adapter';
 import { createOrgKey, toSalesforceId18 } from './salesforce-org-auth';
 import type { SalesforceLogger } from './salesforce.routes';
 
@@ -13,8 +13,8 @@ export interface SalesforceInstallEngine extends EngineCommon {
 export interface SalesforceInstallRouterDeps {
   engine: SalesforceInstallEngine;
   logger: SalesforceLogger;
-  /** The sync's adapter: the connect check asks for a token exactly as a sync would. */
-  adapter: Pick<SalesforceCrmAdapter, 'requestToken'>;
+  /** The sync's adapter: the connect check asks for a token exactly as a sync would; a disconnect revokes the stored one. */
+  adapter: Pick<SalesforceCrmAdapter, 'requestToken' | 'revokeToken'>;
 }
 
 export const SALESFORCE_INTEGRATION_PATH = '/api/v1/integrations/salesforce';
@@ -56,8 +56,19 @@ const CLIENT_CREDENTIALS_SETUP =
   'Setup → External Client App Manager → Tandem Sync → Policies → OAuth Policies: tick Enable Client Credentials Flow and set Run As to the integration user (API Only, permission set Tandem_Integration)';
 
 /** What the admin still has to remove in Salesforce after a disconnect. */
-export const SALESFORCE_DISCONNECT_NOTE =
-  'Disconnected: the org key no longer works and Tandem has stopped syncing. In Salesforce, delete the old key (Setup → Named Credentials → External Credentials → Tandem → Principals → TandemOrg → Authentication Parameters → OrgKey). If you are done with Tandem, also remove what connectors/salesforce/manifest/package.xml deployed: the External Client App Tandem Sync (its consumer secret stops working with it), the Tandem Named Credential and External Credential, the Tandem SMS card, tab and record page, and the Tandem_User and Tandem_Integration permission sets.';
+const SALESFORCE_CLEANUP =
+  'In Salesforce, delete the old key (Setup → Named Credentials → External Credentials → Tandem → Principals → TandemOrg → Authentication Parameters → OrgKey). If you are done with Tandem, also remove what connectors/salesforce/manifest/package.xml deployed: the External Client App Tandem Sync (its consumer secret stops working with it), the Tandem Named Credential and External Credential, the Tandem SMS card, tab and record page, and the Tandem_User and Tandem_Integration permission sets.';
+
+/**
+ * The disconnect's note: what became of Tandem's Salesforce session, then what to remove in Salesforce.
+ * `revoked`: Salesforce answered the revoke with 2xx (it documents 200). `notRevoked`: there was no token to revoke, Salesforce
+ * could not be reached, or it refused (a 400 `invalid_token` mostly means the session had already ended):
+ * Tandem has deleted its copy either way, so the token only lives until the org's session timeout.
+ */
+export const SALESFORCE_DISCONNECT_NOTES = {
+  revoked: `Disconnected: the org key no longer works, Tandem has stopped syncing and Salesforce has ended Tandem's session. ${SALESFORCE_CLEANUP}`,
+  notRevoked: `Disconnected: the org key no longer works and Tandem has stopped syncing. Any Salesforce session Tandem had ends at your org's session timeout (Tandem no longer holds its token). ${SALESFORCE_CLEANUP}`,
+} as const;
 
 /**
  * Connecting a Salesforce org to a Tandem workspace (admin API key):
@@ -69,7 +80,9 @@ export const SALESFORCE_DISCONNECT_NOTE =
  *   consumer key or secret is a 422 on that field, an org that cannot be reached a 502, and nothing is stored
  *   on either; a flow not yet enabled (no run-as user) is stored, with a `warning`.
  * - `GET /api/v1/integrations/salesforce` shows the connection without any secret.
- * - `DELETE /api/v1/integrations/salesforce` disconnects: the org key stops working at once.
+ * - `DELETE /api/v1/integrations/salesforce` disconnects: the org key stops working at once. Once that has
+ *   committed, the access token the connection held is revoked with Salesforce, best effort (nothing
+ *   Salesforce answers undoes the disconnect): `{ integration: null, revoked, note }`.
  * Connects and disconnects are audited. Errors take the server's shape (`TandemError` → `{ error: { code,
  * message, details } }`).
  */
@@ -164,11 +177,52 @@ export function createSalesforceInstallRouter(deps: SalesforceInstallRouterDeps)
     const actor = actorOf(principal, req.header('x-tandem-surface'));
     const removed = await engine.integrations.disconnect(principal.tenantId, 'salesforce', actor);
     if (!removed) throw new TandemError('integration.not_connected', 'No Salesforce org is connected to this workspace', 404);
-    logger.info({ tenantId: principal.tenantId, orgId: removed.externalId, by: principal.keyId }, 'salesforce org disconnected');
-    res.set('Cache-Control', 'no-store').json({ integration: null, note: SALESFORCE_DISCONNECT_NOTE });
+    // Committed: from here on nothing undoes the disconnect, and Salesforce's answer only changes the note.
+    const log = { tenantId: principal.tenantId, orgId: removed.externalId };
+    const revoked = await revokeSession(adapter, logger, removed.config, log);
+    logger.info({ ...log, revoked, by: principal.keyId }, 'salesforce org disconnected');
+    res
+      .set('Cache-Control', 'no-store')
+      .json({ integration: null, revoked, note: revoked ? SALESFORCE_DISCONNECT_NOTES.revoked : SALESFORCE_DISCONNECT_NOTES.notRevoked });
   });
 
   return router;
+}
+
+/**
+ * Revokes the token a disconnected connection held, so its session ends now rather than at the org's
+ * session timeout: its refresh token when it has one (a user-authorised connection), else its access token
+ * (the client credentials flow's: the connect check's or the sync's latest). Best effort, after the disconnect has
+ * committed: true only when Salesforce answered 2xx. No token (or no My Domain to send it to) asks nothing.
+ * A 400 is how Salesforce answers a token it no longer knows (`invalid_token`: the session had already
+ * timed out), so it is logged as info, not a warning; the token never reaches a log line.
+ */
+async function revokeSession(
+  adapter: SalesforceInstallRouterDeps['adapter'],
+  logger: SalesforceLogger,
+  config: Record<string, unknown>,
+  log: { tenantId: string; orgId: string | null },
+): Promise<boolean> {
+  // A user-authorised connection's refresh token outlives any session: revoking it ends its access tokens too.
+  const stored = (key: string) => (typeof config[key] === 'string' && (config[key] as string).length > 0 ? (config[key] as string) : null);
+  const token = stored('refreshToken') ?? stored('accessToken');
+  const instanceUrl = typeof config.instanceUrl === 'string' ? config.instanceUrl : null;
+  if (!token || !instanceUrl) return false;
+  try {
+    await adapter.revokeToken({ instanceUrl }, token);
+    return true;
+  } catch (err) {
+    const status = err instanceof SalesforceApiError ? err.status : null;
+    const detail = {
+      ...log,
+      status,
+      salesforceError: err instanceof SalesforceApiError && err.errorCode ? redactSecrets(err.errorCode, [token]) : null,
+      err: redactSecrets(err instanceof Error ? err.message : String(err), [token]),
+    };
+    if (status === 400) logger.info(detail, 'salesforce disconnected; Salesforce no longer knew its access token (nothing left to revoke)');
+    else logger.warn(detail, 'salesforce disconnected, but its access token could not be revoked with Salesforce; it lapses at the org session timeout');
+    return false;
+  }
 }
 
 /**

@@ -401,6 +401,29 @@ describe('SalesforceCrmAdapter.requestToken (the connect check)', () => {
   });
 });
 
+describe('SalesforceCrmAdapter.revokeToken (the disconnect)', () => {
+  const org = { instanceUrl: `${INSTANCE}/` };
+  const form = new URLSearchParams({ token: '00D!access+token/x=' }).toString();
+
+  it('posts the token as a form to the My Domain revoke endpoint; 200 is revoked', async () => {
+    const scope = nock(INSTANCE).post('/services/oauth2/revoke', form).matchHeader('content-type', 'application/x-www-form-urlencoded').reply(200);
+    await expect(new SalesforceCrmAdapter().revokeToken(org, '00D!access+token/x=')).resolves.toBeUndefined();
+    expect(scope.isDone()).toBe(true);
+  });
+
+  it('goes where token requests go (the login URL when one is set); a 400 is a refusal naming Salesforce\'s error, an outage is retryable, neither names the token', async () => {
+    nock('https://login.example.com').post('/services/oauth2/revoke', form).reply(400, { error: 'invalid_token', error_description: 'Token was invalid' });
+    const refused = (await new SalesforceCrmAdapter({ loginUrl: 'https://login.example.com' }).revokeToken(org, '00D!access+token/x=').catch((e: unknown) => e)) as SalesforceApiError;
+    expect(refused).toBeInstanceOf(SalesforceApiError);
+    expect(refused).toMatchObject({ status: 400, errorCode: 'invalid_token' });
+
+    nock(INSTANCE).post('/services/oauth2/revoke').reply(503);
+    const outage = await new SalesforceCrmAdapter().revokeToken(org, '00D!access+token/x=').catch((e: unknown) => e);
+    expect(outage).toBeInstanceOf(CrmRetryableError);
+    for (const err of [refused, outage] as Error[]) expect(err.message).not.toContain('access+token');
+  });
+});
+
 describe('SalesforceCrmAdapter failures', () => {
   it('turns REQUEST_LIMIT_EXCEEDED into a retryable error with a long back-off', async () => {
     const { ctx } = buildCtx();

@@ -239,8 +239,38 @@ export class SalesforceCrmAdapter implements CrmAdapter {
    * be reached or answers 5xx/429, and `SalesforceTokenError` when it refuses the credentials.
    */
   async requestToken(org: { instanceUrl: string; clientId: string; clientSecret: string }): Promise<SalesforceTokenGrant> {
-    const tokenHost = this.settings.loginUrl ?? this.settings.baseUrl ?? org.instanceUrl.replace(/\/+$/, '');
-    return requestSalesforceToken(this.settings, tokenHost, { clientId: org.clientId, clientSecret: org.clientSecret });
+    return requestSalesforceToken(this.settings, this.oauthHost(org.instanceUrl), { clientId: org.clientId, clientSecret: org.clientSecret });
+  }
+
+  /**
+   * `POST {host}/services/oauth2/revoke` with the form body `token=<token>`, at the host `requestToken` asks
+   * (the org's My Domain unless SALESFORCE_LOGIN_URL or SALESFORCE_API_BASE_URL say otherwise), with the same
+   * timeout and error handling. Salesforce answers 200 when it revoked the token; revoking an access token
+   * ends that session only (a refresh token would take its access tokens with it). Throws
+   * `CrmRetryableError` when the org cannot be reached, gives no answer in time or answers 5xx/429, and
+   * `SalesforceApiError` for any other answer that is not 2xx, its `errorCode` being Salesforce's `error`
+   * (documented for a 400: `invalid_token`, `unsupported_token_type`) or `HTTP <status>`. The token goes in
+   * the form body only, never in a message.
+   */
+  async revokeToken(org: { instanceUrl: string }, token: string): Promise<void> {
+    const res = await salesforceFetchJson(this.settings, `${this.oauthHost(org.instanceUrl)}/services/oauth2/revoke`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/x-www-form-urlencoded', Accept: 'application/json' },
+      body: new URLSearchParams({ token }).toString(),
+    });
+    if (res.status >= 200 && res.status < 300) return;
+    if (res.status >= 500 || res.status === 429) {
+      throw new CrmRetryableError(`Salesforce revoke endpoint answered ${res.status}`, retryAfterMs(res.headers.get('retry-after')) ?? this.serverBackoffMs);
+    }
+    const error = (res.body as { error?: unknown } | null)?.error;
+    // Capped: whatever answers at the admin's URL is echoed into a log line.
+    const code = typeof error === 'string' && error.length > 0 ? error.slice(0, 100) : `HTTP ${res.status}`;
+    throw new SalesforceApiError(`Salesforce did not revoke the token (${res.status} ${code})`, res.status, code);
+  }
+
+  /** Where OAuth requests (token, revoke) go: SALESFORCE_LOGIN_URL, else the base URL override, else the org's My Domain. */
+  private oauthHost(instanceUrl: string): string {
+    return this.settings.loginUrl ?? this.settings.baseUrl ?? instanceUrl.replace(/\/+$/, '');
   }
 
   /** @internal */
