@@ -272,10 +272,12 @@ describe(`Salesforce connect and disconnect (${process.env.DATABASE_URL ? 'Postg
     }
     expect(await engine.integrations.get(b.tenantId, 'salesforce')).toBeNull();
 
+    nock(INSTANCE).post(REVOKE_PATH).reply(200);
     const gone = await del(a.adminKey);
     expect(gone.status).toBe(200);
     await connect(b.adminKey, org15, 'sf-token-taker');
     expect((await engine.integrations.get(b.tenantId, 'salesforce'))!).toMatchObject({ externalId: org18, enabled: true, config: { accessToken: 'sf-token-taker' } });
+    nock(INSTANCE).post(REVOKE_PATH).reply(200);
     await del(b.adminKey);
   });
 
@@ -307,6 +309,7 @@ describe(`Salesforce connect and disconnect (${process.env.DATABASE_URL ? 'Postg
       claimed.mockRestore();
     }
     expect(await engine.integrations.get(b.tenantId, 'salesforce')).toBeNull();
+    nock(INSTANCE).post(REVOKE_PATH).reply(200);
     await del(a.adminKey);
   });
 
