@@ -195,11 +195,12 @@ export function createConversationEngine(deps: ConversationDeps) {
     },
     /**
      * Which tenant a Twilio webhook is for and the auth token to verify it with: by our number, else by the
-     * account SID. Null when no tenant has a Twilio integration for it.
+     * account SID. Null when no tenant has a Twilio integration for it. Answers are remembered for 10 s (changes
+     * made in this process clear them at once); `fresh` reads the database instead, for an answer that failed.
      */
-    async twilioRoute(numbers: Array<string | undefined>, accountSid?: string): Promise<TwilioRoute | null> {
+    async twilioRoute(numbers: Array<string | undefined>, accountSid?: string, options: { fresh?: boolean } = {}): Promise<TwilioRoute | null> {
       const key = `${numbers.join(',')}|${accountSid ?? ''}`;
-      const hit = routeCache.get(key);
+      const hit = options.fresh ? undefined : routeCache.get(key);
       if (hit && Date.now() - hit.at < ROUTE_TTL_MS) return hit.route;
       let tenantId: string | null = null;
       for (const n of numbers) if (!tenantId && n) tenantId = await messaging.tenantForNumber(n);

@@ -183,6 +183,37 @@ describe(`SMS end to end over HTTP (${process.env.DATABASE_URL ? 'PostgreSQL' : 
     expect(lead).toEqual([]);
   });
 
+  it('accepts a text signed with an auth token another API process just stored, though this process remembered the old one', async () => {
+    /** Another process's write: the same sealed row this process would store, with none of its change listeners told. */
+    const storeBehindThisProcess = async (authToken: string) => {
+      await engine.integrations.put(other.tenantId, 'openai', { externalId: null, enabled: false, config: { accountSid: ACCOUNT_SID, authToken, fromNumber: OUR_NUMBER } });
+      await engine.store.system((m) =>
+        m.query(
+          `UPDATE integrations SET config_ciphertext = (SELECT config_ciphertext FROM integrations WHERE tenant_id = $1 AND kind = 'openai') WHERE tenant_id = $2 AND kind = 'twilio'`,
+          [other.tenantId, t.tenantId],
+        ),
+      );
+      await engine.integrations.remove(other.tenantId, 'openai');
+    };
+    const phone = '+12125550148';
+    try {
+      // This process now remembers the route with the old token.
+      expect((await inbound(phone, 'Hi, is the Elm St house still for sale?')).status).toBe(200);
+      await storeBehindThisProcess('rotated-auth-token-2');
+
+      const sid = nextSid();
+      const res = await inbound(phone, 'Can I see it Saturday?', sid, 'rotated-auth-token-2');
+      expect(res.status).toBe(200);
+      expect(res.text).toBe(EMPTY_TWIML);
+      const stored = await engine.store.tenant(t.tenantId, (m) => rows(m, `SELECT id FROM messages WHERE provider_message_id = $1`, [sid]));
+      expect(stored).toHaveLength(1);
+      // And the old token, which Twilio no longer signs with, is refused from now on.
+      expect((await inbound(phone, 'old token', nextSid(), AUTH_TOKEN)).status).toBe(403);
+    } finally {
+      await engine.integrations.put(t.tenantId, 'twilio', { externalId: ACCOUNT_SID, enabled: true, config: { accountSid: ACCOUNT_SID, authToken: AUTH_TOKEN, fromNumber: OUR_NUMBER } });
+    }
+  });
+
   it('sends one opt-out confirmation, even for a second STOP, and nothing after', async () => {
     const phone = '+12125550145';
     const { conversationId } = await createLead(engine, t.tenantId, { phone });

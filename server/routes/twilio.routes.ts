@@ -10,14 +10,20 @@ type Params = Record<string, string>;
 
 /**
  * Verifies a Twilio webhook against the tenant's auth token and the public URL Twilio posted to.
- * Returns the tenant, or null after answering 403 (nothing is stored for a request that fails).
+ * Returns the tenant, or null (the caller answers 403; nothing is stored for a request that fails).
+ * The route is remembered for a few seconds per process, so a signed request that fails against it asks the
+ * database once more before it is refused: another API process may just have stored a rotated auth token or
+ * connected the number, and Twilio does not send a refused text again.
  */
 async function verified(engine: Engine, config: TandemConfig, req: Request, numbers: Array<string | undefined>): Promise<string | null> {
   const params = (req.body ?? {}) as Params;
-  const route = await engine.messaging.twilioRoute(numbers, params.AccountSid);
   const url = `${config.publicUrl}${req.originalUrl}`;
-  if (!route || !verifyTwilioSignature({ authToken: route.authToken, url, params, signature: req.header('x-twilio-signature') })) return null;
-  return route.tenantId;
+  const signature = req.header('x-twilio-signature');
+  const tenantOf = (route: { tenantId: string; authToken: string } | null) =>
+    route && verifyTwilioSignature({ authToken: route.authToken, url, params, signature }) ? route.tenantId : null;
+  const remembered = tenantOf(await engine.messaging.twilioRoute(numbers, params.AccountSid));
+  if (remembered || !signature) return remembered;
+  return tenantOf(await engine.messaging.twilioRoute(numbers, params.AccountSid, { fresh: true }));
 }
 
 /**
