@@ -34,7 +34,15 @@ export type { InboundSms, InboundResult } from './messaging/inbound.service';
 export { maskPhone } from './conversations/phone-mask';
 export { allowedActions } from './conversations/allowed-actions';
 export { parseTwilioStatusCallback, mapTwilioStatus, isStatusAdvance } from './sms/message-status';
-export { verifyTwilioSignature } from './sms/providers/twilio/twilio-signature';
+export {
+  checkTwilioSignature,
+  verifyTwilioSignature,
+  twilioSigningKeysOf,
+  MAX_TWILIO_SIGNING_KEYS,
+  TWILIO_SIGNATURE_SETTINGS_HEADER,
+  type TwilioSignatureCheck,
+  type TwilioSigningKey,
+} from './sms/providers/twilio/twilio-signature';
 export { TwilioSmsProvider, type TwilioSmsProviderConfig } from './sms/providers/twilio/twilio.sms-provider';
 export { createAiPipeline, createOfflineLanguageModel, createOpenAiLanguageModel } from './ai/index';
 export { AnalyticsService, parseAnalyticsRange, MAX_RANGE_DAYS, type AnalyticsOverview, type AnalyticsRange } from './analytics/analytics.service';

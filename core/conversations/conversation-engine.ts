@@ -17,6 +17,7 @@ import type { AgentNotifier } from '../ports/agent-notifier.port';
 import type { AiPipeline } from '../ports/ai-pipeline.port';
 import type { CrmAdapter } from '../ports/crm-adapter.port';
 import { SmsProviderError } from '../ports/sms-provider.port';
+import { twilioSigningKeysOf, type TwilioSigningKey } from '../sms/providers/twilio/twilio-signature';
 import { serverPhoneParser } from '../forms/phone-metadata';
 import { isUuid } from '../store/data-source';
 import { one, rows } from '../store/sql';
@@ -45,10 +46,14 @@ export interface LeadDetail extends LeadSummary {
   createdAt: string;
 }
 
-/** Where the server sends a Twilio webhook for verification: the tenant and its auth token. */
+/**
+ * Where the server sends a Twilio webhook for verification: the tenant, its auth token and the SharedKeys its
+ * connection holds (for webhooks Twilio signs with a key: see twilio-signature.ts).
+ */
 export interface TwilioRoute {
   tenantId: string;
   authToken: string;
+  signingKeys: TwilioSigningKey[];
 }
 
 const noProvider: SmsProviderResolver = async () => {
@@ -209,7 +214,7 @@ export function createConversationEngine(deps: ConversationDeps) {
       if (tenantId) {
         const integration = await deps.integrations.get(tenantId, 'twilio');
         const token = integration?.enabled ? integration.config.authToken : null;
-        if (typeof token === 'string' && token) route = { tenantId, authToken: token };
+        if (typeof token === 'string' && token) route = { tenantId, authToken: token, signingKeys: twilioSigningKeysOf(integration?.config) };
       }
       if (routeCache.size > 10_000) routeCache.clear();
       routeCache.set(key, { route, at: Date.now() });

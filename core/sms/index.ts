@@ -4,7 +4,16 @@
  */
 export * from './message-status';
 export { TwilioSmsProvider, toSmsProviderError, type TwilioSmsProviderConfig } from './providers/twilio/twilio.sms-provider';
-export { verifyTwilioSignature, type TwilioSignatureInput } from './providers/twilio/twilio-signature';
+export {
+  checkTwilioSignature,
+  verifyTwilioSignature,
+  twilioSigningKeysOf,
+  MAX_TWILIO_SIGNING_KEYS,
+  TWILIO_SIGNATURE_SETTINGS_HEADER,
+  type TwilioSignatureCheck,
+  type TwilioSignatureInput,
+  type TwilioSigningKey,
+} from './providers/twilio/twilio-signature';
 export { maskPhonesIn } from './providers/twilio/mask';
 export { ConsoleSmsProvider, type ConsoleSmsProviderConfig, type SmsStatusListener } from './providers/console/console.sms-provider';
 export {
