@@ -99,6 +99,15 @@ describe('the OpenAPI document', () => {
     expect(s.ApiKeyCreateRequest!.properties.role!.enum).toEqual(['admin', 'agent', 'viewer']);
     expect(s.TwilioConnectRequest!.additionalProperties).toBe(false);
     expect(s.TwilioConnectRequest!.properties.accountSid!.pattern).toBe('^AC[0-9a-f]{32}$');
+    // Signing keys: optional, at most two, each an id and (optional: kept when left out) a secret; shown by id only.
+    const keys = s.TwilioConnectRequest!.properties.webhookSigningKeys as unknown as { maxItems: number; items: { required: string[]; properties: Record<string, { pattern?: string }> } };
+    expect(s.TwilioConnectRequest!.required).not.toContain('webhookSigningKeys');
+    expect(keys.maxItems).toBe(2);
+    expect(keys.items.required).toEqual(['id']);
+    expect(Object.keys(keys.items.properties).sort()).toEqual(['id', 'secret']);
+    expect(keys.items.properties.id!.pattern).toBe('^[A-Za-z0-9_-]{1,128}$');
+    expect(s.TwilioConnected!.required).toContain('webhookSigningKeys');
+    expect(JSON.stringify(s.TwilioConnected!.properties.webhookSigningKeys)).not.toContain('secret"');
     expect(s.SettingsPatch!.required ?? []).toEqual([]);
     expect(s.TenantSettings!.required).toEqual(expect.arrayContaining(['autonomy', 'quietHours', 'followUpCadenceDays']));
   });

@@ -354,7 +354,7 @@ export function openApiDocument(publicUrl: string): Record<string, unknown> {
         },
         TwilioConnected: {
           type: 'object',
-          required: ['connected', 'enabled', 'accountSid', 'messagingServiceSid', 'fromNumber', 'numbers'],
+          required: ['connected', 'enabled', 'accountSid', 'messagingServiceSid', 'fromNumber', 'numbers', 'webhookSigningKeys'],
           properties: {
             connected: { const: true },
             enabled: { type: 'boolean' },
@@ -362,6 +362,14 @@ export function openApiDocument(publicUrl: string): Record<string, unknown> {
             messagingServiceSid: nullable(str),
             fromNumber: nullable({ type: 'string', description: 'E.164' }),
             numbers: { type: 'array', items: { type: 'string', description: 'E.164' }, description: 'Inbound texts to these numbers are routed to this tenant' },
+            webhookSigningKeys: {
+              type: 'array',
+              maxItems: 2,
+              items: { type: 'object', required: ['id'], properties: { id: { type: 'string', description: 'The SharedKey id' } }, additionalProperties: false },
+              description:
+                'The Twilio SharedKeys held for webhooks signed with one (X-Twilio-Webhooks-Signature-Settings), by id only: secrets are never shown. ' +
+                'Empty: every webhook must be signed with the auth token.',
+            },
           },
         },
         TwilioWebhooks: {
@@ -373,7 +381,8 @@ export function openApiDocument(publicUrl: string): Record<string, unknown> {
         TwilioConnectRequest: fromZod(connectBody, 'input', {
           description:
             'Give a messagingServiceSid or a fromNumber to send from. Phone numbers may be written in any common format (US when there is no country code); ' +
-            'they are stored in E.164. The numbers listed replace the ones connected before. The auth token is stored sealed and never shown again.',
+            'they are stored in E.164. The numbers listed replace the ones connected before. The auth token is stored sealed and never shown again. ' +
+            'webhookSigningKeys: see its description; a webhook carrying X-Twilio-Webhooks-Signature-Settings is checked only against the key it names, never the auth token.',
         }),
         SlackSettings: {
           type: 'object',
@@ -859,7 +868,7 @@ export function openApiDocument(publicUrl: string): Record<string, unknown> {
       },
       '/integrations/twilio': {
         get: {
-          summary: 'The Twilio connection, without the auth token, and the webhook URLs to set (viewer)',
+          summary: 'The Twilio connection, without the auth token or any signing key secret, and the webhook URLs to set (viewer)',
           responses: {
             '200': {
               description: 'The connection',
@@ -877,7 +886,9 @@ export function openApiDocument(publicUrl: string): Record<string, unknown> {
         },
         put: {
           summary: "Connect the tenant's Twilio account: checks the credentials with Twilio, then claims the numbers for inbound routing (admin)",
-          description: 'Audited (integration.connect: the account SID and whether it sends, never the token) with the key and X-Tandem-Surface.',
+          description:
+            'Audited (integration.connect: the account SID and whether it sends, never the token) with the key and X-Tandem-Surface. ' +
+            'With webhookSigningKeys, also holds the Twilio SharedKeys that webhooks signed through Twilio’s Webhooks configuration are checked against.',
           parameters: [{ name: 'X-Tandem-Surface', in: 'header', schema: { type: 'string', enum: ['api', 'console'] } }],
           requestBody: { required: true, content: json(ref('TwilioConnectRequest')) },
           responses: {
@@ -890,7 +901,10 @@ export function openApiDocument(publicUrl: string): Record<string, unknown> {
             '403': notAdmin,
             '409': errorResponse('twilio.account_in_use: the account is connected to another tenant, sending or paused (disconnect it there first); twilio.number_in_use: details.numbers are routed to another tenant'),
             '413': tooLarge('16 KB'),
-            '422': errorResponse('request.invalid: details.fields names each bad field (numbers.N for a number); twilio.credentials_invalid: Twilio refused the SID and token'),
+            '422': errorResponse(
+              'request.invalid: details.fields names each bad field (numbers.N for a number, webhookSigningKeys.N.id or webhookSigningKeys.N.secret for a signing key, ' +
+                'e.g. a key sent without its secret that Tandem does not hold); twilio.credentials_invalid: Twilio refused the SID and token',
+            ),
             '502': errorResponse('twilio.unavailable: Twilio could not be asked to check the credentials; nothing is stored, try again'),
           },
         },

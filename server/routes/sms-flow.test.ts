@@ -53,6 +53,8 @@ describe(`SMS end to end over HTTP (${process.env.DATABASE_URL ? 'PostgreSQL' : 
   // 12:00 in New York: inside the federal window.
   const clock = fakeClock('2026-06-02T16:00:00Z');
   let sidSeq = 0;
+  /** The app's logger, silent: a test may spy on what the routes say. */
+  const appLogger = pino({ level: 'silent' });
   const nextSid = (prefix = 'SM') => `${prefix}${(++sidSeq).toString(16).padStart(32, '0')}`;
 
   beforeAll(async () => {
@@ -73,7 +75,7 @@ describe(`SMS end to end over HTTP (${process.env.DATABASE_URL ? 'PostgreSQL' : 
       enabled: true,
       config: { accountSid: ACCOUNT_SID, authToken: AUTH_TOKEN, fromNumber: OUR_NUMBER },
     });
-    app = await createApp({ engine, config, logger: pino({ level: 'silent' }), metrics: new Metrics({ queue: async () => 0, outbox: async () => 0 }), routes });
+    app = await createApp({ engine, config, logger: appLogger, metrics: new Metrics({ queue: async () => 0, outbox: async () => 0 }), routes });
     await engine.start('all');
   });
   afterAll(async () => {
@@ -601,6 +603,94 @@ describe(`SMS end to end over HTTP (${process.env.DATABASE_URL ? 'PostgreSQL' : 
         one<{ n: string }>(m, `SELECT count(*)::text AS n FROM outbox WHERE topic = 'sms.status-lookup' AND payload->>'messageId' = $1`, [messageId]),
       );
       expect(after!.n).toBe(swept!.n);
+    });
+  });
+
+  describe('when Twilio signs webhooks with a SharedKey (Webhooks configuration)', () => {
+    const KEYED_SID = 'AC' + '2'.repeat(32);
+    const KEYED_TOKEN = '3c'.repeat(16);
+    const KEYED_NUMBER = '+12125550180';
+    const KEY = { id: 'webhooks_sharedkey_01J0KEYEDREALTY00000000000', secret: 'keyed-realty-shared-key-secret-0123456789' };
+    let keyed: Awaited<ReturnType<typeof createTenant>>;
+
+    /** A webhook as Twilio posts it when a Webhook Rule signs with `secret`: the settings header names the key. */
+    const post = (path: string, params: Record<string, string>, secret: string, settings: string | null) => {
+      const algorithm = settings ? twilio.getSignatureAlgorithm(settings) : twilio.HMAC_SHA1;
+      const req = request(app).post(path).type('form').set('X-Twilio-Signature', twilio.getExpectedTwilioSignature(secret, `${PUBLIC_URL}${path}`, params, algorithm));
+      return (settings ? req.set('X-Twilio-Webhooks-Signature-Settings', settings) : req).send(params);
+    };
+    const text = (sid: string, body: string) => ({ AccountSid: KEYED_SID, MessageSid: sid, SmsSid: sid, From: '+12125550181', To: KEYED_NUMBER, Body: body, NumMedia: '0' });
+    const storedIn = (tenantId: string, sid: string) => engine.store.system((m) => rows<{ tenant_id: string; body: string }>(m, `SELECT tenant_id, body FROM messages WHERE provider_message_id = $1`, [sid]));
+    const sha256 = `key=${KEY.id},algorithm=HMAC_SHA256`;
+
+    beforeAll(async () => {
+      // Copilot: the AI drafts, so nothing is sent through this tenant's Twilio account while the test runs.
+      keyed = await createTenant(engine, { name: 'Keyed Realty', settings: { autonomy: 'copilot' } });
+      const checked = nock('https://api.twilio.com').get(`/2010-04-01/Accounts/${KEYED_SID}.json`).basicAuth({ user: KEYED_SID, pass: KEYED_TOKEN }).reply(() => twilioReply(200, { sid: KEYED_SID, status: 'active' }));
+      const res = await request(app)
+        .put('/api/v1/integrations/twilio')
+        .set('Authorization', `Bearer ${keyed.adminKey}`)
+        .send({ accountSid: KEYED_SID, authToken: KEYED_TOKEN, fromNumber: KEYED_NUMBER, numbers: [KEYED_NUMBER], webhookSigningKeys: [KEY] });
+      expect([res.status, res.body.twilio?.webhookSigningKeys]).toEqual([200, [{ id: KEY.id }]]);
+      expect(checked.isDone()).toBe(true);
+    });
+
+    it('stores an inbound text signed with the key (HMAC-SHA256) and answers empty TwiML', async () => {
+      const sid = nextSid();
+      const res = await post('/webhooks/twilio/sms', text(sid, 'Signed with our shared key'), KEY.secret, sha256);
+      expect([res.status, res.text]).toEqual([200, EMPTY_TWIML]);
+      expect(await storedIn(keyed.tenantId, sid)).toEqual([{ tenant_id: keyed.tenantId, body: 'Signed with our shared key' }]);
+    });
+
+    it('refuses the same text signed with the auth token but carrying the header: 403, nothing stored', async () => {
+      const sid = nextSid();
+      for (const settings of [sha256, `key=${KEY.id},algorithm=HMAC_SHA1`]) {
+        const res = await post('/webhooks/twilio/sms', text(sid, 'Signed with our shared key'), KEYED_TOKEN, settings);
+        expect([res.status, res.body.error?.code]).toEqual([403, 'webhook.invalid_signature']);
+      }
+      expect(await storedIn(keyed.tenantId, sid)).toEqual([]);
+      // Without the header the auth token still signs, as before keys were held.
+      const plain = nextSid();
+      expect((await post('/webhooks/twilio/sms', text(plain, 'Signed with the token'), KEYED_TOKEN, null)).status).toBe(200);
+      expect(await storedIn(keyed.tenantId, plain)).toHaveLength(1);
+    });
+
+    it('records a status callback signed with the key', async () => {
+      const sid = nextSid();
+      const { conversationId, leadId } = await createLead(engine, keyed.tenantId, { phone: '+12125550182' });
+      const row = (await engine.store.tenant(keyed.tenantId, (m) =>
+        one<{ id: string }>(
+          m,
+          `INSERT INTO messages (tenant_id, conversation_id, lead_id, direction, author, body, status, provider, provider_message_id, meta)
+           VALUES ($1, $2, $3, 'out', 'agent', 'Hi, Sam from Keyed Realty here.', 'sending', 'twilio', $4, '{"kind":"agent"}') RETURNING id`,
+          [keyed.tenantId, conversationId, leadId, sid],
+        ),
+      ))!;
+      const res = await post('/webhooks/twilio/status', { AccountSid: KEYED_SID, MessageSid: sid, MessageStatus: 'delivered', From: KEYED_NUMBER, To: '+12125550182' }, KEY.secret, sha256);
+      expect(res.status).toBe(200);
+      await eventually(async () => (await messagesOf(engine, keyed.tenantId, conversationId)).find((x) => x.id === row.id)?.status === 'delivered');
+    });
+
+    it('refuses a text signed with a key the connection does not hold, and says so once, naming the key and where to add it', async () => {
+      const warn = jest.spyOn(appLogger, 'warn');
+      try {
+        const other = { id: 'webhooks_sharedkey_01J0NOTHELDBYTANDEM0000000', secret: 'a-key-tandem-was-never-given-0123456789' };
+        const sids = [nextSid(), nextSid(), nextSid()];
+        for (const sid of sids) {
+          const res = await post('/webhooks/twilio/sms', text(sid, 'Signed with a key Tandem lacks'), other.secret, `key=${other.id},algorithm=HMAC_SHA256`);
+          expect([res.status, res.body.error?.code]).toEqual([403, 'webhook.invalid_signature']);
+        }
+        for (const sid of sids) expect(await storedIn(keyed.tenantId, sid)).toEqual([]);
+        const said = warn.mock.calls.filter(([, msg]) => String(msg).includes('SharedKey'));
+        expect(said).toHaveLength(1);
+        const [fields, message] = said[0] as unknown as [Record<string, unknown>, string];
+        expect(fields).toEqual({ tenantId: keyed.tenantId, signingKeyId: other.id });
+        expect(message).toContain(other.id);
+        expect(message).toContain('Integrations → Twilio');
+        expect(JSON.stringify(said)).not.toMatch(/secret-0123456789|\+1212555018\d/);
+      } finally {
+        warn.mockRestore();
+      }
     });
   });
 });

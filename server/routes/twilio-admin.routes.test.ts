@@ -63,7 +63,7 @@ describe('connecting Twilio', () => {
     const res = await put(valid);
     expect(res.status).toBe(200);
     expect(res.body).toEqual({
-      twilio: { connected: true, enabled: true, accountSid: SID, messagingServiceSid: null, fromNumber: '+14155550100', numbers: ['+14155550100'] },
+      twilio: { connected: true, enabled: true, accountSid: SID, messagingServiceSid: null, fromNumber: '+14155550100', numbers: ['+14155550100'], webhookSigningKeys: [] },
       webhooks: { incomingMessageUrl: 'https://tandem.test/webhooks/twilio/sms', statusCallbackUrl: 'https://tandem.test/webhooks/twilio/status', method: 'POST' },
     });
     const shown = await request(t.app).get('/api/v1/integrations/twilio').set('Authorization', `Bearer ${viewer}`);
@@ -88,6 +88,76 @@ describe('connecting Twilio', () => {
     expect(res.status).toBe(200);
     const stored = await t.engine.store.tenant(tenantId, (m) => m.query(`SELECT body FROM messages WHERE provider_message_id = $1`, [params.MessageSid]));
     expect(stored).toEqual([{ body: 'Hi, is the house still for sale?' }]);
+  });
+
+  describe('webhook signing keys (Twilio SharedKeys)', () => {
+    const KEY_A = { id: 'webhooks_sharedkey_01J0AAAAAAAAAAAAAAAAAAAAAA', secret: 'secret-of-key-a-0123456789abcdef' };
+    const KEY_B = { id: 'webhooks_sharedkey_01J0BBBBBBBBBBBBBBBBBBBBBB', secret: 'secret-of-key-b-fedcba9876543210' };
+    const storedKeys = async () => ((await t.engine.integrations.get(tenantId, 'twilio'))?.config as { webhookSigningKeys?: unknown } | undefined)?.webhookSigningKeys;
+    const shownKeys = async () => (await request(t.app).get('/api/v1/integrations/twilio').set('Authorization', `Bearer ${viewer}`)).body.twilio.webhookSigningKeys;
+
+    it('refuses bad keys at their fields before asking Twilio, and changes nothing', async () => {
+      const before = await storedKeys();
+      const fieldsOf = async (keys: unknown) => {
+        const res = await put({ ...valid, webhookSigningKeys: keys });
+        expect(res.status).toBe(422);
+        return res.body.error.details.fields as Record<string, string>;
+      };
+      expect(Object.keys(await fieldsOf([KEY_A, KEY_B, { id: 'webhooks_sharedkey_third', secret: KEY_A.secret }]))).toEqual(['webhookSigningKeys']);
+      expect(await fieldsOf([KEY_A, { ...KEY_A, secret: KEY_B.secret }])).toEqual({ 'webhookSigningKeys.1.id': 'This key id is listed twice' });
+      expect(Object.keys(await fieldsOf([{ id: 'key=x,algorithm=HMAC_SHA1', secret: KEY_A.secret }, { id: '', secret: KEY_B.secret }])).sort()).toEqual(['webhookSigningKeys.0.id', 'webhookSigningKeys.1.id']);
+      expect(Object.keys(await fieldsOf([{ id: KEY_A.id, secret: 'short' }, { id: KEY_B.id, secret: 'has spaces in it, 0123456789' }])).sort()).toEqual([
+        'webhookSigningKeys.0.secret',
+        'webhookSigningKeys.1.secret',
+      ]);
+      expect(Object.keys(await fieldsOf([{ ...KEY_A, algorithm: 'HMAC_SHA256' }]))).toEqual(['webhookSigningKeys.0']);
+      // A key without its secret keeps the stored one: Tandem holds none with this id, so its secret is asked for.
+      expect(await fieldsOf([{ id: KEY_A.id }])).toEqual({ 'webhookSigningKeys.0.secret': 'Give the secret Twilio returned with this key: Tandem holds no key with this id' });
+      expect(await storedKeys()).toEqual(before);
+    });
+
+    it('holds keys sealed and shows only their ids; left out they stay, a key without its secret keeps it, [] removes them', async () => {
+      twilioAccepts();
+      const res = await put({ ...valid, webhookSigningKeys: [KEY_A] });
+      expect(res.status).toBe(200);
+      expect(res.body.twilio.webhookSigningKeys).toEqual([{ id: KEY_A.id }]);
+      expect(await shownKeys()).toEqual([{ id: KEY_A.id }]);
+      expect(await storedKeys()).toEqual([KEY_A]);
+      const raw = await t.engine.store.system((m) => m.query(`SELECT config_ciphertext FROM integrations WHERE kind = 'twilio'`));
+      expect(JSON.stringify(raw)).not.toContain(KEY_A.secret);
+
+      // Saved again without the field (a client that knows nothing of keys): the key stays.
+      twilioAccepts();
+      expect((await put(valid)).body.twilio.webhookSigningKeys).toEqual([{ id: KEY_A.id }]);
+      expect(await storedKeys()).toEqual([KEY_A]);
+
+      // Rotating: the held key by its id alone, the next with its secret.
+      twilioAccepts();
+      const rotating = await put({ ...valid, webhookSigningKeys: [{ id: KEY_A.id }, KEY_B] });
+      expect(rotating.body.twilio.webhookSigningKeys).toEqual([{ id: KEY_A.id }, { id: KEY_B.id }]);
+      expect(await storedKeys()).toEqual([KEY_A, KEY_B]);
+      const everything = JSON.stringify([await request(t.app).get('/api/v1/integrations/twilio').set('Authorization', `Bearer ${viewer}`).then((r) => r.body), await auditOf(tenantId)]);
+      for (const secret of [KEY_A.secret, KEY_B.secret]) expect(everything).not.toContain(secret);
+
+      // Rotated: the old key dropped.
+      twilioAccepts();
+      expect((await put({ ...valid, webhookSigningKeys: [{ id: KEY_B.id }] })).body.twilio.webhookSigningKeys).toEqual([{ id: KEY_B.id }]);
+      expect(await storedKeys()).toEqual([KEY_B]);
+
+      // Keys belong to a Twilio account: connecting another account drops them unless they are listed again.
+      const otherSid = `AC${'9f'.repeat(16)}`;
+      twilioAccepts(otherSid);
+      expect((await put({ ...valid, accountSid: otherSid })).body.twilio.webhookSigningKeys).toEqual([]);
+      twilioAccepts();
+      expect((await put({ ...valid, webhookSigningKeys: [KEY_B] })).status).toBe(200);
+      expect(await storedKeys()).toEqual([KEY_B]);
+
+      // An empty list removes them.
+      twilioAccepts();
+      expect((await put({ ...valid, webhookSigningKeys: [] })).body.twilio.webhookSigningKeys).toEqual([]);
+      expect(await storedKeys()).toEqual([]);
+      expect(await shownKeys()).toEqual([]);
+    });
   });
 
   it('will not let another tenant claim a routed number', async () => {

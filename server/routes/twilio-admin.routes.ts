@@ -1,11 +1,44 @@
 import express, { Router } from 'express';
 import { parsePhoneNumberFromString } from 'libphonenumber-js/max';
 import { z } from 'zod';
-import { TandemError, type Engine } from '../../core/index';
+import { MAX_TWILIO_SIGNING_KEYS, TandemError, twilioSigningKeysOf, type Engine, type TwilioSigningKey } from '../../core/index';
 import type { RouteModule } from '../app';
 import type { TandemConfig } from '../config';
 import { requestActor, requireApiKey } from '../http/auth';
 import { parseBody } from '../http/validate';
+
+/**
+ * A Twilio SharedKey id as the settings header names it (`key=<id>`). Twilio's docs do not state the id's exact
+ * form (the twilio library's examples show `webhooks_sharedkey_…`), so any token that fits in the header.
+ */
+const signingKeyId = z.string().regex(/^[A-Za-z0-9_-]{1,128}$/, 'A SharedKey id (e.g. webhooks_sharedkey_…): 1 to 128 letters, digits, _ or -');
+/** The secret Twilio returned when the key was made: printable, no spaces. */
+const signingKeySecret = z.string().regex(/^[\x21-\x7e]{16,512}$/, 'The secret Twilio returned with the key: 16 to 512 characters, no spaces');
+
+/**
+ * SharedKeys Twilio signs webhooks with (Webhooks configuration): the one in use and, while rotating, the next.
+ * A key without its secret keeps the secret stored for that id.
+ */
+const webhookSigningKeys = z
+  .array(
+    z
+      .object({
+        id: signingKeyId,
+        secret: signingKeySecret.optional().describe("The key's secret, as Twilio returned it when the key was made. Left out: the secret stored for this id is kept."),
+      })
+      .strict(),
+  )
+  .max(MAX_TWILIO_SIGNING_KEYS, `At most ${MAX_TWILIO_SIGNING_KEYS} signing keys: the one in use and, while rotating, the next`)
+  .superRefine((keys, ctx) => {
+    keys.forEach((k, i) => {
+      if (keys.findIndex((o) => o.id === k.id) < i) ctx.addIssue({ code: 'custom', path: [i, 'id'], message: 'This key id is listed twice' });
+    });
+  })
+  .describe(
+    'Only needed when Twilio’s Webhooks configuration signs webhooks with a SharedKey (they then carry X-Twilio-Webhooks-Signature-Settings): ' +
+      'at most 2 keys, ids unique (the key in use and, while rotating, the next). The list replaces the stored keys; [] removes them; ' +
+      'left out, the stored keys are kept unless accountSid changes. Secrets are stored sealed and never shown.',
+  );
 
 /** Exported for the OpenAPI document, which describes the body from this schema. */
 export const connectBody = z
@@ -17,6 +50,8 @@ export const connectBody = z
     /** The tenant's Twilio numbers: inbound texts to them are routed to this tenant. */
     numbers: z.array(z.string()).min(1, 'List at least one Twilio number that leads text').max(50),
     enabled: z.boolean().default(true),
+    /** Left out: the stored keys stay (for the same account); [] removes them. */
+    webhookSigningKeys: webhookSigningKeys.optional(),
   })
   .strict()
   .refine((b) => b.messagingServiceSid || b.fromNumber, { message: 'Give a messagingServiceSid or a fromNumber to send from', path: ['fromNumber'] });
@@ -25,6 +60,22 @@ function toE164(value: string, field: string): string {
   const parsed = parsePhoneNumberFromString(value, 'US');
   if (!parsed?.isValid()) throw new TandemError('request.invalid', 'Some fields are missing or not valid', 422, { fields: { [field]: `${value.slice(0, 3)}… is not a valid phone number` } });
   return parsed.number;
+}
+
+/**
+ * The keys to store: the stored ones when the body leaves them out (and the account is the same: SharedKeys
+ * belong to a Twilio account), else the listed ones, a key sent without its secret keeping the stored secret.
+ */
+function signingKeysToStore(sent: Array<{ id: string; secret?: string }> | undefined, stored: TwilioSigningKey[]): TwilioSigningKey[] {
+  if (sent === undefined) return stored;
+  const fields: Record<string, string> = {};
+  const keys = sent.map((k, i) => {
+    const secret = k.secret ?? stored.find((s) => s.id === k.id)?.secret;
+    if (!secret) fields[`webhookSigningKeys.${i}.secret`] = 'Give the secret Twilio returned with this key: Tandem holds no key with this id';
+    return { id: k.id, secret: secret ?? '' };
+  });
+  if (Object.keys(fields).length > 0) throw new TandemError('request.invalid', 'Some fields are missing or not valid', 422, { fields });
+  return keys;
 }
 
 /** Twilio answers 401 for a wrong SID/token pair: check before storing anything. */
@@ -47,7 +98,9 @@ async function checkCredentials(baseUrl: string, accountSid: string, authToken: 
 /**
  * Connects a tenant's Twilio account: `PUT /api/v1/integrations/twilio` (admin) checks the credentials
  * with Twilio, stores them sealed, and claims the tenant's numbers for inbound routing; the answer names
- * the webhook URLs to set on each number (or its Messaging Service). `GET` shows the connection.
+ * the webhook URLs to set on each number (or its Messaging Service), and holds the SharedKeys (at most two) that
+ * Twilio's Webhooks configuration may sign webhooks with instead of the auth token. `GET` shows the connection
+ * (the signing keys' ids, never a secret or the token).
  * `DELETE` (admin) disconnects: the sealed credentials are deleted and the numbers freed, so texts to them
  * no longer reach the tenant (another workspace may then connect them) and the tenant's sends go to the
  * fallback provider (none outside the embedded default and demo mode: they fail `no_provider`).
@@ -59,6 +112,8 @@ export function twilioAdminRoutes(engine: Engine, config: TandemConfig): Router 
     statusCallbackUrl: `${config.publicUrl}/webhooks/twilio/status`,
     method: 'POST',
   };
+  /** What is shown of the keys: their ids, never a secret. */
+  const idsOf = (keys: TwilioSigningKey[]) => keys.map((k) => ({ id: k.id }));
   const numbersOf = (tenantId: string) =>
     engine.store.tenant(tenantId, (m) => m.query(`SELECT e164 FROM phone_numbers WHERE provider = 'twilio' ORDER BY e164`)) as Promise<Array<{ e164: string }>>;
 
@@ -68,7 +123,15 @@ export function twilioAdminRoutes(engine: Engine, config: TandemConfig): Router 
     const c = (integration?.config ?? {}) as { messagingServiceSid?: string | null; fromNumber?: string | null };
     res.json({
       twilio: integration
-        ? { connected: true, enabled: integration.enabled, accountSid: integration.externalId, messagingServiceSid: c.messagingServiceSid ?? null, fromNumber: c.fromNumber ?? null, numbers: (await numbersOf(tenantId)).map((n) => n.e164) }
+        ? {
+            connected: true,
+            enabled: integration.enabled,
+            accountSid: integration.externalId,
+            messagingServiceSid: c.messagingServiceSid ?? null,
+            fromNumber: c.fromNumber ?? null,
+            numbers: (await numbersOf(tenantId)).map((n) => n.e164),
+            webhookSigningKeys: idsOf(twilioSigningKeysOf(integration.config)),
+          }
         : { connected: false },
       webhooks,
     });
@@ -87,6 +150,8 @@ export function twilioAdminRoutes(engine: Engine, config: TandemConfig): Router 
     }
     const taken = await engine.store.system((m) => m.query(`SELECT e164 FROM phone_numbers WHERE e164 = ANY($1) AND tenant_id <> $2`, [numbers, tenantId])) as Array<{ e164: string }>;
     if (taken.length > 0) throw new TandemError('twilio.number_in_use', 'A number is already routed to another Tandem workspace', 409, { numbers: taken.map((t) => t.e164) });
+    const before = await engine.integrations.get(tenantId, 'twilio');
+    const signingKeys = signingKeysToStore(body.webhookSigningKeys, before?.externalId === body.accountSid ? twilioSigningKeysOf(before.config) : []);
     await checkCredentials(config.env.TWILIO_API_BASE_URL ?? 'https://api.twilio.com', body.accountSid, body.authToken);
 
     // Audited (who, the account SID, whether it sends) with the connection, in its transaction.
@@ -96,7 +161,7 @@ export function twilioAdminRoutes(engine: Engine, config: TandemConfig): Router 
       {
         externalId: body.accountSid,
         enabled: body.enabled,
-        config: { accountSid: body.accountSid, authToken: body.authToken, messagingServiceSid: body.messagingServiceSid ?? null, fromNumber },
+        config: { accountSid: body.accountSid, authToken: body.authToken, messagingServiceSid: body.messagingServiceSid ?? null, fromNumber, webhookSigningKeys: signingKeys },
       },
       actor,
     );
@@ -111,7 +176,10 @@ export function twilioAdminRoutes(engine: Engine, config: TandemConfig): Router 
       const lost = numbers.filter((n) => !ours.has(n));
       if (lost.length > 0) throw new TandemError('twilio.number_in_use', 'A number is already routed to another Tandem workspace', 409, { numbers: lost });
     });
-    res.json({ twilio: { connected: true, enabled: body.enabled, accountSid: body.accountSid, messagingServiceSid: body.messagingServiceSid ?? null, fromNumber, numbers }, webhooks });
+    res.json({
+      twilio: { connected: true, enabled: body.enabled, accountSid: body.accountSid, messagingServiceSid: body.messagingServiceSid ?? null, fromNumber, numbers, webhookSigningKeys: idsOf(signingKeys) },
+      webhooks,
+    });
   });
 
   r.delete('/integrations/twilio', requireApiKey(engine, 'admin'), async (req, res) => {
