@@ -541,7 +541,15 @@ describe('the local console, end to end in Chromium', () => {
       expect(checked.isDone()).toBe(true);
       await twilioRow.getByText('Connected', { exact: true }).waitFor();
       expect(await twilioRow.getByRole('cell').nth(1).textContent()).toBe(sid);
-      expect(await stored()).toEqual({ connected: true, enabled: true, accountSid: sid, messagingServiceSid: null, fromNumber: '+14155550100', numbers: ['+14155550100', '+14155550101'] });
+      expect(await stored()).toEqual({
+        connected: true,
+        enabled: true,
+        accountSid: sid,
+        messagingServiceSid: null,
+        fromNumber: '+14155550100',
+        numbers: ['+14155550100', '+14155550101'],
+        webhookSigningKeys: [],
+      });
       await page.getByRole('heading', { name: 'Change the Twilio connection' }).waitFor();
       expect(await page.locator('.connect-facts').textContent()).toContain(sid);
       // The token is never shown again: the field is empty and says it must be typed again to change anything.
@@ -550,6 +558,34 @@ describe('the local console, end to end in Chromium', () => {
       expect(await page.content()).not.toContain(token);
       expect(await page.getByLabel('A message comes in (HTTP POST)').inputValue()).toBe(`${server.engine.config.publicUrl}/webhooks/twilio/sms`);
       await checkPage(page, 'integrations-twilio');
+
+      // A webhook signing key (a Twilio SharedKey): a bad secret is refused at its own field, before Twilio is asked.
+      const keyId = 'webhooks_sharedkey_01J0CONSOLEKEY00000000000';
+      const keySecret = 'console-shared-key-secret-0123456789';
+      await form.getByLabel('Auth token').fill(token);
+      await form.getByLabel('Signing key 1 id').fill(keyId);
+      await form.getByLabel('Signing key 1 secret').fill(keySecret);
+      await form.getByLabel('Signing key 2 id').fill('webhooks_sharedkey_01J0NEXTKEY0000000000000');
+      await form.getByLabel('Signing key 2 secret').fill('short');
+      await form.getByRole('button', { name: 'Save Twilio connection' }).click();
+      await form.getByRole('alert').filter({ hasText: 'Not connected' }).waitFor();
+      expect(await described('Signing key 2 secret')).toContain('16 to 512 characters');
+      expect(await form.getByLabel('Signing key 2 secret').getAttribute('aria-invalid')).toBe('true');
+      expect(await described('Signing key 1 secret')).not.toContain('16 to 512 characters');
+      expect(await stored()).toMatchObject({ webhookSigningKeys: [] });
+      // Saved without the second one: listed by its id; its secret is never shown again.
+      const withKey = twilioAccount(token).reply(() => twilioReply(200, account));
+      await form.getByLabel('Signing key 2 id').fill('');
+      await form.getByLabel('Signing key 2 secret').fill('');
+      await form.getByRole('button', { name: 'Save Twilio connection' }).click();
+      await page.locator('.connect-facts').getByText(keyId).waitFor();
+      expect(withKey.isDone()).toBe(true);
+      expect(await stored()).toMatchObject({ webhookSigningKeys: [{ id: keyId }] });
+      expect(await form.getByLabel('Signing key 1 id').inputValue()).toBe(keyId);
+      expect(await form.getByLabel('Signing key 1 secret').inputValue()).toBe('');
+      expect(await described('Signing key 1 secret')).toContain('Leave empty to keep the stored secret');
+      expect(await page.content()).not.toContain(keySecret);
+      expect({ page: 'integrations-twilio (signing key)', violations: await axeViolations(page) }).toEqual({ page: 'integrations-twilio (signing key)', violations: [] });
 
       // Paused again, so the demo tenant's texts go back to the simulated phone for whatever runs next
       // (an enabled Twilio integration takes over the tenant's sending: server/compose.ts, tenantSmsProviders).
@@ -560,7 +596,8 @@ describe('the local console, end to end in Chromium', () => {
       await page.getByRole('status').filter({ hasText: 'Twilio connected, paused' }).waitFor();
       expect(again.isDone()).toBe(true);
       await twilioRow.getByText('Paused').waitFor();
-      expect(await stored()).toMatchObject({ connected: true, enabled: false });
+      // The held key stays: its row went with its id alone, which keeps the stored secret.
+      expect(await stored()).toMatchObject({ connected: true, enabled: false, webhookSigningKeys: [{ id: keyId }] });
 
       // Disconnected after the confirm step: the auth token is deleted and the numbers freed, audited.
       await page.getByRole('button', { name: 'Disconnect Twilio' }).click();

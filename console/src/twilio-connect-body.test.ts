@@ -1,4 +1,4 @@
-import { connectBody, parseNumbers, type TwilioFormValues } from './twilio-connect-body';
+import { connectBody, parseNumbers, sentSigningKeyRows, signingKeyRows, type TwilioFormValues } from './twilio-connect-body';
 
 const form = (overrides: Partial<TwilioFormValues> = {}): TwilioFormValues => ({
   accountSid: ` AC${'a1'.repeat(16)} `,
@@ -8,6 +8,7 @@ const form = (overrides: Partial<TwilioFormValues> = {}): TwilioFormValues => ({
   fromNumber: ' +14155550100 ',
   numbers: '+14155550100',
   enabled: true,
+  signingKeys: signingKeyRows([]),
   ...overrides,
 });
 
@@ -31,6 +32,7 @@ describe('connectBody', () => {
       fromNumber: '+14155550100',
       numbers: ['+14155550100'],
       enabled: true,
+      webhookSigningKeys: [],
     });
   });
 
@@ -41,5 +43,30 @@ describe('connectBody', () => {
   it('leaves an empty choice for the server to name: "" for the Messaging Service, null for the from-number', () => {
     expect(connectBody(form({ sender: 'messagingService', messagingServiceSid: ' ' }))).toMatchObject({ messagingServiceSid: '', fromNumber: null });
     expect(connectBody(form({ fromNumber: '  ' }))).toMatchObject({ messagingServiceSid: null, fromNumber: null });
+  });
+});
+
+describe('webhook signing keys', () => {
+  const held = 'webhooks_sharedkey_01J0HELD00000000000000000';
+  const next = 'webhooks_sharedkey_01J0NEXT00000000000000000';
+
+  it('fills the rows with the held ids and empty secrets, then empty rows, two in all', () => {
+    expect(signingKeyRows([])).toEqual([{ id: '', secret: '' }, { id: '', secret: '' }]);
+    expect(signingKeyRows([held])).toEqual([{ id: held, secret: '' }, { id: '', secret: '' }]);
+    expect(signingKeyRows([held, next, 'third'])).toEqual([{ id: held, secret: '' }, { id: next, secret: '' }]);
+  });
+
+  it('sends a held key without its secret (kept), a new one with it, trimmed; empty rows are left out', () => {
+    const rows = [{ id: ` ${held} `, secret: '  ' }, { id: next, secret: ' next-secret-0123456789 ' }];
+    expect(connectBody(form({ signingKeys: rows })).webhookSigningKeys).toEqual([{ id: held }, { id: next, secret: 'next-secret-0123456789' }]);
+    expect(connectBody(form({ signingKeys: [{ id: '', secret: '' }, { id: next, secret: 's'.repeat(20) }] })).webhookSigningKeys).toEqual([{ id: next, secret: 's'.repeat(20) }]);
+    // Every row cleared: the keys are removed.
+    expect(connectBody(form({ signingKeys: signingKeyRows([]) })).webhookSigningKeys).toEqual([]);
+  });
+
+  it('sends a secret typed without an id, so the server names the missing id; rows map to the indexes sent', () => {
+    const rows = [{ id: '', secret: '' }, { id: ' ', secret: 'orphan-secret-0123456789' }];
+    expect(connectBody(form({ signingKeys: rows })).webhookSigningKeys).toEqual([{ id: '', secret: 'orphan-secret-0123456789' }]);
+    expect(sentSigningKeyRows(rows)).toEqual([1]);
   });
 });

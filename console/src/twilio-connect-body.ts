@@ -2,6 +2,15 @@
 
 export type TwilioSender = 'messagingService' | 'fromNumber';
 
+/** One row of the signing keys section: a held key shows its id and an empty secret (kept unless retyped). */
+export interface SigningKeyRow {
+  id: string;
+  secret: string;
+}
+
+/** Twilio's Webhooks configuration signs with one SharedKey, or two while rotating: the form has two rows. */
+export const SIGNING_KEY_ROWS = 2;
+
 export interface TwilioFormValues {
   accountSid: string;
   authToken: string;
@@ -10,6 +19,7 @@ export interface TwilioFormValues {
   fromNumber: string;
   numbers: string;
   enabled: boolean;
+  signingKeys: SigningKeyRow[];
 }
 
 export interface TwilioConnectBody {
@@ -19,6 +29,20 @@ export interface TwilioConnectBody {
   fromNumber: string | null;
   numbers: string[];
   enabled: boolean;
+  /** Always sent: the form shows every held key, so what it sends replaces them ([] removes them). */
+  webhookSigningKeys: Array<{ id: string; secret?: string }>;
+}
+
+/** The form's key rows: the held ids (secrets are never shown), then empty rows up to two. */
+export function signingKeyRows(heldIds: string[]): SigningKeyRow[] {
+  const rows = heldIds.slice(0, SIGNING_KEY_ROWS).map((id) => ({ id, secret: '' }));
+  while (rows.length < SIGNING_KEY_ROWS) rows.push({ id: '', secret: '' });
+  return rows;
+}
+
+/** Which rows are sent, in order: a row with neither an id nor a secret is left out. */
+export function sentSigningKeyRows(rows: SigningKeyRow[]): number[] {
+  return rows.flatMap((r, i) => (r.id.trim() || r.secret.trim() ? [i] : []));
 }
 
 /**
@@ -47,5 +71,11 @@ export function connectBody(v: TwilioFormValues): TwilioConnectBody {
     fromNumber: messagingService ? null : v.fromNumber.trim() || null,
     numbers: parseNumbers(v.numbers),
     enabled: v.enabled,
+    // A row without a secret keeps the secret stored for its id (the server asks for it if none is).
+    webhookSigningKeys: sentSigningKeyRows(v.signingKeys).map((i) => {
+      const id = v.signingKeys[i]!.id.trim();
+      const secret = v.signingKeys[i]!.secret.trim();
+      return secret ? { id, secret } : { id };
+    }),
   };
 }

@@ -2,26 +2,44 @@
  * Twilio on the console's Integrations page: the tenant's connection, the two webhook URLs to paste into Twilio, and for
  * admins a form that connects or changes it (`PUT /api/v1/integrations/twilio`, which checks the credentials
  * with Twilio before storing anything). The stored auth token is never shown: changing the connection means
- * typing it again.
+ * typing it again. Optional webhook signing keys (Twilio SharedKeys) show by id only; a held key's secret is kept
+ * unless typed again, and clearing its row removes it.
  */
-import { useEffect, useState, type FormEvent } from 'react';
+import { Fragment, useEffect, useState, type FormEvent } from 'react';
 import { api, errorText } from '../api';
 import { CopyField, describedBy, Field, TextField } from './bits';
 import { ConnectionLoading, Disconnect, useConnection, useConnectionChange } from './connection';
-import { connectBody, type TwilioFormValues } from '../twilio-connect-body';
+import { connectBody, sentSigningKeyRows, signingKeyRows, type SigningKeyRow, type TwilioFormValues } from '../twilio-connect-body';
 
 type TwilioConnection =
   | { connected: false }
-  | { connected: true; enabled: boolean; accountSid: string; messagingServiceSid: string | null; fromNumber: string | null; numbers: string[] };
+  | {
+      connected: true;
+      enabled: boolean;
+      accountSid: string;
+      messagingServiceSid: string | null;
+      fromNumber: string | null;
+      numbers: string[];
+      webhookSigningKeys: Array<{ id: string }>;
+    };
 
 interface TwilioAnswer {
   twilio: TwilioConnection;
   webhooks: { incomingMessageUrl: string; statusCallbackUrl: string; method: string };
 }
 
-const EMPTY: TwilioFormValues = { accountSid: '', authToken: '', sender: 'messagingService', messagingServiceSid: '', fromNumber: '', numbers: '', enabled: true };
+const EMPTY: TwilioFormValues = {
+  accountSid: '',
+  authToken: '',
+  sender: 'messagingService',
+  messagingServiceSid: '',
+  fromNumber: '',
+  numbers: '',
+  enabled: true,
+  signingKeys: signingKeyRows([]),
+};
 
-/** The form as the stored connection fills it; the auth token always starts empty. */
+/** The form as the stored connection fills it; the auth token and the signing keys' secrets always start empty. */
 function valuesOf(t: TwilioConnection): TwilioFormValues {
   if (!t.connected) return EMPTY;
   return {
@@ -32,6 +50,7 @@ function valuesOf(t: TwilioConnection): TwilioFormValues {
     fromNumber: t.fromNumber ?? '',
     numbers: t.numbers.join('\n'),
     enabled: t.enabled,
+    signingKeys: signingKeyRows(t.webhookSigningKeys.map((k) => k.id)),
   };
 }
 
@@ -39,16 +58,21 @@ export function TwilioConnect({ isAdmin, onChange }: { isAdmin: boolean; onChang
   const { data: answer, setData: setAnswer, loadError } = useConnection<TwilioAnswer>('/integrations/twilio', () => false);
   const { errors, error, status, setStatus, busy, run, statusRef, alertRef } = useConnectionChange();
   const [values, setValues] = useState<TwilioFormValues>(EMPTY);
+  // The rows the last save sent, in order: the server names a key's fields by its place in what was sent.
+  const [sentKeyRows, setSentKeyRows] = useState<number[]>([]);
   // The form follows the stored connection: when it loads, and after every change.
   useEffect(() => {
     if (answer) setValues(valuesOf(answer.twilio));
   }, [answer]);
 
   const set = <K extends keyof TwilioFormValues>(k: K, v: TwilioFormValues[K]) => setValues((old) => ({ ...old, [k]: v }));
+  const setKey = (row: number, k: keyof SigningKeyRow, v: string) =>
+    setValues((old) => ({ ...old, signingKeys: old.signingKeys.map((r, i) => (i === row ? { ...r, [k]: v } : r)) }));
 
   const submit = (ev: FormEvent) => {
     ev.preventDefault();
     const body = connectBody(values);
+    setSentKeyRows(sentSigningKeyRows(values.signingKeys));
     void run(
       async () => {
         setAnswer(await api<TwilioAnswer>('PUT', '/integrations/twilio', body as unknown as Record<string, unknown>));
@@ -80,6 +104,12 @@ export function TwilioConnect({ isAdmin, onChange }: { isAdmin: boolean; onChang
     ? 'Re-enter the auth token to change the connection: Tandem keeps it sealed and never shows it.'
     : '32 characters, under Account info in the Twilio Console. Tandem checks it with Twilio and keeps it sealed.';
   const numbersHint = 'One a line or separated by commas. Texts to these numbers reach this workspace.';
+  const heldKeyIds = t.connected ? t.webhookSigningKeys.map((k) => k.id) : [];
+  const keyError = (row: number, field: keyof SigningKeyRow) => {
+    const sent = sentKeyRows.indexOf(row);
+    return sent === -1 ? undefined : e(`webhookSigningKeys.${sent}.${field}`);
+  };
+  const keysError = errors.webhookSigningKeys;
 
   return (
     <div className="connect">
@@ -96,6 +126,8 @@ export function TwilioConnect({ isAdmin, onChange }: { isAdmin: boolean; onChang
           <dd>
             <span className={`pill ${t.enabled ? 'ok' : 'warn'}`}>{t.enabled ? 'Enabled' : 'Paused'}</span>
           </dd>
+          <dt>Webhook signing keys</dt>
+          <dd>{heldKeyIds.length > 0 ? heldKeyIds.join(', ') : 'None (webhooks are checked with the auth token)'}</dd>
         </dl>
       ) : (
         <p>Not connected. {isAdmin ? 'Connect a Twilio account below to text leads from your own numbers.' : 'An admin can connect a Twilio account.'}</p>
@@ -159,6 +191,44 @@ export function TwilioConnect({ isAdmin, onChange }: { isAdmin: boolean; onChang
             <p className="hint" id="tw-enabled-hint">
               Texts go out through Twilio while this is ticked. Untick it to keep the connection but pause sending through Twilio.
             </p>
+            <fieldset aria-describedby={['tw-keys-hint', keysError && 'tw-keys-error'].filter(Boolean).join(' ')}>
+              <legend>Webhook signing keys (optional)</legend>
+              <p className="hint" id="tw-keys-hint">
+                Only needed when Twilio’s Webhooks configuration signs webhooks with a SharedKey instead of the auth token. Give each key’s id and the secret Twilio returned
+                when it was made; while rotating keys, give both. Tandem keeps the secrets sealed and never shows them. Clear a key’s id to remove it.
+              </p>
+              {keysError && (
+                <p className="error" id="tw-keys-error">
+                  {keysError}
+                </p>
+              )}
+              {values.signingKeys.map((row, i) => {
+                const held = row.id.trim() !== '' && heldKeyIds.includes(row.id.trim());
+                return (
+                  <Fragment key={i}>
+                    <TextField
+                      id={`tw-key-${i}-id`}
+                      label={`Signing key ${i + 1} id`}
+                      error={keyError(i, 'id')}
+                      value={row.id}
+                      maxLength={128}
+                      placeholder="webhooks_sharedkey_…"
+                      onChange={(v) => setKey(i, 'id', v)}
+                    />
+                    <TextField
+                      id={`tw-key-${i}-secret`}
+                      label={`Signing key ${i + 1} secret`}
+                      hint={held ? 'Leave empty to keep the stored secret.' : undefined}
+                      error={keyError(i, 'secret')}
+                      type="password"
+                      value={row.secret}
+                      maxLength={512}
+                      onChange={(v) => setKey(i, 'secret', v)}
+                    />
+                  </Fragment>
+                );
+              })}
+            </fieldset>
             <button type="submit" className="primary" disabled={busy}>
               {t.connected ? 'Save Twilio connection' : 'Connect Twilio'}
             </button>
