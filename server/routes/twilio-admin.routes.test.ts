@@ -75,7 +75,7 @@ describe('connecting Twilio', () => {
     // whether it sends; never the token.
     const audit = await auditOf(tenantId);
     expect(audit).toEqual([
-      { actor_agent_id: (await t.engine.apiKeys.authenticate(admin))!.agentId, actor_name: 'First admin key', surface: 'api', action: 'integration.connect', entity: 'integration', entity_id: 'twilio', data: { externalId: SID, enabled: true } },
+      { actor_agent_id: (await t.engine.apiKeys.authenticate(admin))!.agentId, actor_name: 'First admin key', surface: 'api', action: 'integration.connect', entity: 'integration', entity_id: 'twilio', data: { externalId: SID, enabled: true, webhookSigningKeyIds: [] } },
     ]);
     expect(JSON.stringify(audit)).not.toContain(TOKEN);
   });
@@ -138,6 +138,8 @@ describe('connecting Twilio', () => {
       expect(await storedKeys()).toEqual([KEY_A, KEY_B]);
       const everything = JSON.stringify([await request(t.app).get('/api/v1/integrations/twilio').set('Authorization', `Bearer ${viewer}`).then((r) => r.body), await auditOf(tenantId)]);
       for (const secret of [KEY_A.secret, KEY_B.secret]) expect(everything).not.toContain(secret);
+      // The audit log says which keys each save left the connection holding, by id.
+      expect((await auditOf(tenantId)).map((a) => (a.data as { webhookSigningKeyIds?: unknown }).webhookSigningKeyIds).slice(-3)).toEqual([[KEY_A.id], [KEY_A.id], [KEY_A.id, KEY_B.id]]);
 
       // Rotated: the old key dropped.
       twilioAccepts();

@@ -154,7 +154,7 @@ export function twilioAdminRoutes(engine: Engine, config: TandemConfig): Router 
     const signingKeys = signingKeysToStore(body.webhookSigningKeys, before?.externalId === body.accountSid ? twilioSigningKeysOf(before.config) : []);
     await checkCredentials(config.env.TWILIO_API_BASE_URL ?? 'https://api.twilio.com', body.accountSid, body.authToken);
 
-    // Audited (who, the account SID, whether it sends) with the connection, in its transaction.
+    // Audited (who, the account SID, whether it sends, which signing keys it holds: ids only) with the connection.
     await engine.integrations.put(
       tenantId,
       'twilio',
@@ -164,6 +164,7 @@ export function twilioAdminRoutes(engine: Engine, config: TandemConfig): Router 
         config: { accountSid: body.accountSid, authToken: body.authToken, messagingServiceSid: body.messagingServiceSid ?? null, fromNumber, webhookSigningKeys: signingKeys },
       },
       actor,
+      { action: 'integration.connect', data: { externalId: body.accountSid, enabled: body.enabled, webhookSigningKeyIds: signingKeys.map((k) => k.id) } },
     );
     await engine.store.tenant(tenantId, async (m) => {
       await m.query(`DELETE FROM phone_numbers WHERE provider = 'twilio' AND NOT (e164 = ANY($1))`, [numbers]);
