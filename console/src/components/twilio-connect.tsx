@@ -110,6 +110,8 @@ export function TwilioConnect({ isAdmin, onChange }: { isAdmin: boolean; onChang
     return sent === -1 ? undefined : e(`webhookSigningKeys.${sent}.${field}`);
   };
   const keysError = errors.webhookSigningKeys;
+  // Most accounts sign with the auth token: the keys stay folded away unless some are held or need fixing.
+  const showKeys = heldKeyIds.length > 0 || Object.keys(errors).some((field) => field.startsWith('webhookSigningKeys'));
 
   return (
     <div className="connect">
@@ -191,44 +193,47 @@ export function TwilioConnect({ isAdmin, onChange }: { isAdmin: boolean; onChang
             <p className="hint" id="tw-enabled-hint">
               Texts go out through Twilio while this is ticked. Untick it to keep the connection but pause sending through Twilio.
             </p>
-            <fieldset aria-describedby={['tw-keys-hint', keysError && 'tw-keys-error'].filter(Boolean).join(' ')}>
-              <legend>Webhook signing keys (optional)</legend>
-              <p className="hint" id="tw-keys-hint">
-                Only needed when Twilio’s Webhooks configuration signs webhooks with a SharedKey instead of the auth token. Give each key’s id and the secret Twilio returned
-                when it was made; while rotating keys, give both. Tandem keeps the secrets sealed and never shows them. Clear a key’s id to remove it.
-              </p>
-              {keysError && (
-                <p className="error" id="tw-keys-error">
-                  {keysError}
+            <details className="optional-fields" open={showKeys || undefined}>
+              <summary>Webhook signing keys (optional)</summary>
+              <fieldset aria-describedby={['tw-keys-hint', keysError && 'tw-keys-error'].filter(Boolean).join(' ')}>
+                <legend>Twilio SharedKeys</legend>
+                <p className="hint" id="tw-keys-hint">
+                  Only needed when Twilio’s Webhooks configuration signs webhooks with a SharedKey instead of the auth token. Give each key’s id and the secret Twilio returned
+                  when it was made; while rotating keys, give both. Tandem keeps the secrets sealed and never shows them. Clear a key’s id to remove it.
                 </p>
-              )}
-              {values.signingKeys.map((row, i) => {
-                const held = row.id.trim() !== '' && heldKeyIds.includes(row.id.trim());
-                return (
-                  <Fragment key={i}>
-                    <TextField
-                      id={`tw-key-${i}-id`}
-                      label={`Signing key ${i + 1} id`}
-                      error={keyError(i, 'id')}
-                      value={row.id}
-                      maxLength={128}
-                      placeholder="webhooks_sharedkey_…"
-                      onChange={(v) => setKey(i, 'id', v)}
-                    />
-                    <TextField
-                      id={`tw-key-${i}-secret`}
-                      label={`Signing key ${i + 1} secret`}
-                      hint={held ? 'Leave empty to keep the stored secret.' : undefined}
-                      error={keyError(i, 'secret')}
-                      type="password"
-                      value={row.secret}
-                      maxLength={512}
-                      onChange={(v) => setKey(i, 'secret', v)}
-                    />
-                  </Fragment>
-                );
-              })}
-            </fieldset>
+                {keysError && (
+                  <p className="error" id="tw-keys-error">
+                    {keysError}
+                  </p>
+                )}
+                {values.signingKeys.map((row, i) => {
+                  const held = row.id.trim() !== '' && heldKeyIds.includes(row.id.trim());
+                  return (
+                    <Fragment key={i}>
+                      <TextField
+                        id={`tw-key-${i}-id`}
+                        label={`Signing key ${i + 1} id`}
+                        error={keyError(i, 'id')}
+                        value={row.id}
+                        maxLength={128}
+                        placeholder="webhooks_sharedkey_…"
+                        onChange={(v) => setKey(i, 'id', v)}
+                      />
+                      <TextField
+                        id={`tw-key-${i}-secret`}
+                        label={`Signing key ${i + 1} secret`}
+                        hint={held ? 'Leave empty to keep the stored secret.' : undefined}
+                        error={keyError(i, 'secret')}
+                        type="password"
+                        value={row.secret}
+                        maxLength={512}
+                        onChange={(v) => setKey(i, 'secret', v)}
+                      />
+                    </Fragment>
+                  );
+                })}
+              </fieldset>
+            </details>
             <button type="submit" className="primary" disabled={busy}>
               {t.connected ? 'Save Twilio connection' : 'Connect Twilio'}
             </button>
